@@ -1,0 +1,269 @@
+"""Start, inspect and stop a local KRaft cluster of 1 or 3 combined broker/controller nodes.
+
+State lives in one folder: ``cluster.json`` (ports, cluster id, version) and a
+``node-N/`` folder per node with its ``server.properties``, ``broker.pid``,
+``broker.log`` and data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from string import Template
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+
+from gateway.broker.jars import KafkaRuntime, resolve_runtime
+from gateway.broker.ports import free_port, port_in_use
+from gateway.errors import SetupError
+
+__all__ = ["BrokerStatus", "ClusterSpec", "LocalCluster"]
+
+log = structlog.get_logger(__name__)
+
+STORAGE_TOOL = "kafka.tools.StorageTool"
+BROKER_MAIN = "kafka.Kafka"
+JVM_OPTS = ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true"]
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What ``cluster.json`` records about a formatted cluster."""
+
+    cluster_id: str
+    brokers: int
+    ports: list[int]
+    controller_ports: list[int]
+    kafka_version: str
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{p}" for p in self.ports)
+
+
+@dataclass(frozen=True)
+class BrokerStatus:
+    """Whether each node runs, and how to reach the cluster."""
+
+    running: bool
+    bootstrap: str | None
+    kafka_version: str | None
+    pids: list[int | None]
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); treat it as dead.
+    with contextlib.suppress(ChildProcessError, OSError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+class LocalCluster:
+    """A local Kafka cluster whose state lives in ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+
+    # -- paths -------------------------------------------------------------------------
+    @property
+    def spec_file(self) -> Path:
+        return self.data_dir / "cluster.json"
+
+    def node_dir(self, index: int) -> Path:
+        return self.data_dir / f"node-{index + 1}"
+
+    def log_file(self, index: int = 0) -> Path:
+        return self.node_dir(index) / "broker.log"
+
+    def pid_file(self, index: int) -> Path:
+        return self.node_dir(index) / "broker.pid"
+
+    # -- state -------------------------------------------------------------------------
+    def spec(self) -> ClusterSpec | None:
+        """The recorded cluster, or None if this folder was never formatted."""
+        if not self.spec_file.exists():
+            return None
+        return ClusterSpec(**json.loads(self.spec_file.read_text()))
+
+    def _pid(self, index: int) -> int | None:
+        try:
+            return int(self.pid_file(index).read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def status(self) -> BrokerStatus:
+        """Running if every node's process is alive."""
+        spec = self.spec()
+        if spec is None:
+            return BrokerStatus(False, None, None, [])
+        pids = [self._pid(i) for i in range(spec.brokers)]
+        running = all(_alive(p) for p in pids)
+        return BrokerStatus(running, spec.bootstrap, spec.kafka_version, pids)
+
+    # -- up ----------------------------------------------------------------------------
+    def up(self, *, port: int = 9092, brokers: int = 1, timeout: float = 90.0) -> ClusterSpec:
+        """Format (first time) and start every node, then wait for metadata to answer."""
+        if brokers not in (1, 3):
+            raise SetupError(f"--brokers {brokers} is not supported.", hint="Use 1 or 3.")
+        current = self.status()
+        spec = self.spec()
+        if current.running and spec is not None:
+            return spec
+        runtime = resolve_runtime()
+        if spec is None or spec.brokers != brokers or (port and spec.ports[0] != port):
+            spec = self._format(runtime, port=port, brokers=brokers)
+        for p in spec.ports + spec.controller_ports:
+            if port_in_use(p):
+                raise SetupError(
+                    f"Port {p} on 127.0.0.1 is already in use.",
+                    hint="Stop what holds it, or pick another with --port (0 picks free ports).",
+                )
+        for index in range(spec.brokers):
+            if not _alive(self._pid(index)):
+                self._start_node(runtime, index)
+        self._wait_ready(spec, timeout)
+        return spec
+
+    def _format(self, runtime: KafkaRuntime, *, port: int, brokers: int) -> ClusterSpec:
+        if self.data_dir.exists() and any(self.data_dir.glob("node-*/data/meta.properties")):
+            # Ports or size changed: the old metadata cannot be reused.
+            for index in range(5):
+                node = self.node_dir(index)
+                if node.exists():
+                    subprocess.run(["rm", "-rf", str(node)], check=True)
+        ports: list[int] = []
+        controller_ports: list[int] = []
+        for index in range(brokers):
+            if port == 0:
+                ports.append(free_port())
+                controller_ports.append(free_port())
+            else:
+                ports.append(port + 2 * index)
+                controller_ports.append(port + 2 * index + 1)
+        cluster_id = self._java_out(runtime, [STORAGE_TOOL, "random-uuid"]).strip().splitlines()[-1]
+        spec = ClusterSpec(cluster_id, brokers, ports, controller_ports, runtime.kafka_version)
+        template = Template((runtime.config_dir / "server.properties.template").read_text())
+        voters = ",".join(
+            f"{i + 1}@127.0.0.1:{cp}" for i, cp in enumerate(controller_ports)
+        )
+        replication = min(brokers, 3)
+        for index in range(brokers):
+            node = self.node_dir(index)
+            (node / "data").mkdir(parents=True, exist_ok=True)
+            props = template.substitute(
+                node_id=index + 1, voters=voters, port=ports[index],
+                controller_port=controller_ports[index], log_dir=node / "data",
+                replication=replication, min_isr=1 if brokers == 1 else 2,
+            )
+            (node / "server.properties").write_text(props)
+            self._java_out(runtime, [STORAGE_TOOL, "format", "-t", cluster_id, "-c",
+                                     str(node / "server.properties"), "--ignore-formatted"])
+        self.spec_file.write_text(json.dumps(asdict(spec), indent=2))
+        return spec
+
+    def _java_cmd(self, runtime: KafkaRuntime, args: list[str]) -> list[str]:
+        log4j = runtime.config_dir / "log4j2.properties"
+        return [runtime.java, *JVM_OPTS, f"-Dlog4j2.configurationFile={log4j}",
+                "-cp", runtime.classpath, *args]
+
+    def _java_out(self, runtime: KafkaRuntime, args: list[str]) -> str:
+        done = subprocess.run(self._java_cmd(runtime, args), capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            raise SetupError(f"{args[0]} {args[1]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
+                             hint="See the output above; delete the data folder to start afresh.")
+        return done.stdout
+
+    def _start_node(self, runtime: KafkaRuntime, index: int) -> None:
+        node = self.node_dir(index)
+        cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")])
+        with self.log_file(index).open("ab") as out:
+            proc = subprocess.Popen(  # noqa: S603  # our own java argv, no shell
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, cwd=node,
+            )
+        self.pid_file(index).write_text(str(proc.pid))
+        log.info("broker node started", node=index + 1, pid=proc.pid)
+
+    def _wait_ready(self, spec: ClusterSpec, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for index in range(spec.brokers):
+                if not _alive(self._pid(index)):
+                    raise SetupError(
+                        f"Broker node {index + 1} died during start. Last lines of its log:\n"
+                        + self.tail(index, 25),
+                        hint=f"Read {self.log_file(index)}; `frontline broker down` then up again.",
+                    )
+            if asyncio.run(_answers_metadata(spec.bootstrap, spec.brokers)):
+                return
+            if time.monotonic() > deadline:
+                raise SetupError(
+                    f"The broker did not answer metadata requests within {timeout:.0f}s.",
+                    hint=f"Read {self.log_file(0)}.",
+                )
+            time.sleep(0.5)
+
+    # -- down and logs -----------------------------------------------------------------
+    def down(self, timeout: float = 60.0) -> bool:
+        """Stop every node gracefully (SIGTERM, then SIGKILL after ``timeout``); True if any ran."""
+        spec = self.spec()
+        if spec is None:
+            return False
+        pids = [p for p in (self._pid(i) for i in range(spec.brokers)) if _alive(p)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in pids:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        for index in range(spec.brokers):
+            self.pid_file(index).unlink(missing_ok=True)
+        return bool(pids)
+
+    def tail(self, index: int = 0, lines: int = 40) -> str:
+        """The last ``lines`` lines of a node's log."""
+        path = self.log_file(index)
+        if not path.exists():
+            return "(no log yet)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def _answers_metadata(bootstrap: str, brokers: int) -> bool:
+    # Connection refusals are expected while the JVM starts; keep them out of the output.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+        return len(cluster.get("brokers", [])) >= brokers
+    except Exception:  # noqa: BLE001  # any failure means "not ready yet"
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
