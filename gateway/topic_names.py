@@ -1,0 +1,51 @@
+"""Topic names of the Frontline layout, all under one prefix (default ``fl.``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["TopicNames"]
+
+
+@dataclass(frozen=True)
+class TopicNames:
+    """Builds every topic name from the configured prefix."""
+
+    prefix: str = "fl."
+
+    def ingress(self, org: str) -> str:
+        """Where an organization's connector publishes: ``fl.ingress.interpol``."""
+        return f"{self.prefix}ingress.{org.lower()}"
+
+    @property
+    def ingress_pattern(self) -> str:
+        """Regex matching every organization's ingress topic."""
+        return "^" + self.prefix.replace(".", r"\.") + r"ingress\.[a-z0-9_-]+$"
+
+    def ncb(self, country: str) -> str:
+        """A national node's (NCB's) compacted topic: ``fl.ncb.FRA``."""
+        return f"{self.prefix}ncb.{country.upper()}"
+
+    def post(self, country: str, post_id: str) -> str:
+        """A border post's compacted feed: ``fl.post.FRA.CDG``."""
+        return f"{self.prefix}post.{country.upper()}.{post_id.upper()}"
+
+    @property
+    def quarantine(self) -> str:
+        return f"{self.prefix}quarantine"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}audit"
+
+    @property
+    def review(self) -> str:
+        return f"{self.prefix}review"
+
+    @property
+    def hub_state(self) -> str:
+        return f"{self.prefix}hub.state"
+
+    @property
+    def node_state(self) -> str:
+        return f"{self.prefix}node.state"
