@@ -1,0 +1,60 @@
+# Frontline: `make demo` runs the main job, `make test` runs lint, types and every test.
+# Both set up everything they need on a fresh machine (Python 3.11+, Java 17+, Maven).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DATA_DIR ?= .frontline
+
+.PHONY: help venv jars debs lint typecheck test test-unit test-integration demo bench bench-smoke clean broker-down
+
+help:
+	@echo "make demo   - start a local Kafka, create the topics and run the exercise"
+	@echo "make test   - set up, lint, type-check and run every test (unit, integration, e2e)"
+	@echo "make bench  - run the benchmark suite and write docs/benchmarks.md"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Resolve the pinned Kafka jars once into ~/.cache/frontline (Maven Central).
+jars: venv
+	$(BIN)/python -c "from gateway.broker import resolve_runtime; r = resolve_runtime(); print('kafka', r.kafka_version, 'jars in', r.lib_dir)"
+
+# Debian packages the tests use (Prometheus and promtool for rule and scrape tests).
+debs:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; fi; }
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv jars debs lint typecheck
+	$(BIN)/pytest
+
+test-unit: venv
+	$(BIN)/pytest tests/unit
+
+test-integration: venv jars
+	$(BIN)/pytest tests/integration tests/e2e
+
+demo: venv jars
+	$(BIN)/frontline broker up --data-dir $(DATA_DIR)/broker
+	$(BIN)/frontline topics apply
+	@echo "Broker left running; stop it with: $(BIN)/frontline broker down"
+
+broker-down: venv
+	$(BIN)/frontline broker down --data-dir $(DATA_DIR)/broker
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
