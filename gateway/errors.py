@@ -38,7 +38,7 @@ class ConfigError(FrontlineError):
 
 
 class QuarantineError(FrontlineError):
-    """A record cannot be processed; it goes to quarantine with ``reason`` and never crashes a loop."""
+    """A record that cannot be processed: it goes to quarantine with ``reason``, never a crash."""
 
     def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     commit_interval_ms: int = Field(
         default=100,
         ge=1,
-        description="How long a transaction may stay open: lower is less latency, higher more throughput.",
+        description="How long a transaction stays open: lower = less latency, higher = throughput.",
     )
     partitions: int = Field(default=3, ge=1, description="Partitions for topics Frontline creates.")
     replication_factor: int = Field(default=1, ge=1)

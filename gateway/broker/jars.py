@@ -53,7 +53,7 @@ def check_java() -> str:
     if not java or not Path(java).exists():
         raise SetupError(
             "Java was not found on PATH.",
-            hint=f"Install a Java {MIN_JAVA}+ runtime (Debian: apt-get install openjdk-17-jre-headless).",
+            hint=f"Install Java {MIN_JAVA}+ (Debian: apt-get install openjdk-17-jre-headless).",
         )
     out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
@@ -97,8 +97,15 @@ def resolve_runtime() -> KafkaRuntime:
     lib_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="lib-", dir=lib_dir.parent))
     log.info("resolving kafka jars", pom=str(pom), into=str(lib_dir))
-    cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-           f"-DoutputDirectory={staging}"]
+    cmd = [
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(pom),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={staging}",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

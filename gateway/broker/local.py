@@ -32,8 +32,13 @@ log = structlog.get_logger(__name__)
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
 BROKER_MAIN = "kafka.Kafka"
-JVM_OPTS = ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-            "-Djava.awt.headless=true"]
+JVM_OPTS = [
+    "-Xms256m",
+    "-Xmx1g",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-Djava.awt.headless=true",
+]
 
 
 @dataclass(frozen=True)
@@ -164,44 +169,69 @@ class LocalCluster:
         cluster_id = self._java_out(runtime, [STORAGE_TOOL, "random-uuid"]).strip().splitlines()[-1]
         spec = ClusterSpec(cluster_id, brokers, ports, controller_ports, runtime.kafka_version)
         template = Template((runtime.config_dir / "server.properties.template").read_text())
-        voters = ",".join(
-            f"{i + 1}@127.0.0.1:{cp}" for i, cp in enumerate(controller_ports)
-        )
+        voters = ",".join(f"{i + 1}@127.0.0.1:{cp}" for i, cp in enumerate(controller_ports))
         replication = min(brokers, 3)
         for index in range(brokers):
             node = self.node_dir(index)
             (node / "data").mkdir(parents=True, exist_ok=True)
             props = template.substitute(
-                node_id=index + 1, voters=voters, port=ports[index],
-                controller_port=controller_ports[index], log_dir=node / "data",
-                replication=replication, min_isr=1 if brokers == 1 else 2,
+                node_id=index + 1,
+                voters=voters,
+                port=ports[index],
+                controller_port=controller_ports[index],
+                log_dir=node / "data",
+                replication=replication,
+                min_isr=1 if brokers == 1 else 2,
             )
             (node / "server.properties").write_text(props)
-            self._java_out(runtime, [STORAGE_TOOL, "format", "-t", cluster_id, "-c",
-                                     str(node / "server.properties"), "--ignore-formatted"])
+            self._java_out(
+                runtime,
+                [
+                    STORAGE_TOOL,
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(node / "server.properties"),
+                    "--ignore-formatted",
+                ],
+            )
         self.spec_file.write_text(json.dumps(asdict(spec), indent=2))
         return spec
 
     def _java_cmd(self, runtime: KafkaRuntime, args: list[str]) -> list[str]:
         log4j = runtime.config_dir / "log4j2.properties"
-        return [runtime.java, *JVM_OPTS, f"-Dlog4j2.configurationFile={log4j}",
-                "-cp", runtime.classpath, *args]
+        return [
+            runtime.java,
+            *JVM_OPTS,
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            runtime.classpath,
+            *args,
+        ]
 
     def _java_out(self, runtime: KafkaRuntime, args: list[str]) -> str:
-        done = subprocess.run(self._java_cmd(runtime, args), capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            self._java_cmd(runtime, args), capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
-            raise SetupError(f"{args[0]} {args[1]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
-                             hint="See the output above; delete the data folder to start afresh.")
+            raise SetupError(
+                f"{args[0]} {args[1]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}",
+                hint="See the output above; delete the data folder to start afresh.",
+            )
         return done.stdout
 
     def _start_node(self, runtime: KafkaRuntime, index: int) -> None:
         node = self.node_dir(index)
         cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")])
         with self.log_file(index).open("ab") as out:
-            proc = subprocess.Popen(  # noqa: S603  # our own java argv, no shell
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=node,
+            proc = subprocess.Popen(  # our own java argv, no shell
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=node,
             )
         self.pid_file(index).write_text(str(proc.pid))
         log.info("broker node started", node=index + 1, pid=proc.pid)
@@ -231,7 +261,9 @@ class LocalCluster:
         spec = self.spec()
         if spec is None:
             return False
-        pids = [p for p in (self._pid(i) for i in range(spec.brokers)) if _alive(p)]
+        pids = [
+            p for p in (self._pid(i) for i in range(spec.brokers)) if p is not None and _alive(p)
+        ]
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
@@ -262,7 +294,7 @@ async def _answers_metadata(bootstrap: str, brokers: int) -> bool:
         await admin.start()
         cluster = await admin.describe_cluster()
         return len(cluster.get("brokers", [])) >= brokers
-    except Exception:  # noqa: BLE001  # any failure means "not ready yet"
+    except Exception:  # any failure means "not ready yet"
         return False
     finally:
         with contextlib.suppress(Exception):

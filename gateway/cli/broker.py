@@ -12,8 +12,10 @@ from gateway.cli._common import console, settings_of
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Run a local Apache Kafka (KRaft) broker from the Maven Central jars.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Run a local Apache Kafka (KRaft) broker from the Maven Central jars.",
+    no_args_is_help=True,
+)
 
 DataDir = Annotated[
     Path | None,
@@ -36,12 +38,16 @@ def up(
     cluster = _cluster(ctx, data_dir)
     before = cluster.status()
     if before.running:
-        console.print(f"already running at [bold]{before.bootstrap}[/] (Kafka {before.kafka_version})")
+        console.print(
+            f"already running at [bold]{before.bootstrap}[/] (Kafka {before.kafka_version})"
+        )
         typer.echo(before.bootstrap)
         return
     with console.status("starting Apache Kafka (first run resolves the jars with Maven)..."):
         spec = cluster.up(port=port, brokers=brokers)
-    console.print(f"Kafka {spec.kafka_version} up, {spec.brokers} node(s), data in {cluster.data_dir}")
+    console.print(
+        f"Kafka {spec.kafka_version} up, {spec.brokers} node(s), data in {cluster.data_dir}"
+    )
     typer.echo(spec.bootstrap)
 
 

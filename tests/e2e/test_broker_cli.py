@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_broker_lifecycle_with_kafka_admin_tool(frontline: Run, tmp_path: Path) -> None:
-    """A broker started by `broker up` lists Frontline's topics in Kafka's TopicCommand, then stops."""
+    """A broker from `broker up` lists Frontline's topics in Kafka's TopicCommand, then stops."""
     data = str(tmp_path / "broker")
     env = {"FRONTLINE_BOOTSTRAP_SERVERS": ""}
     up = frontline("broker", "up", "--data-dir", data, "--port", "0", env=env)
@@ -36,9 +36,19 @@ def test_broker_lifecycle_with_kafka_admin_tool(frontline: Run, tmp_path: Path) 
 
         runtime = resolve_runtime()
         listed = subprocess.run(
-            [runtime.java, "-cp", runtime.classpath, "org.apache.kafka.tools.TopicCommand",
-             "--bootstrap-server", bootstrap, "--list"],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                runtime.java,
+                "-cp",
+                runtime.classpath,
+                "org.apache.kafka.tools.TopicCommand",
+                "--bootstrap-server",
+                bootstrap,
+                "--list",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert "fl.ingress.interpol" in listed.stdout.split()
         assert "fl.quarantine" in listed.stdout.split()
@@ -60,8 +70,9 @@ def test_broker_died_during_start_shows_log_tail(frontline: Run, tmp_path: Path)
     assert first.returncode == 0, first.stderr
     frontline("broker", "down", "--data-dir", str(data), env=env)
     props = data / "node-1" / "server.properties"
-    props.write_text(props.read_text().replace("process.roles=broker,controller",
-                                               "process.roles=nonsense"))
+    props.write_text(
+        props.read_text().replace("process.roles=broker,controller", "process.roles=nonsense")
+    )
     broken = frontline("broker", "up", "--data-dir", str(data), "--port", "0", env=env)
     assert broken.returncode == 2
     assert "died during start" in broken.stderr

@@ -27,8 +27,12 @@ async def _create(bootstrap: str, *names: str, partitions: int = 1) -> None:
 
 async def _drain(bootstrap: str, topic: str, *, isolation: str, expect: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-        isolation_level=isolation, enable_auto_commit=False,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        isolation_level=isolation,
+        enable_auto_commit=False,
     )
     await consumer.start()
     seen: list[bytes] = []
@@ -68,9 +72,9 @@ async def test_idempotent_producer(bootstrap: str, prefix: str) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        results = await asyncio.gather(*[
-            await producer.send(topic, str(i).encode()) for i in range(100)
-        ])
+        results = await asyncio.gather(
+            *[await producer.send(topic, str(i).encode()) for i in range(100)]
+        )
     finally:
         await producer.stop()
     assert [r.offset for r in results] == list(range(100))
@@ -87,8 +91,12 @@ async def test_transaction_consume_transform_produce(bootstrap: str, prefix: str
     await feeder.stop()
 
     consumer = AIOKafkaConsumer(
-        source, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-        auto_offset_reset="earliest", isolation_level="read_committed",
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, transactional_id=f"{prefix}tx-{uuid.uuid4().hex[:6]}"
@@ -100,20 +108,21 @@ async def test_transaction_consume_transform_produce(bootstrap: str, prefix: str
     assert len(records) == 10
     tp = TopicPartition(source, 0)
     # The first attempt fails mid-way: what it wrote is never seen, its offsets never commit.
-    with pytest.raises(_AbortError):
+    async def failing_attempt() -> None:
         async with producer.transaction():
             for r in records:
                 await producer.send(sink, b"aborted-" + r.value)
             await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, group)
             raise _AbortError
+
+    with pytest.raises(_AbortError):
+        await failing_attempt()
     committed_after_abort = await consumer.committed(tp)
     try:
         async with producer.transaction():
             for r in records:
                 await producer.send(sink, b"out-" + r.value)
-            await producer.send_offsets_to_transaction(
-                {tp: records[-1].offset + 1}, group
-            )
+            await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, group)
     finally:
         await producer.stop()
         await consumer.stop()

@@ -16,18 +16,19 @@ from gateway.errors import SetupError
 def test_missing_java_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without java on PATH the error says to install Java 17+."""
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setattr(jars.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
     with pytest.raises(SetupError) as caught:
         jars.check_java()
     assert "Java" in caught.value.message
-    assert caught.value.hint is not None and "17" in caught.value.hint
+    assert caught.value.hint is not None
+    assert "17" in caught.value.hint
 
 
 def test_old_java_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A Java older than 17 is refused with the version it found."""
     fake = tmp_path / "bin" / "java"
     fake.parent.mkdir()
-    fake.write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    fake.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
     fake.chmod(0o755)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     with pytest.raises(SetupError, match="Java 11"):
@@ -38,11 +39,12 @@ def test_missing_maven_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     """With no cached jars and no mvn on PATH, the error says to install Maven."""
     monkeypatch.setenv("FRONTLINE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(jars, "check_java", lambda: "/usr/bin/java")
-    monkeypatch.setattr(jars.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
     with pytest.raises(SetupError) as caught:
         jars.resolve_runtime()
     assert "Maven" in caught.value.message
-    assert caught.value.hint is not None and "maven" in caught.value.hint.lower()
+    assert caught.value.hint is not None
+    assert "maven" in caught.value.hint.lower()
 
 
 def test_port_in_use_is_detected() -> None:
