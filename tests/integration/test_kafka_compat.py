@@ -107,6 +107,7 @@ async def test_transaction_consume_transform_produce(bootstrap: str, prefix: str
     records = [r for rs in batch.values() for r in rs]
     assert len(records) == 10
     tp = TopicPartition(source, 0)
+
     # The first attempt fails mid-way: what it wrote is never seen, its offsets never commit.
     async def failing_attempt() -> None:
         async with producer.transaction():
