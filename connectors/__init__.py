@@ -1,0 +1,3 @@
+"""One adapter per organization: native exports in, validated Avro alerts out."""
+
+__all__: list[str] = []

@@ -1,0 +1,164 @@
+"""What every organization's connector is: split a native payload, map each record to an alert.
+
+A connector module knows one organization's format and nothing else. The shared
+pipeline (:func:`process`) turns each native record into either an encoded alert ready
+for ``<prefix>ingress.<org>`` or a quarantine record with machine-readable reasons;
+it never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from gateway.codec import encode
+from gateway.contract import AlertKind, AnyAlert, kind_of
+from gateway.errors import QuarantineError
+from gateway.quarantine import QuarantineRecord, Reason
+from gateway.validation import validate_alert
+
+__all__ = [
+    "OBSERVERS",
+    "Accepted",
+    "Connector",
+    "ConnectorError",
+    "Outcome",
+    "RawRecord",
+    "Refused",
+    "process",
+]
+
+OBSERVERS = frozenset({"SCO", "UNODC"})
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One native record cut out of a payload, with its original bytes."""
+
+    org: str
+    source: str  # file name, "stdin" or "http"
+    index: int  # position within the payload, from 0
+    data: bytes
+
+    @property
+    def where(self) -> str:
+        """``source#index``, used as the quarantine source."""
+        return f"{self.source}#{self.index}"
+
+
+class ConnectorError(QuarantineError):
+    """A record (or whole payload) a connector refuses, with the stage and the reasons."""
+
+    def __init__(self, stage: str, reasons: list[Reason] | tuple[Reason, ...]) -> None:
+        first = reasons[0] if reasons else Reason("", "unknown", "refused")
+        super().__init__(f"{stage}: {first.message}", reason=first.code)
+        self.stage = stage
+        self.reasons = tuple(reasons)
+
+    @classmethod
+    def one(cls, stage: str, path: str, code: str, message: str) -> ConnectorError:
+        """Shorthand for a single reason."""
+        return cls(stage, [Reason(path, code, message)])
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A record that became a valid alert, encoded and keyed for its ingress topic."""
+
+    record: RawRecord
+    alert: AnyAlert
+    kind: AlertKind
+    key: bytes
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A record (or payload) that goes to quarantine."""
+
+    quarantine: QuarantineRecord
+    kind: str  # the alert kind when known, else "UNKNOWN"
+
+
+Outcome = Accepted | Refused
+
+
+class Connector(ABC):
+    """One organization's adapter: its format's name, how to split, how to map."""
+
+    org: ClassVar[str]
+    format_name: ClassVar[str]
+    description: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]]
+    sample_file: ClassVar[str]  # file name under connectors/samples/
+
+    @abstractmethod
+    def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
+        """Cut a payload into native records; raise ConnectorError(stage="split") if it cannot."""
+
+    @abstractmethod
+    def to_alert(self, record: RawRecord) -> AnyAlert:
+        """Parse and map one record; raise ConnectorError(stage="parse" or "map") if it cannot."""
+
+
+def _refuse(
+    org: str, where: str, data: bytes, stage: str, reasons: tuple[Reason, ...], kind: str
+) -> Refused:
+    record = QuarantineRecord(
+        org=org, stage=stage, component="connector", source=where, reasons=reasons,
+        original=data, ts_ms=int(time.time() * 1000),
+    )  # fmt: skip
+    return Refused(record, kind)
+
+
+def _internal(exc: Exception) -> tuple[Reason, ...]:
+    # The exception text may quote the record: keep only its type in the reason.
+    return (Reason("", "internal_error", f"unexpected {type(exc).__name__} while processing"),)
+
+
+def process(
+    connector: Connector, payload: bytes, source: str, *, now: datetime | None = None
+) -> Iterator[Outcome]:
+    """Run the whole pipeline over one payload; every record ends Accepted or Refused."""
+    org = connector.org
+    try:
+        records = list(connector.split(payload, source))
+    except ConnectorError as exc:
+        yield _refuse(org, source, payload, exc.stage, exc.reasons, "UNKNOWN")
+        return
+    except Exception as exc:  # noqa: BLE001  # a parser bug must not lose the payload
+        yield _refuse(org, source, payload, "split", _internal(exc), "UNKNOWN")
+        return
+    for record in records:
+        yield _one(connector, record, now)
+
+
+def _one(connector: Connector, record: RawRecord, now: datetime | None) -> Outcome:
+    org = connector.org
+    try:
+        alert = connector.to_alert(record)
+    except ConnectorError as exc:
+        return _refuse(org, record.where, record.data, exc.stage, exc.reasons, "UNKNOWN")
+    except Exception as exc:  # noqa: BLE001  # a mapping bug must not lose the record
+        return _refuse(org, record.where, record.data, "map", _internal(exc), "UNKNOWN")
+    kind = kind_of(alert)
+    if org in OBSERVERS and kind is not AlertKind.THREAT_ASSESSMENT:
+        reason = Reason(
+            "", "observer_operational",
+            f"{org} is an observer: it may publish strategic threat assessments only, "
+            f"not {kind.value} alerts",
+        )  # fmt: skip
+        return _refuse(org, record.where, record.data, "map", (reason,), kind.value)
+    problems = validate_alert(alert, now=now)
+    if problems:
+        reasons = tuple(Reason(p.path, p.code, p.message) for p in problems)
+        return _refuse(org, record.where, record.data, "validate", reasons, kind.value)
+    try:
+        value = encode(alert)
+    except Exception as exc:  # noqa: BLE001  # an encoder refusal is a quarantine, not a crash
+        return _refuse(org, record.where, record.data, "encode", _internal(exc), kind.value)
+    return Accepted(record, alert, kind, alert.envelope.alert_id.encode(), value)
