@@ -1,0 +1,223 @@
+"""The Kafka topic layout planned from the topology, and its idempotent creation on a broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from gateway.errors import SetupError
+from gateway.kafka import make_admin
+from gateway.settings import Settings
+from gateway.topic_names import TopicNames
+from gateway.topology import Topology
+
+__all__ = [
+    "COMPACTED",
+    "TopicResult",
+    "TopicSpec",
+    "TopicStatus",
+    "apply_topics",
+    "plan_topics",
+]
+
+log = structlog.get_logger(__name__)
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+# Compacted topics hold current state: the last value per key (an alert, a watchlist entry,
+# a store row), and a tombstone (null value) when it is cancelled or expires.
+COMPACTED: Mapping[str, str] = {
+    "cleanup.policy": "compact",
+    # Clean once 10% of the log is superseded (default 50%): a border post that bootstraps
+    # its watchlist from offset 0 reads little more than the live alerts.
+    "min.cleanable.dirty.ratio": "0.1",
+    # The cleaner never touches the active segment; rolling every 6 hours (default 7 days)
+    # bounds how long superseded versions linger, at the cost of more, smaller files.
+    "segment.ms": str(6 * 60 * 60 * 1000),
+    # Tombstones stay 7 days after compaction. A post offline for less than that still sees
+    # the cancellation; one offline longer may miss it and must rebuild its watchlist from
+    # offset 0 (the post client does so when its committed offset fell below the log start).
+    # Longer keeps more dead keys on disk and slows every bootstrap a little.
+    "delete.retention.ms": str(7 * DAY_MS),
+}
+
+TopicStatus = Literal["created", "exists", "would-create", "failed"]
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic Frontline needs: name, sizing, broker configs, and what it is for."""
+
+    name: str
+    partitions: int
+    replication: int
+    configs: Mapping[str, str]
+    role: str
+
+    @property
+    def policy(self) -> str:
+        """The cleanup policy in one word: ``compact`` or ``delete``."""
+        return self.configs.get("cleanup.policy", "delete")
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """What ``apply_topics`` did with one spec; ``drift`` lists broker values that differ."""
+
+    spec: TopicSpec
+    status: TopicStatus
+    drift: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """False only when the broker refused to create the topic."""
+        return self.status != "failed"
+
+
+def _delete(retention_days: int) -> dict[str, str]:
+    return {"cleanup.policy": "delete", "retention.ms": str(retention_days * DAY_MS)}
+
+
+def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
+    """Every topic the topology implies, with partitions, replication and configs."""
+    names = TopicNames(settings.topic_prefix)
+    parts = settings.partitions
+    # The hub keeps state per input partition (exactly-once, one transactional id each) and
+    # writes it to the changelog partition of the same number, so a restarted task restores
+    # exactly its own slice: state topics need at least as many partitions as ingress topics,
+    # which is why both take ``settings.partitions``.
+    extra: dict[str, str] = {}
+    if settings.replication_factor >= 3:
+        # With three copies, an acknowledged write survives the loss of one broker.
+        extra["min.insync.replicas"] = "2"
+
+    def spec(name: str, configs: Mapping[str, str], role: str) -> TopicSpec:
+        return TopicSpec(name, parts, settings.replication_factor, {**configs, **extra}, role)
+
+    specs = [
+        spec(names.ingress(org.code), _delete(7), f"ingress from {org.code}")
+        for org in topology.organizations
+    ]
+    specs += [
+        spec(names.quarantine, _delete(30), "rejected records with reasons"),
+        spec(names.audit, _delete(365), "audit trail of every decision"),
+        spec(names.review, COMPACTED, "alerts held for neutrality review"),
+        spec(names.hub_state, COMPACTED, "hub state changelog"),
+        spec(names.node_state, COMPACTED, "national node state"),
+    ]
+    for country in topology.countries:
+        specs.append(spec(names.ncb(country.code), COMPACTED, f"national node {country.code}"))
+    for country, post in topology.posts():
+        specs.append(
+            spec(names.post(country.code, post.id), COMPACTED, f"{post.type.lower()} {post.name}")
+        )
+    return specs
+
+
+async def apply_topics(
+    specs: Iterable[TopicSpec], settings: Settings, *, dry_run: bool = False
+) -> list[TopicResult]:
+    """Create the missing topics and report drift on existing ones; running it twice is a no-op.
+
+    A topic the broker refuses comes back with status ``failed`` and the broker's message;
+    nothing is raised for it, so the caller sees every outcome at once.
+    """
+    wanted = list(specs)
+    admin = make_admin(settings, request_timeout_ms=15_000)
+    try:
+        await admin.start()
+    except KafkaConnectionError as error:
+        raise SetupError(
+            f"cannot reach Kafka at {settings.bootstrap_servers or 'the local broker'}: {error}",
+            hint="Start one with `frontline broker up`, or fix FRONTLINE_BOOTSTRAP_SERVERS.",
+        ) from None
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in wanted if s.name not in existing]
+        present = [s for s in wanted if s.name in existing]
+        outcome: dict[str, TopicResult] = {}
+        for s, drift in zip(present, await _drift(admin, present), strict=True):
+            outcome[s.name] = TopicResult(s, "exists", drift)
+        if dry_run:
+            outcome.update({s.name: TopicResult(s, "would-create") for s in missing})
+        else:
+            outcome.update(await _create(admin, missing))
+    except KafkaError as error:
+        raise SetupError(
+            f"Kafka refused a topic request: {error}",
+            hint="Check the broker is healthy and this client may manage topics (ACLs).",
+        ) from None
+    finally:
+        await admin.close()
+    return [outcome[s.name] for s in wanted]
+
+
+# Creating many topics in one request can exceed the broker's request timeout.
+_BATCH = 50
+_ALREADY_EXISTS = 36
+
+
+async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec]) -> dict[str, TopicResult]:
+    """Create topics in batches; a concurrent creator's win counts as ``exists``."""
+    results: dict[str, TopicResult] = {}
+    by_name = {s.name: s for s in missing}
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        request = [
+            NewTopic(s.name, s.partitions, s.replication, topic_configs=dict(s.configs))
+            for s in batch
+        ]
+        response: Any = await admin.create_topics(request)
+        for row in response.to_object()["topic_errors"]:
+            name, code = row["topic"], row["error_code"]
+            spec = by_name[name]
+            if code == 0:
+                results[name] = TopicResult(spec, "created")
+                log.info("topic_created", topic=name, partitions=spec.partitions)
+            elif code == _ALREADY_EXISTS:
+                results[name] = TopicResult(spec, "exists")
+            else:
+                message = row.get("error_message") or f"error code {code}"
+                results[name] = TopicResult(spec, "failed", error=message)
+                log.warning("topic_create_failed", topic=name, error_code=code)
+    return results
+
+
+async def _drift(
+    admin: AIOKafkaAdminClient, present: list[TopicSpec]
+) -> list[dict[str, tuple[str, str]]]:
+    """For each existing topic, the planned settings the broker holds differently."""
+    if not present:
+        return []
+    described = await admin.describe_topics([s.name for s in present])
+    partitions = {t["topic"]: len(t["partitions"]) for t in described}
+    resources = [
+        ConfigResource(ConfigResourceType.TOPIC, s.name, configs=dict(s.configs)) for s in present
+    ]
+    actual: dict[str, dict[str, str]] = {}
+    for response in await admin.describe_configs(resources):
+        for resource in response.to_object()["resources"]:
+            actual[resource["resource_name"]] = {
+                # aiokafka names the config key field ``config_names``.
+                entry["config_names"]: entry["config_value"]
+                for entry in resource["config_entries"]
+            }
+    drifts: list[dict[str, tuple[str, str]]] = []
+    for s in present:
+        drift: dict[str, tuple[str, str]] = {}
+        have = partitions.get(s.name, s.partitions)
+        if have < s.partitions:
+            drift["partitions"] = (str(s.partitions), str(have))
+        values = actual.get(s.name, {})
+        for key, value in s.configs.items():
+            if key in values and values[key] != value:
+                drift[key] = (value, values[key])
+        drifts.append(drift)
+    return drifts
