@@ -145,7 +145,6 @@ class Country(_Frozen):
 
     code: Iso3
     name: str = Field(min_length=1)
-    memberships: tuple[OrgCode, ...] = ()
     posts: tuple[Post, ...] = ()
 
     @property
@@ -199,10 +198,6 @@ class Topology(_Frozen):
             raise KeyError(f"post {post_id!r} is not in the topology")
         where = ", ".join(f"{c.code}.{p.id}" for c, p in found)
         raise KeyError(f"post id {post_id!r} is ambiguous ({where}); use ISO3.POST")
-
-    def members(self, org: str) -> tuple[Country, ...]:
-        """Countries that list ``org`` among their memberships."""
-        return tuple(c for c in self.countries if org.upper() in c.memberships)
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -314,11 +309,6 @@ def _cross_checks(topology: Topology) -> list[tuple[Loc, str]]:
         if country.code in seen_countries:
             problems.append(((*where, "code"), f"duplicate country {country.code!r}"))
         seen_countries.add(country.code)
-        for j, org_code in enumerate(country.memberships):
-            if org_code not in declared:
-                problems.append(
-                    ((*where, "memberships", j), f"organization {org_code!r} is not declared")
-                )
         seen_posts: set[str] = set()
         for j, post in enumerate(country.posts):
             at: Loc = (*where, "posts", j)
@@ -375,9 +365,10 @@ def parse_topology(text: str, source: str = "<topology>") -> Topology:
         problems = _cross_checks(topology)
         if not problems:
             return topology
-    report = "\n".join(
-        f"{source}:{_line_of(loc, lines)}: {_dotted(loc)}: {msg}" for loc, msg in problems
+    located = sorted(
+        ((_line_of(loc, lines), _dotted(loc), msg) for loc, msg in problems), key=lambda p: p[0]
     )
+    report = "\n".join(f"{source}:{line}: {path}: {msg}" for line, path, msg in located)
     count = len(problems)
     raise ConfigError(
         f"invalid topology ({count} problem{'s' if count != 1 else ''}):\n{report}",

@@ -1,9 +1,121 @@
-"""``frontline topics``: create the topic layout from the topology."""
+"""``frontline topics``: create the topic layout from the topology, and list it on the broker."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from aiokafka.errors import KafkaError
+from rich.table import Table
+
+from gateway.cli._common import console, fail, run_async, settings_of
+from gateway.errors import FrontlineError, SetupError
+from gateway.kafka import make_admin, resolve_bootstrap
+from gateway.settings import Settings
+from gateway.topics import TopicResult, apply_topics, plan_topics
+from gateway.topology import load_topology
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Create Frontline's topics from the topology.", no_args_is_help=True)
+
+TopologyOption = Annotated[
+    Path | None,
+    typer.Option("--topology", help="Topology TOML; default FRONTLINE_TOPOLOGY_FILE or shipped."),
+]
+
+_STYLE = {"created": "green", "exists": "dim", "would-create": "yellow", "failed": "bold red"}
+
+
+def _connected(settings: Settings) -> Settings:
+    """Settings with a bootstrap address: the configured one, else the running local broker."""
+    return settings.model_copy(update={"bootstrap_servers": resolve_bootstrap(settings)})
+
+
+def _table(results: list[TopicResult]) -> Table:
+    table = Table(title="Frontline topics")
+    for column in ("topic", "partitions", "policy", "status"):
+        table.add_column(column, justify="right" if column == "partitions" else "left")
+    for result in results:
+        status = f"[{_STYLE[result.status]}]{result.status}[/]"
+        if result.drift:
+            changes = ", ".join(f"{k} {want}->{have}" for k, (want, have) in result.drift.items())
+            status += f" [red](drift: {changes})[/]"
+        if result.error:
+            status += f" {result.error}"
+        spec = result.spec
+        table.add_row(spec.name, str(spec.partitions), spec.policy, status)
+    return table
+
+
+@app.command()
+def apply(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be created; change nothing.")
+    ] = False,
+    topology: TopologyOption = None,
+) -> None:
+    """Create every missing topic with its configs; existing topics are left as they are."""
+    settings = settings_of(ctx)
+    try:
+        layout = load_topology(topology or settings.topology_file)
+        connected = _connected(settings)
+        specs = plan_topics(layout, connected)
+        results = run_async(apply_topics)(specs, connected, dry_run=dry_run)
+    except FrontlineError as error:
+        raise fail(error) from None
+    console.print(_table(results))
+    counts = {s: sum(r.status == s for r in results) for s in _STYLE}
+    drifted = sum(bool(r.drift) for r in results)
+    console.print(
+        f"{len(results)} topics: {counts['created']} created, {counts['exists']} existing, "
+        f"{counts['would-create']} to create, {counts['failed']} failed, {drifted} with drift"
+        f" on {connected.bootstrap_servers}"
+    )
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@run_async
+async def _broker_topics(settings: Settings) -> dict[str, int]:
+    """Topic name -> partition count, for the topics under the configured prefix."""
+    admin = make_admin(settings, request_timeout_ms=15_000)
+    try:
+        await admin.start()
+        names = [n for n in await admin.list_topics() if n.startswith(settings.topic_prefix)]
+        described = await admin.describe_topics(names) if names else []
+    except KafkaError as error:
+        raise SetupError(
+            f"cannot list topics on {settings.bootstrap_servers}: {error}",
+            hint="Start one with `frontline broker up`, or fix FRONTLINE_BOOTSTRAP_SERVERS.",
+        ) from None
+    finally:
+        await admin.close()
+    return {t["topic"]: len(t["partitions"]) for t in described}
+
+
+@app.command("list")
+def list_topics(ctx: typer.Context, topology: TopologyOption = None) -> None:
+    """Show the Frontline topics on the broker and whether the topology plans each one."""
+    settings = settings_of(ctx)
+    try:
+        connected = _connected(settings)
+        layout = load_topology(topology or settings.topology_file)
+        planned = {s.name: s for s in plan_topics(layout, connected)}
+        on_broker = _broker_topics(connected)
+    except FrontlineError as error:
+        raise fail(error) from None
+    table = Table(title=f"Topics under {settings.topic_prefix!r} on {connected.bootstrap_servers}")
+    for column in ("topic", "partitions", "planned"):
+        table.add_column(column)
+    for name in sorted(on_broker.keys() | planned.keys()):
+        spec = planned.get(name)
+        where = "yes" if spec else "[yellow]not in topology[/]"
+        if name not in on_broker:
+            where = "[red]missing on broker[/]"
+        table.add_row(name, str(on_broker.get(name, "-")), where)
+    console.print(table)
+    missing = len(planned.keys() - on_broker.keys())
+    console.print(f"{len(on_broker)} on the broker, {missing} planned but missing")
