@@ -11,6 +11,7 @@ from typing import Annotated
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from gateway.errors import ConfigError
 
@@ -88,7 +89,7 @@ class PolicyFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str = Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")
-    exercise_mode: bool = False
+    exercise_mode: bool = Field(default=False, strict=True)
     observers: list[OrgCode] = Field(default_factory=list)
     memberships: dict[OrgCode, list[Country]]
     review: ReviewRules = Field(default_factory=ReviewRules)
@@ -158,12 +159,20 @@ def read_policy_file(path: Path) -> PolicyFile:
     try:
         model = PolicyFile.model_validate(raw)
     except ValidationError as exc:
-        problems = [(tuple(err["loc"]), err["msg"]) for err in exc.errors()]
+        problems = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
         raise _located(path, text, problems) from exc
     problems = _semantic_errors(model)
     if problems:
         raise _located(path, text, problems)
     return model
+
+
+def _message(err: ErrorDetails) -> str:
+    """Pydantic's message, naming the offending value when the message does not already."""
+    value = err["input"]
+    if isinstance(value, str | int | float | bool) and repr(value) not in err["msg"]:
+        return f"{err['msg']} (got {value!r})"
+    return err["msg"]
 
 
 def _located(path: Path, text: str, problems: list[tuple[Loc, str]]) -> ConfigError:
