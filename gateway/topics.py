@@ -42,7 +42,7 @@ COMPACTED: Mapping[str, str] = {
     "segment.ms": str(6 * 60 * 60 * 1000),
     # Tombstones stay 7 days after compaction. A post offline for less than that still sees
     # the cancellation; one offline longer may miss it and must rebuild its watchlist from
-    # offset 0 (the post client does so when its committed offset fell below the log start).
+    # offset 0 (a post client must, when its committed offset fell below the log start).
     # Longer keeps more dead keys on disk and slows every bootstrap a little.
     "delete.retention.ms": str(7 * DAY_MS),
 }
