@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from gateway._resources import resource_path
+from gateway.errors import QuarantineError
 from gateway.policy_file import ISO_ALPHA3, OrgCode, PolicyFile, ReviewRules, read_policy_file
 from gateway.policy_review import ReviewMatcher, normalize_offence
 
@@ -31,6 +32,7 @@ __all__ = [
     "RoutingFacts",
     "Status",
     "Tlp",
+    "facts_from_record",
     "load_policy",
     "normalize_offence",
     "post_forwarding_allowed",
@@ -120,6 +122,38 @@ class Decision:
             "denied": {reason: sorted(codes) for reason, codes in sorted(grouped.items())},
             "hold_for_review": self.hold_for_review,
         }
+
+
+def facts_from_record(kind: str, record: Mapping[str, Any]) -> RoutingFacts:
+    """Routing facts from a decoded alert dict (``codec.decode_dict``); offences come from a
+    wanted person's subject. A record missing envelope fields is quarantined, never a crash."""
+    try:
+        env = record["envelope"]
+        subject = record.get("subject") or {}
+        expires = env.get("expires_at")
+        if isinstance(expires, int):  # raw timestamp-millis when read without logical types
+            expires = datetime.fromtimestamp(expires / 1000, tz=UTC)
+        return RoutingFacts(
+            alert_id=str(env["alert_id"]),
+            version=int(env["version"]),
+            source_org=str(env["source_org"]),
+            originating_country=str(env["originating_country"]),
+            msg_type=cast(MsgType, str(env["msg_type"])),
+            status=cast(Status, str(env["status"])),
+            tlp=cast(Tlp, str(env["tlp"])),
+            kind=cast(Kind, str(kind)),
+            expires_at=expires,
+            release_to_countries=frozenset(env.get("release_to_countries") or ()),
+            release_to_orgs=frozenset(env.get("release_to_orgs") or ()),
+            deny_countries=frozenset(env.get("deny_countries") or ()),
+            deny_orgs=frozenset(env.get("deny_orgs") or ()),
+            offences=tuple(subject.get("offences") or ()),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise QuarantineError(
+            f"alert cannot be routed: envelope field missing or malformed ({exc!r})",
+            reason="unroutable_envelope",
+        ) from exc
 
 
 def post_forwarding_allowed(tlp: str) -> bool:
