@@ -30,6 +30,7 @@ __all__ = [
     "default_registry",
     "load_registry",
     "load_schema_json",
+    "standalone_schema",
 ]
 
 SINGLE_OBJECT_MARKER = b"\xc3\x01"
@@ -102,21 +103,37 @@ def load_schema_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _entry(
-    schema: dict[str, Any], named: dict[str, Any], *, source: str, current: bool
-) -> SchemaEntry:
-    """Parse a top-level alert schema and compute its canonical form and fingerprint."""
-    # The expanded form inlines referenced named types (the Envelope), as a standalone
-    # reader would see the schema; its canonical form is what the fingerprint covers.
-    expanded = parse_schema(schema, named_schemas=dict(named), expand=True)
-    parsed = parse_schema(schema, named_schemas=dict(named))
+def _inline(node: Any, definitions: dict[str, dict[str, Any]]) -> Any:
+    """Replace the first reference to each external named type by its definition.
+
+    This is the standalone schema a reader of the ``.avsc`` files reconstructs: a named
+    type is defined where first used and referred to by name afterwards, as the parsing
+    canonical form requires.
+    """
+    if isinstance(node, str):
+        definition = definitions.pop(node, None)
+        return node if definition is None else definition
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if isinstance(node, dict):
+        return {
+            key: _inline(value, definitions)
+            if key in ("type", "items", "values", "fields")
+            else value
+            for key, value in node.items()
+        }
+    return node
+
+
+def _entry(schema: dict[str, Any], *, source: str, current: bool) -> SchemaEntry:
+    """Parse a standalone top-level alert schema; compute its canonical form and fingerprint."""
+    parsed = parse_schema(schema)
     if not isinstance(parsed, dict):
         raise ConfigError(
             f"{source}: an alert schema must be a record, not {type(parsed).__name__}"
         )
-    canonical = to_parsing_canonical_form(expanded)
-    fp_hex = fingerprint(canonical, "CRC-64-AVRO")
-    fp_bytes = bytes.fromhex(fp_hex)
+    canonical = to_parsing_canonical_form(parsed)
+    fp_bytes = bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
     full_name = str(parsed["name"])
     if full_name not in KIND_OF_NAME:
         raise ConfigError(f"{source}: {full_name} is not an alert record of the contract")
@@ -132,21 +149,30 @@ def _entry(
     )
 
 
+def standalone_schema(kind: AlertKind, directory: Path | None = None) -> dict[str, Any]:
+    """The current schema of ``kind`` as one JSON document, the envelope inlined."""
+    root = resource_path("schemas") if directory is None else directory
+    envelope = load_schema_json(root / ENVELOPE_FILE)
+    full = f"{envelope.get('namespace', '')}.{envelope['name']}".lstrip(".")
+    schema = load_schema_json(root / KIND_FILES[kind])
+    # Both spellings resolve to the same definition; the first one met is replaced.
+    standalone: dict[str, Any] = _inline(schema, {full: envelope, str(envelope["name"]): envelope})
+    return standalone
+
+
 def load_registry(directory: Path | None = None) -> SchemaRegistry:
     """Load the current schemas and every older version under ``history/``."""
     root = resource_path("schemas") if directory is None else directory
     registry = SchemaRegistry()
-    named: dict[str, Any] = {}
-    parse_schema(load_schema_json(root / ENVELOPE_FILE), named_schemas=named)
-    for name in KIND_FILES.values():
-        schema = load_schema_json(root / name)
-        registry.register(_entry(schema, named, source=name, current=True))
+    for kind, name in KIND_FILES.items():
+        schema = standalone_schema(kind, root)
+        registry.register(_entry(schema, source=name, current=True))
     history = root / "history"
     if history.is_dir():
         for path in sorted(history.glob("*.avsc")):
             # Older versions are self-contained: they embed the envelope as it was.
-            entry = _entry(load_schema_json(path), {}, source=f"history/{path.name}", current=False)
-            registry.register(entry)
+            schema = load_schema_json(path)
+            registry.register(_entry(schema, source=f"history/{path.name}", current=False))
     return registry
 
 

@@ -15,7 +15,7 @@ class ThreatAssessment(ContractModel):
 
     title: str
     summary: str
-    threat_type: ThreatType = ThreatType.OTHER
+    threat_type: ThreatType
     regions: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     valid_from: AwareDatetime

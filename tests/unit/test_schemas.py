@@ -1,0 +1,205 @@
+"""Schema registry, FULL_TRANSITIVE evolution and interoperability with Apache Avro."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import avro.io
+import avro.schema
+import pytest
+from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+from fastavro import schemaless_reader, schemaless_writer
+
+from gateway.codec import HEADER_SIZE, decode, encode
+from gateway.contract import (
+    ALERT_MODELS,
+    AlertKind,
+    AnyAlert,
+    PhysicalDescription,
+    WantedPersonAlert,
+)
+from gateway.errors import ConfigError, DecodeError
+from gateway.schemas import (
+    ENVELOPE_FILE,
+    KIND_FILES,
+    SINGLE_OBJECT_MARKER,
+    default_registry,
+    load_registry,
+)
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+EXAMPLES = SCHEMAS / "examples"
+
+
+def example(kind: AlertKind) -> AnyAlert:
+    """The shipped example alert of ``kind``."""
+    text = (EXAMPLES / KIND_FILES[kind].replace(".avsc", ".json")).read_text()
+    return ALERT_MODELS[kind].model_validate_json(text)
+
+
+def standalone_json(kind: AlertKind) -> dict[str, Any]:
+    """The kind's .avsc with the envelope's definition inlined, read from the files alone."""
+    schema: dict[str, Any] = json.loads((SCHEMAS / KIND_FILES[kind]).read_text())
+    schema["fields"][0]["type"] = json.loads((SCHEMAS / ENVELOPE_FILE).read_text())
+    return schema
+
+
+def strip_logical_types(node: Any) -> Any:
+    """Drop 'logicalType' as the specification's [STRIP] rule for canonical form does."""
+    if isinstance(node, dict):
+        return {k: strip_logical_types(v) for k, v in node.items() if k != "logicalType"}
+    if isinstance(node, list):
+        return [strip_logical_types(v) for v in node]
+    return node
+
+
+def compatibility(reader: avro.schema.Schema, writer: avro.schema.Schema) -> Any:
+    """Apache Avro's verdict on whether ``reader`` can read what ``writer`` wrote."""
+    checker = ReaderWriterCompatibilityChecker()  # type: ignore[no-untyped-call]  # why: avro leaves its __init__ unannotated
+    return checker.get_compatibility(reader, writer)
+
+
+def history_versions(kind: AlertKind) -> list[avro.schema.Schema]:
+    """Every shipped version of a kind's schema, oldest first, parsed by Apache Avro."""
+    name = KIND_FILES[kind].removesuffix(".avsc")
+    old = sorted((SCHEMAS / "history").glob(f"{name}_v*.avsc"))
+    parsed = [avro.schema.parse(path.read_text()) for path in old]
+    return [*parsed, avro.schema.parse(json.dumps(standalone_json(kind)))]
+
+
+def test_registry_knows_current_and_history() -> None:
+    """Each kind has one current schema, and older versions are registered as writers."""
+    registry = default_registry()
+    assert set(registry.current) == set(AlertKind)
+    sources = {entry.source for entry in registry.entries()}
+    assert "history/wanted_person_v1.avsc" in sources
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_fingerprint_matches_apache_avro_on_the_spec_canonical_form(kind: AlertKind) -> None:
+    """Our CRC-64-AVRO fingerprint equals Apache Avro's for the spec's canonical form."""
+    # Apache Avro for Python keeps logicalType in its canonical form, which the spec strips
+    # (Java and fastavro strip it); without logical types both agree on every byte.
+    reference = avro.schema.parse(json.dumps(strip_logical_types(standalone_json(kind))))
+    assert reference.fingerprint("CRC-64-AVRO") == default_registry().current[kind].header[2:]
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_apache_avro_decodes_our_bytes_with_the_avsc_files_alone(kind: AlertKind) -> None:
+    """The reference implementation reads what we write, given only the .avsc files."""
+    alert = example(kind)
+    data = encode(alert)
+    assert data[:2] == SINGLE_OBJECT_MARKER
+    schema = avro.schema.parse(json.dumps(standalone_json(kind)))
+    reader = avro.io.DatumReader(schema)
+    record = reader.read(avro.io.BinaryDecoder(io.BytesIO(data[HEADER_SIZE:])))
+    assert isinstance(record, dict)
+    assert ALERT_MODELS[kind].from_avro_dict(record) == alert
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_we_decode_bytes_apache_avro_writes(kind: AlertKind) -> None:
+    """Bytes framed around an Apache Avro body decode to the same alert through our codec."""
+    alert = example(kind)
+    schema = avro.schema.parse(json.dumps(standalone_json(kind)))
+    record = avro.io.DatumReader(schema).read(
+        avro.io.BinaryDecoder(io.BytesIO(encode(alert)[HEADER_SIZE:]))
+    )
+    body = io.BytesIO()
+    avro.io.DatumWriter(schema).write(record, avro.io.BinaryEncoder(body))
+    fingerprint = avro.schema.parse(
+        json.dumps(strip_logical_types(standalone_json(kind)))
+    ).fingerprint("CRC-64-AVRO")
+    assert decode(SINGLE_OBJECT_MARKER + fingerprint + body.getvalue()) == alert
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_every_version_pair_is_compatible_both_ways(kind: AlertKind) -> None:
+    """FULL_TRANSITIVE: every shipped version reads every other, in both directions."""
+    versions = history_versions(kind)
+    for reader in versions:
+        for writer in versions:
+            result = compatibility(reader, writer)
+            assert result.compatibility is SchemaCompatibilityType.compatible, result
+
+
+def test_compatibility_check_catches_a_breaking_change() -> None:
+    """A new field without a default is reported incompatible, so the check above can fail."""
+    current = standalone_json(AlertKind.THREAT_ASSESSMENT)
+    broken = copy.deepcopy(current)
+    broken["fields"][1]["type"][1]["fields"].append({"name": "severity", "type": "int"})
+    result = compatibility(
+        avro.schema.parse(json.dumps(broken)), avro.schema.parse(json.dumps(current))
+    )
+    assert result.compatibility is SchemaCompatibilityType.incompatible
+
+
+def _v1_record() -> dict[str, Any]:
+    """The example wanted person as a v1 writer would have produced it."""
+    record = example(AlertKind.WANTED_PERSON).to_avro_dict()
+    del record["envelope"]["handling_note"]
+    del record["subject"]["physical_description"]
+    del record["subject"]["violent"]
+    return record
+
+
+def _v1_entry() -> Any:
+    """The registry entry of wanted_person_v1."""
+    return next(e for e in default_registry().entries() if e.source.endswith("_v1.avsc"))
+
+
+def test_old_writer_new_reader() -> None:
+    """Bytes written with v1 decode into the current model, new fields at their defaults."""
+    v1 = _v1_entry()
+    body = io.BytesIO()
+    schemaless_writer(body, v1.parsed, _v1_record())
+    alert = decode(v1.header + body.getvalue())
+    assert isinstance(alert, WantedPersonAlert)
+    assert alert.subject is not None
+    assert alert.subject.physical_description is None
+    assert alert.subject.violent is False
+    assert alert.envelope.handling_note is None
+    assert alert.subject.family_name == "ERIKSSON"
+
+
+def test_new_writer_old_reader() -> None:
+    """A v1 reader reads bytes written with the current schema, ignoring fields it lacks."""
+    alert = example(AlertKind.WANTED_PERSON)
+    assert alert.subject is not None
+    subject = alert.subject.model_copy(
+        update={"physical_description": PhysicalDescription(height_cm=180), "violent": True}
+    )
+    data = encode(alert.model_copy(update={"subject": subject}))
+    current = default_registry().current[AlertKind.WANTED_PERSON]
+    buffer = io.BytesIO(data[HEADER_SIZE:])
+    record = schemaless_reader(buffer, current.parsed, _v1_entry().parsed)
+    assert isinstance(record, dict)
+    assert "violent" not in record["subject"]
+    assert "handling_note" not in record["envelope"]
+    assert record["subject"]["travel_documents"][0]["number"] == "L898902C3"
+
+
+def test_reader_without_history_rejects_old_fingerprint(tmp_path: Path) -> None:
+    """A registry that lacks a writer schema reports unknown_fingerprint, never guesses."""
+    for name in [ENVELOPE_FILE, *KIND_FILES.values()]:
+        shutil.copy(SCHEMAS / name, tmp_path / name)
+    v1 = _v1_entry()
+    body = io.BytesIO()
+    schemaless_writer(body, v1.parsed, _v1_record())
+    with pytest.raises(DecodeError) as caught:
+        decode(v1.header + body.getvalue(), registry=load_registry(tmp_path))
+    assert caught.value.quarantine_reason == "unknown_fingerprint"
+
+
+def test_unreadable_schema_file_is_a_config_error(tmp_path: Path) -> None:
+    """A broken .avsc file fails loading with an error naming the file."""
+    for name in [ENVELOPE_FILE, *KIND_FILES.values()]:
+        shutil.copy(SCHEMAS / name, tmp_path / name)
+    (tmp_path / "commodity.avsc").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"commodity\.avsc"):
+        load_registry(tmp_path)
