@@ -8,15 +8,26 @@ it never raises on bad input.
 
 from __future__ import annotations
 
+import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
+from pydantic import ValidationError
+
 from gateway.codec import encode
-from gateway.contract import AlertKind, AnyAlert, kind_of
+from gateway.contract import (
+    AlertKind,
+    AnyAlert,
+    CommodityAlert,
+    ThreatAssessmentAlert,
+    WantedPersonAlert,
+    kind_of,
+)
 from gateway.errors import QuarantineError
 from gateway.quarantine import QuarantineRecord, Reason
 from gateway.validation import validate_alert
@@ -30,9 +41,30 @@ __all__ = [
     "RawRecord",
     "Refused",
     "process",
+    "samples_dir",
+    "stamp_version",
 ]
 
 OBSERVERS = frozenset({"SCO", "UNODC"})
+_ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert)
+# Versions derived from an update stamp count seconds from this instant, so they fit the
+# contract's 32-bit ``version`` until 2068 and grow with every later stamp.
+_VERSION_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def samples_dir() -> Path:
+    """Folder of the sample payloads shipped with the connectors (one per organization)."""
+    return Path(__file__).resolve().parent / "samples"
+
+
+def stamp_version(stamp: datetime) -> int:
+    """A monotonic alert version from an organization's update stamp (seconds since 2000).
+
+    Re-reading the same stamp gives the same version; a later stamp a larger one. A naive
+    stamp is taken as UTC.
+    """
+    aware = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    return max(1, int((aware - _VERSION_EPOCH).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -104,8 +136,20 @@ class Connector(ABC):
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Parse and map one record; raise ConnectorError(stage="parse" or "map") if it cannot."""
 
+    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
+        """One native payload with ``count`` realistic, valid records, for simulation and bench.
 
-def _refuse(
+        Ids are unique per ``rng`` state; the same seed gives the same payload.
+        """
+        raise NotImplementedError(f"{self.org} has no generator yet")
+
+    @classmethod
+    def sample_path(cls) -> Path:
+        """The shipped sample payload documenting this organization's format."""
+        return samples_dir() / cls.sample_file
+
+
+def _refuse(  # noqa: PLR0917  # positional: called on every refusal in this module only
     org: str, where: str, data: bytes, stage: str, reasons: tuple[Reason, ...], kind: str
 ) -> Refused:
     record = QuarantineRecord(
@@ -120,6 +164,14 @@ def _internal(exc: Exception) -> tuple[Reason, ...]:
     return (Reason("", "internal_error", f"unexpected {type(exc).__name__} while processing"),)
 
 
+def _model_reasons(exc: ValidationError) -> tuple[Reason, ...]:
+    # Only the location, the pydantic error type and its generic message: never the input.
+    return tuple(
+        Reason(".".join(str(p) for p in err["loc"]), err["type"], err["msg"])
+        for err in exc.errors(include_url=False, include_input=False)
+    ) or (Reason("", "invalid_model", "the mapped record does not fit the contract"),)
+
+
 def process(
     connector: Connector, payload: bytes, source: str, *, now: datetime | None = None
 ) -> Iterator[Outcome]:
@@ -130,21 +182,28 @@ def process(
     except ConnectorError as exc:
         yield _refuse(org, source, payload, exc.stage, exc.reasons, "UNKNOWN")
         return
-    except Exception as exc:  # noqa: BLE001  # a parser bug must not lose the payload
+    except Exception as exc:  # a parser bug must not lose the payload
         yield _refuse(org, source, payload, "split", _internal(exc), "UNKNOWN")
         return
     for record in records:
         yield _one(connector, record, now)
 
 
-def _one(connector: Connector, record: RawRecord, now: datetime | None) -> Outcome:
+def _one(  # noqa: PLR0911  # one early return per pipeline stage reads best
+    connector: Connector, record: RawRecord, now: datetime | None
+) -> Outcome:
     org = connector.org
     try:
         alert = connector.to_alert(record)
     except ConnectorError as exc:
         return _refuse(org, record.where, record.data, exc.stage, exc.reasons, "UNKNOWN")
-    except Exception as exc:  # noqa: BLE001  # a mapping bug must not lose the record
+    except ValidationError as exc:  # a native value the contract models refuse
+        return _refuse(org, record.where, record.data, "map", _model_reasons(exc), "UNKNOWN")
+    except Exception as exc:  # a mapping bug must not lose the record
         return _refuse(org, record.where, record.data, "map", _internal(exc), "UNKNOWN")
+    if not isinstance(alert, _ALERT_TYPES):
+        reason = Reason("", "internal_error", f"mapper returned {type(alert).__name__}")
+        return _refuse(org, record.where, record.data, "map", (reason,), "UNKNOWN")
     kind = kind_of(alert)
     if org in OBSERVERS and kind is not AlertKind.THREAT_ASSESSMENT:
         reason = Reason(
@@ -153,12 +212,18 @@ def _one(connector: Connector, record: RawRecord, now: datetime | None) -> Outco
             f"not {kind.value} alerts",
         )  # fmt: skip
         return _refuse(org, record.where, record.data, "map", (reason,), kind.value)
-    problems = validate_alert(alert, now=now)
+    try:
+        problems = validate_alert(alert, now=now)
+    except Exception as exc:  # a validator bug must not lose the record
+        return _refuse(org, record.where, record.data, "validate", _internal(exc), kind.value)
     if problems:
         reasons = tuple(Reason(p.path, p.code, p.message) for p in problems)
         return _refuse(org, record.where, record.data, "validate", reasons, kind.value)
     try:
         value = encode(alert)
-    except Exception as exc:  # noqa: BLE001  # an encoder refusal is a quarantine, not a crash
+    except QuarantineError as exc:  # the codec says which rule the record broke
+        reason = Reason("", exc.quarantine_reason, exc.message)
+        return _refuse(org, record.where, record.data, "encode", (reason,), kind.value)
+    except Exception as exc:  # an encoder refusal is a quarantine, not a crash
         return _refuse(org, record.where, record.data, "encode", _internal(exc), kind.value)
     return Accepted(record, alert, kind, alert.envelope.alert_id.encode(), value)

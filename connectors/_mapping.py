@@ -1,0 +1,176 @@
+"""Small mapping helpers every connector needs: typed field access with precise error paths.
+
+Each helper raises :class:`~connectors.base.ConnectorError` with the field path and a
+machine-readable code, so a bad native value ends in quarantine with a reason a person can
+act on. Messages never quote the value itself: it may be personal data.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import ConnectorError
+from gateway.contract import PartialDate, Tlp
+from gateway.identifiers import alpha2_to_alpha3, is_iso3
+
+__all__ = [
+    "Fields",
+    "country3",
+    "parse_instant",
+    "parse_partial_date",
+    "parse_tlp",
+]
+
+# Codes some European systems write instead of ISO 3166 alpha-2 (Eurostat / EU protocol order).
+_EU_ALPHA2 = {"EL": "GR", "UK": "GB"}
+_TLP_WORDS = {
+    "CLEAR": Tlp.CLEAR,
+    "WHITE": Tlp.CLEAR,  # TLP 1.0 name of CLEAR
+    "GREEN": Tlp.GREEN,
+    "AMBER": Tlp.AMBER,
+    "AMBER+STRICT": Tlp.AMBER_STRICT,
+    "AMBER_STRICT": Tlp.AMBER_STRICT,
+    "AMBER STRICT": Tlp.AMBER_STRICT,
+    "RED": Tlp.RED,
+}
+
+
+class Fields:
+    """Read typed values out of a parsed native record, naming the path on any error."""
+
+    __slots__ = ("_data", "_prefix", "stage")
+
+    def __init__(self, data: Mapping[str, Any], prefix: str = "", stage: str = "map") -> None:
+        self._data = data
+        self._prefix = prefix
+        self.stage = stage
+
+    def path(self, key: str) -> str:
+        """The full path of ``key`` under this record."""
+        return f"{self._prefix}.{key}" if self._prefix else key
+
+    def fail(self, key: str, code: str, message: str) -> ConnectorError:
+        """An error about ``key``, to raise."""
+        return ConnectorError.one(self.stage, self.path(key), code, message)
+
+    def raw(self, key: str) -> Any:
+        """The value as parsed, or None."""
+        return self._data.get(key)
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        """A non-blank string with outer spaces removed; None when absent or blank."""
+        value = self._data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self.fail(key, "missing_field", f"{key} is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(key, "wrong_type", f"{key} must be text")
+        return str(value).strip()
+
+    def need(self, key: str) -> str:
+        """A required non-blank string."""
+        value = self.text(key, required=True)
+        assert value is not None  # text(required=True) raised otherwise
+        return value
+
+    def number(self, key: str) -> float | None:
+        """A number (or numeric text); None when absent."""
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            raise self.fail(key, "wrong_type", f"{key} must be a number")
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip().replace(",", "."))
+            except ValueError:
+                raise self.fail(key, "wrong_type", f"{key} must be a number") from None
+        raise self.fail(key, "wrong_type", f"{key} must be a number")
+
+    def texts(self, key: str) -> list[str]:
+        """A list of non-blank strings; a single string counts as a list of one."""
+        value = self._data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(key, "wrong_type", f"{key} must be a list of text")
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.fail(f"{key}[{i}]", "wrong_type", f"{key} items must be text")
+            if item.strip():
+                out.append(item.strip())
+        return out
+
+    def objects(self, key: str) -> list[Fields]:
+        """A list of nested objects, each as Fields under its own path."""
+        value = self._data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(key, "wrong_type", f"{key} must be a list of objects")
+        out: list[Fields] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise self.fail(f"{key}[{i}]", "wrong_type", f"{key} items must be objects")
+            out.append(Fields(item, self.path(f"{key}[{i}]"), self.stage))
+        return out
+
+
+def country3(code: str, path: str, *, stage: str = "map") -> str:
+    """ISO alpha-3 from an alpha-2 or alpha-3 code (EU 'EL' and 'UK' accepted)."""
+    text = code.strip().upper()
+    if len(text) == 2:
+        alpha3 = alpha2_to_alpha3(_EU_ALPHA2.get(text, text))
+        if alpha3 is not None:
+            return alpha3
+    elif len(text) == 3 and is_iso3(text):
+        return text
+    raise ConnectorError.one(stage, path, "unknown_country", "not an ISO 3166 country code")
+
+
+def parse_tlp(text: str, path: str, *, stage: str = "map") -> Tlp:
+    """A FIRST TLP label as written ('TLP:AMBER+STRICT', 'amber', 'WHITE')."""
+    word = text.strip().upper().removeprefix("TLP:").strip()
+    try:
+        return _TLP_WORDS[word]
+    except KeyError:
+        raise ConnectorError.one(stage, path, "unknown_tlp", "not a TLP 2.0 label") from None
+
+
+def parse_instant(text: str, path: str, *, stage: str = "map") -> datetime:
+    """An ISO 8601 instant ('2024-05-01T10:00:00Z'); a value without offset is UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConnectorError.one(stage, path, "bad_timestamp", "not an ISO 8601 instant") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+_DIGITS = re.compile(r"^\d+$")
+
+
+def parse_partial_date(
+    year: str, month: str | None, day: str | None, path: str, *, stage: str = "map"
+) -> PartialDate:
+    """A Gregorian date known to the year, month or day, with each part range-checked."""
+    parts = [p for p in (year, month, day) if p is not None]
+    if not all(_DIGITS.match(p) for p in parts) or len(year) != 4:
+        raise ConnectorError.one(stage, path, "bad_date", "date parts must be digits, YYYY first")
+    y = int(year)
+    m = int(month) if month is not None else None
+    d = int(day) if day is not None else None
+    if y < 1800 or (m is not None and not 1 <= m <= 12):
+        raise ConnectorError.one(stage, path, "bad_date", "year or month out of range")
+    if d is not None and (m is None or not 1 <= d <= calendar.monthrange(y, m)[1]):
+        raise ConnectorError.one(stage, path, "bad_date", "day out of range for its month")
+    return PartialDate(year=y, month=m, day=d)

@@ -1,0 +1,420 @@
+"""INTERPOL: red and yellow notices in the JSON of INTERPOL's public notices web API.
+
+A payload is a list page (``_embedded.notices[]``), a single notice detail object, or a JSON
+array of detail objects. The public API says nothing about the notice type in the object:
+it is read from the notice's ``_links.self.href`` (``.../notices/v1/red/2021-75051``), else
+from the list page's own self link. Dates of birth are ``YYYY/MM/DD`` and sometimes only
+``YYYY`` or ``YYYY/MM``; countries are ISO alpha-2; height is in metres.
+
+Updates and cancels: the export INTERPOL feeds Frontline adds, on top of the public fields,
+``published_at`` and ``updated_at`` (ISO 8601 instants) and ``state`` (``published`` or
+``cancelled``), plus the labels ``tlp``, ``handling_code``, ``release_to_countries`` and
+``deny_countries`` (alpha-2). The version is :func:`~connectors.base.stamp_version` of
+``updated_at`` (else ``published_at``, else 1); the message is an ALERT while
+``updated_at`` equals ``published_at``, an UPDATE once later, a CANCEL when ``state`` is
+``cancelled`` (the cancel carries the envelope only). Re-reading the same export therefore
+yields the same ids and versions.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import orjson
+
+from connectors._mapping import Fields, country3, parse_instant, parse_partial_date, parse_tlp
+from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
+from gateway.contract import (
+    Envelope,
+    HandlingCode,
+    InformationAccuracy,
+    MsgType,
+    Org,
+    PersonAction,
+    PersonCategory,
+    PhysicalDescription,
+    Reference,
+    Sex,
+    SourceReliability,
+    Status,
+    Tlp,
+    WantedPerson,
+    WantedPersonAlert,
+)
+
+__all__ = ["InterpolConnector"]
+
+_NOTICE_TYPE = re.compile(r"/notices/v\d+/(red|yellow|blue|green|black|orange|purple|un)\b")
+_ENTITY_ID = re.compile(r"^\d{4}/\d{1,7}$")
+_DATE = re.compile(r"^(\d{4})(?:/(\d{1,2})(?:/(\d{1,2}))?)?$")
+_TERRORISM = re.compile(
+    r"terror|isil|isis|daesh|da'esh|al[- ]?qa'?ida|al[- ]?nusra|foreign fighter", re.IGNORECASE
+)
+_VIOLENT = re.compile(r"murder|homicid|kill|assault|armed|terror|kidnap|rape|violen", re.I)
+_ARMED = re.compile(r"armed|firearm|weapon|explosive", re.IGNORECASE)
+_SEX = {"M": Sex.MALE, "F": Sex.FEMALE, "U": Sex.UNSPECIFIED}
+_EYES = {
+    "BLA": "black", "BLU": "blue", "BRO": "brown", "GRE": "green", "GRY": "grey",
+    "HAZ": "hazel", "OTH": "other",
+}  # fmt: skip
+_HAIR = {
+    "BLA": "black", "BRO": "brown", "BLO": "blond", "RED": "red", "GRY": "grey",
+    "WHI": "white", "BAL": "bald", "OTH": "other",
+}  # fmt: skip
+_LEGAL_BASIS = {
+    "red": "INTERPOL Rules on the Processing of Data, Art. 82 (Red Notice)",
+    "yellow": "INTERPOL Rules on the Processing of Data, Art. 90 (Yellow Notice)",
+}
+
+
+def _notice_type(notice: dict[str, Any]) -> str | None:
+    links = notice.get("_links")
+    href = links.get("self", {}).get("href") if isinstance(links, dict) else None
+    if not isinstance(href, str):
+        return None
+    match = _NOTICE_TYPE.search(href)
+    return match.group(1) if match else None
+
+
+class InterpolConnector(Connector):
+    """INTERPOL red (wanted) and yellow (missing) notices from the public notices API JSON."""
+
+    org: ClassVar[str] = "INTERPOL"
+    format_name: ClassVar[str] = "INTERPOL notices web API JSON"
+    description: ClassVar[str] = (
+        "Red and yellow notices: list pages (_embedded.notices[]) or detail objects; "
+        "YYYY/MM/DD dates that may be partial, alpha-2 countries, type from the self link."
+    )
+    extensions: ClassVar[tuple[str, ...]] = (".json",)
+    sample_file: ClassVar[str] = "interpol.json"
+
+    def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
+        """One record per notice, whatever the payload shape."""
+        try:
+            doc = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            raise ConnectorError.one("split", "", "bad_json", "payload is not JSON") from None
+        if isinstance(doc, list):
+            notices: list[Any] = doc
+        elif isinstance(doc, dict) and "_embedded" in doc:
+            embedded = doc["_embedded"]
+            found = embedded.get("notices") if isinstance(embedded, dict) else None
+            if not isinstance(found, list):
+                raise ConnectorError.one(
+                    "split", "_embedded.notices", "unexpected_shape", "a list page needs a list"
+                )
+            notices = found
+            page_type = _notice_type(doc)
+            if page_type is not None:
+                # Keep the type the page states for notices that carry no self link.
+                link = {"self": {"href": f"/notices/v1/{page_type}"}}
+                notices = [
+                    {**n, "_links": link} if isinstance(n, dict) and _notice_type(n) is None else n
+                    for n in notices
+                ]
+        elif isinstance(doc, dict):
+            notices = [doc]
+        else:
+            raise ConnectorError.one(
+                "split", "", "unexpected_shape", "expected a list page, a notice or a list"
+            )
+        for index, notice in enumerate(notices):
+            yield RawRecord(self.org, source, index, orjson.dumps(notice))
+
+    def to_alert(self, record: RawRecord) -> WantedPersonAlert:
+        """Map one notice to a wanted-person alert."""
+        try:
+            notice = orjson.loads(record.data)
+        except orjson.JSONDecodeError:
+            raise ConnectorError.one("parse", "", "bad_json", "record is not JSON") from None
+        if not isinstance(notice, dict):
+            raise ConnectorError.one("parse", "", "not_an_object", "a notice is a JSON object")
+        f = Fields(notice)
+        entity_id = f.need("entity_id")
+        if not _ENTITY_ID.match(entity_id):
+            raise f.fail("entity_id", "bad_entity_id", "entity_id must look like 2021/75051")
+        notice_type = _notice_type(notice)
+        if notice_type not in _LEGAL_BASIS:
+            raise f.fail(
+                "_links.self.href", "unsupported_notice_type",
+                "only red and yellow notices are accepted; the self link names neither",
+            )  # fmt: skip
+        assert notice_type is not None  # narrowed by the membership test above
+        envelope = self._envelope(f, f"INTERPOL:{entity_id}", notice_type)
+        if envelope.msg_type is MsgType.CANCEL:
+            return WantedPersonAlert(envelope=envelope, subject=None)
+        return WantedPersonAlert(envelope=envelope, subject=self._person(f, notice_type))
+
+    def _envelope(self, f: Fields, alert_id: str, notice_type: str) -> Envelope:
+        published = f.text("published_at")
+        updated = f.text("updated_at")
+        published_at = parse_instant(published, "published_at") if published else None
+        updated_at = parse_instant(updated, "updated_at") if updated else published_at
+        state = (f.text("state") or "published").lower()
+        if state not in ("published", "cancelled"):
+            raise f.fail("state", "unknown_state", "state must be published or cancelled")
+        later = published_at is not None and updated_at is not None and updated_at > published_at
+        if state == "cancelled":
+            if published_at is not None and not later:
+                raise f.fail(
+                    "updated_at", "cancel_not_newer",
+                    "a cancelled notice needs an updated_at later than its published_at",
+                )  # fmt: skip
+            msg_type = MsgType.CANCEL
+        elif later:
+            msg_type = MsgType.UPDATE
+        else:
+            msg_type = MsgType.ALERT
+        references: tuple[Reference, ...] = ()
+        if msg_type is not MsgType.ALERT and published_at is not None:
+            references = (Reference(alert_id=alert_id, version=stamp_version(published_at)),)
+        tlp_text = f.text("tlp")
+        handling = f.text("handling_code") or "H0"
+        if handling not in HandlingCode.__members__:
+            raise f.fail("handling_code", "unknown_handling_code", "handling_code must be H0-H3")
+        return Envelope(
+            alert_id=alert_id,
+            version=stamp_version(updated_at) if updated_at is not None else 1,
+            msg_type=msg_type,
+            references=references,
+            status=Status.ACTUAL,
+            source_org=Org.INTERPOL,
+            originating_country=self._originating_country(f, notice_type),
+            issued_at=updated_at or datetime.now(UTC),
+            tlp=parse_tlp(tlp_text, "tlp") if tlp_text else Tlp.GREEN,
+            release_to_countries=tuple(
+                country3(c, f"release_to_countries[{i}]")
+                for i, c in enumerate(f.texts("release_to_countries"))
+            ),
+            deny_countries=tuple(
+                country3(c, f"deny_countries[{i}]") for i, c in enumerate(f.texts("deny_countries"))
+            ),
+            handling_code=HandlingCode(handling),
+            source_reliability=SourceReliability.B,
+            information_accuracy=InformationAccuracy.KNOWN_TO_SOURCE,
+            legal_basis=_LEGAL_BASIS[notice_type],
+        )
+
+    @staticmethod
+    def _originating_country(f: Fields, notice_type: str) -> str:
+        """The warrant's issuing country for red notices; the reporting country for yellow."""
+        if notice_type == "red":
+            warrants = f.objects("arrest_warrants")
+            if not warrants:
+                raise f.fail(
+                    "arrest_warrants", "missing_field",
+                    "a red notice needs an arrest warrant (a list summary is not enough)",
+                )  # fmt: skip
+            issuing = warrants[0].need("issuing_country_id")
+            return country3(issuing, warrants[0].path("issuing_country_id"))
+        reporting = f.text("country")
+        if reporting is None:
+            raise f.fail("country", "missing_field", "a yellow notice needs its reporting country")
+        return country3(reporting, f.path("country"))
+
+    @staticmethod
+    def _person(f: Fields, notice_type: str) -> WantedPerson:
+        offences: list[str] = []
+        for w in f.objects("arrest_warrants"):
+            charge = w.text("charge_translation") or w.text("charge")
+            if charge:
+                offences.append(charge)
+        charges = " ".join(offences)
+        if notice_type == "yellow":
+            category, action = PersonCategory.MISSING, PersonAction.INFORM
+        elif _TERRORISM.search(charges):
+            category, action = PersonCategory.FOREIGN_TERRORIST_FIGHTER, PersonAction.ARREST
+        else:
+            category, action = PersonCategory.ARREST_FOR_EXTRADITION, PersonAction.ARREST
+        sex_id = (f.text("sex_id") or "U").upper()
+        if sex_id not in _SEX:
+            raise f.fail("sex_id", "unknown_code", "sex_id must be M, F or U")
+        dob_text = f.text("date_of_birth")
+        dob = None
+        if dob_text is not None:
+            match = _DATE.match(dob_text)
+            if match is None:
+                raise f.fail("date_of_birth", "bad_date", "expected YYYY/MM/DD, YYYY/MM or YYYY")
+            year, month, day = match.groups()
+            dob = parse_partial_date(year, month, day, "date_of_birth")
+        birth_country = f.text("country_of_birth_id")
+        return WantedPerson(
+            family_name=f.need("name"),
+            given_names=f.text("forename"),
+            name_script="Latn",
+            sex=_SEX[sex_id],
+            date_of_birth=dob,
+            place_of_birth=f.text("place_of_birth"),
+            country_of_birth=(
+                country3(birth_country, "country_of_birth_id") if birth_country else None
+            ),
+            nationalities=tuple(
+                country3(c, f"nationalities[{i}]") for i, c in enumerate(f.texts("nationalities"))
+            ),
+            physical_description=_physical(f),
+            category=category,
+            offences=tuple(offences),
+            action=action,
+            armed=bool(_ARMED.search(charges)),
+            violent=bool(_VIOLENT.search(charges)),
+        )
+
+    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
+        """A list page of ``count`` full notices: mostly red (some terrorism), some yellow."""
+        return _generate_page(rng, count, now)
+
+
+def _physical(f: Fields) -> PhysicalDescription | None:
+    height = f.number("height")
+    weight = f.number("weight")
+    eyes = [_EYES.get(c.upper(), "other") for c in f.texts("eyes_colors_id")]
+    hair = [_HAIR.get(c.upper(), "other") for c in f.texts("hairs_id")]
+    marks = f.text("distinguishing_marks")
+    if height is not None and not 0 <= height < 3:
+        raise f.fail("height", "out_of_range", "height is in metres, between 0 and 3")
+    if weight is not None and not 0 <= weight < 500:
+        raise f.fail("weight", "out_of_range", "weight is in kilograms, between 0 and 500")
+    description = PhysicalDescription(
+        height_cm=round(height * 100) if height else None,  # 0 means unknown in the API
+        weight_kg=round(weight) if weight else None,
+        eye_colour=", ".join(eyes) or None,
+        hair_colour=", ".join(hair) or None,
+        distinguishing_marks=marks,
+    )
+    return description if description != PhysicalDescription() else None
+
+
+# --- generator: realistic notices for simulation and benchmarks -------------------------
+
+# (nationality, forenames, family names): names as INTERPOL publishes them, upper case.
+_PEOPLE: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("FR", ("JEAN", "KARIM", "JULIEN", "NADIA", "SOPHIE"), ("MARTIN", "BENALI", "DUBOIS", "LEROY")),
+    ("DE", ("STEFAN", "MARKUS", "ANNA", "DENIS"), ("MUELLER", "SCHMIDT", "KRAUSE", "WEBER")),
+    ("ES", ("JAVIER", "LUCIA", "SERGIO"), ("GARCIA", "MARTINEZ", "LOPEZ", "SANCHEZ")),
+    ("IT", ("MARCO", "GIUSEPPE", "FRANCESCA"), ("ROSSI", "ESPOSITO", "ROMANO", "RUSSO")),
+    ("RU", ("DMITRY", "SERGEY", "OLGA", "ALEKSANDR"), ("IVANOV", "PETROV", "SMIRNOV", "VOLKOV")),
+    ("TR", ("MEHMET", "AHMET", "AYSE", "EMRE"), ("YILMAZ", "KAYA", "DEMIR", "CELIK")),
+    ("IQ", ("AHMED", "MUSTAFA", "HAIDER", "ZAINAB"), ("AL-JUBOURI", "HUSSEIN", "AL-OBEIDI")),
+    ("SY", ("OMAR", "KHALED", "RAMI", "LINA"), ("AL-HASSAN", "HAMWI", "KHATIB", "ALLOUSH")),
+    ("TN", ("ANIS", "SEIFEDDINE", "AMINE"), ("TRABELSI", "BEN SALEM", "GHARBI", "JEBALI")),
+    ("MA", ("YOUSSEF", "RACHID", "FATIMA"), ("EL IDRISSI", "BENJELLOUN", "ALAOUI")),
+    ("NG", ("CHUKWUEMEKA", "ADEBAYO", "NGOZI"), ("OKAFOR", "ADEYEMI", "EZE", "BELLO")),
+    ("BR", ("JOAO", "RAFAEL", "ANA", "THIAGO"), ("SILVA", "SANTOS", "OLIVEIRA", "PEREIRA")),
+    ("MX", ("JOSE", "ALEJANDRO", "MARIA"), ("HERNANDEZ", "GONZALEZ", "RAMIREZ", "TORRES")),
+    ("CO", ("ANDRES", "CAMILO", "DIANA"), ("RODRIGUEZ", "GOMEZ", "CASTILLO", "VARGAS")),
+    ("AL", ("ARBEN", "ERION", "BLERINA"), ("HOXHA", "SHEHU", "KOLA", "DOKA")),
+    ("UA", ("OLEKSANDR", "ANDRIY", "IRYNA"), ("SHEVCHENKO", "BONDARENKO", "KOVALENKO")),
+    ("PK", ("IMRAN", "BILAL", "AYESHA"), ("KHAN", "AHMED", "QURESHI", "MALIK")),
+    ("PH", ("JOSE", "MARK", "MARIBEL"), ("REYES", "SANTOS", "DELA CRUZ", "BAUTISTA")),
+    ("KZ", ("NURLAN", "YERLAN", "AIGERIM"), ("NURGALIYEV", "ABENOV", "SEITOV")),
+    ("US", ("MICHAEL", "DAVID", "JENNIFER"), ("SMITH", "JOHNSON", "WILLIAMS", "BROWN")),
+)
+_CHARGES: tuple[tuple[str, str | None], ...] = (
+    ("Drug trafficking", None),
+    ("Trafic de stupéfiants en bande organisée", "Organised drug trafficking"),
+    ("Homicidio agravado", "Aggravated homicide"),
+    ("Money laundering", None),
+    ("Armed robbery", None),
+    ("Trafficking in human beings", None),
+    ("Fraude en bande organisée", "Organised fraud"),
+    ("Illegal trafficking of firearms", None),
+    ("Murder", None),
+    ("Secuestro extorsivo", "Kidnapping for ransom"),
+)
+_TERROR_CHARGES: tuple[tuple[str, str | None], ...] = (
+    ("Participation in a terrorist organisation (ISIL)", None),
+    ("Association de malfaiteurs en vue de la préparation d'actes de terrorisme",
+     "Criminal conspiracy to prepare acts of terrorism"),
+    ("Financing of terrorism", None),
+    ("Membership of a foreign terrorist organisation (Al-Nusra Front)", None),
+)  # fmt: skip
+_PLACES = {
+    "FR": "MARSEILLE", "DE": "BERLIN", "ES": "MADRID", "IT": "NAPLES", "RU": "MOSCOW",
+    "TR": "ISTANBUL", "IQ": "MOSUL", "SY": "ALEPPO", "TN": "TUNIS", "MA": "CASABLANCA",
+    "NG": "LAGOS", "BR": "SAO PAULO", "MX": "CULIACAN", "CO": "MEDELLIN", "AL": "TIRANA",
+    "UA": "KHARKIV", "PK": "KARACHI", "PH": "MANILA", "KZ": "ALMATY", "US": "CHICAGO",
+}  # fmt: skip
+_TLPS = (("GREEN", 55), ("AMBER", 30), ("CLEAR", 8), ("AMBER+STRICT", 5), ("RED", 2))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _generate_notice(rng: random.Random, entity_id: str, now: datetime) -> dict[str, Any]:
+    nationality, forenames, names = rng.choice(_PEOPLE)
+    yellow = rng.random() < 0.15
+    terror = not yellow and rng.random() < 0.2
+    kind = "yellow" if yellow else "red"
+    born = rng.randint(1990, 2012) if yellow else rng.randint(1955, 2004)
+    precision = rng.random()
+    dob = (
+        f"{born}" if precision < 0.07
+        else f"{born}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}"
+    )  # fmt: skip
+    published = now - timedelta(days=rng.randint(1, 2000), seconds=rng.randint(0, 86_399))
+    cancelled = rng.random() < 0.03
+    changed = cancelled or rng.random() < 0.25
+    updated = published + (now - published) * rng.uniform(0.1, 1) if changed else published
+    notice: dict[str, Any] = {
+        "entity_id": entity_id,
+        "forename": rng.choice(forenames),
+        "name": rng.choice(names),
+        "date_of_birth": dob,
+        "nationalities": [nationality],
+        "sex_id": rng.choice(("M", "M", "M", "F")),
+        "country_of_birth_id": nationality,
+        "place_of_birth": _PLACES[nationality],
+        "height": round(rng.uniform(1.55, 1.95), 2),
+        "weight": rng.randint(52, 110),
+        "eyes_colors_id": [rng.choice(("BRO", "BRO", "BLA", "BLU", "GRE", "HAZ"))],
+        "hairs_id": [rng.choice(("BLA", "BRO", "BLO", "GRY"))],
+        "languages_spoken_ids": ["ENG"],
+        "distinguishing_marks": rng.choice((None, None, "Scar on left cheek", "Tattoo on arm")),
+        "_links": {"self": {"href": f"https://ws-public.interpol.int/notices/v1/{kind}/"
+                                    f"{entity_id.replace('/', '-')}"}},
+        "published_at": _stamp(published),
+        "updated_at": _stamp(updated),
+        "state": "cancelled" if cancelled else "published",
+        "tlp": rng.choices([t for t, _ in _TLPS], [w for _, w in _TLPS])[0],
+    }  # fmt: skip
+    if yellow:
+        notice["country"] = nationality
+        notice["date_of_event"] = (published - timedelta(days=rng.randint(1, 60))).strftime(
+            "%Y/%m/%d"
+        )
+    else:
+        pool = _TERROR_CHARGES if terror else _CHARGES
+        issuing = nationality if rng.random() < 0.7 else rng.choice(_PEOPLE)[0]
+        notice["arrest_warrants"] = [
+            {"issuing_country_id": issuing, "charge": charge, "charge_translation": translation}
+            for charge, translation in rng.sample(pool, rng.randint(1, 2))
+        ]
+    if notice["tlp"] == "RED":
+        notice["release_to_countries"] = rng.sample(sorted(_PLACES), 2)
+    elif rng.random() < 0.05:
+        notice["deny_countries"] = [rng.choice(sorted(_PLACES))]
+    if rng.random() < 0.1:
+        notice["handling_code"] = rng.choice(("H1", "H2"))
+    return notice
+
+
+def _generate_page(rng: random.Random, count: int, now: datetime) -> bytes:
+    seen: set[str] = set()
+    notices: list[dict[str, Any]] = []
+    while len(notices) < count:
+        entity_id = f"{rng.randint(2012, now.year)}/{rng.randint(10_000, 9_999_999)}"
+        if entity_id not in seen:
+            seen.add(entity_id)
+            notices.append(_generate_notice(rng, entity_id, now))
+    page = {
+        "total": count,
+        "query": {"page": 1, "resultPerPage": count},
+        "_embedded": {"notices": notices},
+        "_links": {"self": {"href": "https://ws-public.interpol.int/notices/v1/red?page=1"}},
+    }
+    return orjson.dumps(page, option=orjson.OPT_INDENT_2)
