@@ -1,0 +1,509 @@
+"""A reusable consume-transform-produce engine with Kafka transactions (exactly-once).
+
+The hub and the national node both run on it. A consumer group reads the input topics; for
+every assigned input partition the engine owns one transactional producer whose id is
+``f"{app_id}-{topic}-{partition}"``. aiokafka speaks the transaction APIs at version 0 only,
+so there is no consumer-group fencing (KIP-447): a transactional id bound to the input
+partition is what fences a zombie, because whoever owns the partition next initialises the
+same id, which aborts the zombie's open transaction and bumps the epoch (as Faust does).
+
+Per commit interval (``Settings.commit_interval_ms``) the engine fetches with ``getmany``,
+hands each partition's records to :meth:`Processor.process`, appends the returned
+:class:`Output` records to per-destination batches, then, per input partition and
+concurrently, sends the batches, adds the input offsets with ``send_offsets_to_transaction``
+and commits. Any error aborts that partition's transaction, tells the processor to drop the
+state it staged (:meth:`Processor.aborted`) and re-seeks the partition to its committed offset.
+
+``Mode.AT_LEAST_ONCE`` runs the same loop without transactions (one idempotent producer,
+offsets committed after delivery); it exists for comparison and for relaxed deployments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.partitioner import murmur2
+
+from gateway.kafka import make_consumer, make_producer
+from gateway.settings import Settings
+
+__all__ = [
+    "EosEngine",
+    "Mode",
+    "Output",
+    "Processor",
+    "partition_for",
+]
+
+log = structlog.get_logger(__name__)
+
+Headers = list[tuple[str, bytes]]
+
+
+class Mode(StrEnum):
+    """Delivery guarantee: transactions per input partition, or plain idempotent sends."""
+
+    EXACTLY_ONCE = "exactly-once"
+    AT_LEAST_ONCE = "at-least-once"
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One record to produce; ``value=None`` is a tombstone, ``partition=None`` hashes the key."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = field(default_factory=list)
+    partition: int | None = None
+
+
+class Processor(Protocol):
+    """What an application plugs into the engine; every call runs on the event loop, one at a time.
+
+    State changes made in ``process``/``tick`` must be staged per input partition and made
+    visible only in ``committed``; ``aborted`` throws them away (the records are re-read).
+    """
+
+    async def on_assigned(self, partitions: frozenset[TopicPartition]) -> None:
+        """New input partitions are ours (producers already fenced zombies): restore state."""
+
+    def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
+        """These input partitions are no longer ours (their last transaction has ended)."""
+
+    def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
+        """Transform a batch of one partition's ConsumerRecords into output records."""
+
+    def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output]:
+        """Timer work owned by this partition (e.g. expiry), run inside its transaction."""
+
+    def committed(self, tp: TopicPartition) -> None:
+        """The partition's transaction committed: apply its staged state."""
+
+    def aborted(self, tp: TopicPartition) -> None:
+        """The partition's transaction aborted: drop its staged state."""
+
+
+_MAX_FAILURES = 5  # consecutive aborts of one partition before the engine gives up
+
+
+class _BatchFailedError(Exception):
+    """One input partition keeps failing: the engine stops rather than loop for ever."""
+
+
+_partition_cache: dict[tuple[bytes, int], int] = {}
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """Kafka's default partition for ``key`` (murmur2, like the Java client), cached."""
+    found = _partition_cache.get((key, partitions))
+    if found is None:
+        if len(_partition_cache) > 200_000:
+            _partition_cache.clear()  # bounded memory; recomputing is cheap enough
+        found = (murmur2(key) & 0x7FFFFFFF) % partitions
+        _partition_cache[(key, partitions)] = found
+    return found
+
+
+@dataclass(slots=True)
+class _Worker:
+    """The open transaction (or at-least-once batch) of one input partition."""
+
+    tp: TopicPartition
+    producer: AIOKafkaProducer
+    transactional: bool
+    open: bool = False
+    next_offset: int | None = None
+    builders: dict[tuple[str, int], Any] = field(default_factory=dict)
+    sent: list[asyncio.Future[Any]] = field(default_factory=list)
+    records: int = 0
+    failed: bool = False
+    failures: int = 0
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # why: aiokafka ships no types
+    """Forwards rebalance events to the engine; aiokafka awaits these coroutines."""
+
+    def __init__(self, engine: EosEngine) -> None:
+        self._engine = engine
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self._engine._revoke(frozenset(revoked))
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        await self._engine._assign(frozenset(assigned))
+
+
+class EosEngine:
+    """Runs a :class:`Processor` over input topics with exactly-once (or at-least-once) output.
+
+    ``app_id`` is the consumer group and the transactional id prefix. ``run()`` returns after
+    ``stop()`` (or a fatal error), having committed or aborted every open transaction.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        app_id: str,
+        topics: Sequence[str],
+        processor: Processor,
+        mode: Mode = Mode.EXACTLY_ONCE,
+        commit_interval_ms: int | None = None,
+        tick_interval_ms: int = 1000,
+        max_records: int = 5000,
+        on_transaction: Callable[[str, int], None] | None = None,
+        consumer_overrides: dict[str, Any] | None = None,
+        producer_overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.app_id = app_id
+        self.topics = tuple(topics)
+        self.processor = processor
+        self.mode = mode
+        self.commit_interval = (commit_interval_ms or settings.commit_interval_ms) / 1000
+        self.tick_interval = tick_interval_ms / 1000
+        self.max_records = max_records
+        self._on_transaction = on_transaction
+        self._consumer_overrides = consumer_overrides or {}
+        self._producer_overrides = producer_overrides or {}
+        self._workers: dict[TopicPartition, _Worker] = {}
+        self._shared: AIOKafkaProducer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._partitions: dict[str, int] = {}
+        self._next_tick = 0.0
+        self.ready = asyncio.Event()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask ``run()`` to finish the current interval, commit, close and return."""
+        self._stopping.set()
+
+    @property
+    def assignment(self) -> frozenset[TopicPartition]:
+        """The input partitions this instance currently owns."""
+        return frozenset(self._workers)
+
+    def lag(self) -> dict[str, int]:
+        """Records not yet processed, per input topic (high watermark minus next offset)."""
+        result: dict[str, int] = {}
+        consumer = self._consumer
+        if consumer is None:
+            return result
+        for tp, worker in list(self._workers.items()):
+            high = consumer.highwater(tp)
+            if high is None or worker.next_offset is None:
+                continue
+            result[tp.topic] = result.get(tp.topic, 0) + max(0, high - worker.next_offset)
+        return result
+
+    async def run(self) -> None:
+        """Consume, transform and produce until ``stop()``."""
+        consumer = make_consumer(
+            self.settings,
+            group_id=self.app_id,
+            partition_assignment_strategy=_round_robin(),
+            max_poll_records=self.max_records,
+            **self._consumer_overrides,
+        )
+        self._consumer = consumer
+        if self.mode is Mode.AT_LEAST_ONCE:
+            self._shared = make_producer(self.settings, **self._producer_overrides)
+            await self._shared.start()
+        consumer.subscribe(list(self.topics), listener=_Listener(self))
+        await consumer.start()
+        clean = False
+        try:
+            while not self._stopping.is_set():
+                await self._cycle(consumer)
+            clean = True
+        finally:
+            async with self._lock:
+                if clean:  # a stop finishes the open transactions; a crash aborts them
+                    with contextlib.suppress(KafkaError):
+                        await self._commit_all(consumer)
+                await self._close_workers(list(self._workers))
+            await consumer.stop()
+            if self._shared is not None:
+                await self._shared.stop()
+            self._consumer = None
+
+    # -- the loop --------------------------------------------------------------------------
+
+    async def _cycle(self, consumer: AIOKafkaConsumer) -> None:
+        """One commit interval: fetch and transform until it ends, then commit every partition."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.commit_interval
+        while not self._stopping.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            batch = await consumer.getmany(
+                timeout_ms=max(1, int(remaining * 1000)), max_records=self.max_records
+            )
+            if not batch:
+                continue
+            async with self._lock:
+                for tp, records in batch.items():
+                    worker = self._workers.get(tp)
+                    if worker is None or not records or worker.failed:
+                        continue  # revoked meanwhile (the next owner re-reads) or to be rewound
+                    try:
+                        await self._feed(worker, self.processor.process(tp, records))
+                    except Exception:  # why: any failure aborts and rewinds this partition only
+                        log.exception("eos_process_failed", topic=tp.topic, partition=tp.partition)
+                        worker.failed = True
+                    worker.next_offset = records[-1].offset + 1
+                    worker.records += len(records)
+        async with self._lock:
+            if loop.time() >= self._next_tick:
+                self._next_tick = loop.time() + self.tick_interval
+                now_ms = int(time.time() * 1000)
+                for tp, worker in list(self._workers.items()):
+                    if worker.failed:
+                        continue
+                    try:
+                        outputs = self.processor.tick(tp, now_ms)
+                        if outputs:
+                            await self._feed(worker, outputs)
+                    except Exception:  # why: any failure aborts and rewinds this partition only
+                        log.exception("eos_tick_failed", topic=tp.topic, partition=tp.partition)
+                        worker.failed = True
+            await self._commit_all(consumer)
+
+    async def _feed(self, worker: _Worker, outputs: Sequence[Output]) -> None:
+        """Open the partition's transaction if needed and append outputs to its batches."""
+        if not worker.open:
+            if worker.transactional:
+                await worker.producer.begin_transaction()
+            worker.open = True
+        builders = worker.builders
+        for out in outputs:
+            partition = out.partition
+            if partition is None:
+                count = self._partitions.get(out.topic)
+                if count is None:
+                    count = await self._partition_count(worker.producer, out.topic)
+                partition = partition_for(out.key, count) if out.key is not None else 0
+            slot = (out.topic, partition)
+            builder = builders.get(slot)
+            if builder is None:
+                builder = builders[slot] = worker.producer.create_batch()
+            if builder.append(key=out.key, value=out.value, timestamp=None, headers=out.headers):
+                continue
+            # The batch is full: hand it to the producer and start a new one.
+            worker.sent.append(
+                await worker.producer.send_batch(builder, slot[0], partition=slot[1])
+            )
+            builder = builders[slot] = worker.producer.create_batch()
+            if builder.append(key=out.key, value=out.value, timestamp=None, headers=out.headers):
+                continue
+            raise KafkaError(f"one record for {out.topic} exceeds max_batch_size")
+
+    async def _partition_count(self, producer: AIOKafkaProducer, topic: str) -> int:
+        """Partitions of an output topic, asked once (waits for metadata; raises if missing)."""
+        parts = await producer.partitions_for(topic)
+        self._partitions[topic] = len(parts)
+        return len(parts)
+
+    async def _flush_builders(self, worker: _Worker) -> None:
+        for (topic, partition), builder in worker.builders.items():
+            worker.sent.append(
+                await worker.producer.send_batch(builder, topic, partition=partition)
+            )
+        worker.builders.clear()
+
+    async def _commit_all(self, consumer: AIOKafkaConsumer) -> None:
+        """Commit every open partition (concurrently); abort and rewind those that fail."""
+        open_workers = [w for w in self._workers.values() if w.open or w.failed]
+        if not open_workers:
+            return
+        if self.mode is Mode.EXACTLY_ONCE:
+            await asyncio.gather(*(self._commit_txn(consumer, w) for w in open_workers))
+            return
+        offsets: dict[TopicPartition, int] = {}
+        delivered: list[_Worker] = []
+        for worker in open_workers:
+            error = "processing failed" if worker.failed else await self._deliver(worker)
+            if error is not None:
+                await self._abandon(consumer, worker, error)
+                continue
+            delivered.append(worker)
+            if worker.next_offset is not None:
+                offsets[worker.tp] = worker.next_offset
+        if offsets:
+            try:
+                await consumer.commit(offsets)
+            except KafkaError:
+                # The outputs are out already; the records will be processed again.
+                log.warning("eos_offset_commit_failed", partitions=len(offsets))
+        for worker in delivered:
+            self._reset(worker)
+            self.processor.committed(worker.tp)
+            self._report("committed", worker)
+
+    async def _deliver(self, worker: _Worker) -> str | None:
+        """At-least-once: send and await the batches; the error's name, or None."""
+        try:
+            await self._flush_builders(worker)
+            await asyncio.gather(*worker.sent)
+        except Exception as error:  # why: whatever failed, re-read from the last commit
+            return type(error).__name__
+        return None
+
+    async def _commit_txn(self, consumer: AIOKafkaConsumer, worker: _Worker) -> None:
+        """Send batches, add offsets, commit; on failure abort, drop staged state and rewind."""
+        if worker.failed:
+            await self._abandon(consumer, worker, "processing failed")
+            return
+        producer = worker.producer
+        try:
+            await self._flush_builders(worker)
+            if worker.next_offset is not None:
+                await producer.send_offsets_to_transaction(
+                    {worker.tp: worker.next_offset}, self.app_id
+                )
+            await producer.commit_transaction()
+        except ProducerFenced:
+            log.warning("eos_fenced", topic=worker.tp.topic, partition=worker.tp.partition)
+            self._reset(worker)
+            self.processor.aborted(worker.tp)
+            self._report("aborted", worker)
+            await self._close_workers([worker.tp], fenced=True)
+            return
+        except Exception as error:  # why: whatever failed, abort and re-read
+            await self._abandon(consumer, worker, type(error).__name__)
+            return
+        worker.failures = 0
+        self._reset(worker)
+        self.processor.committed(worker.tp)
+        self._report("committed", worker)
+
+    async def _abandon(self, consumer: AIOKafkaConsumer, worker: _Worker, error: str) -> None:
+        """Abort the partition's transaction, drop its staged state and re-read its records."""
+        log.warning(
+            "eos_transaction_failed",
+            topic=worker.tp.topic,
+            partition=worker.tp.partition,
+            error=error,
+        )
+        if worker.open and worker.transactional:
+            with contextlib.suppress(KafkaError):
+                await worker.producer.abort_transaction()
+        self._reset(worker)
+        self.processor.aborted(worker.tp)
+        self._report("aborted", worker)
+        await self._rewind(consumer, worker)
+        worker.failures += 1
+        if worker.failures > _MAX_FAILURES:
+            raise _BatchFailedError(
+                f"{worker.tp.topic}[{worker.tp.partition}] failed {worker.failures} times: {error}"
+            )
+
+    def _reset(self, worker: _Worker) -> None:
+        worker.open = False
+        worker.failed = False
+        worker.builders.clear()
+        worker.sent.clear()
+
+    def _report(self, result: str, worker: _Worker) -> None:
+        if self._on_transaction is not None:
+            self._on_transaction(result, worker.records)
+        worker.records = 0
+
+    async def _rewind(self, consumer: AIOKafkaConsumer, worker: _Worker) -> None:
+        """Seek back to the committed offset so the aborted records are processed again."""
+        try:
+            committed = await consumer.committed(worker.tp)
+        except KafkaError:
+            committed = None
+        if worker.tp not in consumer.assignment():
+            return
+        if committed is None:
+            await consumer.seek_to_beginning(worker.tp)
+        else:
+            consumer.seek(worker.tp, committed)
+        worker.next_offset = committed
+
+    # -- rebalancing -----------------------------------------------------------------------
+
+    async def _assign(self, assigned: frozenset[TopicPartition]) -> None:
+        """Create (and fence with) one producer per new partition, then let the app restore."""
+        async with self._lock:
+            new = [tp for tp in assigned if tp not in self._workers]
+            try:
+                workers = await asyncio.gather(*(self._start_worker(tp) for tp in new))
+            except KafkaError:
+                log.exception("eos_assign_failed")
+                self.stop()
+                return
+            for worker in workers:
+                self._workers[worker.tp] = worker
+            try:
+                await self.processor.on_assigned(frozenset(new))
+            except Exception:
+                log.exception("eos_restore_failed")
+                self.stop()
+                return
+            log.info("eos_assigned", partitions=len(new), owned=len(self._workers))
+            self.ready.set()
+
+    async def _start_worker(self, tp: TopicPartition) -> _Worker:
+        if self.mode is Mode.AT_LEAST_ONCE:
+            assert self._shared is not None
+            return _Worker(tp, self._shared, transactional=False)
+        producer = make_producer(
+            self.settings,
+            transactional_id=f"{self.app_id}-{tp.topic}-{tp.partition}",
+            **self._producer_overrides,
+        )
+        await producer.start()  # init_transactions: fences a zombie, aborts its open txn
+        return _Worker(tp, producer, transactional=True)
+
+    async def _revoke(self, revoked: frozenset[TopicPartition]) -> None:
+        """Finish the revoked partitions' transactions and close their producers."""
+        async with self._lock:
+            mine = [tp for tp in revoked if tp in self._workers]
+            if not mine:
+                return
+            consumer = self._consumer
+            for tp in mine:
+                worker = self._workers[tp]
+                if worker.open and consumer is not None:
+                    if worker.transactional:
+                        await self._commit_txn(consumer, worker)
+                    else:
+                        await self._commit_all(consumer)
+            await self._close_workers(mine)
+            self.processor.on_revoked(frozenset(mine))
+
+    async def _close_workers(self, tps: Sequence[TopicPartition], *, fenced: bool = False) -> None:
+        for tp in tps:
+            worker = self._workers.pop(tp, None)
+            if worker is None:
+                continue
+            if worker.open and worker.transactional and not fenced:
+                with contextlib.suppress(KafkaError):
+                    await worker.producer.abort_transaction()
+                self.processor.aborted(tp)
+            if worker.transactional:
+                with contextlib.suppress(KafkaError):
+                    await worker.producer.stop()
+
+
+def _round_robin() -> tuple[Any, ...]:
+    """The RoundRobin assignor (the Sticky one can get a group stuck: aiokafka issue #1176)."""
+    return (RoundRobinPartitionAssignor,)
