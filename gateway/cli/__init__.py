@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "broker": "broker",
     "topics": "topics",
     "topology": "topology",
+    "policy": "policy",
     "schemas": "schemas",
     "alert": "alert",
     "connector": "connector",
