@@ -1,0 +1,31 @@
+"""Screening travellers and conveyances against a border post's local watchlist."""
+
+from __future__ import annotations
+
+from gateway.screening.entry import Entry, entry_from_record
+from gateway.screening.match import (
+    DEFAULT_THRESHOLD,
+    ObjectQuery,
+    PersonQuery,
+    screen_object,
+    screen_person,
+)
+from gateway.screening.normalize import normalize_identifier, normalize_name
+from gateway.screening.results import Hit, MatchReason, ScreeningAnswer
+from gateway.screening.watchlist import Watchlist
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Entry",
+    "Hit",
+    "MatchReason",
+    "ObjectQuery",
+    "PersonQuery",
+    "ScreeningAnswer",
+    "Watchlist",
+    "entry_from_record",
+    "normalize_identifier",
+    "normalize_name",
+    "screen_object",
+    "screen_person",
+]

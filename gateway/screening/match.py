@@ -1,0 +1,381 @@
+"""Scoring a query against the watchlist: names, birth dates, nationality, documents, objects.
+
+Two stages keep a million-person watchlist fast: the index proposes rows sharing fuzzy
+tokens, rapidfuzz ranks them in C, and only the best few get the detailed, explained score.
+A name score aligns tokens in any order (dropped middle names and merged or split spellings
+allowed); birth dates, nationality and documents then raise or lower it; linked alerts
+(the hub's ``fl-linked``) collapse into one subject with the strictest action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from gateway.screening.entry import ACTION_SEVERITY, Entry
+from gateway.screening.normalize import (
+    DateRange,
+    NameForm,
+    normalize_identifier,
+    normalize_name,
+    parse_partial_date,
+)
+from gateway.screening.results import AlertRef, Hit, MatchReason, SubjectSummary
+from gateway.screening.watchlist import Watchlist
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "ObjectQuery",
+    "PersonQuery",
+    "dob_compatibility",
+    "name_similarity",
+    "screen_object",
+    "screen_person",
+]
+
+DEFAULT_THRESHOLD = 0.8
+_STAGE1_KEEP = 150
+_MIN_TOKEN_SIM = 0.6
+# A name matched several ways is reported by its least exact way.
+_HOW_ORDER = ("transliteration", "phonetic", "fuzzy")
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    """A traveller to screen; every field may be missing, but not all of them."""
+
+    name: str | None = None
+    date_of_birth: str | None = None
+    nationality: str | None = None
+    document_number: str | None = None
+    document_country: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectQuery:
+    """A conveyance to screen: any of container (ISO 6346), IMO, VIN, plate."""
+
+    container: str | None = None
+    imo: str | None = None
+    vin: str | None = None
+    plate: str | None = None
+    plate_country: str | None = None
+
+
+# -- names --------------------------------------------------------------------------------
+
+
+def _token_sim(a: str, sa: str, b: str, sb: str, abjad: bool) -> tuple[float, str]:
+    """Similarity of two tokens and how they matched."""
+    if a == b:
+        return 1.0, "exact"
+    best, how = fuzz.ratio(a, b) / 100, "fuzzy"
+    if sa and sa == sb and len(sa) >= 2 and best < 0.92:
+        best, how = 0.92, "transliteration" if abjad else "phonetic"
+    elif abjad and sa and sb:
+        skel = fuzz.ratio(sa, sb) / 100 * 0.9
+        if skel > best:
+            best, how = skel, "transliteration"
+    return best, how
+
+
+def _joined_similarity(q: NameForm, e: NameForm) -> float:
+    """Names compared with spaces removed, for merged or split spellings (Abd Allah / Abdullah)."""
+    use_skel = q.abjad or e.abjad
+    qs = q.skeletons if use_skel else q.tokens
+    es = e.skeletons if use_skel else e.tokens
+    if not qs or not es:
+        return 0.0
+    q_text = "".join(qs)
+    orders = {"".join(es), "".join((es[-1], *es[:-1])), "".join((*es[1:], es[0]))}
+    best = max(fuzz.ratio(q_text, text) for text in orders) / 100
+    return best * (0.9 if use_skel else 0.95)
+
+
+def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
+    """Order-independent similarity of two names (0 to 1), how they matched, and notes."""
+    if not q.tokens or not e.tokens:
+        return 0.0, "none", []
+    abjad = q.abjad or e.abjad
+    pairs = sorted(
+        (
+            (*_token_sim(a, sa, b, sb, abjad), i, j)
+            for i, (a, sa) in enumerate(zip(q.tokens, q.skeletons, strict=True))
+            for j, (b, sb) in enumerate(zip(e.tokens, e.skeletons, strict=True))
+        ),
+        reverse=True,
+    )
+    used_q: set[int] = set()
+    used_e: set[int] = set()
+    got_q = got_e = 0.0
+    hows: set[str] = set()
+    in_order = True
+    for sim, how, i, j in pairs:
+        if sim < _MIN_TOKEN_SIM or i in used_q or j in used_e:
+            continue
+        used_q.add(i)
+        used_e.add(j)
+        got_q += sim * len(q.tokens[i])
+        got_e += sim * len(e.tokens[j])
+        hows.add(how)
+        in_order = in_order and i == j
+    cov_q = got_q / sum(len(t) for t in q.tokens)
+    cov_e = got_e / sum(len(t) for t in e.tokens)
+    score = 0.85 * max(cov_q, cov_e) + 0.15 * min(cov_q, cov_e)
+    if len(used_q) == 1 and max(len(q.tokens), len(e.tokens)) > 1:
+        score *= 0.8  # one shared token (a common family name) is not an identity
+    how = next((h for h in _HOW_ORDER if h in hows), "exact")
+    notes: list[str] = []
+    if not in_order and len(used_q) > 1:
+        notes.append("reordered")
+    if len(used_q) < max(len(q.tokens), len(e.tokens)):
+        notes.append(f"{len(used_q)} of {max(len(q.tokens), len(e.tokens))} tokens")
+    if len(q.tokens) != len(e.tokens) or abjad:
+        joined = _joined_similarity(q, e)
+        if joined > score:
+            return joined, "joined", ["spaces ignored"] + (["transliteration"] if abjad else [])
+    return score, how, notes
+
+
+# -- dates, nationality --------------------------------------------------------------------
+
+
+def dob_compatibility(query: DateRange, held: DateRange) -> tuple[str, float]:
+    """How a queried birth date relates to the alert's (partial) one, with a score delta."""
+    if query.overlaps(held):
+        if query.exact and held.exact:
+            return "exact", 0.06
+        return "within_range", 0.03
+    q, h = query.start, held.start
+    if query.exact and held.exact and q.year == h.year and (q.month, q.day) == (h.day, h.month):
+        return "near", -0.02  # day and month swapped, a common transcription error
+    if abs(query.start.year - held.start.year) <= 1:
+        return "near", -0.05
+    return "contradicts", -0.2
+
+
+def _dob_reason(query: DateRange | None, entry: Entry) -> tuple[MatchReason | None, float]:
+    held = entry.person.dob if entry.person else None
+    if query is None or held is None:
+        return None, 0.0
+    how, delta = dob_compatibility(query, held)
+    score = {"exact": 1.0, "within_range": 0.9, "near": 0.5}.get(how, 0.0)
+    return MatchReason(field="date_of_birth", how=how, score=score, detail=f"alert: {held}"), delta
+
+
+def _nationality_reason(code: str | None, entry: Entry) -> tuple[MatchReason | None, float]:
+    held = entry.person.nationalities if entry.person else ()
+    if not code or not held:
+        return None, 0.0
+    if code.upper() in held:
+        return MatchReason(field="nationality", how="exact", score=1.0), 0.02
+    return MatchReason(field="nationality", how="mismatch", score=0.0), -0.03
+
+
+def _document_reason(
+    number: str, country: str | None, entry: Entry
+) -> tuple[MatchReason | None, float]:
+    for doc in entry.person.documents if entry.person else ():
+        if doc.number != number:
+            continue
+        if country and doc.issuing_country and country.upper() != doc.issuing_country:
+            return MatchReason(
+                field="document",
+                how="country_differs",
+                score=0.7,
+                detail=f"{doc.doc_type} issued by {doc.issuing_country}",
+            ), 0.85
+        return MatchReason(
+            field="document",
+            how="exact",
+            score=1.0,
+            detail=f"{doc.doc_type} issued by {doc.issuing_country}",
+        ), 0.97
+    return None, 0.0
+
+
+# -- person screening ----------------------------------------------------------------------
+
+
+def _name_scores(watchlist: Watchlist, form: NameForm) -> dict[str, tuple[float, str, str]]:
+    """Best name score per alert id: (score, how, detail naming the variant)."""
+    rows = watchlist.candidates(form)
+    if len(rows) > _STAGE1_KEEP:
+        use_skel = form.abjad
+        query = form.skeleton_text if use_skel else form.sorted_text
+        texts = watchlist.row_texts(rows, skeletons=use_skel)
+        ranked = process.extract(
+            query, texts, scorer=fuzz.token_set_ratio, limit=_STAGE1_KEEP, score_cutoff=40
+        )
+        rows = [rows[index] for _, _, index in ranked]
+    best: dict[str, tuple[float, str, str]] = {}
+    for row in rows:
+        alert_id = watchlist.row_alert(row)
+        entry = watchlist.get(alert_id)
+        if entry is None or entry.person is None:
+            continue
+        variant = entry.person.names[watchlist.row_variant(row)]
+        score, how, notes = name_similarity(form, variant.form)
+        if alert_id not in best or score > best[alert_id][0]:
+            best[alert_id] = (score, how, "; ".join([f"{variant.label} name", *notes]))
+    return best
+
+
+def screen_person(
+    watchlist: Watchlist,
+    query: PersonQuery,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 10,
+) -> list[Hit]:
+    """Subjects on the watchlist that may be this traveller, best first."""
+    form = normalize_name(query.name)
+    dob = parse_partial_date(query.date_of_birth) if query.date_of_birth else None
+    names = _name_scores(watchlist, form) if form else {}
+    doc_number = normalize_identifier(query.document_number or "")
+    doc_alerts = watchlist.documents(doc_number) if doc_number else set()
+    scored: dict[str, tuple[float, list[MatchReason]]] = {}
+    for alert_id in names.keys() | doc_alerts:
+        entry = watchlist.get(alert_id)
+        if entry is None or entry.person is None:
+            continue
+        reasons: list[MatchReason] = []
+        score = 0.0
+        if alert_id in names:
+            name_score, how, detail = names[alert_id]
+            score = name_score
+            reasons.append(
+                MatchReason(field="name", how=how, score=round(name_score, 3), detail=detail)
+            )
+        if doc_number:
+            doc_reason, doc_floor = _document_reason(doc_number, query.document_country, entry)
+            if doc_reason is not None:
+                reasons.insert(0, doc_reason)
+                score = max(score, doc_floor) + (0.03 if score >= threshold else 0.0)
+        for reason, delta in (
+            _dob_reason(dob, entry),
+            _nationality_reason(query.nationality, entry),
+        ):
+            if reason is not None:
+                reasons.append(reason)
+                score += delta
+        score = max(0.0, min(1.0, score))
+        if score >= threshold:
+            scored[alert_id] = (score, reasons)
+    return _group(watchlist, scored, limit)
+
+
+# -- object screening ----------------------------------------------------------------------
+
+
+def screen_object(watchlist: Watchlist, query: ObjectQuery, *, limit: int = 10) -> list[Hit]:
+    """Commodity alerts naming this container, ship, vehicle or plate, exactly once normalized."""
+    asked = [
+        ("CONTAINER", query.container),
+        ("VESSEL_IMO", query.imo),
+        ("VEHICLE_VIN", query.vin),
+        ("VEHICLE_PLATE", query.plate),
+    ]
+    scored: dict[str, tuple[float, list[MatchReason]]] = {}
+    for kind, raw in asked:
+        number = normalize_identifier(raw or "")
+        if not number:
+            continue
+        for alert_id in watchlist.objects(number):
+            entry = watchlist.get(alert_id)
+            if entry is None:
+                continue
+            for obj in entry.objects:
+                if obj.number != number:
+                    continue
+                same_kind = obj.kind == kind
+                score = 1.0 if same_kind else 0.9
+                how = "exact" if same_kind else "exact_other_kind"
+                detail = obj.kind
+                if kind == "VEHICLE_PLATE" and query.plate_country and obj.country:
+                    if query.plate_country.upper() != obj.country.upper():
+                        score, how = 0.6, "country_differs"
+                    detail += f" registered in {obj.country}"
+                reasons = scored.get(alert_id, (0.0, []))[1]
+                reasons.append(MatchReason(field=kind.lower(), how=how, score=score, detail=detail))
+                scored[alert_id] = (max(score, scored.get(alert_id, (0.0, []))[0]), reasons)
+    return _group(watchlist, scored, limit)
+
+
+# -- grouping -------------------------------------------------------------------------------
+
+
+def _summary(entry: Entry) -> SubjectSummary:
+    person = entry.person
+    if person is not None:
+        return SubjectSummary(
+            names=[v.display for v in person.names],
+            date_of_birth=None if person.dob is None else str(person.dob),
+            nationalities=list(person.nationalities),
+            documents=[f"{d.doc_type} {d.issuing_country} {d.number}" for d in person.documents],
+            armed=person.armed,
+            violent=person.violent,
+        )
+    return SubjectSummary(
+        commodity_category=entry.commodity_category,
+        drug_type=entry.drug_type,
+        objects=[f"{o.kind} {o.number}" for o in entry.objects],
+    )
+
+
+def _ref(entry: Entry, score: float) -> AlertRef:
+    category = entry.person.category if entry.person else entry.commodity_category
+    return AlertRef(
+        alert_id=entry.alert_id,
+        version=entry.version,
+        org=entry.org,
+        kind=entry.kind,
+        action=entry.action,
+        score=round(score, 3),
+        tlp=entry.tlp,
+        category=category,
+    )
+
+
+def _group(
+    watchlist: Watchlist, scored: dict[str, tuple[float, list[MatchReason]]], limit: int
+) -> list[Hit]:
+    """Collapse linked alerts into subjects; rank subjects by their best alert's score."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    members: set[str] = set(scored)
+    for alert_id in scored:
+        entry = watchlist.get(alert_id)
+        for other in entry.linked if entry else ():
+            if other in watchlist:
+                members.add(other)
+                parent[find(other)] = find(alert_id)
+    groups: dict[str, list[str]] = {}
+    for alert_id in sorted(members):
+        groups.setdefault(find(alert_id), []).append(alert_id)
+    hits: list[Hit] = []
+    for ids in groups.values():
+        entries = [e for e in (watchlist.get(i) for i in ids) if e is not None]
+        best_id = max((i for i in ids if i in scored), key=lambda i: scored[i][0])
+        best_score, reasons = scored[best_id]
+        entries.sort(key=lambda e: -scored.get(e.alert_id, (best_score, []))[0])
+        best_entry = next(e for e in entries if e.alert_id == best_id)
+        hits.append(
+            Hit(
+                subject_id=best_id,
+                score=round(best_score, 3),
+                action=min((e.action for e in entries), key=lambda a: ACTION_SEVERITY.get(a, 9)),
+                sources=sorted({e.org for e in entries}),
+                why=reasons,
+                alerts=[_ref(e, scored.get(e.alert_id, (best_score, []))[0]) for e in entries],
+                subject=_summary(best_entry),
+            )
+        )
+    hits.sort(key=lambda h: (-h.score, h.subject_id))
+    return hits[:limit]

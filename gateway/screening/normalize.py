@@ -1,0 +1,187 @@
+"""Name, date and identifier normalization shared by the watchlist index and the scorer.
+
+Names of any script become lower-case ASCII tokens: NFKC, diacritics stripped, Arabic,
+Cyrillic, Thai and Chinese transliterated with ``anyascii`` (a maintained Unicode-to-ASCII
+table), particles dropped. Each token also gets a consonant skeleton, a phonetic key that
+survives vowel spelling differences and abjad scripts (Arabic and Hebrew write no short
+vowels, so ``محمد`` transliterates to ``mhmd`` and must meet ``Mohammed`` on ``mhmd``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from anyascii import anyascii
+
+__all__ = [
+    "PARTICLES",
+    "DateRange",
+    "NameForm",
+    "normalize_identifier",
+    "normalize_name",
+    "parse_partial_date",
+    "skeleton",
+]
+
+# Connecting words that vary between sources and carry little identity; dropped from tokens.
+PARTICLES = frozenset(
+    {
+        "al", "el", "ul", "bin", "ben", "ibn", "bint", "bn", "bnt",
+        "van", "von", "der", "den", "de", "da", "di", "del", "della", "dos", "das",
+        "do", "du", "la", "le", "y", "e", "zu", "ter", "op",
+    }
+)  # fmt: skip
+
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_HEBREW = re.compile(r"[\u0590-\u05ff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_ARABIC_ARTICLE = re.compile(r"(?<!\S)\u0627\u0644(?=\S{2,})")  # ال glued to the next word
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+# Spelling equivalences applied in order before vowels are dropped; upper case marks a
+# class already mapped (C = the "ch/j" sounds, S = the "sh" sounds) so later rules skip it.
+_SKELETON_RULES: tuple[tuple[str, str], ...] = (
+    ("tsch", "C"), ("sch", "S"), ("tch", "C"), ("dzh", "C"), ("dj", "C"), ("zh", "C"),
+    ("ch", "C"), ("sh", "S"), ("j", "C"), ("ph", "f"), ("th", "t"), ("kh", "k"),
+    ("gh", "g"), ("dh", "d"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"), ("w", "v"),
+    ("z", "s"),
+)  # fmt: skip
+_VOWELS = str.maketrans("", "", "aeiouy")
+
+
+def _transliterate(text: str) -> str:
+    """Unicode text as ASCII, with the script-specific fixes anyascii alone does not make."""
+    if _ARABIC.search(text):
+        text = _ARABIC_ARTICLE.sub("", text)
+    if _HAN.search(text):
+        # One syllable per character; a Chinese name is the family syllable then the given name.
+        parts = []
+        for word in text.split():
+            syllables = [anyascii(ch).strip() for ch in word if not ch.isspace()]
+            syllables = [s for s in syllables if s]
+            if len(syllables) > 1 and all(_HAN.match(ch) for ch in word):
+                parts.append(syllables[0] + " " + "".join(syllables[1:]))
+            else:
+                parts.append("".join(syllables))
+        text = " ".join(parts)
+    return anyascii(text)
+
+
+def skeleton(token: str) -> str:
+    """The consonant skeleton of an ASCII token: spellings mapped, vowels and repeats dropped."""
+    out = token
+    for old, new in _SKELETON_RULES:
+        out = out.replace(old, new)
+    out = out.lower().translate(_VOWELS)
+    collapsed: list[str] = []
+    for ch in out:
+        if not collapsed or collapsed[-1] != ch:
+            collapsed.append(ch)
+    return "".join(collapsed)
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """A name ready for matching: tokens in written order, their skeletons, and the script kind."""
+
+    tokens: tuple[str, ...]
+    skeletons: tuple[str, ...]
+    abjad: bool  # written in a script without short vowels: compare on skeletons
+
+    @property
+    def sorted_text(self) -> str:
+        """Tokens sorted and joined: the order-independent string the fast scorer compares."""
+        return " ".join(sorted(self.tokens))
+
+    @property
+    def skeleton_text(self) -> str:
+        """Skeletons sorted and joined, for abjad comparisons."""
+        return " ".join(sorted(s for s in self.skeletons if s))
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+
+def normalize_name(*parts: str | None) -> NameForm:
+    """Normalize name parts (given names, family name, or a full name) into one NameForm."""
+    text = " ".join(p for p in parts if p)
+    if not text.strip():
+        return NameForm((), (), abjad=False)
+    abjad = bool(_ARABIC.search(text) or _HEBREW.search(text) or _THAI.search(text))
+    text = unicodedata.normalize("NFKC", text)
+    # Apostrophes and backticks (ayn, hamza, O'Brien) join rather than split a word.
+    ascii_text = re.sub(r"['`\u2019]", "", _transliterate(text).lower())
+    raw = [t for t in _SPLIT.split(ascii_text) if t]
+    tokens = [t for t in raw if t not in PARTICLES] or raw
+    tokens = [t for t in tokens if t]
+    return NameForm(tuple(tokens), tuple(skeleton(t) for t in tokens), abjad=abjad)
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """The days a (possibly partial) birth date may stand for, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def exact(self) -> bool:
+        """True when the date is known to the day."""
+        return self.start == self.end
+
+    def overlaps(self, other: DateRange) -> bool:
+        """True when some day is possible under both ranges."""
+        return self.start <= other.end and other.start <= self.end
+
+    def __str__(self) -> str:
+        if self.exact:
+            return self.start.isoformat()
+        if self.start.month == 1 and self.start.day == 1 and self.end.month == 12:
+            return f"{self.start.year:04d}"
+        return f"{self.start.year:04d}-{self.start.month:02d}"
+
+
+_DATE_TEXT = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*$")
+
+
+def _range(year: int, month: int | None, day: int | None) -> DateRange:
+    if month is None:
+        return DateRange(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if day is None:
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        return DateRange(dt.date(year, month, 1), dt.date(year, month, last))
+    day_value = dt.date(year, month, day)
+    return DateRange(day_value, day_value)
+
+
+def parse_partial_date(
+    value: str | dict[str, int | None] | dt.date | None,
+) -> DateRange | None:
+    """The range of 'YYYY', 'YYYY-MM', 'YYYY-MM-DD', an Avro record or a date; ValueError if bad."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return DateRange(value, value)
+    if isinstance(value, dict):
+        year = value.get("year")
+        if year is None:
+            return None
+        return _range(
+            int(year), value.get("month"), value.get("day") if value.get("month") else None
+        )
+    match = _DATE_TEXT.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    y, m, d = match.groups()
+    return _range(int(y), int(m) if m else None, int(d) if d else None)
+
+
+def normalize_identifier(value: str) -> str:
+    """A document, container, IMO, VIN or plate number as upper-case letters and digits only."""
+    text = anyascii(unicodedata.normalize("NFKC", value)).upper()
+    cleaned = re.sub(r"[^A-Z0-9]", "", text)
+    return cleaned.removeprefix("IMO") if re.fullmatch(r"IMO\d{7}", cleaned) else cleaned

@@ -1,0 +1,78 @@
+"""What a screening answers: subjects ranked by score, each with why it matched and what to do.
+
+These pydantic models are the HTTP API's response bodies and the CLI's JSON output, so the
+OpenAPI document describes exactly what an officer's terminal receives.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["AlertRef", "Hit", "MatchReason", "ScreeningAnswer", "SubjectSummary"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MatchReason(_Out):
+    """One field that contributed to a hit, how it matched, and its share of the score."""
+
+    field: str = Field(description="name, date_of_birth, nationality, document, or an object kind")
+    how: str = Field(
+        description="exact, fuzzy, transliteration, reordered, partial, within_range, near, "
+        "contradicts, mismatch, country_differs"
+    )
+    score: float = Field(description="Similarity of this field, 0 to 1")
+    detail: str = ""
+
+
+class AlertRef(_Out):
+    """One alert of a subject: who issued it, which version, what it asks."""
+
+    alert_id: str
+    version: int
+    org: str
+    kind: str
+    action: str
+    score: float
+    tlp: str = ""
+    category: str | None = None
+
+
+class SubjectSummary(_Out):
+    """What the officer needs to recognize the subject; filled per alert kind."""
+
+    names: list[str] = []
+    date_of_birth: str | None = None
+    nationalities: list[str] = []
+    documents: list[str] = []
+    armed: bool = False
+    violent: bool = False
+    commodity_category: str | None = None
+    drug_type: str | None = None
+    objects: list[str] = []
+
+
+class Hit(_Out):
+    """One subject: its alerts linked as the same person or consignment, scored as one."""
+
+    subject_id: str = Field(description="The best-scoring alert id of the subject")
+    score: float = Field(description="0 to 1; 1 is certain")
+    action: str = Field(description="The strictest action any of the subject's alerts asks")
+    sources: list[str] = Field(description="Organizations whose alerts name this subject")
+    why: list[MatchReason]
+    alerts: list[AlertRef]
+    subject: SubjectSummary
+
+
+class ScreeningAnswer(_Out):
+    """A screening result with the freshness of the watchlist it was computed on."""
+
+    hits: list[Hit]
+    watchlist_size: int
+    staleness_seconds: float | None = Field(
+        default=None, description="Seconds since the post last reached its feed; null if never"
+    )
+    took_ms: float = 0.0
+    warnings: list[str] = []

@@ -1,0 +1,243 @@
+"""The in-memory watchlist: entries by alert id plus the indexes that make screening fast.
+
+Names are indexed per variant ("row"): each row's tokens and consonant skeletons point to the
+row in an inverted index of ``array('i')`` postings. A query token reaches the vocabulary
+tokens within one edit (SymSpell-style deletion keys) and tokens sharing its skeleton, so
+typos and transliteration differences still find their rows without scanning everything.
+Rows are append-only; a replaced or removed alert marks its rows dead, and the index is
+rebuilt once dead rows outnumber live ones. Documents and objects are exact dictionaries.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.screening.entry import Entry
+from gateway.screening.normalize import NameForm
+
+__all__ = ["Candidate", "Watchlist"]
+
+_MIN_FUZZY_TOKEN = 4  # shorter tokens would reach half the vocabulary within one edit
+_MIN_SKELETON = 2
+
+Candidate = tuple[int, str, int]  # row, alert id, name variant index
+
+
+def _deletes(token: str) -> set[str]:
+    """Every string one deletion away from ``token``."""
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _pair_keys(form: NameForm) -> set[str]:
+    """Skeletons of adjacent tokens joined, so split and merged spellings share a key."""
+    skels = form.skeletons
+    return {"~" + a + b for a, b in itertools.pairwise(skels) if a and b}
+
+
+class Watchlist:
+    """Alerts a post screens against, indexed for name, document and object lookups."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+        self._rows_of: dict[str, list[int]] = {}
+        self._reset_index()
+
+    def _reset_index(self) -> None:
+        self._row_alert: list[str] = []
+        self._row_variant: array[int] = array("H")
+        self._row_ntok = array("B")
+        self._row_text: list[str] = []
+        self._row_skel: list[str] = []
+        self._alive = bytearray()
+        self._dead = 0
+        self._postings: dict[str, array[int]] = {}
+        self._vocab: set[str] = set()
+        self._near: dict[str, set[str]] = {}
+        self._documents: dict[str, set[str]] = {}
+        self._objects: dict[str, set[str]] = {}
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, alert_id: object) -> bool:
+        return alert_id in self._entries
+
+    def get(self, alert_id: str) -> Entry | None:
+        """The entry for an alert id, if the post holds it."""
+        return self._entries.get(alert_id)
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry, in insertion order."""
+        return iter(self._entries.values())
+
+    @property
+    def person_rows(self) -> int:
+        """Live name variants in the index."""
+        return len(self._alive) - self._dead
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def upsert(self, entry: Entry) -> bool:
+        """Add or replace an alert; a version older than the one held is ignored (False)."""
+        held = self._entries.get(entry.alert_id)
+        if held is not None and held.version > entry.version:
+            return False
+        if held is not None:
+            self._unindex(held)
+        self._entries[entry.alert_id] = entry
+        self._index(entry)
+        return True
+
+    def remove(self, alert_id: str) -> bool:
+        """Drop an alert (tombstone); False when the post did not hold it."""
+        held = self._entries.pop(alert_id, None)
+        if held is None:
+            return False
+        self._unindex(held)
+        if self._dead > 50_000 and self._dead > len(self._alive) // 2:
+            self._rebuild()
+        return True
+
+    def load(self, entries: Iterable[Entry]) -> None:
+        """Bulk-add entries (startup from the local store)."""
+        for entry in entries:
+            self.upsert(entry)
+
+    def _rebuild(self) -> None:
+        entries = list(self._entries.values())
+        self._reset_index()
+        self._rows_of.clear()
+        for entry in entries:
+            self._index(entry)
+
+    def _index(self, entry: Entry) -> None:
+        alert_id = entry.alert_id
+        if entry.person is not None:
+            rows: list[int] = []
+            for variant, name in enumerate(entry.person.names):
+                rows.append(self._add_row(alert_id, variant, name.form))
+            self._rows_of[alert_id] = rows
+            for doc in entry.person.documents:
+                self._documents.setdefault(doc.number, set()).add(alert_id)
+        for obj in entry.objects:
+            self._objects.setdefault(obj.number, set()).add(alert_id)
+
+    def _unindex(self, entry: Entry) -> None:
+        for row in self._rows_of.pop(entry.alert_id, ()):
+            self._alive[row] = 0
+            self._dead += 1
+        if entry.person is not None:
+            for doc in entry.person.documents:
+                self._discard(self._documents, doc.number, entry.alert_id)
+        for obj in entry.objects:
+            self._discard(self._objects, obj.number, entry.alert_id)
+
+    @staticmethod
+    def _discard(index: dict[str, set[str]], key: str, alert_id: str) -> None:
+        holders = index.get(key)
+        if holders is not None:
+            holders.discard(alert_id)
+            if not holders:
+                del index[key]
+
+    def _add_row(self, alert_id: str, variant: int, form: NameForm) -> int:
+        row = len(self._alive)
+        self._row_alert.append(alert_id)
+        self._row_variant.append(variant)
+        self._row_ntok.append(min(len(form.tokens), 255))
+        self._row_text.append(form.sorted_text)
+        self._row_skel.append(form.skeleton_text)
+        self._alive.append(1)
+        keys = set(form.tokens)
+        keys.update("~" + s for s in form.skeletons if len(s) >= _MIN_SKELETON)
+        # Merged spellings ("abd allah" / "abdullah") meet on adjacent skeletons joined.
+        keys.update(_pair_keys(form))
+        for key in keys:
+            posting = self._postings.get(key)
+            if posting is None:
+                posting = self._postings[key] = array("i")
+            posting.append(row)
+        for token in form.tokens:
+            if token not in self._vocab:
+                self._vocab.add(token)
+                if len(token) >= _MIN_FUZZY_TOKEN:
+                    for key in _deletes(token) | {token}:
+                        self._near.setdefault(key, set()).add(token)
+        return row
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def documents(self, number: str) -> set[str]:
+        """Alert ids holding a document with this normalized number."""
+        return set(self._documents.get(number, ()))
+
+    def objects(self, number: str) -> set[str]:
+        """Alert ids holding a conveyance with this normalized identifier."""
+        return set(self._objects.get(number, ()))
+
+    def row_variant(self, row: int) -> int:
+        """The name variant index a row stands for."""
+        return self._row_variant[row]
+
+    def _token_keys(self, token: str, skel: str) -> set[str]:
+        """Index keys a query token may meet: itself, vocabulary within one edit, its skeleton."""
+        keys = {token}
+        if len(token) >= _MIN_FUZZY_TOKEN:
+            for key in _deletes(token) | {token}:
+                keys.update(self._near.get(key, ()))
+        if len(skel) >= _MIN_SKELETON:
+            keys.add("~" + skel)
+        return keys
+
+    def _token_rows(self, keys: set[str]) -> npt.NDArray[np.int32]:
+        arrays = [
+            np.frombuffer(posting, dtype=np.int32)
+            for key in keys
+            if (posting := self._postings.get(key)) is not None
+        ]
+        if not arrays:
+            return np.empty(0, dtype=np.int32)
+        return np.unique(np.concatenate(arrays)) if len(arrays) > 1 else np.unique(arrays[0])
+
+    def candidates(self, form: NameForm, limit: int = 2_000) -> list[int]:
+        """Live rows that share enough (fuzzy) tokens with ``form``, best-covered first."""
+        if not form.tokens:
+            return []
+        per_token = [
+            self._token_rows(self._token_keys(token, skel))
+            for token, skel in zip(form.tokens, form.skeletons, strict=True)
+        ]
+        per_token.extend(self._token_rows({key}) for key in _pair_keys(form))
+        per_token = [rows for rows in per_token if rows.size]
+        if not per_token:
+            return []
+        stacked = np.concatenate(per_token)
+        rows, hits = np.unique(stacked, return_counts=True)
+        alive = np.frombuffer(self._alive, dtype=np.uint8)[rows].astype(bool)
+        ntok = np.frombuffer(self._row_ntok, dtype=np.uint8)[rows]
+        rows, hits, ntok = rows[alive], hits[alive], ntok[alive]
+        need = np.minimum(np.minimum(ntok, 2), min(len(form.tokens), 2))
+        keep = hits >= need
+        if not keep.any():
+            keep = hits >= hits.max(initial=0)
+        rows, hits = rows[keep], hits[keep]
+        if rows.size > limit:
+            order = np.argsort(-hits, kind="stable")[:limit]
+            rows = rows[order]
+        return [int(r) for r in rows]
+
+    def row_texts(self, rows: list[int], *, skeletons: bool = False) -> list[str]:
+        """The sorted token text (or skeleton text) of each row, for the fast scorer."""
+        source = self._row_skel if skeletons else self._row_text
+        return [source[r] for r in rows]
+
+    def row_alert(self, row: int) -> str:
+        """The alert id a row belongs to."""
+        return self._row_alert[row]
