@@ -1,0 +1,132 @@
+"""Records/s per connector on the real broker, and the share of time in each pipeline stage.
+
+Run: ``FRONTLINE_BOOTSTRAP_SERVERS=127.0.0.1:19092 .venv/bin/python bench/bench_connectors.py
+[--records N] [--org ORG ...]``. Each connector's generator makes one payload; the stages
+(split, map, validate, encode) are timed alone over it, then the whole publish (pipeline +
+idempotent producer, acks=all) is timed end to end on fresh topics. "publish" is what the
+end-to-end run costs beyond the four CPU stages: building headers, the producer, the broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka.admin import NewTopic
+from rich.console import Console
+from rich.table import Table
+
+from connectors.base import Connector
+from connectors.registry import all_connectors, get_connector
+from connectors.runner import Publisher
+from gateway.codec import encode
+from gateway.contract import AnyAlert
+from gateway.kafka import make_admin
+from gateway.logconfig import configure_logging
+from gateway.settings import Settings
+from gateway.topic_names import TopicNames
+from gateway.validation import validate_alert
+
+__all__ = ["main"]
+
+
+@dataclass
+class Result:
+    """One connector's figures."""
+
+    org: str
+    records: int
+    published: int
+    stages: dict[str, float]  # seconds per stage over the whole payload
+    end_to_end: float
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.end_to_end if self.end_to_end else 0.0
+
+
+def _time_stages(connector: Connector, payload: bytes) -> dict[str, float]:
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    records = list(connector.split(payload, "bench"))
+    t1 = time.perf_counter()
+    alerts: list[AnyAlert] = []
+    for record in records:
+        try:
+            alerts.append(connector.to_alert(record))
+        except Exception:  # noqa: S112  # why: a refused record is simply not timed further
+            continue
+    t2 = time.perf_counter()
+    valid = [a for a in alerts if not validate_alert(a, now=now)]
+    t3 = time.perf_counter()
+    for alert in valid:
+        encode(alert)
+    t4 = time.perf_counter()
+    return {"split": t1 - t0, "map": t2 - t1, "validate": t3 - t2, "encode": t4 - t3}
+
+
+async def _publish(settings: Settings, connector: Connector, payload: bytes) -> tuple[float, int]:
+    names = TopicNames(settings.topic_prefix)
+    admin = make_admin(settings)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(t, 3, 1) for t in (names.ingress(connector.org), names.quarantine)]
+        )
+    finally:
+        await admin.close()
+    async with Publisher(settings, connector) as publisher:
+        started = time.perf_counter()
+        report = await publisher.publish(payload, "bench")
+        elapsed = time.perf_counter() - started
+    return elapsed, report.stats.total.published
+
+
+def bench(connector: Connector, count: int, settings: Settings) -> Result | None:
+    """Figures for one connector, or None when it has no generator."""
+    try:
+        payload = connector.generate(random.Random(11), count, datetime.now(UTC))
+    except NotImplementedError:
+        return None
+    stages = _time_stages(connector, payload)
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    elapsed, published = asyncio.run(
+        _publish(settings.model_copy(update={"topic_prefix": prefix}), connector, payload)
+    )
+    cpu = sum(stages.values())
+    stages["publish"] = max(0.0, elapsed - cpu)
+    return Result(connector.org, count, published, stages, elapsed)
+
+
+def main() -> None:
+    """Run the benchmark and print one row per connector."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--org", action="append", default=[])
+    args = parser.parse_args()
+    settings = Settings()
+    configure_logging(settings.log_format, "WARNING")
+    connectors = [get_connector(o) for o in args.org] if args.org else all_connectors()
+    table = Table(title=f"Connector throughput, {args.records:,} records per connector")
+    for column in ("org", "records/s", "published", "split", "map", "validate", "encode",
+                   "publish"):  # fmt: skip
+        table.add_column(column, justify="right" if column != "org" else "left")
+    for connector in connectors:
+        result = bench(connector, args.records, settings)
+        if result is None:
+            table.add_row(connector.org, "no generator", "", "", "", "", "", "")
+            continue
+        total = sum(result.stages.values()) or 1.0
+        shares = [f"{100 * result.stages[s] / total:.0f}%" for s in
+                  ("split", "map", "validate", "encode", "publish")]  # fmt: skip
+        table.add_row(result.org, f"{result.rate:,.0f}", f"{result.published:,}", *shares)
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
