@@ -1,0 +1,572 @@
+"""AMERIPOL connector: JSON alerts with Spanish field names, ``dd/mm/yyyy`` dates, two surnames.
+
+A payload is one JSON document ``{"formato": "AMERIPOL-SIA/1", "alertas": [...]}`` (a bare
+list or a single alert object is accepted too, so a quarantined record replays as is). Each
+alert is a person (``tipo: "PERSONA"``) or a seizure (``tipo: "MERCANCIA"``, mostly cocaine).
+
+The difficulty is the double surname: ``apellido_paterno`` and ``apellido_materno``. The
+contract's ``family_name`` holds both in the order the person's documents print them
+(paternal then maternal in Spanish-speaking countries, maternal then paternal in Brazil, or as
+``orden_apellidos`` says), and the paternal-only form is added as an alias because that is
+the name most people go by: an officer searching either form finds the person. Numbers use
+the decimal comma (``"1.250,5"`` kg); dates are ``dd/mm/yyyy`` with ``00`` for an unknown day
+or month; times are local wall-clock times in the IANA ``zona_horaria``.
+
+Updates and cancels: ``revision`` (1, 2, ...) is AMERIPOL's own revision number and becomes
+the alert version. ``estado: "VIGENTE"`` at revision 1 is an ALERT, at a later revision an
+UPDATE referencing the previous revision; ``estado: "CANCELADA"`` is a CANCEL (no subject)
+referencing the previous revision. Re-reading a file yields the same ids and versions.
+Every field is described in docs/connectors/ameripol.md.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+
+from connectors._mapping import Fields, country3, parse_partial_date, parse_tlp
+from connectors.base import Connector, ConnectorError, RawRecord
+from gateway.contract import (
+    AnyAlert,
+    Commodity,
+    CommodityAction,
+    CommodityAlert,
+    CommodityCategory,
+    Conveyance,
+    ConveyanceKind,
+    DrugType,
+    Envelope,
+    HandlingCode,
+    InformationAccuracy,
+    MsgType,
+    Org,
+    PartialDate,
+    PersonAction,
+    PersonCategory,
+    PhysicalDescription,
+    Quantity,
+    QuantityUnit,
+    Reference,
+    Route,
+    RoutePoint,
+    Sex,
+    SourceReliability,
+    Status,
+    TravelDocument,
+    WantedPerson,
+    WantedPersonAlert,
+)
+from gateway.identifiers import imo_check_digit, iso6346_check_digit
+
+__all__ = ["AmeripolConnector"]
+
+T = TypeVar("T")
+
+_MODE = {"REAL": Status.ACTUAL, "EJERCICIO": Status.EXERCISE, "PRUEBA": Status.TEST}
+_SEX = {"M": Sex.MALE, "F": Sex.FEMALE, "X": Sex.UNSPECIFIED}
+_DOCS = {"PASAPORTE": "P", "PASAPORTE_DIPLOMATICO": "PD", "CEDULA": "I", "DNI": "I", "VISA": "V"}
+_MOTIVE = {
+    "CAPTURA_EXTRADICION": PersonCategory.ARREST_FOR_EXTRADITION,
+    "LOCALIZACION": PersonCategory.LOCATE,
+    "ADVERTENCIA": PersonCategory.WARNING,
+    "DESAPARECIDO": PersonCategory.MISSING,
+    "COMBATIENTE_TERRORISTA_EXTRANJERO": PersonCategory.FOREIGN_TERRORIST_FIGHTER,
+}
+_PERSON_ACTION = {
+    "CAPTURAR": PersonAction.ARREST,
+    "RETENER_Y_CONTACTAR": PersonAction.DETAIN_AND_CONTACT_NODE,
+    "CONTROL_DISCRETO": PersonAction.DISCREET_CHECK,
+    "NEGAR_INGRESO": PersonAction.REFUSE_ENTRY,
+    "INFORMAR": PersonAction.INFORM,
+}
+_CATEGORY = {
+    "DROGAS": CommodityCategory.DRUGS, "PRECURSORES": CommodityCategory.PRECURSORS,
+    "ARMAS": CommodityCategory.FIREARMS, "DINERO": CommodityCategory.CASH,
+    "BIENES_CULTURALES": CommodityCategory.CULTURAL_GOODS,
+    "VEHICULO_ROBADO": CommodityCategory.STOLEN_VEHICLE, "OTRO": CommodityCategory.OTHER,
+}  # fmt: skip
+_DRUG = {
+    "COCAINA": DrugType.COCAINE_TYPE, "OPIOIDES": DrugType.OPIOIDS,
+    "ANFETAMINAS": DrugType.AMPHETAMINE_TYPE, "CANNABIS": DrugType.CANNABIS,
+    "NSP": DrugType.NEW_PSYCHOACTIVE_SUBSTANCES,
+}  # fmt: skip
+_UNIT = {
+    "KG": QuantityUnit.KILOGRAM, "G": QuantityUnit.GRAM, "L": QuantityUnit.LITRE,
+    "TABLETAS": QuantityUnit.TABLET, "UNIDADES": QuantityUnit.ITEM, "DINERO": QuantityUnit.MONEY,
+}  # fmt: skip
+_CONVEYANCE = {
+    "CONTENEDOR": ConveyanceKind.CONTAINER, "BUQUE_IMO": ConveyanceKind.VESSEL_IMO,
+    "VIN": ConveyanceKind.VEHICLE_VIN, "PLACA": ConveyanceKind.VEHICLE_PLATE,
+    "VUELO": ConveyanceKind.FLIGHT, "GUIA_AEREA": ConveyanceKind.AIR_WAYBILL,
+    "OTRO": ConveyanceKind.OTHER,
+}  # fmt: skip
+_GOODS_ACTION = {
+    "INCAUTAR": CommodityAction.SEIZE, "ENTREGA_VIGILADA": CommodityAction.CONTROLLED_DELIVERY,
+    "INSPECCIONAR": CommodityAction.INSPECT, "INFORMAR": CommodityAction.INFORM,
+}  # fmt: skip
+_HANDLING = {c.value: c for c in HandlingCode}
+_RELIABILITY = {c.value: c for c in SourceReliability}
+_ACCURACY = {a.code: a for a in InformationAccuracy}
+_ORGS = {o.value: o for o in Org}
+_SPANISH_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
+# Countries whose documents print the maternal surname before the paternal one.
+_MATERNAL_FIRST = frozenset({"BRA", "PRT"})
+
+
+def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None) -> T:
+    """A field holding one of the format's code words (required unless a default is given)."""
+    raw = f.text(key, required=default is None)
+    if raw is None:
+        assert default is not None  # text(required=True) raised otherwise
+        return default
+    try:
+        return table[raw.upper()]
+    except KeyError:
+        allowed = ", ".join(table)
+        raise f.fail(key, "unknown_value", f"{key} must be one of {allowed}") from None
+
+
+def _nested(f: Fields, key: str) -> Fields | None:
+    """A nested object as Fields, None when absent."""
+    value = f.raw(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise f.fail(key, "wrong_type", f"{key} must be an object")
+    return Fields(value, f.path(key), f.stage)
+
+
+def _countries(f: Fields, key: str) -> tuple[str, ...]:
+    codes = f.texts(key)
+    return tuple(dict.fromkeys(country3(c, f.path(f"{key}[{i}]")) for i, c in enumerate(codes)))
+
+
+def _orgs(f: Fields | None) -> tuple[Org, ...]:
+    if f is None:
+        return ()
+    names = [n.upper() for n in f.texts("organizaciones")]
+    if any(n not in _ORGS for n in names):
+        raise f.fail("organizaciones", "unknown_org", "not a Frontline organization code")
+    return tuple(dict.fromkeys(_ORGS[n] for n in names))
+
+
+def _partial_date(f: Fields, key: str) -> PartialDate | None:
+    """``dd/mm/yyyy`` with ``00`` for unknown parts, or ``mm/yyyy``, or ``yyyy``."""
+    raw = f.text(key)
+    if raw is None:
+        return None
+    parts = raw.split("/")
+    if len(parts) > 3:
+        raise f.fail(key, "bad_date", "date must be dd/mm/yyyy, mm/yyyy or yyyy")
+    day, month, year = [None] * (3 - len(parts)) + parts
+    day = None if day in {"00", "0"} else day
+    month = None if month in {"00", "0"} else month
+    if day is not None and month is None:
+        raise f.fail(key, "bad_date", "a day without a month")
+    return parse_partial_date(year or "", month, day, f.path(key))
+
+
+def _full_date(f: Fields, key: str) -> date | None:
+    value = _partial_date(f, key)
+    if value is not None and value.day is None:
+        raise f.fail(key, "bad_date", "a full dd/mm/yyyy date is required here")
+    return None if value is None else date(value.year, value.month or 1, value.day or 1)
+
+
+def _zone(f: Fields) -> ZoneInfo:
+    try:
+        return ZoneInfo(f.need("zona_horaria"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise f.fail(
+            "zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota"
+        ) from None
+
+
+def _stamp(f: Fields, key: str, zone: ZoneInfo) -> datetime:
+    """``dd/mm/yyyy HH:MM[:SS]``, local to the record's zone."""
+    try:
+        return datetime.strptime(f.need(key), "%d/%m/%Y %H:%M:%S").replace(tzinfo=zone)
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(f.need(key), "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        raise f.fail(key, "bad_timestamp", "timestamp must be dd/mm/yyyy HH:MM[:SS]") from None
+
+
+def _amount(f: Fields, key: str) -> float | None:
+    """A JSON number, or Spanish notation where '.' groups thousands and ',' marks decimals."""
+    value = f.raw(key)
+    if isinstance(value, str):
+        if _SPANISH_NUMBER.match(value.strip()) is None:
+            raise f.fail(key, "bad_number", "write numbers like 1.250,5 (',' marks decimals)")
+        return float(value.strip().replace(".", "").replace(",", "."))
+    return f.number(key)
+
+
+def _flag(f: Fields, key: str) -> bool:
+    value = f.raw(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in {"SI", "SÍ", "NO"}:
+        return value.strip().upper() != "NO"
+    raise f.fail(key, "wrong_type", f"{key} must be true/false or SI/NO")
+
+
+def _whole(f: Fields | None, key: str) -> int | None:
+    if f is None:
+        return None
+    value = f.number(key)
+    if value is not None and (value != int(value) or not 0 < value < 1000):
+        raise f.fail(key, "wrong_type", f"{key} must be a whole number")
+    return None if value is None else int(value)
+
+
+def _names(p: Fields, origin: str) -> dict[str, Any]:
+    """Both surnames in document order, plus the paternal-only form as an alias."""
+    given = p.text("nombres")
+    paternal, maternal = p.text("apellido_paterno"), p.text("apellido_materno")
+    if paternal is None and maternal is None:
+        raise p.fail("apellido_paterno", "missing_field", "at least one surname is required")
+    order = _choice(p, "orden_apellidos", {"PATERNO_MATERNO": 0, "MATERNO_PATERNO": 1}, -1)
+    maternal_first = order == 1 or (order == -1 and origin in _MATERNAL_FIRST)
+    surnames = [maternal, paternal] if maternal_first else [paternal, maternal]
+    aliases = p.texts("alias")
+    if paternal and maternal:
+        aliases.append(f"{given or ''} {paternal}".strip())
+    return {
+        "family_name": " ".join(s for s in surnames if s),
+        "given_names": given,
+        "aliases": tuple(dict.fromkeys(aliases)),
+    }
+
+
+def _document(d: Fields) -> TravelDocument:
+    return TravelDocument(
+        doc_type=_choice(d, "tipo", _DOCS), number=d.need("numero").upper(),
+        issuing_country=country3(d.need("pais_emisor"), d.path("pais_emisor")),
+        issued_on=_full_date(d, "fecha_expedicion"), expires_on=_full_date(d, "fecha_vencimiento"),
+    )  # fmt: skip
+
+
+def _person(f: Fields, origin: str) -> WantedPerson:
+    p = _nested(f, "persona")
+    if p is None:
+        raise f.fail("persona", "missing_field", "a PERSONA alert needs 'persona'")
+    looks = _nested(p, "rasgos")
+    birth_country = p.text("pais_nacimiento")
+    description = None
+    if looks is not None:
+        description = PhysicalDescription(
+            height_cm=_whole(looks, "estatura_cm"), weight_kg=_whole(looks, "peso_kg"),
+            eye_colour=looks.text("color_ojos"), hair_colour=looks.text("color_cabello"),
+            distinguishing_marks=looks.text("senas_particulares"),
+        )  # fmt: skip
+    return WantedPerson(
+        **_names(p, origin),
+        sex=_choice(p, "sexo", _SEX, Sex.UNSPECIFIED),
+        date_of_birth=_partial_date(p, "fecha_nacimiento"),
+        place_of_birth=p.text("lugar_nacimiento"),
+        country_of_birth=birth_country and country3(birth_country, p.path("pais_nacimiento")),
+        nationalities=_countries(p, "nacionalidades"),
+        travel_documents=tuple(_document(d) for d in p.objects("documentos")),
+        physical_description=description,
+        category=_choice(p, "motivo", _MOTIVE),
+        offences=tuple(p.texts("delitos")),
+        action=_choice(p, "accion", _PERSON_ACTION),
+        armed=_flag(p, "armado"),
+        violent=_flag(p, "violento"),
+    )
+
+
+def _point(f: Fields | None) -> RoutePoint | None:
+    if f is None:
+        return None
+    locode, iata = f.text("locode"), f.text("iata")
+    return RoutePoint(
+        country=country3(f.need("pais"), f.path("pais")),
+        locode=locode and locode.upper().replace(" ", ""), iata=iata and iata.upper(),
+    )  # fmt: skip
+
+
+def _commodity(f: Fields) -> Commodity:
+    g = _nested(f, "mercancia")
+    if g is None:
+        raise f.fail("mercancia", "missing_field", "a MERCANCIA alert needs 'mercancia'")
+    amount = _amount(g, "cantidad")
+    currency = g.text("moneda")
+    quantity = None
+    if amount is not None:
+        unit = _choice(g, "unidad", _UNIT)
+        quantity = Quantity(amount=amount, unit=unit, currency=currency and currency.upper())
+    route = None
+    if (r := _nested(g, "ruta")) is not None:
+        route = Route(
+            origin=_point(_nested(r, "origen")),
+            transit=tuple(p for t in r.objects("transito") if (p := _point(t)) is not None),
+            destination=_point(_nested(r, "destino")),
+        )
+    conveyances = tuple(
+        Conveyance(
+            kind=_choice(m, "tipo", _CONVEYANCE),
+            identifier=m.need("identificador").upper(),
+            country=(c := m.text("pais")) and country3(c, m.path("pais")),
+        )
+        for m in g.objects("medios")
+    )
+    drug = g.text("tipo_droga")
+    return Commodity(
+        category=_choice(g, "categoria", _CATEGORY),
+        drug_type=drug and _choice(g, "tipo_droga", _DRUG),
+        substance=g.text("sustancia"), description=g.text("descripcion"),
+        quantity=quantity, conveyances=conveyances, route=route,
+        concealment=g.text("ocultamiento"), action=_choice(g, "accion", _GOODS_ACTION),
+    )  # fmt: skip
+
+
+def _envelope(f: Fields) -> Envelope:
+    local_id = f.need("id_alerta")
+    revision = f.number("revision")
+    if revision is None or revision != int(revision) or not 1 <= revision < 2**31:
+        raise f.fail("revision", "bad_revision", "revision must be a whole number from 1")
+    version = int(revision)
+    state = _choice(f, "estado", {"VIGENTE": MsgType.ALERT, "CANCELADA": MsgType.CANCEL})
+    if state is MsgType.CANCEL and version == 1:
+        raise f.fail("revision", "cancel_without_prior", "a cancellation revises a revision")
+    msg_type = MsgType.UPDATE if state is MsgType.ALERT and version > 1 else state
+    alert_id = f"AMERIPOL:{local_id}"
+    zone = _zone(f)
+    until = _full_date(f, "vigencia_hasta")
+    midnight = datetime.min.time()
+    release, deny = _nested(f, "difundir_a"), _nested(f, "no_difundir_a")
+    return Envelope(
+        alert_id=alert_id,
+        version=version,
+        msg_type=msg_type,
+        references=(Reference(alert_id=alert_id, version=version - 1),) if version > 1 else (),
+        status=_choice(f, "modo", _MODE, Status.ACTUAL),
+        source_org=Org.AMERIPOL,
+        originating_country=country3(f.need("pais_origen"), "pais_origen"),
+        issued_at=_stamp(f, "actualizado", zone),
+        expires_at=until and datetime.combine(until + timedelta(days=1), midnight, zone),
+        tlp=parse_tlp(f.need("clasificacion"), "clasificacion"),
+        release_to_countries=_countries(release, "paises") if release is not None else (),
+        release_to_orgs=_orgs(release),
+        deny_countries=_countries(deny, "paises") if deny is not None else (),
+        deny_orgs=_orgs(deny),
+        handling_code=_choice(f, "codigo_manejo", _HANDLING),
+        handling_note=f.text("nota_manejo"),
+        source_reliability=_choice(f, "confiabilidad_fuente", _RELIABILITY),
+        information_accuracy=_choice(f, "exactitud_informacion", _ACCURACY),
+        legal_basis=f.need("base_legal"),
+    )
+
+
+class AmeripolConnector(Connector):
+    """AMERIPOL alerts: Spanish JSON, two surnames, dd/mm/yyyy dates, cocaine seizures."""
+
+    org: ClassVar[str] = "AMERIPOL"
+    format_name: ClassVar[str] = "AMERIPOL-SIA/1 JSON"
+    description: ClassVar[str] = (
+        "JSON with Spanish field names: 'alertas' of persons (paternal and maternal surnames, "
+        "dd/mm/yyyy dates) and seizures (decimal comma); local times with an IANA zone"
+    )
+    extensions: ClassVar[tuple[str, ...]] = (".json",)
+    sample_file: ClassVar[str] = "ameripol.json"
+
+    def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
+        """One record per element of 'alertas' (or of a bare list, or the lone alert object)."""
+        try:
+            document = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            raise ConnectorError.one(
+                "split", "", "invalid_json", "the payload is not a UTF-8 JSON document"
+            ) from None
+        items = document
+        if isinstance(document, dict):
+            items = [document] if "id_alerta" in document else document.get("alertas")
+        if not isinstance(items, list):
+            raise ConnectorError.one(
+                "split", "alertas", "no_records", "expected {'alertas': [...]}, a list or an alert"
+            )
+        for index, item in enumerate(items):
+            yield RawRecord(self.org, source, index, orjson.dumps(item))
+
+    def to_alert(self, record: RawRecord) -> AnyAlert:
+        """Map one AMERIPOL alert to a wanted-person or commodity alert."""
+        try:
+            data = orjson.loads(record.data)
+        except orjson.JSONDecodeError:
+            raise ConnectorError.one("parse", "", "invalid_json", "not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ConnectorError.one("parse", "", "not_an_object", "an alert is a JSON object")
+        f = Fields(data)
+        kind = _choice(f, "tipo", {"PERSONA": "PERSONA", "MERCANCIA": "MERCANCIA"})
+        envelope = _envelope(f)
+        cancel = envelope.msg_type is MsgType.CANCEL
+        if kind == "PERSONA":
+            person = None if cancel else _person(f, envelope.originating_country)
+            return WantedPersonAlert(envelope=envelope, subject=person)
+        return CommodityAlert(envelope=envelope, subject=None if cancel else _commodity(f))
+
+    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
+        """A realistic AMERIPOL export with ``count`` valid alerts (about 7 in 10 persons)."""
+        serials = rng.sample(range(10**6), count)
+        alerts = [_gen_alert(rng, serial, now) for serial in serials]
+        return orjson.dumps({"formato": "AMERIPOL-SIA/1", "alertas": alerts})
+
+
+# --- generator: realistic records for simulation and benchmarks ----------------------------
+
+_MEMBERS = {
+    "ARG": "America/Argentina/Buenos_Aires", "BOL": "America/La_Paz", "BRA": "America/Sao_Paulo",
+    "CHL": "America/Santiago", "COL": "America/Bogota", "CRI": "America/Costa_Rica",
+    "ECU": "America/Guayaquil", "SLV": "America/El_Salvador", "GTM": "America/Guatemala",
+    "HND": "America/Tegucigalpa", "MEX": "America/Mexico_City", "PAN": "America/Panama",
+    "PRY": "America/Asuncion", "PER": "America/Lima", "DOM": "America/Santo_Domingo",
+    "URY": "America/Montevideo",
+}  # fmt: skip
+_GIVEN_M = ("Juan Carlos", "José Luis", "Luis Fernando", "Carlos Andrés", "Jorge Eliécer",
+            "Miguel Ángel", "Óscar Iván", "Julián", "Andrés Felipe", "Héctor", "Raúl",
+            "Sebastián", "Diego Alejandro", "Víctor Hugo", "Jhon Jairo")  # fmt: skip
+_GIVEN_F = ("María José", "Ana Lucía", "Luz Marina", "Sofía", "Valentina", "Gabriela",
+            "Claudia Patricia", "Mónica", "Yesenia", "Paola Andrea", "Ximena")  # fmt: skip
+_SURNAMES = ("Rodríguez", "González", "Pérez", "Martínez", "García", "López", "Hernández",
+             "Ramírez", "Sánchez", "Torres", "Díaz", "Vargas", "Castillo", "Jiménez", "Rojas",
+             "Muñoz", "Gutiérrez", "Ortiz", "Moreno", "Peña", "de la Cruz", "Núñez", "Quispe",
+             "Mamani", "Chávez", "Zúñiga", "Ibáñez", "Cárdenas", "Villalobos",
+             "Echeverría")  # fmt: skip
+_BR_GIVEN_M = ("João Pedro", "Luiz Henrique", "Thiago", "Rafael", "Marcelo", "André Luís")
+_BR_GIVEN_F = ("Ana Paula", "Fernanda", "Juliana", "Camila", "Letícia", "Beatriz")
+_BR_SURNAMES = ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Ferreira", "Almeida",
+                "Carvalho", "Gonçalves", "Ribeiro", "Araújo", "Lima", "Barbosa")  # fmt: skip
+_OFFENCES = ("Tráfico de estupefacientes", "Homicidio agravado", "Secuestro extorsivo",
+             "Lavado de activos", "Concierto para delinquir", "Trata de personas",
+             "Tráfico de armas de fuego", "Extorsión", "Financiación del terrorismo")  # fmt: skip
+_MOTIVES = (("CAPTURA_EXTRADICION", "CAPTURAR", 60), ("LOCALIZACION", "RETENER_Y_CONTACTAR", 15),
+            ("ADVERTENCIA", "CONTROL_DISCRETO", 12), ("DESAPARECIDO", "INFORMAR", 8),
+            ("COMBATIENTE_TERRORISTA_EXTRANJERO", "NEGAR_INGRESO", 5))  # fmt: skip
+_PLACES = {"COL": "Medellín", "MEX": "Culiacán", "PER": "Lima", "BRA": "São Paulo",
+           "ECU": "Guayaquil", "ARG": "Rosario", "BOL": "Santa Cruz de la Sierra",
+           "GTM": "Ciudad de Guatemala", "HND": "San Pedro Sula",
+           "PRY": "Pedro Juan Caballero"}  # fmt: skip
+_PORTS_FROM = (("COL", "COBUN"), ("COL", "COCTG"), ("ECU", "ECGYE"), ("BRA", "BRSSZ"),
+               ("PER", "PECLL"), ("BRA", "BRPNG"))  # fmt: skip
+_PORTS_VIA = (("PAN", "PAMIT"), ("PAN", "PABLB"), ("DOM", "DOCAU"), ("MEX", "MXZLO"))
+_PORTS_TO = (("NLD", "NLRTM"), ("BEL", "BEANR"), ("ESP", "ESALG"), ("ESP", "ESVLC"),
+             ("DEU", "DEHAM"), ("FRA", "FRLEH"), ("ITA", "ITGOA"))  # fmt: skip
+_OWNERS = ("MSCU", "MAEU", "CMAU", "HLBU", "ONEU", "ZIMU", "SUDU", "TGHU")
+_CONCEALMENT = ("Doble fondo en contenedor refrigerado", "Entre cajas de banano",
+                "Gancho ciego (rip-off) en la puerta del contenedor", "Caja de mar del buque",
+                "Dentro de sacos de café de exportación")  # fmt: skip
+
+
+def _weighted(rng: random.Random, table: Mapping[str, int]) -> str:
+    return rng.choices(list(table), weights=list(table.values()))[0]
+
+
+def _fmt_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _gen_person(rng: random.Random, origin: str, now: datetime) -> dict[str, Any]:
+    brazil = origin == "BRA"
+    female = rng.random() < 0.22
+    if brazil:
+        given = rng.choice(_BR_GIVEN_F if female else _BR_GIVEN_M)
+        paternal, maternal = rng.sample(_BR_SURNAMES, 2)
+    else:
+        given = rng.choice(_GIVEN_F if female else _GIVEN_M)
+        paternal, maternal = rng.sample(_SURNAMES, 2)
+    born = now.date() - timedelta(days=rng.randint(18 * 365, 65 * 365))
+    dob = _fmt_date(born)
+    if rng.random() < 0.1:
+        dob = f"00/00/{born.year}"
+    motive, action, _ = rng.choices(_MOTIVES, weights=[m[2] for m in _MOTIVES])[0]
+    issued = now.date() - timedelta(days=rng.randint(30, 8 * 365))
+    passport = {
+        "tipo": "PASAPORTE", "pais_emisor": origin,
+        "numero": f"{rng.choice('ABCEFGHKLMNPRSTUV')}{rng.choice('ABCEFGHKLMNPRSTUV')}"
+        f"{rng.randrange(10**6, 10**7)}",
+        "fecha_expedicion": _fmt_date(issued),
+        "fecha_vencimiento": _fmt_date(issued + timedelta(days=3652)),
+    }  # fmt: skip
+    person: dict[str, Any] = {
+        "nombres": given, "apellido_paterno": paternal, "apellido_materno": maternal,
+        "sexo": "F" if female else "M", "fecha_nacimiento": dob,
+        "lugar_nacimiento": _PLACES.get(origin), "pais_nacimiento": origin,
+        "nacionalidades": [origin], "documentos": [passport] if rng.random() < 0.7 else [],
+        "rasgos": {"estatura_cm": rng.randint(150, 192), "peso_kg": rng.randint(50, 110),
+                   "color_ojos": rng.choice(["café", "negro", "verde", "miel"]),
+                   "color_cabello": rng.choice(["negro", "castaño", "canoso"])},
+        "motivo": motive, "delitos": rng.sample(_OFFENCES, rng.randint(1, 3)), "accion": action,
+        "armado": rng.random() < 0.3, "violento": rng.random() < 0.25,
+    }  # fmt: skip
+    if rng.random() < 0.2:
+        person["alias"] = [f"Alias {rng.choice(['El Flaco', 'Chucho', 'El Paisa', 'La Negra'])}"]
+    return person
+
+
+def _container(rng: random.Random) -> str:
+    prefix = f"{rng.choice(_OWNERS)}{rng.randrange(10**6):06d}"
+    return f"{prefix}{iso6346_check_digit(prefix)}"
+
+
+def _gen_goods(rng: random.Random) -> dict[str, Any]:
+    kg = rng.uniform(40, 3200)
+    text = f"{kg:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    (o_cc, o_loc), (v_cc, v_loc), (d_cc, d_loc) = (
+        rng.choice(_PORTS_FROM), rng.choice(_PORTS_VIA), rng.choice(_PORTS_TO),
+    )  # fmt: skip
+    imo = f"9{rng.randrange(10**5):05d}"
+    return {
+        "categoria": "DROGAS", "tipo_droga": "COCAINA", "sustancia": "Clorhidrato de cocaína",
+        "cantidad": text, "unidad": "KG",
+        "medios": [{"tipo": "CONTENEDOR", "identificador": _container(rng)},
+                   {"tipo": "BUQUE_IMO", "identificador": f"{imo}{imo_check_digit(imo)}"}],
+        "ruta": {"origen": {"pais": o_cc, "locode": o_loc},
+                 "transito": [{"pais": v_cc, "locode": v_loc}] if rng.random() < 0.5 else [],
+                 "destino": {"pais": d_cc, "locode": d_loc}},
+        "ocultamiento": rng.choice(_CONCEALMENT),
+        "accion": _weighted(rng, {"INCAUTAR": 55, "ENTREGA_VIGILADA": 20, "INSPECCIONAR": 25}),
+    }  # fmt: skip
+
+
+def _gen_alert(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]:
+    origin = rng.choice(list(_MEMBERS))
+    zone = ZoneInfo(_MEMBERS[origin])
+    stamp = (now - timedelta(hours=2, minutes=rng.randint(0, 72 * 60))).astimezone(zone)
+    person = rng.random() < 0.7
+    roll = rng.random()
+    revision, state = (1, "VIGENTE") if roll < 0.85 else (rng.randint(2, 4), "VIGENTE")
+    if roll > 0.95:
+        state = "CANCELADA"
+    tlp = _weighted(rng, {"TLP:CLEAR": 4, "TLP:GREEN": 45, "TLP:AMBER": 36,
+                          "TLP:AMBER+STRICT": 10, "TLP:RED": 5})  # fmt: skip
+    handling = _weighted(rng, {"H0": 70, "H1": 15, "H2": 10, "H3": 5})
+    alert: dict[str, Any] = {
+        "id_alerta": f"{origin}-{now.year}-{serial:06d}", "revision": revision, "estado": state,
+        "tipo": "PERSONA" if person else "MERCANCIA", "modo": "REAL",
+        "actualizado": stamp.strftime("%d/%m/%Y %H:%M:%S"), "zona_horaria": _MEMBERS[origin],
+        "pais_origen": origin, "clasificacion": tlp, "codigo_manejo": handling,
+        "confiabilidad_fuente": _weighted(rng, {"A": 20, "B": 55, "C": 15, "X": 10}),
+        "exactitud_informacion": _weighted(rng, {"1": 20, "2": 45, "3": 25, "4": 10}),
+        "base_legal": "Estatuto de AMERIPOL, art. 3; Memorando INTERPOL-AMERIPOL 2008",
+    }  # fmt: skip
+    if handling == "H3":
+        alert["nota_manejo"] = "No usar ante tribunales sin autorización de la fiscalía"
+    if tlp == "TLP:RED":
+        alert["difundir_a"] = {"paises": rng.sample(list(_MEMBERS), 2)}
+    if rng.random() < 0.6:
+        alert["vigencia_hasta"] = _fmt_date(stamp.date() + timedelta(days=rng.randint(90, 1800)))
+    if state != "CANCELADA":
+        alert["persona" if person else "mercancia"] = (
+            _gen_person(rng, origin, now) if person else _gen_goods(rng)
+        )
+    return alert
