@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 0.8
-_STAGE1_KEEP = 150
+_STAGE1_KEEP = 40
 _MIN_TOKEN_SIM = 0.6
 # A name matched several ways is reported by its least exact way.
 _HOW_ORDER = ("transliteration", "phonetic", "fuzzy")

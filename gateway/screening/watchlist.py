@@ -189,7 +189,9 @@ class Watchlist:
     def _token_keys(self, token: str, skel: str) -> set[str]:
         """Index keys a query token may meet: itself, vocabulary within one edit, its skeleton."""
         keys = {token}
-        if len(token) >= _MIN_FUZZY_TOKEN:
+        # A token the vocabulary knows is taken as written (its skeleton still widens it);
+        # only unknown tokens, likely typos, are widened to their one-edit neighbours.
+        if token not in self._vocab and len(token) >= _MIN_FUZZY_TOKEN:
             for key in _deletes(token) | {token}:
                 keys.update(self._near.get(key, ()))
         if len(skel) >= _MIN_SKELETON:
