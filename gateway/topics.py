@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -148,7 +149,12 @@ async def apply_topics(
         if dry_run:
             outcome.update({s.name: TopicResult(s, "would-create") for s in missing})
         else:
-            outcome.update(await _create(admin, missing))
+            created = await _create(admin, missing)
+            # Topics another creator made between our listing and our request: check them too.
+            raced = [s for s in missing if created[s.name].status == "exists"]
+            for s, drift in zip(raced, await _drift(admin, raced), strict=True):
+                created[s.name] = TopicResult(s, "exists", drift)
+            outcome.update(created)
     except KafkaError as error:
         raise SetupError(
             f"Kafka refused a topic request: {error}",
@@ -190,6 +196,31 @@ async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec]) -> dict[
     return results
 
 
+async def _describe_configs(
+    admin: AIOKafkaAdminClient, resources: list[ConfigResource], attempts: int = 20
+) -> dict[str, dict[str, str]]:
+    """Topic name -> broker config values; retried while a just-created topic is unknown."""
+    actual: dict[str, dict[str, str]] = {}
+    for _ in range(attempts):
+        pending = False
+        for response in await admin.describe_configs(resources):
+            for resource in response.to_object()["resources"]:
+                if resource["error_code"] != 0:
+                    # Metadata of a topic created a moment ago may not have reached
+                    # the config handler yet; ask again rather than report no drift.
+                    pending = True
+                    continue
+                actual[resource["resource_name"]] = {
+                    # aiokafka names the config key field ``config_names``.
+                    entry["config_names"]: entry["config_value"]
+                    for entry in resource["config_entries"]
+                }
+        if not pending:
+            break
+        await asyncio.sleep(0.25)
+    return actual
+
+
 async def _drift(
     admin: AIOKafkaAdminClient, present: list[TopicSpec]
 ) -> list[dict[str, tuple[str, str]]]:
@@ -201,14 +232,7 @@ async def _drift(
     resources = [
         ConfigResource(ConfigResourceType.TOPIC, s.name, configs=dict(s.configs)) for s in present
     ]
-    actual: dict[str, dict[str, str]] = {}
-    for response in await admin.describe_configs(resources):
-        for resource in response.to_object()["resources"]:
-            actual[resource["resource_name"]] = {
-                # aiokafka names the config key field ``config_names``.
-                entry["config_names"]: entry["config_value"]
-                for entry in resource["config_entries"]
-            }
+    actual = await _describe_configs(admin, resources)
     drifts: list[dict[str, tuple[str, str]]] = []
     for s in present:
         drift: dict[str, tuple[str, str]] = {}
