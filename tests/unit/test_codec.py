@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.codec import (
     HEADER_SIZE,
@@ -29,6 +31,14 @@ from gateway.contract import (
 from gateway.errors import DecodeError
 from gateway.schemas import default_registry
 
+REASONS = {
+    "truncated",
+    "bad_marker",
+    "unknown_fingerprint",
+    "corrupt_body",
+    "trailing_bytes",
+    "invalid_record",
+}
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 FILES = {
     AlertKind.WANTED_PERSON: "wanted_person.json",
@@ -141,6 +151,33 @@ def test_garbage_body_never_escapes_as_other_exception() -> None:
             decode(header + body)
         except DecodeError:
             continue
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(list(AlertKind)), body=st.binary(max_size=400))
+def test_any_body_decodes_or_raises_decode_error(kind: AlertKind, body: bytes) -> None:
+    """Whatever follows a known header, decode returns an alert or raises DecodeError."""
+    header = default_registry().current[kind].header
+    outcome: str
+    try:
+        outcome = decode(header + body).kind
+    except DecodeError as error:
+        outcome = error.quarantine_reason
+    assert outcome in {kind, "corrupt_body", "trailing_bytes", "invalid_record"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
+def test_flipped_byte_never_escapes(position: int, flip: int) -> None:
+    """A corrupted byte anywhere in a real message is decoded or reported, never a crash."""
+    data = bytearray(encode(example(AlertKind.WANTED_PERSON)))
+    data[position % len(data)] ^= flip
+    outcome: str
+    try:
+        outcome = decode(bytes(data)).kind
+    except DecodeError as error:
+        outcome = error.quarantine_reason
+    assert outcome in {*AlertKind, *REASONS}
 
 
 def test_encode_dict_rejects_unknown_enum_symbol() -> None:
