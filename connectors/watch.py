@@ -1,0 +1,172 @@
+"""Watches a folder and publishes each new file once, even across restarts.
+
+The folder is polled (no inotify dependency). A file is taken once it is stable: same size
+and modification time on two consecutive polls, so a file still being copied in is left
+alone. A SQLite ledger under ``<data_dir>/connectors/<org>/ledger.sqlite`` remembers each
+published file by the SHA-256 of its content: a restart, or the same export dropped again
+under another name, publishes nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from connectors.runner import Publisher, RunReport, RunStats
+from gateway.settings import Settings
+
+__all__ = ["DirectoryWatcher", "Ledger", "ledger_path", "wanted_files"]
+
+log = structlog.get_logger(__name__)
+
+_PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", "~")
+
+
+def ledger_path(settings: Settings, org: str) -> Path:
+    """Where the ledger of ``org`` lives under the data folder."""
+    return settings.data_dir / "connectors" / org.lower() / "ledger.sqlite"
+
+
+def wanted_files(directory: Path, extensions: tuple[str, ...]) -> list[Path]:
+    """Regular, visible, complete-looking files of the folder with one of ``extensions``."""
+    out: list[Path] = []
+    suffixes = tuple(e.lower() for e in extensions)
+    for path in sorted(directory.iterdir()):
+        name = path.name.lower()
+        if name.startswith(".") or name.endswith(_PARTIAL_SUFFIXES):
+            continue
+        if suffixes and not name.endswith(suffixes):
+            continue
+        if path.is_file():
+            out.append(path)
+    return out
+
+
+class Ledger:
+    """Files already published, by content digest."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS published ("
+            " sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, records_in INTEGER NOT NULL,"
+            " published INTEGER NOT NULL, quarantined INTEGER NOT NULL, at_ms INTEGER NOT NULL)"
+        )
+        self._db.commit()
+
+    def seen(self, digest: str) -> bool:
+        """True when a file with this content was published already."""
+        row = self._db.execute("SELECT 1 FROM published WHERE sha256 = ?", (digest,)).fetchone()
+        return row is not None
+
+    def record(self, digest: str, name: str, stats: RunStats) -> None:
+        """Remember a file once every one of its records was acknowledged."""
+        total = stats.total
+        self._db.execute(
+            "INSERT OR IGNORE INTO published VALUES (?, ?, ?, ?, ?, ?)",
+            (digest, name, total.records_in, total.published, total.quarantined,
+             int(time.time() * 1000)),
+        )  # fmt: skip
+        self._db.commit()
+
+    def count(self) -> int:
+        """How many files the ledger holds."""
+        return int(self._db.execute("SELECT COUNT(*) FROM published").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+@dataclass(frozen=True)
+class _Seen:
+    size: int
+    mtime_ns: int
+
+
+class DirectoryWatcher:
+    """Polls one folder and publishes each new, stable file through a publisher."""
+
+    def __init__(
+        self,
+        publisher: Publisher,
+        directory: Path,
+        ledger: Ledger,
+        *,
+        interval: float = 1.0,
+        on_file: Callable[[Path, RunReport], None] | None = None,
+    ) -> None:
+        self.publisher = publisher
+        self.directory = directory
+        self.ledger = ledger
+        self.interval = interval
+        self.on_file = on_file
+        self.stats = RunStats()
+        self._last: dict[Path, _Seen] = {}
+        self._done: set[Path] = set()
+
+    async def poll_once(self) -> list[Path]:
+        """One pass: publish every file that was stable since the previous pass."""
+        published: list[Path] = []
+        extensions = self.publisher.connector.extensions
+        current: dict[Path, _Seen] = {}
+        for path in wanted_files(self.directory, extensions):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed between listing and stat
+            current[path] = _Seen(stat.st_size, stat.st_mtime_ns)
+        for path, seen in current.items():
+            if path in self._done and self._last.get(path) == seen:
+                continue
+            if self._last.get(path) != seen:
+                self._done.discard(path)  # new or still changing: look again next pass
+                continue
+            if await self._publish_file(path):
+                published.append(path)
+            self._done.add(path)
+        self._last = current
+        return published
+
+    async def _publish_file(self, path: Path) -> bool:
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            log.warning("connector.file_unreadable", file=path.name, error=type(exc).__name__)
+            return False
+        digest = hashlib.sha256(data).hexdigest()
+        if self.ledger.seen(digest):
+            log.info("connector.file_already_published", file=path.name, sha256=digest[:16])
+            return False
+        report = await self.publisher.publish(data, path.name)
+        self.ledger.record(digest, path.name, report.stats)
+        self.stats.merge(report.stats)
+        total = report.stats.total
+        log.info(
+            "connector.file_published", file=path.name, sha256=digest[:16],
+            records_in=total.records_in, published=total.published,
+            quarantined=total.quarantined,
+        )  # fmt: skip
+        if self.on_file is not None:
+            self.on_file(path, report)
+        return True
+
+    async def run(self, stop: asyncio.Event | None = None) -> RunStats:
+        """Poll until ``stop`` is set (or forever); return what was published."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            await self.poll_once()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.interval)
+            except TimeoutError:
+                continue
+        return self.stats
