@@ -193,9 +193,8 @@ def _names(f: Fields) -> dict[str, Any]:
     if full is not None:
         latin = (full, None) if single else split_family_first(full)
     else:
-        latin = (_latin(original[0] or ""), original[1] and _latin(original[1]))
-    if native is not None and script == "Latn" and latin[0].isascii() and full is None:
-        latin = (latin[0].upper(), latin[1])
+        given = original[1] and _latin(original[1]).title()
+        latin = (_latin(original[0] or "").upper(), given)
     return {
         "family_name": latin[0], "given_names": latin[1] or None,
         "family_name_original": original[0], "given_names_original": original[1] or None,
