@@ -1,0 +1,116 @@
+"""Audit records: one JSON record per hub decision on ``<prefix>audit``, keyed by alert id.
+
+A record names the alert (id, version, organization, kind), what happened (``action``), each
+country delivered, denied (with the policy reason) or revoked (with the tombstone reason), the
+policy version, the time and the hub instance. Never personal data: ids and codes only.
+``read_history`` scans the topic for one alert, which ``frontline audit show`` prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from aiokafka import TopicPartition
+
+from gateway.errors import SetupError
+from gateway.kafka import make_consumer
+from gateway.settings import Settings
+
+__all__ = ["Action", "audit_record", "decode_audit", "read_history"]
+
+
+class Action(StrEnum):
+    """What the hub did with one alert version (or one timer or review event)."""
+
+    DELIVERED = "DELIVERED"
+    DENIED = "DENIED"
+    DUPLICATE = "DUPLICATE"
+    STALE = "STALE"
+    HELD = "HELD"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    REVOKED = "REVOKED"
+    QUARANTINED = "QUARANTINED"
+
+
+def audit_record(
+    *,
+    alert_id: str,
+    version: int,
+    org: str,
+    kind: str,
+    action: Action,
+    ts_ms: int,
+    hub: str,
+    recipients: Sequence[str] = (),
+    denied: Mapping[str, str] | None = None,
+    revoked: Mapping[str, str] | None = None,
+    policy_version: str = "",
+    **extra: Any,
+) -> bytes:
+    """Encode one audit record as JSON bytes (orjson); ``extra`` adds codes such as ``rule``."""
+    record: dict[str, Any] = {
+        "alert_id": alert_id,
+        "version": version,
+        "org": org,
+        "kind": kind,
+        "action": action,
+        "recipients": sorted(recipients),
+        "denied": dict(denied) if denied else {},
+        "revoked": dict(revoked) if revoked else {},
+        "policy_version": policy_version,
+        "ts": ts_ms,
+        "hub": hub,
+    }
+    if extra:
+        record.update({k: v for k, v in extra.items() if v is not None})
+    return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+
+
+def decode_audit(value: bytes | None) -> dict[str, Any] | None:
+    """Parse one audit record; None for a tombstone or a value that is not a JSON object."""
+    if value is None:
+        return None
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+async def read_history(
+    settings: Settings, topic: str, alert_id: str, *, timeout_s: float = 30.0
+) -> list[dict[str, Any]]:
+    """Every audit record of ``alert_id`` in topic order (read to the current end offsets)."""
+    consumer = make_consumer(settings, group_id=None)
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            raise SetupError(
+                f"audit topic {topic} does not exist",
+                hint="Run `frontline topics apply`, or check FRONTLINE_TOPIC_PREFIX.",
+            )
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end: dict[TopicPartition, int] = await consumer.end_offsets(tps)
+        key = alert_id.encode()
+        found: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while asyncio.get_running_loop().time() < deadline:
+            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
+            if not behind:
+                break
+            batch = await consumer.getmany(*behind, timeout_ms=300)
+            for records in batch.values():
+                mine = (decode_audit(r.value) for r in records if r.key == key)
+                found.extend(p for p in mine if p is not None)
+    finally:
+        await consumer.stop()
+    found.sort(key=lambda r: (r.get("ts", 0), r.get("version", 0)))
+    return found

@@ -1,0 +1,51 @@
+"""``frontline hub``: run the hub that routes every ingress alert to the national nodes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from prometheus_client import start_http_server
+
+from gateway.cli._common import console, fail, settings_of
+from gateway.eos import Mode
+from gateway.errors import FrontlineError
+from gateway.hub import run_hub
+from gateway.hub_metrics import HubMetrics
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The hub: policy, exactly-once delivery, review hold, audit.")
+
+
+@app.callback()
+def _hub() -> None:
+    """The hub: policy, exactly-once delivery, review hold, audit."""
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (0 = any free).")
+    ] = None,
+    mode: Annotated[
+        Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
+    ] = Mode.EXACTLY_ONCE,
+) -> None:
+    """Route every ingress topic to the national node topics until SIGTERM or Ctrl-C."""
+    import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
+
+    settings = settings_of(ctx)
+    metrics = HubMetrics()
+    if metrics_port is not None:
+        server, _ = start_http_server(metrics_port, registry=metrics.registry)
+        console.print(f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False)
+    try:
+        asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
+    except FrontlineError as error:
+        raise fail(error) from None
+
+
+if __name__ == "__main__":  # `python -m gateway.cli.hub run` before the root registers it
+    app()

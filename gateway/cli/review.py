@@ -1,0 +1,77 @@
+"""``frontline review``: list alerts held for neutrality review, approve or reject them."""
+
+from __future__ import annotations
+
+import getpass
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gateway.cli._common import console, fail, run_async, settings_of
+from gateway.errors import FrontlineError
+from gateway.review import ReviewDecision, list_held, publish_decision
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Neutrality review (INTERPOL Constitution, Article 3) of held alerts.")
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if ms else "-"
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Show the alerts waiting for review: id, version, organization, rule, recipients."""
+    try:
+        held = run_async(list_held)(settings_of(ctx))
+    except FrontlineError as error:
+        raise fail(error) from None
+    if not held:
+        console.print("No alert waits for review.")
+        return
+    table = Table("alert id", "version", "org", "kind", "tlp", "rule", "recipients", "held at")
+    for h in held:
+        table.add_row(
+            h.alert_id, str(h.version), h.org, h.kind, h.tlp, h.rule,
+            str(len(h.recipients)), _when(h.held_at_ms),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _decide(ctx: typer.Context, alert_id: str, version: int, approve: bool, note: str) -> None:
+    decision = ReviewDecision(
+        alert_id=alert_id, version=version, approve=approve, reviewer=getpass.getuser(),
+        note=note, ts_ms=int(time.time() * 1000),
+    )  # fmt: skip
+    try:
+        run_async(publish_decision)(settings_of(ctx), decision)
+    except FrontlineError as error:
+        raise fail(error) from None
+    verb = "approved" if approve else "rejected"
+    console.print(f"{alert_id} {verb}; the hub applies it within a second.", highlight=False)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    alert_id: Annotated[str, typer.Argument(help="The held alert, e.g. INTERPOL:2025-118422.")],
+    version: Annotated[int, typer.Option(help="The held version; 0 = whichever waits.")] = 0,
+    note: Annotated[str, typer.Option(help="Why, for the audit trail.")] = "",
+) -> None:
+    """Release a held alert to the countries the policy allowed when it was held."""
+    _decide(ctx, alert_id, version, True, note)
+
+
+@app.command()
+def reject(
+    ctx: typer.Context,
+    alert_id: Annotated[str, typer.Argument(help="The held alert, e.g. INTERPOL:2025-118422.")],
+    reason: Annotated[str, typer.Option(help="Why it may not circulate (audited).")],
+    version: Annotated[int, typer.Option(help="The held version; 0 = whichever waits.")] = 0,
+) -> None:
+    """Refuse a held alert: it is not delivered and earlier versions are revoked."""
+    _decide(ctx, alert_id, version, False, reason)

@@ -1,0 +1,303 @@
+"""The hub service: every ingress topic in, each alert to the national nodes allowed to see it.
+
+:class:`HubProcessor` plugs the pure decisions of :mod:`gateway.hub_route` into the
+exactly-once engine (:mod:`gateway.eos`): per ingress record it writes deliveries (payload
+unchanged, routing attributes in headers), tombstones, the review hold, the state changelog
+entry, the audit record and any quarantine record, all in the input partition's transaction.
+Timers (expiry) and reviewers' decisions run in ``tick`` of the partition that owns the alert.
+:func:`run_hub` wires settings, topology, policy, state restore, metrics and signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import time
+from collections import Counter as Tally
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from aiokafka import TopicPartition
+
+from gateway.audit import Action
+from gateway.eos import EosEngine, Mode, Output
+from gateway.errors import SetupError
+from gateway.headers import H
+from gateway.hub_metrics import HubMetrics
+from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
+from gateway.kafka import make_admin
+from gateway.policy import Policy, load_policy
+from gateway.review import DecisionTail, decisions_topic
+from gateway.settings import Settings
+from gateway.state import ChangelogReader, Owner, StateStore
+from gateway.topic_names import TopicNames
+from gateway.topology import Topology, load_topology
+
+__all__ = ["HubProcessor", "HubService", "hub_topics", "run_hub"]
+
+log = structlog.get_logger(__name__)
+
+
+def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
+    """The topics the hub reads and writes, by role (checked before it starts)."""
+    return {
+        "ingress": [names.ingress(o.code) for o in topology.organizations],
+        "ncb": [names.ncb(c.code) for c in topology.countries],
+        "internal": [
+            names.quarantine,
+            names.audit,
+            names.review,
+            names.hub_state,
+            decisions_topic(names),
+        ],
+    }
+
+
+class HubProcessor:
+    """The hub's :class:`gateway.eos.Processor`: route, revoke, hold, audit, expire, release."""
+
+    def __init__(
+        self,
+        *,
+        policy: Policy,
+        topology: Topology,
+        names: TopicNames,
+        store: StateStore,
+        reader: ChangelogReader | None = None,
+        decisions: DecisionTail | None = None,
+        metrics: HubMetrics | None = None,
+        hub_id: str = "hub",
+    ) -> None:
+        self.policy = policy
+        self.names = names
+        self.store = store
+        self.reader = reader
+        self.decisions = decisions
+        self.metrics = metrics
+        self.hub_id = hub_id
+        self.candidates = frozenset(c.code for c in topology.countries)
+        self._org_of = {names.ingress(o.code): o.code for o in topology.organizations}
+        self._ncb = {c: names.ncb(c) for c in self.candidates}
+        self._audit_topic = names.audit
+        self._review_topic = names.review
+        self._quarantine_topic = names.quarantine
+
+    # -- engine callbacks ----------------------------------------------------------------
+
+    async def on_assigned(self, partitions: frozenset[TopicPartition]) -> None:
+        """Catch the state up with the changelog before any record of these partitions."""
+        if self.reader is not None:
+            applied = await self.reader.catch_up()
+            log.info("hub_state_caught_up", applied=applied, entries=len(self.store))
+
+    def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
+        """Nothing to keep: committed state stays for linking; staged state is gone."""
+        for tp in partitions:
+            self.store.abort((tp.topic, tp.partition))
+
+    def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output]:
+        """Route a batch of one ingress partition's records."""
+        started = time.perf_counter()
+        owner: Owner = (tp.topic, tp.partition)
+        org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
+        now_ms = int(time.time() * 1000)
+        outputs: list[Output] = []
+        tally: Tally[tuple[str, str, str]] = Tally()
+        for record in records:
+            inbound = Inbound(
+                org, owner, record.offset, record.value, record.headers, record.timestamp
+            )
+            effects = route(
+                inbound, self.store, self.policy, now_ms, candidates=self.candidates,
+                hub=self.hub_id,
+            )  # fmt: skip
+            self._emit(effects, owner, outputs)
+            tally[(effects.org or org, effects.kind or "UNKNOWN", effects.action)] += 1
+            if self.metrics is not None:
+                self._count_details(effects, org)
+        if self.metrics is not None and records:
+            for (o, kind, outcome), n in tally.items():
+                self.metrics.records.labels(o, kind, outcome).inc(n)
+            elapsed = time.perf_counter() - started
+            self.metrics.processing.observe(elapsed / len(records))
+            self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
+        return outputs
+
+    def tick(self, tp: TopicPartition, now_ms: int) -> list[Output]:
+        """Expire due alerts and apply reviewers' decisions on alerts this partition owns."""
+        owner: Owner = (tp.topic, tp.partition)
+        outputs: list[Output] = []
+        for entry in self.store.due(owner, now_ms):
+            if self.store.get(owner, entry.alert_id) is not entry:
+                continue  # changed in the open transaction; its commit re-arms the timer
+            effects = expire(entry, now_ms, self.hub_id)
+            self._emit(effects, owner, outputs)
+            self._count(effects)
+        if self.decisions is not None:
+            for entry in self.store.held(owner):
+                assert entry.held is not None
+                if self.store.get(owner, entry.alert_id) is not entry:
+                    continue  # a newer version is staged; the decision waits for the next tick
+                verdict = self.decisions.pending(entry.alert_id, entry.held.version)
+                if verdict is None:
+                    continue
+                effects = review_verdict(
+                    entry, approve=verdict.approve, reviewer=verdict.reviewer,
+                    note=verdict.note, now_ms=now_ms, hub=self.hub_id,
+                )  # fmt: skip
+                self._emit(effects, owner, outputs)
+                self._count(effects)
+        return outputs
+
+    def committed(self, tp: TopicPartition) -> None:
+        """Make the partition's staged state the committed view."""
+        self.store.commit((tp.topic, tp.partition))
+
+    def aborted(self, tp: TopicPartition) -> None:
+        """Forget the partition's staged state; its records will be routed again."""
+        self.store.abort((tp.topic, tp.partition))
+
+    # -- effects to records --------------------------------------------------------------
+
+    def _emit(self, effects: Effects, owner: Owner, out: list[Output]) -> None:
+        """Append the Kafka records of one decision, state and audit last."""
+        key = effects.alert_id.encode() if effects.alert_id is not None else None
+        if effects.quarantine is not None:
+            q = effects.quarantine
+            out.append(Output(self._quarantine_topic, q.key(), q.original, q.headers()))
+        payload = effects.payload
+        if key is not None:
+            ncb = self._ncb
+            for country, headers in effects.deliveries.items():
+                out.append(Output(ncb[country], key, payload, headers))
+            if effects.tombstones:
+                base = effects.tombstone_headers
+                for country, reason in effects.tombstones.items():
+                    topic = ncb.get(country)
+                    if topic is not None:
+                        out.append(Output(topic, key, None, [*base, (H.REASON, reason.encode())]))
+            if effects.review_put is not None:
+                out.append(Output(self._review_topic, key, payload, effects.review_put))
+            elif effects.review_clear:
+                out.append(Output(self._review_topic, key, None))
+            if effects.state is not None:
+                out.append(self.store.stage(owner, effects.state))
+        audit_key = key if key is not None else f"{owner[0]}[{owner[1]}]".encode()
+        out.append(Output(self._audit_topic, audit_key, effects.audit))
+
+    def _count_details(self, effects: Effects, org: str) -> None:
+        metrics = self.metrics
+        assert metrics is not None
+        if effects.deliveries:
+            metrics.deliveries.labels(effects.org, effects.kind).inc(len(effects.deliveries))
+        if effects.denied and effects.action is not Action.HELD:
+            for reason, n in Tally(effects.denied.values()).items():
+                metrics.denials.labels(effects.org, reason).inc(n)
+        for reason, n in Tally(effects.tombstones.values()).items():
+            metrics.revocations.labels(effects.org, reason).inc(n)
+        if effects.quarantine is not None:
+            metrics.quarantined.labels(org, effects.reason or "unknown").inc()
+
+    def _count(self, effects: Effects) -> None:
+        if self.metrics is not None:
+            self.metrics.records.labels(effects.org, effects.kind, effects.action).inc()
+            self._count_details(effects, effects.org)
+
+
+async def _check_topics(settings: Settings, wanted: dict[str, list[str]]) -> None:
+    """SetupError naming the missing topics, so a fresh cluster fails with the fix."""
+    admin = make_admin(settings, request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    missing = [t for names in wanted.values() for t in names if t not in existing]
+    if missing:
+        shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
+        raise SetupError(
+            f"{len(missing)} topic(s) the hub needs do not exist: {shown}",
+            hint="Create them with `frontline topics apply` (same FRONTLINE_TOPIC_PREFIX).",
+        )
+
+
+class HubService:
+    """One hub instance: state restore, decision tail, the engine, metrics refresh."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        mode: Mode = Mode.EXACTLY_ONCE,
+        metrics: HubMetrics | None = None,
+        topology: Topology | None = None,
+        policy: Policy | None = None,
+        hub_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.names = TopicNames(settings.topic_prefix)
+        self.topology = topology or load_topology(settings.topology_file)
+        self.policy = policy or load_policy(settings.policy_file)
+        self.metrics = metrics or HubMetrics()
+        self.hub_id = hub_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.store = StateStore(self.names.hub_state)
+        self.reader = ChangelogReader(settings, self.store)
+        self.decisions = DecisionTail(settings, decisions_topic(self.names))
+        self.processor = HubProcessor(
+            policy=self.policy, topology=self.topology, names=self.names, store=self.store,
+            reader=self.reader, decisions=self.decisions, metrics=self.metrics,
+            hub_id=self.hub_id,
+        )  # fmt: skip
+        self.engine = EosEngine(
+            settings,
+            app_id=f"{settings.topic_prefix}hub",
+            topics=hub_topics(self.topology, self.names)["ingress"],
+            processor=self.processor,
+            mode=mode,
+            on_transaction=self.metrics.transaction,
+        )
+
+    def stop(self) -> None:
+        """Finish the open transactions and return from ``run``."""
+        self.engine.stop()
+
+    async def run(self) -> None:
+        """Check topics, restore state, then route until stopped."""
+        await _check_topics(self.settings, hub_topics(self.topology, self.names))
+        await self.reader.start()
+        await self.decisions.start()
+        refresher = asyncio.create_task(self._refresh_gauges())
+        try:
+            restored = await self.reader.catch_up()
+            log.info("hub_state_restored", applied=restored, entries=len(self.store))
+            await self.engine.run()
+        finally:
+            refresher.cancel()
+            await self.decisions.stop()
+            await self.reader.stop()
+
+    async def _refresh_gauges(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for topic, lag in self.engine.lag().items():
+                self.metrics.lag.labels(topic).set(lag)
+            self.metrics.state_entries.set(len(self.store))
+            self.metrics.held.set(sum(1 for e in self.store.entries() if e.held is not None))
+
+
+async def run_hub(
+    settings: Settings, *, mode: Mode = Mode.EXACTLY_ONCE, metrics: HubMetrics | None = None
+) -> None:
+    """Run a hub until SIGTERM or SIGINT, then finish the open transactions and exit."""
+    service = HubService(settings, mode=mode, metrics=metrics)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, service.stop)
+    try:
+        await service.run()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,82 @@
+"""Prometheus metrics of the hub, in a container over its own registry so tests read them."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["HubMetrics"]
+
+
+class HubMetrics:
+    """Counters by organization, kind, outcome and reason; never an alert id as a label."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.records = Counter(
+            "frontline_hub_records_total",
+            "Ingress records by outcome (DELIVERED, DENIED, DUPLICATE, STALE, HELD, ...).",
+            ["org", "kind", "outcome"],
+            registry=self.registry,
+        )
+        self.deliveries = Counter(
+            "frontline_hub_deliveries_total",
+            "Alert versions written to national node topics.",
+            ["org", "kind"],
+            registry=self.registry,
+        )
+        self.denials = Counter(
+            "frontline_hub_denials_total",
+            "Candidate countries denied an alert, by policy reason.",
+            ["org", "reason"],
+            registry=self.registry,
+        )
+        self.revocations = Counter(
+            "frontline_hub_revocations_total",
+            "Tombstones sent to national node topics, by reason.",
+            ["org", "reason"],
+            registry=self.registry,
+        )
+        self.quarantined = Counter(
+            "frontline_hub_quarantined_total",
+            "Ingress records sent to quarantine, by reason code.",
+            ["org", "reason"],
+            registry=self.registry,
+        )
+        self.processing = Histogram(
+            "frontline_hub_processing_seconds",
+            "Time to decide one batch of ingress records, per record.",
+            buckets=(1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 0.025, 0.1),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "frontline_hub_latency_seconds",
+            "From the connector's timestamp to the hub's decision.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.lag = Gauge(
+            "frontline_hub_consumer_lag",
+            "Ingress records not yet processed, per topic.",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.transactions = Counter(
+            "frontline_hub_transactions_total",
+            "Transactions (or at-least-once batches) by result: committed, aborted.",
+            ["result"],
+            registry=self.registry,
+        )
+        self.held = Gauge(
+            "frontline_hub_held_for_review",
+            "Alerts currently waiting for neutrality review.",
+            registry=self.registry,
+        )
+        self.state_entries = Gauge(
+            "frontline_hub_state_entries",
+            "Alerts in the hub's state store.",
+            registry=self.registry,
+        )
+
+    def transaction(self, result: str, records: int) -> None:
+        """EosEngine's ``on_transaction`` hook."""
+        self.transactions.labels(result).inc()

@@ -1,0 +1,392 @@
+"""The hub's per-record decisions as pure functions: bytes and state in, effects out.
+
+``route`` runs steps 1-6 of the hub for one ingress record (decode, anti-spoofing, version
+order, policy, review hold, revocation) without touching Kafka, so every rule is unit-tested;
+``expire`` and ``review_verdict`` do the same for the expiry timer and reviewer decisions.
+``gateway.hub`` turns the returned :class:`Effects` into Kafka records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.audit import Action, audit_record
+from gateway.codec import decode_dict
+from gateway.errors import QuarantineError
+from gateway.headers import H, RouteHeaders
+from gateway.policy import Decision, Feed, Policy, RoutingFacts
+from gateway.quarantine import QuarantineRecord, Reason
+from gateway.review import REVIEW_RECIPIENTS, REVIEW_RULE
+from gateway.state import AlertState, Held, Owner, StateStore
+
+__all__ = [
+    "Effects",
+    "Inbound",
+    "RevokeReason",
+    "expire",
+    "facts_of",
+    "review_verdict",
+    "route",
+    "strong_identifiers",
+]
+
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+_NO_EXERCISE_FEED = "NO_EXERCISE_FEED"
+_LINK_KINDS = {"CONTAINER": "CONTAINER", "VESSEL_IMO": "IMO", "VEHICLE_VIN": "VIN"}
+_SQUEEZE = re.compile(r"[\s\-/.]+")
+
+
+class RevokeReason:
+    """``fl-reason`` values of tombstones sent to countries that may no longer hold an alert."""
+
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    NARROWED = "NARROWED"
+    REVIEW_REJECTED = "REVIEW_REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One ingress record as the hub sees it."""
+
+    topic_org: str  # the organization named by the ingress topic, upper case
+    owner: Owner
+    offset: int
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
+    timestamp_ms: int = 0
+
+
+@dataclass(slots=True)
+class Effects:
+    """Everything one decision produces; ``gateway.hub`` writes it in one transaction."""
+
+    action: Action
+    audit: bytes
+    alert_id: str | None = None
+    org: str = ""
+    kind: str = ""
+    payload: bytes | None = None
+    # country -> headers of the delivered record (payload unchanged)
+    deliveries: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
+    tombstones: dict[str, str] = field(default_factory=dict)  # country -> fl-reason
+    tombstone_headers: list[tuple[str, bytes]] = field(default_factory=list)
+    state: AlertState | None = None
+    quarantine: QuarantineRecord | None = None
+    review_put: list[tuple[str, bytes]] | None = None  # headers of the held record
+    review_clear: bool = False
+    denied: Mapping[str, str] = field(default_factory=dict)
+    reason: str | None = None  # quarantine reason or review rule, for metrics
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def _norm(text: str) -> str:
+    return _SQUEEZE.sub("", text).upper()
+
+
+def _digest(text: str) -> str:
+    # Hashed so the state topic never holds a document number in clear.
+    return hashlib.blake2b(text.encode(), digest_size=12, person=b"fl-link").hexdigest()
+
+
+def strong_identifiers(kind: str, subject: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Hashed identifiers that name one subject across organizations (documents, IMO, VIN)."""
+    if not subject:
+        return ()
+    keys: list[str] = []
+    if kind == "WANTED_PERSON":
+        for doc in subject.get("travel_documents") or ():
+            number, country = doc.get("number"), doc.get("issuing_country")
+            if number and country:
+                keys.append(f"DOC|{_norm(country)}|{_norm(number)}")
+    elif kind == "COMMODITY":
+        for conv in subject.get("conveyances") or ():
+            scheme = _LINK_KINDS.get(conv.get("kind", ""))
+            if scheme and conv.get("identifier"):
+                keys.append(f"{scheme}|{_norm(conv['identifier'])}")
+    return tuple(sorted({_digest(k) for k in keys}))
+
+
+def facts_of(
+    kind: str, envelope: Mapping[str, Any], subject: Mapping[str, Any] | None
+) -> RoutingFacts:
+    """The policy's view of a decoded alert."""
+    offences: tuple[str, ...] = ()
+    if kind == "WANTED_PERSON" and subject:
+        offences = tuple(subject.get("offences") or ())
+    return RoutingFacts(
+        alert_id=envelope["alert_id"],
+        version=envelope["version"],
+        source_org=envelope["source_org"],
+        originating_country=envelope["originating_country"],
+        msg_type=envelope["msg_type"],
+        status=envelope["status"],
+        tlp=envelope["tlp"],
+        kind=kind,  # type: ignore[arg-type]  # why: AlertKind values are exactly the Literal's
+        expires_at=envelope.get("expires_at"),
+        release_to_countries=frozenset(envelope.get("release_to_countries") or ()),
+        release_to_orgs=frozenset(envelope.get("release_to_orgs") or ()),
+        deny_countries=frozenset(envelope.get("deny_countries") or ()),
+        deny_orgs=frozenset(envelope.get("deny_orgs") or ()),
+        offences=offences,
+    )
+
+
+def _invalid(envelope: Mapping[str, Any], subject: object) -> Reason | None:
+    """Checks the Avro schema cannot express; the first problem found, or None."""
+    alert_id: str = envelope["alert_id"]
+    org: str = envelope["source_org"]
+    if envelope["version"] < 1:
+        return Reason("envelope.version", "invalid_version", "version must be 1 or more")
+    if not alert_id.startswith(f"{org}:") or len(alert_id) == len(org) + 1:
+        return Reason("envelope.alert_id", "bad_alert_id", "alert_id must be '<source_org>:<id>'")
+    if not _ISO3.match(envelope["originating_country"]):
+        return Reason("envelope.originating_country", "bad_country", "not an ISO alpha-3 code")
+    if subject is None and envelope["msg_type"] != "CANCEL":
+        return Reason("subject", "missing_subject", "only a CANCEL may omit the subject")
+    return None
+
+
+def _quarantine(
+    rec: Inbound, stage: str, reason: Reason, now_ms: int, hub: str, *,
+    alert_id: str | None = None, version: int = 0, kind: str = "UNKNOWN",
+) -> Effects:  # fmt: skip
+    source = f"{rec.owner[0]}[{rec.owner[1]}]@{rec.offset}"
+    record = QuarantineRecord(
+        org=rec.topic_org, stage=stage, component="hub", source=source, reasons=(reason,),
+        original=rec.value or b"", ts_ms=now_ms,
+    )  # fmt: skip
+    audit = _audit(
+        (alert_id or source, version, rec.topic_org, kind), Action.QUARANTINED, now_ms, hub,
+        reason=reason.code, stage=stage, source=source,
+    )  # fmt: skip
+    return Effects(
+        Action.QUARANTINED, audit, alert_id, rec.topic_org, kind, quarantine=record,
+        reason=reason.code,
+    )  # fmt: skip
+
+
+def _audit(
+    who: tuple[str, int, str, str], action: Action, now_ms: int, hub: str, **extra: Any
+) -> bytes:
+    """An audit record for ``who`` = (alert id, version, organization, kind)."""
+    alert_id, version, org, kind = who
+    return audit_record(
+        alert_id=alert_id, version=version, org=org, kind=kind, action=action, ts_ms=now_ms,
+        hub=hub, **extra,
+    )  # fmt: skip
+
+
+def _revoke_reason(facts: RoutingFacts, decision: Decision) -> str:
+    if facts.msg_type == "CANCEL":
+        return RevokeReason.CANCELLED
+    if decision.recipients:
+        return RevokeReason.NARROWED
+    first = next(iter(decision.denied.values()), None)
+    return RevokeReason.EXPIRED if first == "EXPIRED" else RevokeReason.NARROWED
+
+
+def _ts_connector(rec: Inbound) -> int:
+    for key, value in rec.headers:
+        if key == H.TS_CONNECTOR:
+            try:
+                return int(value)
+            except ValueError:
+                break
+    return rec.timestamp_ms
+
+
+def route(  # noqa: PLR0911  # why: one return per outcome of the per-record steps, in order
+    rec: Inbound,
+    store: StateStore,
+    policy: Policy,
+    now_ms: int,
+    *,
+    candidates: frozenset[str],
+    hub: str = "hub",
+) -> Effects:
+    """Decide what one ingress record produces: deliveries, tombstones, hold, state, audit."""
+    if rec.value is None:
+        reason = Reason("", "tombstone", "ingress records must carry a value")
+        return _quarantine(rec, "decode", reason, now_ms, hub)
+    try:
+        kind, record = decode_dict(rec.value)
+    except QuarantineError as error:
+        reason = Reason("", error.quarantine_reason, error.message)
+        return _quarantine(rec, "decode", reason, now_ms, hub)
+    env, subject = record["envelope"], record.get("subject")
+    alert_id, version, org = env["alert_id"], env["version"], env["source_org"]
+    problem = _invalid(env, subject)
+    if problem is not None:
+        return _quarantine(
+            rec, "validate", problem, now_ms, hub, alert_id=alert_id, version=version, kind=kind
+        )
+    if org != rec.topic_org:
+        reason = Reason(
+            "envelope.source_org", "source_org_mismatch",
+            f"source_org {org} published on the ingress topic of {rec.topic_org}",
+        )  # fmt: skip
+        return _quarantine(
+            rec, "spoof", reason, now_ms, hub, alert_id=alert_id, version=version, kind=kind
+        )
+
+    who = (alert_id, version, org, kind)
+    prev = store.get(rec.owner, alert_id)
+    if prev is not None and version <= prev.version:
+        action = Action.DUPLICATE if version == prev.version else Action.STALE
+        audit = _audit(who, action, now_ms, hub, latest=prev.version)
+        return Effects(action, audit, alert_id, org, kind)
+
+    facts = facts_of(kind, env, subject)
+    decision = policy.decide(facts, candidates, datetime.fromtimestamp(now_ms / 1000, UTC))
+    recipients = decision.recipients
+    denied: dict[str, str] = dict(decision.denied)
+    if recipients and decision.feed is Feed.EXERCISE:
+        # Exercise traffic must never reach ACTUAL feeds and there are no exercise feeds yet.
+        denied.update(dict.fromkeys(recipients, _NO_EXERCISE_FEED))
+        recipients = frozenset()
+    idents = strong_identifiers(kind, subject)
+    holders = prev.recipients if prev is not None else frozenset()
+    base = AlertState(
+        alert_id=alert_id, version=version, org=org, kind=kind, owner=rec.owner,
+        recipients=holders, expires_at_ms=_ms(env.get("expires_at")), idents=idents,
+        cancelled=env["msg_type"] == "CANCEL", seq=prev.seq if prev is not None else 0,
+    )  # fmt: skip
+    headers = RouteHeaders(
+        kind=kind, org=org, tlp=env["tlp"], status=env["status"], msg_type=env["msg_type"],
+        version=version, policy_version=decision.policy_version,
+        ts_issued=_ms(env["issued_at"]), ts_connector=_ts_connector(rec), ts_hub=now_ms,
+    )  # fmt: skip
+
+    if decision.hold_for_review and recipients:
+        held = Held(
+            version=version, rule=decision.hold_for_review, recipients=recipients,
+            payload=rec.value, held_at_ms=now_ms,
+            headers=tuple((k, v.decode()) for k, v in headers.to_kafka()),
+        )  # fmt: skip
+        audit = _audit(
+            who, Action.HELD, now_ms, hub, recipients=sorted(recipients),
+            denied=denied, policy_version=decision.policy_version, rule=decision.hold_for_review,
+        )  # fmt: skip
+        review_headers = [
+            *headers.to_kafka(),
+            (REVIEW_RULE, held.rule.encode()),
+            (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
+        ]
+        return Effects(
+            Action.HELD, audit, alert_id, org, kind, state=replace(base, held=held),
+            review_put=review_headers, denied=denied, reason=held.rule,
+        )  # fmt: skip
+
+    gone = holders - recipients
+    revoke = dict.fromkeys(sorted(gone), _revoke_reason(facts, decision))
+    linked = store.linked(idents, alert_id) if idents else []
+    deliveries = _deliveries(recipients, headers, linked, store)
+    if recipients:
+        action = Action.DELIVERED
+    elif revoke:
+        action = Action.REVOKED
+    else:
+        action = Action.DENIED
+    audit = _audit(
+        who, action, now_ms, hub, recipients=sorted(recipients),
+        denied=denied, revoked=revoke, policy_version=decision.policy_version,
+        linked=linked or None,
+    )  # fmt: skip
+    return Effects(
+        action, audit, alert_id, org, kind, payload=rec.value, deliveries=deliveries,
+        tombstones=revoke, tombstone_headers=_tomb_headers(kind, org, version, headers),
+        state=replace(base, recipients=recipients, held=None),
+        review_clear=prev is not None and prev.held is not None, denied=denied,
+    )  # fmt: skip
+
+
+def _deliveries(
+    recipients: Iterable[str], headers: RouteHeaders, linked: list[str], store: StateStore
+) -> dict[str, list[tuple[str, bytes]]]:
+    """Headers per recipient; a linked alert is named only to countries that hold it."""
+    shared = headers.to_kafka()
+    if not linked:
+        return dict.fromkeys(recipients, shared)
+    holders = {a: e.recipients for a in linked if (e := store.committed(a)) is not None}
+    out: dict[str, list[tuple[str, bytes]]] = {}
+    for country in recipients:
+        seen = tuple(a for a in linked if country in holders.get(a, ()))
+        out[country] = replace(headers, linked=seen).to_kafka() if seen else shared
+    return out
+
+
+def _tomb_headers(
+    kind: str, org: str, version: int, headers: RouteHeaders | None = None
+) -> list[tuple[str, bytes]]:
+    """Headers of a tombstone (``fl-reason`` is added per country by the writer)."""
+    pairs = [(H.KIND, kind.encode()), (H.ORG, org.encode()), (H.VERSION, str(version).encode())]
+    if headers is not None and headers.ts_hub is not None:
+        pairs.append((H.TS_HUB, str(headers.ts_hub).encode()))
+    return pairs
+
+
+def expire(entry: AlertState, now_ms: int, hub: str = "hub") -> Effects:
+    """An alert whose ``expires_at`` passed: tombstones to every holder, any hold dropped."""
+    revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.EXPIRED)
+    audit = _audit(
+        (entry.alert_id, entry.version, entry.org, entry.kind), Action.REVOKED, now_ms, hub,
+        revoked=revoke, reason=RevokeReason.EXPIRED,
+    )  # fmt: skip
+    return Effects(
+        Action.REVOKED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
+        tombstone_headers=[*_tomb_headers(entry.kind, entry.org, entry.version),
+                           (H.TS_HUB, str(now_ms).encode())],
+        state=replace(entry, recipients=frozenset(), held=None),
+        review_clear=entry.held is not None, reason=RevokeReason.EXPIRED,
+    )  # fmt: skip
+
+
+def review_verdict(
+    entry: AlertState, *, approve: bool, reviewer: str, note: str, now_ms: int, hub: str = "hub"
+) -> Effects:
+    """Apply a reviewer's decision to a held alert.
+
+    Approval delivers the held version (payload unchanged) to the recipients computed when it
+    was held and revokes countries that held an earlier version but are not among them.
+    Rejection revokes the alert from every country that holds an earlier version.
+    """
+    held = entry.held
+    assert held is not None, "review_verdict needs a held entry"
+    if approve and entry.expires_at_ms is not None and entry.expires_at_ms <= now_ms:
+        return expire(entry, now_ms, hub)
+    if approve:
+        headers = [(k, v.encode()) for k, v in held.headers if k != H.TS_HUB]
+        headers.append((H.TS_HUB, str(now_ms).encode()))
+        revoke = dict.fromkeys(sorted(entry.recipients - held.recipients), RevokeReason.NARROWED)
+        audit = _audit(
+            (entry.alert_id, held.version, entry.org, entry.kind), Action.APPROVED, now_ms, hub,
+            recipients=sorted(held.recipients), revoked=revoke, rule=held.rule,
+            reviewer=reviewer, note=note or None,
+        )  # fmt: skip
+        return Effects(
+            Action.APPROVED, audit, entry.alert_id, entry.org, entry.kind, payload=held.payload,
+            deliveries=dict.fromkeys(held.recipients, headers), tombstones=revoke,
+            tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version),
+            state=replace(entry, recipients=held.recipients, held=None), review_clear=True,
+            reason=held.rule,
+        )  # fmt: skip
+    revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.REVIEW_REJECTED)
+    audit = _audit(
+        (entry.alert_id, held.version, entry.org, entry.kind), Action.REJECTED, now_ms, hub,
+        revoked=revoke, rule=held.rule, reviewer=reviewer, note=note or None,
+    )  # fmt: skip
+    return Effects(
+        Action.REJECTED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
+        tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version),
+        state=replace(entry, recipients=frozenset(), held=None), review_clear=True,
+        reason=held.rule,
+    )  # fmt: skip

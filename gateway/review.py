@@ -1,0 +1,248 @@
+"""Neutrality review: what waits in ``<prefix>review`` and the reviewers' decisions.
+
+The hub holds an alert matching a review rule on the compacted review topic (key alert id,
+value the original payload, headers saying why). ``frontline review approve|reject`` publish a
+:class:`ReviewDecision` to ``<prefix>review.decisions``. Every hub instance tails that topic
+(:class:`DecisionTail`); the instance owning the alert's ingress partition applies the decision
+inside that partition's transaction, so one writer ever changes an alert's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import structlog
+from aiokafka import TopicPartition
+
+from gateway.errors import ConfigError, SetupError
+from gateway.headers import H, headers_to_dict
+from gateway.kafka import make_consumer, make_producer
+from gateway.settings import Settings
+from gateway.topic_names import TopicNames
+
+__all__ = [
+    "DecisionTail",
+    "HeldAlert",
+    "ReviewDecision",
+    "decisions_topic",
+    "list_held",
+    "publish_decision",
+]
+
+log = structlog.get_logger(__name__)
+
+REVIEW_RULE = "fl-review-rule"
+REVIEW_RECIPIENTS = "fl-review-recipients"
+
+
+def decisions_topic(names: TopicNames) -> str:
+    """Where reviewers' decisions go: ``<prefix>review.decisions``."""
+    return f"{names.prefix}review.decisions"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    """A reviewer's verdict on one held version of an alert."""
+
+    alert_id: str
+    version: int
+    approve: bool
+    reviewer: str
+    note: str = ""
+    ts_ms: int = 0
+
+    def to_bytes(self) -> bytes:
+        """JSON value of the decision record."""
+        return orjson.dumps(
+            {
+                "alert_id": self.alert_id,
+                "version": self.version,
+                "decision": "APPROVE" if self.approve else "REJECT",
+                "reviewer": self.reviewer,
+                "note": self.note,
+                "ts": self.ts_ms,
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ReviewDecision:
+        """Parse a decision record; ValueError when it is not one."""
+        try:
+            raw: dict[str, Any] = orjson.loads(data)
+            decision = raw["decision"]
+            if decision not in {"APPROVE", "REJECT"}:
+                raise ValueError(f"unknown decision {decision!r}")
+            return cls(
+                alert_id=str(raw["alert_id"]),
+                version=int(raw["version"]),
+                approve=decision == "APPROVE",
+                reviewer=str(raw.get("reviewer", "")),
+                note=str(raw.get("note", "")),
+                ts_ms=int(raw.get("ts", 0)),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            raise ValueError(f"not a review decision: {type(error).__name__}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAlert:
+    """One alert waiting for review, as ``frontline review list`` shows it (no personal data)."""
+
+    alert_id: str
+    version: int
+    org: str
+    kind: str
+    tlp: str
+    rule: str
+    recipients: tuple[str, ...]
+    held_at_ms: int
+
+
+async def _assigned_from_start(consumer: Any, topic: str) -> list[TopicPartition]:
+    """Assign every partition of ``topic`` from the beginning; SetupError if it is missing."""
+    parts = consumer.partitions_for_topic(topic)
+    if not parts:
+        raise SetupError(
+            f"topic {topic} does not exist",
+            hint="Run `frontline topics apply`, or check FRONTLINE_TOPIC_PREFIX.",
+        )
+    tps = [TopicPartition(topic, p) for p in sorted(parts)]
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    return tps
+
+
+async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[HeldAlert]:
+    """The compacted view of the review topic: the latest held record per alert, in order."""
+    topic = TopicNames(settings.topic_prefix).review
+    consumer = make_consumer(settings, group_id=None)
+    await consumer.start()
+    latest: dict[str, HeldAlert | None] = {}
+    try:
+        tps = await _assigned_from_start(consumer, topic)
+        end: dict[TopicPartition, int] = await consumer.end_offsets(tps)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while asyncio.get_running_loop().time() < deadline:
+            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
+            if not behind:
+                break
+            for records in (await consumer.getmany(*behind, timeout_ms=300)).values():
+                for record in records:
+                    if record.key is None:
+                        continue
+                    alert_id = record.key.decode()
+                    latest[alert_id] = (
+                        None if record.value is None else _held_view(alert_id, record.headers)
+                    )
+    finally:
+        await consumer.stop()
+    held = [h for h in latest.values() if h is not None]
+    return sorted(held, key=lambda h: h.held_at_ms)
+
+
+def _held_view(alert_id: str, headers: Any) -> HeldAlert:
+    values = headers_to_dict(headers)
+    recipients = values.get(REVIEW_RECIPIENTS, "")
+    return HeldAlert(
+        alert_id=alert_id,
+        version=int(values.get(H.VERSION, "0") or 0),
+        org=values.get(H.ORG, ""),
+        kind=values.get(H.KIND, ""),
+        tlp=values.get(H.TLP, ""),
+        rule=values.get(REVIEW_RULE, ""),
+        recipients=tuple(c for c in recipients.split(",") if c),
+        held_at_ms=int(values.get(H.TS_HUB, "0") or 0),
+    )
+
+
+async def publish_decision(settings: Settings, decision: ReviewDecision) -> None:
+    """Write a decision for the hub; ConfigError if the alert is not waiting in that version."""
+    held = {h.alert_id: h for h in await list_held(settings)}
+    waiting = held.get(decision.alert_id)
+    if waiting is None:
+        raise ConfigError(
+            f"alert {decision.alert_id} is not waiting for review",
+            hint="`frontline review list` shows the alerts that wait.",
+        )
+    if decision.version not in {0, waiting.version}:
+        raise ConfigError(
+            f"alert {decision.alert_id} waits in version {waiting.version}, "
+            f"not {decision.version}",
+            hint="Review the version that waits, or omit --version.",
+        )
+    if decision.version == 0:
+        decision = ReviewDecision(
+            decision.alert_id, waiting.version, decision.approve, decision.reviewer,
+            decision.note, decision.ts_ms,
+        )  # fmt: skip
+    producer = make_producer(settings)
+    await producer.start()
+    try:
+        topic = decisions_topic(TopicNames(settings.topic_prefix))
+        await producer.send_and_wait(topic, decision.to_bytes(), key=decision.alert_id.encode())
+    finally:
+        await producer.stop()
+
+
+class DecisionTail:
+    """Reads every decision from the start and keeps the latest per alert, for the hub's ticks."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.settings = settings
+        self.topic = topic
+        self.latest: dict[str, ReviewDecision] = {}
+        self._consumer: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect, assign every partition from the beginning and start tailing."""
+        self._consumer = make_consumer(self.settings, group_id=None)
+        await self._consumer.start()
+        await _assigned_from_start(self._consumer, self.topic)
+        await self.poll(timeout_ms=0)
+        self._task = asyncio.create_task(self._run())
+
+    async def poll(self, timeout_ms: int = 500) -> int:
+        """Read what is available; returns how many decisions arrived."""
+        batch = await self._consumer.getmany(timeout_ms=timeout_ms)
+        count = 0
+        for records in batch.values():
+            for record in records:
+                if record.value is None:
+                    continue
+                try:
+                    decision = ReviewDecision.from_bytes(record.value)
+                except ValueError:
+                    log.warning("review_decision_unreadable", offset=record.offset)
+                    continue
+                self.latest[decision.alert_id] = decision
+                count += 1
+        return count
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # why: a broker hiccup must not stop reviews; retry shortly
+                log.exception("review_tail_failed")
+                await asyncio.sleep(1)
+
+    def pending(self, alert_id: str, version: int) -> ReviewDecision | None:
+        """The decision on this held version, if one arrived."""
+        found = self.latest.get(alert_id)
+        return found if found is not None and found.version == version else None
+
+    async def stop(self) -> None:
+        """Stop tailing and close the consumer."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()

@@ -1,0 +1,315 @@
+"""The hub's per-alert state: a dict in memory, backed by a compacted changelog topic.
+
+Each alert's entry is owned by the input partition its records arrive on (ingress topics are
+keyed by ``alert_id``), so one transactional producer ever writes it at a time. Changes are
+staged per input partition, written to the changelog inside that partition's transaction, and
+applied to the committed view only when the transaction commits. On start and on every
+reassignment the store catches up from the changelog (read_committed) before processing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import orjson
+from aiokafka import TopicPartition
+
+from gateway.eos import Output
+from gateway.errors import SetupError
+from gateway.kafka import make_consumer
+from gateway.settings import Settings
+
+__all__ = ["AlertState", "ChangelogReader", "Held", "Owner", "StateStore"]
+
+Owner = tuple[str, int]  # (input topic, input partition) that owns an alert
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A version waiting for neutrality review, with what an approval releases."""
+
+    version: int
+    rule: str
+    recipients: frozenset[str]
+    payload: bytes
+    headers: tuple[tuple[str, str], ...]
+    held_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """What the hub remembers about one alert; no personal data (identifiers are hashed)."""
+
+    alert_id: str
+    version: int
+    org: str
+    kind: str
+    owner: Owner
+    recipients: frozenset[str] = frozenset()
+    expires_at_ms: int | None = None
+    idents: tuple[str, ...] = ()
+    held: Held | None = None
+    cancelled: bool = False
+    seq: int = 0  # bumped on every change; a catch-up never applies an older one
+
+    def to_bytes(self) -> bytes:
+        """The changelog value (JSON)."""
+        held = self.held
+        return orjson.dumps(
+            {
+                "id": self.alert_id,
+                "v": self.version,
+                "org": self.org,
+                "kind": self.kind,
+                "t": self.owner[0],
+                "p": self.owner[1],
+                "r": sorted(self.recipients),
+                "x": self.expires_at_ms,
+                "i": list(self.idents),
+                "c": self.cancelled,
+                "s": self.seq,
+                "h": None
+                if held is None
+                else {
+                    "v": held.version,
+                    "rule": held.rule,
+                    "r": sorted(held.recipients),
+                    "payload": base64.b64encode(held.payload).decode(),
+                    "hdr": [list(pair) for pair in held.headers],
+                    "at": held.held_at_ms,
+                },
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AlertState:
+        """Parse a changelog value; raises ValueError/KeyError/TypeError when malformed."""
+        raw: dict[str, Any] = orjson.loads(data)
+        h = raw.get("h")
+        held = (
+            None
+            if h is None
+            else Held(
+                version=int(h["v"]),
+                rule=str(h["rule"]),
+                recipients=frozenset(h["r"]),
+                payload=base64.b64decode(h["payload"]),
+                headers=tuple((str(k), str(v)) for k, v in h["hdr"]),
+                held_at_ms=int(h["at"]),
+            )
+        )
+        return cls(
+            alert_id=str(raw["id"]),
+            version=int(raw["v"]),
+            org=str(raw["org"]),
+            kind=str(raw["kind"]),
+            owner=(str(raw["t"]), int(raw["p"])),
+            recipients=frozenset(raw["r"]),
+            expires_at_ms=raw.get("x"),
+            idents=tuple(raw.get("i", ())),
+            held=held,
+            cancelled=bool(raw.get("c", False)),
+            seq=int(raw.get("s", 0)),
+        )
+
+
+@dataclass(slots=True)
+class _Owned:
+    """Per-owner indexes: the alerts it owns, an expiry heap, and the alerts held for review."""
+
+    alerts: set[str] = field(default_factory=set)
+    expiry: list[tuple[int, str]] = field(default_factory=list)
+    held: set[str] = field(default_factory=set)
+
+
+class StateStore:
+    """Committed entries, per-owner staged changes, and the identifier index used for linking."""
+
+    def __init__(self, changelog_topic: str) -> None:
+        self.changelog_topic = changelog_topic
+        self._entries: dict[str, AlertState] = {}
+        self._staged: dict[Owner, dict[str, AlertState]] = {}
+        self._owned: dict[Owner, _Owned] = {}
+        self._index: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, owner: Owner, alert_id: str) -> AlertState | None:
+        """The entry as this owner's open transaction sees it (staged first, then committed)."""
+        staged = self._staged.get(owner)
+        if staged is not None:
+            found = staged.get(alert_id)
+            if found is not None:
+                return found
+        return self._entries.get(alert_id)
+
+    def committed(self, alert_id: str) -> AlertState | None:
+        """The committed entry, whoever owns it."""
+        return self._entries.get(alert_id)
+
+    def stage(self, owner: Owner, entry: AlertState) -> Output:
+        """Stage a change for ``owner``'s transaction; returns the changelog record to send."""
+        previous = self.get(owner, entry.alert_id)
+        entry = replace(entry, seq=(previous.seq if previous is not None else 0) + 1)
+        self._staged.setdefault(owner, {})[entry.alert_id] = entry
+        return Output(self.changelog_topic, entry.alert_id.encode(), entry.to_bytes())
+
+    def commit(self, owner: Owner) -> None:
+        """The owner's transaction committed: its staged entries become the committed view."""
+        staged = self._staged.pop(owner, None)
+        if staged:
+            for entry in staged.values():
+                self.apply(entry)
+
+    def abort(self, owner: Owner) -> None:
+        """The owner's transaction aborted: forget what it staged."""
+        self._staged.pop(owner, None)
+
+    def apply(self, entry: AlertState) -> bool:
+        """Make an entry committed (restore or commit); an older ``seq`` is ignored."""
+        old = self._entries.get(entry.alert_id)
+        if old is not None and old.seq >= entry.seq:
+            return False
+        self._entries[entry.alert_id] = entry
+        if old is not None:
+            for ident in old.idents:
+                ids = self._index.get(ident)
+                if ids is not None:
+                    ids.discard(entry.alert_id)
+                    if not ids:
+                        del self._index[ident]
+            if old.owner != entry.owner:
+                gone = self._owned.get(old.owner)
+                if gone is not None:
+                    gone.alerts.discard(entry.alert_id)
+                    gone.held.discard(entry.alert_id)
+        for ident in entry.idents:
+            self._index.setdefault(ident, set()).add(entry.alert_id)
+        owned = self._owned.setdefault(entry.owner, _Owned())
+        owned.alerts.add(entry.alert_id)
+        if entry.held is not None:
+            owned.held.add(entry.alert_id)
+        else:
+            owned.held.discard(entry.alert_id)
+        if entry.expires_at_ms is not None and (entry.recipients or entry.held is not None):
+            heapq.heappush(owned.expiry, (entry.expires_at_ms, entry.alert_id))
+        return True
+
+    def linked(self, idents: Iterable[str], alert_id: str) -> list[str]:
+        """Other alerts (committed) sharing a strong identifier with this one, sorted."""
+        found: set[str] = set()
+        for ident in idents:
+            found.update(self._index.get(ident, ()))
+        found.discard(alert_id)
+        return sorted(found)
+
+    def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
+        """Committed entries of ``owner`` whose expiry passed and that still reach someone."""
+        owned = self._owned.get(owner)
+        if owned is None:
+            return []
+        heap = owned.expiry
+        out: list[AlertState] = []
+        while heap and heap[0][0] <= now_ms:
+            expires, alert_id = heapq.heappop(heap)
+            entry = self._entries.get(alert_id)
+            if (
+                entry is not None
+                and entry.owner == owner
+                and entry.expires_at_ms == expires
+                and (entry.recipients or entry.held is not None)
+            ):
+                out.append(entry)
+        return out
+
+    def held(self, owner: Owner) -> list[AlertState]:
+        """Committed entries of ``owner`` waiting for review."""
+        owned = self._owned.get(owner)
+        if owned is None:
+            return []
+        return [e for a in list(owned.held) if (e := self._entries.get(a)) and e.held is not None]
+
+    def entries(self) -> Iterator[AlertState]:
+        """Every committed entry."""
+        return iter(list(self._entries.values()))
+
+
+class ChangelogReader:
+    """Reads the compacted changelog into a store: fully on start, incrementally on catch-up."""
+
+    def __init__(self, settings: Settings, store: StateStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._consumer: Any = None
+        self._probe: Any = None
+        self._partitions: list[TopicPartition] = []
+
+    async def start(self) -> None:
+        """Connect and assign every changelog partition from the beginning."""
+        topic = self.store.changelog_topic
+        self._consumer = make_consumer(self.settings, group_id=None)
+        self._probe = make_consumer(
+            self.settings, group_id=None, isolation_level="read_uncommitted"
+        )
+        await self._consumer.start()
+        await self._probe.start()
+        parts = self._consumer.partitions_for_topic(topic)
+        if not parts:
+            parts = await self._wait_partitions(topic)
+        self._partitions = [TopicPartition(topic, p) for p in sorted(parts)]
+        self._consumer.assign(self._partitions)
+        await self._consumer.seek_to_beginning(*self._partitions)
+
+    async def _wait_partitions(self, topic: str) -> set[int]:
+        await self._consumer._client.force_metadata_update()  # why: no public refresh in aiokafka
+        parts = self._consumer.partitions_for_topic(topic)
+        if not parts:
+            raise SetupError(
+                f"state changelog topic {topic} does not exist",
+                hint="Create the topics with `frontline topics apply`.",
+            )
+        return set(parts)
+
+    async def stop(self) -> None:
+        """Close both consumers."""
+        for consumer in (self._consumer, self._probe):
+            if consumer is not None:
+                await consumer.stop()
+
+    async def catch_up(self, timeout_s: float = 60.0) -> int:
+        """Apply every record committed up to the current high watermark; returns how many.
+
+        Waits for transactions open at the start (another instance's last one) to end, so a
+        partition taken over from another instance starts from that instance's final state.
+        """
+        target: dict[TopicPartition, int] = await self._probe.end_offsets(self._partitions)
+        applied = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            behind = [
+                tp for tp in self._partitions if await self._consumer.position(tp) < target[tp]
+            ]
+            if not behind:
+                return applied
+            if loop.time() > deadline:
+                raise SetupError(
+                    f"state changelog did not catch up within {timeout_s:.0f}s",
+                    hint="A transaction is stuck open; check the broker and other hub instances.",
+                )
+            batch = await self._consumer.getmany(*behind, timeout_ms=200)
+            for records in batch.values():
+                for record in records:
+                    if record.value is None:
+                        continue
+                    try:
+                        entry = AlertState.from_bytes(record.value)
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a foreign or corrupt changelog record: nothing to restore
+                    applied += self.store.apply(entry)
