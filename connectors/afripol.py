@@ -158,11 +158,13 @@ def _french_countries() -> dict[str, str]:
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             name = getattr(country, attr, None)
-            if name:
-                table.setdefault(_fold(french.gettext(name)), country.alpha_3)
-                if "," in name:  # 'Syrienne, République arabe' -> 'République arabe syrienne'
-                    head, _, tail = french.gettext(name).partition(",")
-                    table.setdefault(_fold(f"{tail} {head}"), country.alpha_3)
+            if not name:
+                continue
+            local = french.gettext(name)
+            table.setdefault(_fold(local), country.alpha_3)
+            if "," in local:  # 'Syrienne, République arabe' -> 'République arabe syrienne'
+                head, _, tail = local.partition(",")
+                table.setdefault(_fold(f"{tail} {head}"), country.alpha_3)
     table.update(_COUNTRY_VARIANTS)
     return table
 
