@@ -1,0 +1,256 @@
+"""The post's feed consumer: its own compacted topic, read_committed, into watchlist and store.
+
+The feed's partitions are assigned by hand (no consumer group: a post is the only reader of
+its feed) and each starts at the offset the local store recorded, or at the beginning on a
+first start. A store whose offset fell below the log start, or whose last contact is older
+than the tombstone retention, is rebuilt from the beginning: it may have missed a deletion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from gateway.codec import decode_dict
+from gateway.errors import DecodeError
+from gateway.headers import RouteHeaders
+from gateway.kafka import make_consumer
+from gateway.post.metrics import PostMetrics
+from gateway.post.store import Change, PostStore, StoredRecord
+from gateway.screening import Entry, Watchlist, entry_from_record
+from gateway.settings import Settings
+
+__all__ = ["REBUILD_AFTER_S", "PostFeed", "entry_of"]
+
+log = structlog.get_logger(__name__)
+
+# Below the feed topics' delete.retention.ms (7 days): past it a tombstone may be gone.
+REBUILD_AFTER_S = 6 * 24 * 3600
+_META_CONTACT = "last_contact_ms"
+
+
+def entry_of(payload: bytes, headers: RouteHeaders) -> Entry | None:
+    """The watchlist entry of a delivered payload; None when it must not be held (TLP:RED)."""
+    kind, record = decode_dict(payload)
+    if headers.tlp == "RED" or record["envelope"].get("tlp") == "RED":
+        return None
+    return entry_from_record(kind, record, org=headers.org, linked=headers.linked)
+
+
+class PostFeed:
+    """Keeps one post's watchlist and store in step with its feed topic."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        store: PostStore,
+        watchlist: Watchlist,
+        metrics: PostMetrics,
+        *,
+        clock: Callable[[], float] = time.time,
+        retry_s: float = 1.0,
+        consumer_overrides: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topic = topic
+        self.store = store
+        self.watchlist = watchlist
+        self.metrics = metrics
+        self._clock = clock
+        self._retry_s = retry_s
+        self._overrides = consumer_overrides or {}
+        self._stopping = asyncio.Event()
+        self._polls: dict[TopicPartition, int | None] = {}
+        stored = store.meta(_META_CONTACT)
+        self.last_contact_ms: int | None = int(stored) if stored else None
+        self.fetched = 0  # records read from Kafka since start: restarts must not re-read all
+        self.caught_up = asyncio.Event()
+
+    # -- state --------------------------------------------------------------------------------
+
+    def staleness_seconds(self) -> float | None:
+        """Seconds since the post last reached its feed; None if it never did."""
+        if self.last_contact_ms is None:
+            return None
+        return max(0.0, self._clock() - self.last_contact_ms / 1000)
+
+    def refresh_gauges(self) -> None:
+        """Update the watchlist-size and staleness gauges."""
+        post = self.metrics.post
+        self.metrics.watchlist_size.labels(post).set(len(self.watchlist))
+        staleness = self.staleness_seconds()
+        self.metrics.staleness.labels(post).set(-1 if staleness is None else staleness)
+
+    def restore(self) -> int:
+        """Load the store into the watchlist (before serving); returns the records loaded."""
+        loaded = 0
+        for stored in self.store.records():
+            entry = self._stored_entry(stored)
+            if entry is not None:
+                self.watchlist.upsert(entry)
+                loaded += 1
+        self.refresh_gauges()
+        log.info("post_store_restored", topic=self.topic, records=loaded)
+        return loaded
+
+    def _stored_entry(self, stored: StoredRecord) -> Entry | None:
+        try:
+            return entry_of(
+                stored.payload,
+                RouteHeaders.from_kafka([(k, v.encode()) for k, v in stored.headers]),
+            )
+        except DecodeError as error:
+            log.warning(
+                "post_store_unreadable", alert_id=stored.alert_id, reason=error.quarantine_reason
+            )
+            return None
+
+    # -- running ------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the current fetch."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Follow the feed until ``stop``; reconnects with a pause when the broker is away."""
+        while not self._stopping.is_set():
+            try:
+                await self._follow()
+            except (KafkaError, OSError) as error:
+                log.warning("post_feed_unreachable", topic=self.topic, error=type(error).__name__)
+            self.refresh_gauges()
+            if not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._retry_s)
+
+    async def _follow(self) -> None:
+        consumer = make_consumer(
+            self.settings, group_id=None, max_poll_records=10_000, **self._overrides
+        )
+        await consumer.start()
+        try:
+            partitions = consumer.partitions_for_topic(self.topic)
+            if not partitions:
+                raise KafkaError(f"feed topic {self.topic} does not exist")
+            tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+            consumer.assign(tps)
+            await self._position(consumer, tps)
+            self._polls = dict.fromkeys(tps)
+            while not self._stopping.is_set():
+                batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
+                self._note_contact(consumer, tps)
+                if batch:
+                    self.apply(batch)
+                if not self.caught_up.is_set() and await self._at_end(consumer, tps):
+                    self.caught_up.set()
+                    log.info("post_feed_caught_up", topic=self.topic, size=len(self.watchlist))
+                self.refresh_gauges()
+        finally:
+            await consumer.stop()
+
+    async def _position(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Seek each partition to the stored offset, or rebuild from the beginning if unsafe."""
+        stored = self.store.offsets(self.topic)
+        starts = await consumer.beginning_offsets(tps)
+        staleness = self.staleness_seconds()
+        too_old = staleness is not None and staleness > REBUILD_AFTER_S
+        below = any(tp.partition in stored and stored[tp.partition] < starts[tp] for tp in tps)
+        if stored and (too_old or below):
+            log.warning("post_store_rebuild", topic=self.topic, too_old=too_old, below=below)
+            self.store.reset()
+            for entry in list(self.watchlist.entries()):
+                self.watchlist.remove(entry.alert_id)
+            stored = {}
+        for tp in tps:
+            if tp.partition in stored:
+                consumer.seek(tp, stored[tp.partition])
+            else:
+                await consumer.seek_to_beginning(tp)
+
+    def _note_contact(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """A fetch response from the broker (new data or not) counts as contact with the feed."""
+        for tp in tps:
+            polled = consumer.last_poll_timestamp(tp)
+            if polled is not None and polled != self._polls.get(tp):
+                self._polls[tp] = polled
+                self.last_contact_ms = int(self._clock() * 1000)
+
+    async def _at_end(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> bool:
+        """True once every partition's position reached its last stable offset."""
+        for tp in tps:
+            stable = consumer.last_stable_offset(tp)
+            if stable is None or await consumer.position(tp) < stable:
+                return False
+        return True
+
+    def apply(self, batch: dict[TopicPartition, Sequence[Any]]) -> None:
+        """Fold a fetched batch per alert id, apply it to the watchlist, then store it."""
+        now_ms = int(self._clock() * 1000)
+        changes: dict[str, Change] = {}
+        entries: dict[str, Entry | None] = {}
+        offsets: dict[tuple[str, int], int] = {}
+        counts: dict[str, int] = {}
+        for tp, records in batch.items():
+            for record in records:
+                self.fetched += 1
+                outcome = self._fold(record, now_ms, changes, entries)
+                counts[outcome] = counts.get(outcome, 0) + 1
+            if records:
+                offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+        for alert_id, entry in entries.items():
+            if entry is None:
+                self.watchlist.remove(alert_id)
+            elif not self.watchlist.upsert(entry):
+                changes.pop(alert_id, None)  # older than what the post holds: keep the newer
+                counts["stale"] = counts.get("stale", 0) + 1
+        self.store.apply(
+            changes.values(), offsets, {_META_CONTACT: str(self.last_contact_ms or now_ms)}
+        )
+        for outcome, n in counts.items():
+            self.metrics.records.labels(self.metrics.post, outcome).inc(n)
+
+    def _fold(
+        self,
+        record: Any,
+        now_ms: int,
+        changes: dict[str, Change],
+        entries: dict[str, Entry | None],
+    ) -> str:
+        """Stage one record; returns its outcome for the records counter."""
+        if record.key is None:
+            log.warning("post_record_without_key", topic=self.topic, offset=record.offset)
+            return "rejected"
+        alert_id = record.key.decode("utf-8", "replace")
+        headers = RouteHeaders.from_kafka(record.headers)
+        if record.value is None:
+            changes[alert_id] = Change(alert_id)
+            entries[alert_id] = None
+            return "tombstone"
+        try:
+            entry = entry_of(record.value, headers)
+        except DecodeError as error:
+            # The post cannot write to quarantine (it reads only its own feed): count and log.
+            log.warning(
+                "post_record_rejected",
+                alert_id=alert_id,
+                offset=record.offset,
+                reason=error.quarantine_reason,
+            )
+            return "rejected"
+        if entry is None:
+            changes[alert_id] = Change(alert_id)
+            entries[alert_id] = None
+            return "red_dropped"
+        pairs = tuple((k, v.decode("utf-8", "replace")) for k, v in record.headers or ())
+        changes[alert_id] = Change(alert_id, entry.version, record.value, pairs)
+        entries[alert_id] = entry
+        self.metrics.delivered(headers, now_ms)
+        return "upsert"

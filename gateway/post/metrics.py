@@ -1,0 +1,84 @@
+"""Prometheus metrics of a border-post client, in a container bound to one registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from gateway.headers import RouteHeaders
+
+__all__ = ["LATENCY_BUCKETS", "PostMetrics"]
+
+# From 5 ms (one machine) to 10 minutes (a post that was offline and caught up).
+LATENCY_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0,
+)  # fmt: skip
+_HOPS = (
+    ("connector", "ts_issued", "ts_connector"),
+    ("hub", "ts_connector", "ts_hub"),
+    ("node", "ts_hub", "ts_node"),
+)
+
+
+class PostMetrics:
+    """Delivery latency per hop, watchlist size, staleness and screening counts of one post."""
+
+    def __init__(self, registry: CollectorRegistry, post: str) -> None:
+        self.registry = registry
+        self.post = post
+        self.e2e = Histogram(
+            "frontline_post_e2e_latency_seconds",
+            "Time from an alert's issue to its arrival on the post's watchlist.",
+            ["org", "kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.hop = Histogram(
+            "frontline_post_hop_latency_seconds",
+            "Time an alert spent in each hop: connector, hub, node, post.",
+            ["hop", "org", "kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.watchlist_size = Gauge(
+            "frontline_post_watchlist_size",
+            "Alerts on the post's watchlist.",
+            ["post"],
+            registry=registry,
+        )
+        self.staleness = Gauge(
+            "frontline_post_staleness_seconds",
+            "Seconds since the post last reached its feed.",
+            ["post"],
+            registry=registry,
+        )
+        self.records = Counter(
+            "frontline_post_records_total",
+            "Feed records applied, by outcome (upsert, tombstone, stale, rejected).",
+            ["post", "outcome"],
+            registry=registry,
+        )
+        self.screenings = Counter(
+            "frontline_post_screenings_total",
+            "Screenings answered, by type (person, object) and outcome (hit, clear).",
+            ["post", "type", "outcome"],
+            registry=registry,
+        )
+        self.screening_seconds = Histogram(
+            "frontline_post_screening_seconds",
+            "Time to answer one screening.",
+            ["type"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+            registry=registry,
+        )
+
+    def delivered(self, headers: RouteHeaders, now_ms: int) -> None:
+        """Observe the end-to-end and per-hop latency a delivered record's timestamps show."""
+        org, kind = headers.org or "unknown", headers.kind or "unknown"
+        if headers.ts_issued is not None:
+            self.e2e.labels(org, kind).observe(max(0, now_ms - headers.ts_issued) / 1000)
+        for hop, start, end in _HOPS:
+            a, b = getattr(headers, start), getattr(headers, end)
+            if a is not None and b is not None:
+                self.hop.labels(hop, org, kind).observe(max(0, b - a) / 1000)
+        if headers.ts_node is not None:
+            self.hop.labels("post", org, kind).observe(max(0, now_ms - headers.ts_node) / 1000)

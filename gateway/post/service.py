@@ -1,0 +1,135 @@
+"""One border post: its store, watchlist, feed and screening, shared by the API and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import structlog
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from gateway.post.feed import PostFeed
+from gateway.post.metrics import PostMetrics
+from gateway.post.store import PostStore
+from gateway.screening import (
+    DEFAULT_THRESHOLD,
+    Hit,
+    ObjectQuery,
+    PersonQuery,
+    ScreeningAnswer,
+    Watchlist,
+    screen_object,
+    screen_person,
+)
+from gateway.settings import Settings
+from gateway.topic_names import TopicNames
+from gateway.topology import Topology
+
+__all__ = ["PostService", "resolve_post", "store_path"]
+
+log = structlog.get_logger(__name__)
+
+
+def resolve_post(topology: Topology, post_id: str) -> tuple[str, str]:
+    """``ISO3.POST`` or a post id unique across countries -> (country, post); KeyError if not."""
+    country, post = topology.post(post_id)
+    return country.code, post.id
+
+
+def store_path(settings: Settings, country: str, post: str) -> Path:
+    """Where a post keeps its local store: ``<data_dir>/posts/<ISO3>.<POST>.sqlite``."""
+    return settings.data_dir / "posts" / f"{country}.{post}.sqlite"
+
+
+class PostService:
+    """A border post's state and operations; ``run`` follows the feed and serves HTTP."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        country: str,
+        post: str,
+        *,
+        registry: CollectorRegistry | None = None,
+        store: PostStore | None = None,
+        retry_s: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.country = country
+        self.post = post
+        self.name = f"{country}.{post}"
+        self.topic = TopicNames(settings.topic_prefix).post(country, post)
+        self.registry = registry or CollectorRegistry()
+        self.metrics = PostMetrics(self.registry, self.name)
+        self.store = store or PostStore(store_path(settings, country, post))
+        self.watchlist = Watchlist()
+        self.feed = PostFeed(
+            settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
+        )
+        self.restored = self.feed.restore()
+
+    # -- screening ----------------------------------------------------------------------------
+
+    def screen_person(
+        self, query: PersonQuery, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> ScreeningAnswer:
+        """Screen a traveller; the answer carries the watchlist's staleness."""
+        started = time.perf_counter()
+        hits = screen_person(self.watchlist, query, threshold=threshold, limit=limit)
+        return self._answer("person", hits, started)
+
+    def screen_object(self, query: ObjectQuery, *, limit: int = 10) -> ScreeningAnswer:
+        """Screen a container, ship, vehicle or plate."""
+        started = time.perf_counter()
+        hits = screen_object(self.watchlist, query, limit=limit)
+        return self._answer("object", hits, started)
+
+    def _answer(self, kind: str, hits: list[Hit], started: float) -> ScreeningAnswer:
+        took = time.perf_counter() - started
+        self.metrics.screening_seconds.labels(kind).observe(took)
+        self.metrics.screenings.labels(self.name, kind, "hit" if hits else "clear").inc()
+        staleness = self.feed.staleness_seconds()
+        warnings = []
+        if staleness is None:
+            warnings.append("the post has never reached its feed: the watchlist may be empty")
+        elif staleness > 60:
+            warnings.append(f"the watchlist was last refreshed {staleness:.0f} s ago")
+        return ScreeningAnswer(
+            hits=hits,
+            watchlist_size=len(self.watchlist),
+            staleness_seconds=None if staleness is None else round(staleness, 3),
+            took_ms=round(took * 1000, 3),
+            warnings=warnings,
+        )
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def run(self, *, http_port: int | None = None, host: str = "127.0.0.1") -> None:
+        """Follow the feed and, with ``http_port``, serve the API on the same event loop."""
+        from gateway.post.api import create_app  # noqa: PLC0415  # why: the CLI's offline commands need no web stack
+
+        tasks = [asyncio.create_task(self.feed.run(), name="post-feed")]
+        server: uvicorn.Server | None = None
+        if http_port is not None:
+            config = uvicorn.Config(
+                create_app(self), host=host, port=http_port, log_config=None, access_log=False
+            )
+            server = uvicorn.Server(config)
+            tasks.append(asyncio.create_task(server.serve(), name="post-http"))
+        log.info("post_started", post=self.name, topic=self.topic, restored=self.restored)
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            self.feed.stop()
+            if server is not None:
+                server.should_exit = True
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.store.close()
+
+    def stop(self) -> None:
+        """Ask ``run`` to return."""
+        self.feed.stop()
