@@ -26,7 +26,8 @@ class H:
     POLICY_VERSION = "fl-policy-version"
     LINKED = "fl-linked"
     REASON = "fl-reason"  # why a tombstone was sent: CANCELLED, EXPIRED, NARROWED ...
-    TS_ISSUED = "fl-ts-issued"
+    TS_ISSUED = "fl-ts-issued"  # the envelope's issued_at (may be years ago for an old notice)
+    TS_INGEST = "fl-ts-ingest"  # when the organization's export reached its connector
     TS_CONNECTOR = "fl-ts-connector"
     TS_HUB = "fl-ts-hub"
     TS_NODE = "fl-ts-node"
@@ -59,6 +60,7 @@ class RouteHeaders:
     linked: tuple[str, ...] = ()
     reason: str | None = None
     ts_issued: int | None = None
+    ts_ingest: int | None = None
     ts_connector: int | None = None
     ts_hub: int | None = None
     ts_node: int | None = None
@@ -77,6 +79,7 @@ class RouteHeaders:
             (H.LINKED, ",".join(self.linked) or None),
             (H.REASON, self.reason),
             (H.TS_ISSUED, self.ts_issued),
+            (H.TS_INGEST, self.ts_ingest),
             (H.TS_CONNECTOR, self.ts_connector),
             (H.TS_HUB, self.ts_hub),
             (H.TS_NODE, self.ts_node),
@@ -90,7 +93,7 @@ class RouteHeaders:
         values = headers_to_dict(headers)
         known = {
             H.KIND, H.ORG, H.TLP, H.STATUS, H.MSG_TYPE, H.VERSION, H.POLICY_VERSION,
-            H.LINKED, H.REASON, H.TS_ISSUED, H.TS_CONNECTOR, H.TS_HUB, H.TS_NODE,
+            H.LINKED, H.REASON, H.TS_ISSUED, H.TS_INGEST, H.TS_CONNECTOR, H.TS_HUB, H.TS_NODE,
         }  # fmt: skip
         linked = values.get(H.LINKED, "")
         return cls(
@@ -104,6 +107,7 @@ class RouteHeaders:
             linked=tuple(x for x in linked.split(",") if x),
             reason=values.get(H.REASON),
             ts_issued=_int(values, H.TS_ISSUED),
+            ts_ingest=_int(values, H.TS_INGEST),
             ts_connector=_int(values, H.TS_CONNECTOR),
             ts_hub=_int(values, H.TS_HUB),
             ts_node=_int(values, H.TS_NODE),

@@ -11,7 +11,7 @@ def test_route_headers_round_trip() -> None:
     sent = RouteHeaders(
         kind="WANTED_PERSON", org="INTERPOL", tlp="AMBER", status="ACTUAL", msg_type="UPDATE",
         version=7, policy_version="2026.11.1", linked=("EUROPOL:A1", "FRONTEX:B2"),
-        ts_issued=1, ts_connector=2, ts_hub=3, ts_node=4,
+        ts_issued=1, ts_ingest=2, ts_connector=3, ts_hub=4, ts_node=5,
     )  # fmt: skip
     assert RouteHeaders.from_kafka(sent.to_kafka()) == sent
 
