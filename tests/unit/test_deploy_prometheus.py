@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -146,3 +147,27 @@ def test_every_alert_is_unit_tested_firing_and_silent() -> None:
     names = {rule["alert"] for rule in _rules()}
     assert names - firing == set(), "never shown firing"
     assert names - silent == set(), "never shown silent"
+
+
+def _dashboard_exprs() -> list[str]:
+    """Every panel target of the Grafana dashboard, with Grafana's variables substituted."""
+    path = ROOT / "deploy" / "grafana" / "dashboards" / "frontline.json"
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    exprs: list[str] = []
+    for panel in dashboard["panels"]:
+        for inner in panel.get("panels", []) if panel.get("type") == "row" else [panel]:
+            exprs.extend(target["expr"] for target in inner["targets"])
+    for variable, value in {"$__rate_interval": "30s", "$org": ".*", "$country": ".*"}.items():
+        exprs = [expr.replace(variable, value) for expr in exprs]
+    return exprs
+
+
+def test_dashboard_queries_are_valid_promql(promtool: str, tmp_path: Path) -> None:
+    """Every dashboard query parses as PromQL (checked as recording rules by promtool)."""
+    exprs = _dashboard_exprs()
+    rules = [{"record": f"frontline:panel_{i}", "expr": expr} for i, expr in enumerate(exprs)]
+    path = tmp_path / "panels.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
+    result = _run(promtool, "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(exprs)} rules found" in result.stdout
