@@ -57,7 +57,7 @@ def unknown_invocation(argv: list[str]) -> str | None:
         path.append(words.pop(0))
         ctx = sub.context_class(sub, info_name=path[-1], parent=ctx)
         command = sub
-    if hasattr(command, "get_command"):
+    if hasattr(command, "get_command") and not command.invoke_without_command:
         return f"`{' '.join(path)}` needs a sub-command"
     try:
         command.make_context(path[-1], words, parent=ctx.parent)
@@ -116,6 +116,8 @@ def test_every_mounted_file_exists(services: dict[str, dict[str, Any]]) -> None:
         (["topics", "apply", "--no-such-option"], False),
         (["no-such-command"], False),
         (["topics"], False),
+        (["simulate", "--duration", "20s"], True),
+        (["simulate", "--no-such-option", "1"], False),
     ],
 )
 def test_command_resolver_tells_real_commands_from_typos(argv: list[str], accepted: bool) -> None:
