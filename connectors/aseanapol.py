@@ -275,12 +275,21 @@ def _envelope(f: Fields) -> Envelope:
     )
 
 
+def _lines(text: str) -> Iterator[str]:
+    """Lines ended by '\n' only, so a lone '\r' inside a quoted field stays in its line."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
+
+
 def _rows(text: str) -> Iterator[tuple[list[str], str]]:
     """Each CSV row with the exact text it was read from (a quoted field may span lines)."""
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
+        for line in _lines(text):
             consumed.append(line)
             yield line
 
@@ -329,9 +338,7 @@ class AseanapolConnector(Connector):
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one CSV row to a wanted-person alert."""
         try:
-            rows = list(
-                csv.reader(io.StringIO(record.data.decode("utf-8"), newline=""), strict=True)
-            )
+            rows = list(csv.reader(_lines(record.data.decode("utf-8")), strict=True))
         except (csv.Error, UnicodeDecodeError):
             raise ConnectorError.one("parse", "", "bad_csv", "the row is not valid CSV") from None
         rows = [r for r in rows if any(c.strip() for c in r)]
