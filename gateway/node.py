@@ -1,0 +1,250 @@
+"""The national node: one country's node topic in, each alert to the feeds of its border posts.
+
+:class:`NodeProcessor` plugs the rules of :mod:`gateway.node_route` into the exactly-once
+engine (:mod:`gateway.eos`): per node-topic record it writes deliveries (payload bytes
+unchanged, headers plus ``fl-ts-node``), tombstones and quarantine records in the input
+partition's transaction. It keeps no state (see ``node_route`` for why none is needed), so a
+restart or a rebalance restores nothing. One consumer group (``<prefix>node``) serves every
+country, so ``node run FRA`` on one machine and ``node run --all`` elsewhere split the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from aiokafka import TopicPartition
+from prometheus_client import CollectorRegistry, Counter
+
+from gateway.codec import decode_dict
+from gateway.eos import EosEngine, Mode, Output
+from gateway.errors import DecodeError
+from gateway.headers import H, RouteHeaders
+from gateway.node_route import decide
+from gateway.quarantine import QuarantineRecord, Reason
+from gateway.settings import Settings
+from gateway.topic_names import TopicNames
+from gateway.topology import Country, Topology
+
+__all__ = ["NodeMetrics", "NodeProcessor", "NodeService", "run_node"]
+
+log = structlog.get_logger(__name__)
+
+
+class NodeMetrics:
+    """Counters of the national nodes, by country, post, outcome and reason."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.records = Counter(
+            "frontline_node_records_total",
+            "Node-topic records by outcome (routed, revoked, quarantined).",
+            ["country", "outcome"],
+            registry=self.registry,
+        )
+        self.deliveries = Counter(
+            "frontline_node_deliveries_total",
+            "Alert versions written to border-post feeds.",
+            ["country", "post", "kind"],
+            registry=self.registry,
+        )
+        self.tombstones = Counter(
+            "frontline_node_tombstones_total",
+            "Tombstones written to border-post feeds, by reason.",
+            ["country", "reason"],
+            registry=self.registry,
+        )
+        self.transactions = Counter(
+            "frontline_node_transactions_total",
+            "Transactions of the node, by result (committed, aborted).",
+            ["result"],
+            registry=self.registry,
+        )
+
+    def transaction(self, result: str, records: int) -> None:
+        """The engine's per-transaction callback."""
+        self.transactions.labels(result).inc()
+
+
+_Tally = dict[tuple[str, ...], int]
+
+
+class NodeProcessor:
+    """The node's :class:`gateway.eos.Processor`: route each record to its country's posts."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        names: TopicNames,
+        countries: Sequence[Country],
+        metrics: NodeMetrics,
+        *,
+        clock: Any = time.time,
+    ) -> None:
+        self.names = names
+        self.metrics = metrics
+        self._clock = clock
+        self._by_topic = {names.ncb(c.code): c for c in countries}
+        self._feeds = {c.code: {p.id: names.post(c.code, p.id) for p in c.posts} for c in countries}
+        # Counts become metrics only when their transaction commits (aborts are re-read).
+        self._staged: dict[TopicPartition, list[tuple[str, tuple[str, ...], int]]] = {}
+
+    @property
+    def topics(self) -> list[str]:
+        """The node topics this processor reads."""
+        return list(self._by_topic)
+
+    async def on_assigned(self, partitions: frozenset[TopicPartition]) -> None:
+        """Nothing to restore: routing depends on the record and the topology only."""
+
+    def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
+        """Drop counts of partitions no longer ours."""
+        for tp in partitions:
+            self._staged.pop(tp, None)
+
+    def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output]:
+        """No timers: expiry is the hub's, which sends tombstones."""
+        return ()
+
+    def committed(self, tp: TopicPartition) -> None:
+        """Publish the counts of the committed records."""
+        m = self.metrics
+        for name, labels, n in self._staged.pop(tp, ()):
+            getattr(m, name).labels(*labels).inc(n)
+
+    def aborted(self, tp: TopicPartition) -> None:
+        """Forget the counts of the aborted records."""
+        self._staged.pop(tp, None)
+
+    def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
+        """Route a batch of one node-topic partition."""
+        country = self._by_topic.get(tp.topic)
+        if country is None:
+            return ()
+        now_ms = int(self._clock() * 1000)
+        out: list[Output] = []
+        staged = self._staged.setdefault(tp, [])
+        for record in records:
+            outcome = self._route(country, tp, record, now_ms, out, staged)
+            staged.append(("records", (country.code, outcome), 1))
+        return out
+
+    def _route(  # noqa: PLR0917  # why: private helper fed by one loop, positional is clearer
+        self,
+        country: Country,
+        tp: TopicPartition,
+        record: Any,
+        now_ms: int,
+        out: list[Output],
+        staged: list[tuple[str, tuple[str, ...], int]],
+    ) -> str:
+        headers = RouteHeaders.from_kafka(record.headers)
+        raw = [(k, v) for k, v in record.headers or () if k != H.TS_NODE]
+        raw.append((H.TS_NODE, str(now_ms).encode()))
+        decoded: dict[str, Any] | None = None
+        kind = headers.kind
+        if record.value is not None:
+            try:
+                decoded_kind, decoded = decode_dict(record.value)
+            except DecodeError as error:
+                out.append(self._quarantine(tp, record, headers, error, now_ms))
+                log.warning(
+                    "node_record_quarantined",
+                    topic=tp.topic,
+                    offset=record.offset,
+                    reason=error.quarantine_reason,
+                )
+                return "quarantined"
+            kind = decoded_kind.value
+        decision = decide(
+            country,
+            kind,
+            headers.org,
+            decoded,
+            header_tlp=headers.tlp,
+            tombstone_reason=headers.reason,
+        )
+        feeds = self._feeds[country.code]
+        for post in decision.deliver:
+            out.append(Output(feeds[post], record.key, record.value, raw))
+            staged.append(("deliveries", (country.code, post, kind or "unknown"), 1))
+        if decision.tombstone:
+            reason = decision.reason or "REVOKED"
+            tomb = [(k, v) for k, v in raw if k != H.REASON]
+            tomb.append((H.REASON, reason.encode()))
+            out.extend(Output(feeds[p], record.key, None, tomb) for p in decision.tombstone)
+            staged.append(("tombstones", (country.code, reason), len(decision.tombstone)))
+        return "routed" if decision.deliver else ("revoked" if decision.tombstone else "unwanted")
+
+    def _quarantine(
+        self, tp: TopicPartition, record: Any, headers: RouteHeaders, error: DecodeError, now: int
+    ) -> Output:
+        q = QuarantineRecord(
+            org=headers.org,
+            stage="decode",
+            component="node",
+            source=f"{tp.topic}[{tp.partition}]@{record.offset}",
+            reasons=(Reason("", error.quarantine_reason, error.message),),
+            original=record.value or b"",
+            ts_ms=now,
+        )
+        return Output(self.names.quarantine, q.key(), q.original, q.headers())
+
+
+class NodeService:
+    """The national node(s) of some countries on one exactly-once engine."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        topology: Topology,
+        countries: Sequence[str],
+        *,
+        metrics: NodeMetrics | None = None,
+        mode: Mode = Mode.EXACTLY_ONCE,
+    ) -> None:
+        self.names = TopicNames(settings.topic_prefix)
+        self.metrics = metrics or NodeMetrics()
+        chosen = [topology.country(code) for code in countries]
+        self.processor = NodeProcessor(topology, self.names, chosen, self.metrics)
+        self.engine = EosEngine(
+            settings,
+            app_id=f"{settings.topic_prefix}node",
+            topics=self.processor.topics,
+            processor=self.processor,
+            mode=mode,
+            on_transaction=self.metrics.transaction,
+        )
+
+    def stop(self) -> None:
+        """Finish the open transactions and return from ``run``."""
+        self.engine.stop()
+
+    async def run(self) -> None:
+        """Route until stopped."""
+        log.info("node_started", topics=len(self.processor.topics))
+        await self.engine.run()
+
+
+async def run_node(
+    settings: Settings,
+    topology: Topology,
+    countries: Sequence[str],
+    *,
+    metrics: NodeMetrics | None = None,
+    mode: Mode = Mode.EXACTLY_ONCE,
+) -> None:
+    """Run national nodes until SIGTERM or SIGINT, then finish the open transactions."""
+    service = NodeService(settings, topology, countries, metrics=metrics, mode=mode)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, service.stop)
+    try:
+        await service.run()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
