@@ -321,7 +321,8 @@ _FAMILY_TEXT = """
 _OTHER_TEXT = """
 خليفة Khalifa|ثاني Thani|نهيان Nahyan|مكتوم Maktoum|صباح Sabah|سيد Sayed|رحمن Rahman|
 رحيم Rahim|عزيز Aziz|لادن Laden|كريمي Karimi|رضا Reza|حسيني Hosseini|احمدي Ahmadi|
-محمدي Mohammadi|رحيمي Rahimi|نوري Nouri|
+محمدي Mohammadi|رحيمي Rahimi|نوري Nouri|گل Gul|حاجی Haji|نورزی Noorzai|نصیر Nasir|
+جاوید Javed|حمید Hamid|یوسفزی Yousafzai|
 """
 
 

@@ -366,7 +366,7 @@ def _generate_one(root: Element, rng: random.Random, now: dt.datetime) -> None:
         "status": "active" if revision == 1 else "amended",
     })  # fmt: skip
     SubElement(bulletin, "Issuer").text = _ARABIC_COUNTRY[issuer]
-    _dated(bulletin, "IssuedOn", rng, (now - dt.timedelta(days=rng.randint(0, 300))).date())
+    _dated(bulletin, "IssuedOn", rng, (now - dt.timedelta(days=rng.randint(1, 300))).date())
     kind = rng.choice(("مطلوب",) * 6 + ("إرهابي",) * 3 + ("مفقود",))
     SubElement(bulletin, "Kind").text = kind
     SubElement(bulletin, "Classification", {

@@ -449,7 +449,7 @@ def _container(rng: random.Random) -> str:
 def _generate_one(rng: random.Random, now: dt.datetime) -> dict[str, Any]:
     issuer = rng.choice(("SA", "SA", "SA", "AE", "AE", "KW", "QA", "BH", "OM"))
     revision = 1 if rng.random() < 0.8 else rng.randint(2, 4)
-    issued_day = (now - dt.timedelta(days=rng.randint(0, 400))).date()
+    issued_day = (now - dt.timedelta(days=rng.randint(1, 400))).date()
     tlp = rng.choice(_WEIGHTED_TLP)
     circular: dict[str, Any] = {
         "circular_no": f"GCC-{issuer}-{rng.randrange(10**9):09d}",

@@ -1,0 +1,499 @@
+"""ECO: drug seizure and trafficker telexes from the Economic Cooperation Organization region.
+
+A payload is a run of telex messages, each opened by a ``ZCZC`` line and closed by
+``NNNN``. Inside, one ``FIELD: value`` per line; a line starting with a space continues
+the field above. Unknown or repeated fields are refused (a mistyped ``ACTION`` must not
+default silently). Dates carry their calendar as a suffix: ``1403/01/15 SH`` (Solar
+Hijri), ``1445/09/01 AH`` (lunar Hijri) or ``2024-04-03 AD``, digits ASCII or Persian
+(۰-۹); ``TIME`` is local to the origin state. Quantities may use a decimal comma or the
+Arabic decimal separator (``2,5 T``, ``۲٫۵ T``). ``ROUTE`` lists points ``ISO3/place``
+joined by ``>``, a place being a UN/LOCODE, a known city or a border crossing (Islam
+Qala, Torkham, Chaman, Hairatan ...), checked against the country.
+
+``TYPE: SEIZURE`` or ``INTEL`` is a commodity alert; ``TYPE: PERSON`` a wanted trafficker.
+
+Updates and cancels: ``REV`` numbers the message's versions and ``STATUS`` is ``NEW``,
+``AMEND`` or ``CANCEL``. Revision 1 is an ALERT, a later one an UPDATE, a ``CANCEL``
+(itself a new revision) a CANCEL with the envelope only; the version is ``REV``.
+"""
+
+# Persian-script values are this module's data, not look-alike typos:
+# ruff: noqa: RUF001, RUF002
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from connectors._arabic import (
+    Calendar,
+    NativeDate,
+    format_native_date,
+    normalize_digits,
+    transliterate,
+)
+from connectors._mapping import country3, parse_tlp
+from connectors._native import (
+    native_date,
+    native_partial,
+    parse_grading,
+    parse_handling,
+    revision_envelope,
+    substance_group,
+    zoned_instant,
+)
+from connectors.base import Connector, ConnectorError, RawRecord
+from gateway.contract import (
+    AnyAlert,
+    Commodity,
+    CommodityAction,
+    CommodityAlert,
+    Conveyance,
+    ConveyanceKind,
+    Envelope,
+    MsgType,
+    Org,
+    PersonAction,
+    PersonCategory,
+    Quantity,
+    QuantityUnit,
+    Route,
+    RoutePoint,
+    Sex,
+    TravelDocument,
+    WantedPerson,
+    WantedPersonAlert,
+)
+from gateway.identifiers import imo_check_digit, iso6346_check_digit
+
+__all__ = ["EcoConnector"]
+
+MEMBER_ZONES = {
+    "AFG": "Asia/Kabul", "AZE": "Asia/Baku", "IRN": "Asia/Tehran", "KAZ": "Asia/Almaty",
+    "KGZ": "Asia/Bishkek", "PAK": "Asia/Karachi", "TJK": "Asia/Dushanbe",
+    "TUR": "Europe/Istanbul", "TKM": "Asia/Ashgabat", "UZB": "Asia/Tashkent",
+}  # fmt: skip
+LEGAL_BASIS = "Treaty of Izmir (ECO Charter); ECO drug control cooperation arrangements"
+# Cities and border crossings on the Afghan routes: country and UN/LOCODE where one exists.
+PLACES: dict[str, tuple[str, str | None]] = {
+    "KABUL": ("AFG", "AFKBL"), "HERAT": ("AFG", "AFHEA"), "KANDAHAR": ("AFG", "AFKDH"),
+    "ISLAM QALA": ("AFG", None), "TORKHAM": ("AFG", None), "SPIN BOLDAK": ("AFG", None),
+    "HAIRATAN": ("AFG", None), "SHIRKHAN BANDAR": ("AFG", None), "ZARANJ": ("AFG", None),
+    "DOGHAROUN": ("IRN", None), "MILAK": ("IRN", None), "MIRJAVEH": ("IRN", None),
+    "BAZARGAN": ("IRN", None), "BANDAR ABBAS": ("IRN", "IRBND"), "CHABAHAR": ("IRN", "IRZBR"),
+    "TEHRAN": ("IRN", "IRTHR"), "CHAMAN": ("PAK", None), "TAFTAN": ("PAK", None),
+    "KARACHI": ("PAK", "PKKHI"), "PORT QASIM": ("PAK", "PKBQM"), "GWADAR": ("PAK", "PKGWD"),
+    "TERMEZ": ("UZB", None), "TASHKENT": ("UZB", "UZTAS"), "DUSHANBE": ("TJK", "TJDYU"),
+    "PANJI POYON": ("TJK", None), "BISHKEK": ("KGZ", "KGFRU"), "ALMATY": ("KAZ", "KZALA"),
+    "GURBULAK": ("TUR", None), "ISTANBUL": ("TUR", "TRIST"), "MERSIN": ("TUR", "TRMER"),
+    "JEBEL ALI": ("ARE", "AEJEA"), "BAKU": ("AZE", "AZBAK"), "SARAKHS": ("IRN", None),
+}  # fmt: skip
+_FIELDS = frozenset({
+    "REF", "REV", "STATUS", "ORIGIN", "DATE", "TIME", "VALID", "TLP", "HANDLING", "GRADE",
+    "TYPE", "SUBSTANCE", "QTY", "CONVEYANCE", "ROUTE", "CONCEALMENT", "ACTION", "REMARKS",
+    "NAME", "NAME-FA", "SEX", "DOB", "NATIONALITY", "DOC", "CATEGORY", "RELEASE-TO",
+})  # fmt: skip
+_UNITS = {
+    "KG": (QuantityUnit.KILOGRAM, 1.0), "G": (QuantityUnit.GRAM, 1.0),
+    "T": (QuantityUnit.KILOGRAM, 1000.0), "L": (QuantityUnit.LITRE, 1.0),
+    "TABLETS": (QuantityUnit.TABLET, 1.0), "TABS": (QuantityUnit.TABLET, 1.0),
+}  # fmt: skip
+_CONVEYANCE_WORDS = {
+    "TRUCK": ConveyanceKind.VEHICLE_PLATE, "CAR": ConveyanceKind.VEHICLE_PLATE,
+    "BUS": ConveyanceKind.VEHICLE_PLATE, "CONTAINER": ConveyanceKind.CONTAINER,
+    "VESSEL": ConveyanceKind.VESSEL_IMO, "VIN": ConveyanceKind.VEHICLE_VIN,
+    "FLIGHT": ConveyanceKind.FLIGHT, "AWB": ConveyanceKind.AIR_WAYBILL,
+}  # fmt: skip
+_ACTIONS = {
+    "SEIZE": CommodityAction.SEIZE, "CONTROLLED DELIVERY": CommodityAction.CONTROLLED_DELIVERY,
+    "INSPECT": CommodityAction.INSPECT, "INFORM": CommodityAction.INFORM,
+}  # fmt: skip
+_CATEGORIES = {
+    "WANTED": (PersonCategory.ARREST_FOR_EXTRADITION, PersonAction.ARREST),
+    "FTF": (PersonCategory.FOREIGN_TERRORIST_FIGHTER, PersonAction.ARREST),
+    "WATCH": (PersonCategory.WARNING, PersonAction.DISCREET_CHECK),
+    "LOCATE": (PersonCategory.LOCATE, PersonAction.DETAIN_AND_CONTACT_NODE),
+}
+_FIELD_LINE = re.compile(r"^([A-Z][A-Z-]*):\s?(.*)$")
+_QTY = re.compile(r"^([\d.,]+)\s*([A-Z]+)$")
+
+
+def _fail(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
+    return ConnectorError.one(stage, path, code, message)
+
+
+class EcoConnector(Connector):
+    """ECO drug telexes: opiate, methamphetamine and precursor alerts, and wanted traffickers."""
+
+    org: ClassVar[str] = "ECO"
+    format_name: ClassVar[str] = "ECO drug telex (ZCZC ... NNNN)"
+    description: ClassVar[str] = (
+        "Telex messages of FIELD: value lines; Solar Hijri (SH), Hijri (AH) or AD dates with "
+        "Persian digits; routes through Afghan border crossings and UN/LOCODEs."
+    )
+    extensions: ClassVar[tuple[str, ...]] = (".txt", ".tlx")
+    sample_file: ClassVar[str] = "eco.txt"
+
+    def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
+        """One record per ZCZC...NNNN message; stray text between messages is a record too."""
+        try:
+            text = payload.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            raise _fail("", "bad_encoding", "a telex file is UTF-8 text", "split") from None
+        pieces: list[str] = []
+        position = 0
+        for match in re.finditer(r"^ZCZC", text, re.M):
+            pieces.append(text[position : match.start()])
+            position = match.start()
+        pieces.append(text[position:])
+        chunks = [p for p in pieces if p.strip()]
+        if not chunks:
+            raise _fail("", "empty_payload", "no ZCZC message in the payload", "split")
+        for index, chunk in enumerate(chunks):
+            yield RawRecord(self.org, source, index, chunk.encode())
+
+    def to_alert(self, record: RawRecord) -> AnyAlert:
+        """Map one telex to a commodity or wanted-person alert."""
+        fields = _fields(record.data.decode("utf-8", errors="replace"))
+        kind = fields.get("TYPE", "").upper()
+        if kind not in ("SEIZURE", "INTEL", "PERSON"):
+            raise _fail("TYPE", "unknown_type", "TYPE must be SEIZURE, INTEL or PERSON")
+        envelope = _envelope(fields)
+        cancel = envelope.msg_type is MsgType.CANCEL
+        if kind == "PERSON":
+            return WantedPersonAlert(envelope=envelope, subject=None if cancel else _person(fields))
+        return CommodityAlert(envelope=envelope, subject=None if cancel else _commodity(fields))
+
+    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
+        """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
+        return "".join(_generate_one(rng, now) for _ in range(count)).encode()
+
+
+def _fields(text: str) -> dict[str, str]:
+    lines = text.strip("\n").split("\n")
+    if not lines or not lines[0].startswith("ZCZC"):
+        raise _fail("", "not_a_message", "a telex starts with a ZCZC line", "parse")
+    if lines[-1].strip() != "NNNN":
+        raise _fail("", "truncated_message", "a telex ends with an NNNN line", "parse")
+    fields: dict[str, str] = {}
+    last = None
+    for number, line in enumerate(lines[1:-1], start=2):
+        if not line.strip():
+            continue
+        if line[0] in " \t" and last is not None:
+            fields[last] += " " + line.strip()
+            continue
+        match = _FIELD_LINE.match(line.rstrip())
+        if match is None:
+            raise _fail(f"line {number}", "bad_line", "expected FIELD: value", "parse")
+        name, value = match.groups()
+        if name not in _FIELDS:
+            raise _fail(name, "unknown_field", "not a field of the ECO telex", "parse")
+        if name in fields:
+            raise _fail(name, "duplicate_field", "a field may appear once", "parse")
+        fields[name] = value.strip()
+        last = name
+    return fields
+
+
+def _need(fields: dict[str, str], name: str) -> str:
+    value = fields.get(name, "").strip()
+    if not value:
+        raise _fail(name, "missing_field", f"{name} is required")
+    return value
+
+
+def _field_date(fields: dict[str, str], name: str) -> NativeDate | None:
+    """A date field; its suffix (SH, AH, AD, or Persian ه.ش) says the calendar."""
+    text = fields.get(name)
+    return native_date(text, name) if text else None
+
+
+def _envelope(fields: dict[str, str]) -> Envelope:
+    ref = _need(fields, "REF")
+    rev_text = normalize_digits(fields.get("REV", "1"))
+    if not rev_text.isdigit() or not 1 <= int(rev_text) < 2**31:
+        raise _fail("REV", "bad_revision", "REV must be a whole number from 1")
+    status = fields.get("STATUS", "NEW").upper()
+    if status not in ("NEW", "AMEND", "CANCEL"):
+        raise _fail("STATUS", "unknown_state", "STATUS must be NEW, AMEND or CANCEL")
+    origin = country3(_need(fields, "ORIGIN"), "ORIGIN")
+    zone = MEMBER_ZONES.get(origin)
+    if zone is None:
+        raise _fail("ORIGIN", "not_a_member", "only ECO member states send telexes")
+    issued = _field_date(fields, "DATE")
+    if issued is None:
+        raise _fail("DATE", "missing_field", "DATE is required")
+    valid = _field_date(fields, "VALID")
+    release = fields.get("RELEASE-TO", "").replace(",", " ").split()
+    return revision_envelope(
+        org=Org.ECO,
+        local_id=ref,
+        revision=int(rev_text),
+        withdrawn=status == "CANCEL",
+        issued_at=zoned_instant(issued, "DATE", zone, fields.get("TIME")),
+        expires_at=(zoned_instant(valid, "VALID", zone, end_of_day=True) if valid else None),
+        originating_country=origin,
+        tlp=parse_tlp(_need(fields, "TLP"), "TLP"),
+        handling=parse_handling(fields.get("HANDLING"), "HANDLING"),
+        grading=parse_grading(fields.get("GRADE"), "GRADE"),
+        release_to=tuple(country3(c, f"RELEASE-TO[{i}]") for i, c in enumerate(release)),
+        legal_basis=LEGAL_BASIS,
+    )
+
+
+def _commodity(fields: dict[str, str]) -> Commodity:
+    name = _need(fields, "SUBSTANCE")
+    group = substance_group(name)
+    if group is None:
+        raise _fail("SUBSTANCE", "unknown_substance", "not a drug or precursor the ECO lists")
+    category, drug_type = group
+    action_text = " ".join(fields.get("ACTION", "SEIZE").upper().split())
+    if action_text not in _ACTIONS:
+        raise _fail("ACTION", "unknown_action", f"ACTION must be one of {list(_ACTIONS)}")
+    return Commodity(
+        category=category,
+        drug_type=drug_type,
+        substance=name.lower() if name.isascii() else name,
+        description=fields.get("REMARKS") or None,
+        quantity=_quantity(fields.get("QTY")),
+        conveyances=tuple(
+            _conveyance(part.strip(), f"CONVEYANCE[{i}]")
+            for i, part in enumerate(fields.get("CONVEYANCE", "").split(";"))
+            if part.strip()
+        ),
+        route=_route(fields.get("ROUTE")),
+        concealment=fields.get("CONCEALMENT") or None,
+        action=_ACTIONS[action_text],
+    )
+
+
+def _quantity(text: str | None) -> Quantity | None:
+    if not text:
+        return None
+    match = _QTY.match(normalize_digits(text).replace("/", ".").upper().replace(" ", ""))
+    if match is None or match.group(2) not in _UNITS:
+        raise _fail("QTY", "bad_quantity", "QTY is an amount and a unit (KG, G, T, L, TABLETS)")
+    number = match.group(1).replace(",", ".")
+    try:
+        amount = float(number)
+    except ValueError:
+        raise _fail("QTY", "bad_quantity", "QTY amount is not a number") from None
+    unit, factor = _UNITS[match.group(2)]
+    return Quantity(amount=amount * factor, unit=unit)
+
+
+def _conveyance(text: str, path: str) -> Conveyance:
+    words = normalize_digits(text).split()
+    kind = _CONVEYANCE_WORDS.get(words[0].upper())
+    if kind is None or len(words) < 2:
+        raise _fail(path, "unknown_conveyance", "starts with TRUCK, CONTAINER, VESSEL, VIN ...")
+    if kind is ConveyanceKind.VEHICLE_PLATE:
+        if len(words) < 3:
+            raise _fail(path, "plate_country_required", "TRUCK <ISO3> <plate>")
+        plate = " ".join(words[2:])
+        return Conveyance(kind=kind, identifier=plate, country=country3(words[1], path))
+    ident = " ".join(words[1:]).upper()
+    if kind is ConveyanceKind.VESSEL_IMO:
+        ident = ident.removeprefix("IMO").strip()
+    return Conveyance(kind=kind, identifier=ident)
+
+
+def _route(text: str | None) -> Route | None:
+    if not text:
+        return None
+    points = [_point(part.strip(), f"ROUTE[{i}]") for i, part in enumerate(text.split(">"))]
+    if len(points) == 1:
+        return Route(origin=points[0])
+    return Route(origin=points[0], transit=tuple(points[1:-1]), destination=points[-1])
+
+
+def _point(text: str, path: str) -> RoutePoint:
+    country_text, _, place = text.partition("/")
+    country = country3(country_text, path)
+    place = " ".join(place.upper().split())
+    if not place:
+        return RoutePoint(country=country)
+    known = PLACES.get(place)
+    if known is not None:
+        if known[0] != country:
+            raise _fail(path, "place_country_mismatch", "the place lies in another country")
+        return RoutePoint(country=country, locode=known[1])
+    if re.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}", place):
+        return RoutePoint(country=country, locode=place)
+    raise _fail(path, "unknown_place", "place must be a UN/LOCODE or a known crossing or city")
+
+
+def _person(fields: dict[str, str]) -> WantedPerson:
+    latin = fields.get("NAME")
+    original = fields.get("NAME-FA")
+    if not latin and not original:
+        raise _fail("NAME", "missing_field", "NAME or NAME-FA is required")
+    spelled = latin or transliterate(original or "")
+    family, _, given = spelled.partition(",")  # NAME is written FAMILY, GIVEN
+    family_fa, _, given_fa = (original or "").partition("،")  # Arabic comma in Persian text
+    category_text = fields.get("CATEGORY", "WANTED").upper()
+    if category_text not in _CATEGORIES:
+        raise _fail("CATEGORY", "unknown_category", f"CATEGORY must be one of {list(_CATEGORIES)}")
+    category, action = _CATEGORIES[category_text]
+    dob = _field_date(fields, "DOB")
+    sex = fields.get("SEX", "U").upper()
+    if sex not in ("M", "F", "U"):
+        raise _fail("SEX", "unknown_code", "SEX must be M, F or U")
+    return WantedPerson(
+        family_name=family.strip(),
+        given_names=given.strip() or None,
+        family_name_original=family_fa.strip() or None,
+        given_names_original=given_fa.strip() or None,
+        name_script="Arab" if original else "Latn",
+        aliases=(_spelled(family_fa, given_fa),) if latin and original else (),
+        sex={"M": Sex.MALE, "F": Sex.FEMALE}.get(sex, Sex.UNSPECIFIED),
+        date_of_birth=native_partial(dob) if dob else None,
+        nationalities=tuple(
+            country3(c, f"NATIONALITY[{i}]")
+            for i, c in enumerate(fields.get("NATIONALITY", "").replace(",", " ").split())
+        ),
+        travel_documents=(_doc(fields["DOC"]),) if fields.get("DOC") else (),
+        category=category,
+        offences=tuple(x for x in [fields.get("REMARKS")] if x),
+        action=action,
+    )
+
+
+def _spelled(family: str, given: str) -> str:
+    """'FAMILY, GIVEN' in Latin letters from the Persian parts."""
+    return ", ".join(transliterate(part) for part in (family, given) if part.strip())
+
+
+def _doc(text: str) -> TravelDocument:
+    words = normalize_digits(text).split()
+    if len(words) != 3:
+        raise _fail("DOC", "bad_document", "DOC is <ICAO type> <ISO3> <number>")
+    return TravelDocument(
+        doc_type=words[0].upper(), issuing_country=country3(words[1], "DOC"), number=words[2]
+    )
+
+
+# --- generator ---------------------------------------------------------------
+
+# Trafficking routes out of Afghanistan (and Iranian methamphetamine), as telex ROUTE values.
+_ROUTES = (
+    "AFG/HERAT > AFG/ISLAM QALA > IRN/DOGHAROUN > IRN/TEHRAN > IRN/BAZARGAN > TUR/ISTANBUL",
+    "AFG/KANDAHAR > AFG/SPIN BOLDAK > PAK/CHAMAN > PAK/KARACHI",
+    "AFG/KABUL > AFG/TORKHAM > PAK/PORT QASIM",
+    "AFG/ZARANJ > IRN/MILAK > IRN/BANDAR ABBAS > ARE/JEBEL ALI",
+    "AFG/HAIRATAN > UZB/TERMEZ > UZB/TASHKENT > KAZ/ALMATY",
+    "AFG/SHIRKHAN BANDAR > TJK/PANJI POYON > TJK/DUSHANBE > KGZ/BISHKEK",
+    "PAK/TAFTAN > IRN/MIRJAVEH > IRN/TEHRAN > TUR/GURBULAK > TUR/MERSIN",
+    "IRN/CHABAHAR > PAK/GWADAR",
+)
+_SUBSTANCES = (
+    ("HEROIN", 30), ("OPIUM", 25), ("METHAMPHETAMINE", 15), ("HASHISH", 10), ("MORPHINE", 5),
+    ("شیشه", 5), ("تریاک", 5), ("ACETIC ANHYDRIDE", 5),
+)  # fmt: skip
+_ORIGINS = ("IRN", "IRN", "IRN", "AFG", "AFG", "PAK", "PAK", "TJK", "UZB", "TUR", "KGZ")
+_FA_NAMES = (
+    ("احمدی", "Ahmadi"), ("محمدی", "Mohammadi"), ("رحیمی", "Rahimi"), ("کریمی", "Karimi"),
+    ("نوری", "Nouri"), ("حسینی", "Hosseini"), ("یوسفزی", "Yousafzai"), ("نورزی", "Noorzai"),
+)  # fmt: skip
+_FA_GIVEN = (
+    ("محمد", "Mohammad"), ("علی", "Ali"), ("رضا", "Reza"), ("گل", "Gul"),
+    ("عبدالله", "Abdullah"), ("حمید", "Hamid"), ("نصیر", "Nasir"), ("جاوید", "Javed"),
+)  # fmt: skip
+_PERSIAN_DIGITS = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
+
+
+def _native_day(rng: random.Random, day: dt.date) -> str:
+    if rng.random() < 0.7:
+        digits = "persian" if rng.random() < 0.4 else "latin"
+        text = format_native_date(Calendar.JALALI, day, digits=digits, sep="/")
+        return f"{text} SH"
+    return f"{day.isoformat()} AD"
+
+
+def _generate_one(rng: random.Random, now: dt.datetime) -> str:
+    origin = rng.choice(_ORIGINS)
+    revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
+    day = (now - dt.timedelta(days=rng.randint(1, 200))).date()
+    solar_year = format_native_date(Calendar.JALALI, day)[:4]
+    lines = [
+        f"ZCZC ECO-DCCU {rng.randrange(10**4):04d}",
+        f"REF: ECO/{origin}/{solar_year}/{rng.randrange(10**8):08d}",
+        f"REV: {revision}",
+        f"STATUS: {'NEW' if revision == 1 else 'AMEND'}",
+        f"ORIGIN: {origin}",
+        f"DATE: {_native_day(rng, day)}",
+        f"TIME: {rng.randint(6, 21):02d}:{rng.choice(('00', '15', '30', '45'))}",
+        f"TLP: {rng.choice(('GREEN', 'GREEN', 'AMBER', 'AMBER', 'AMBER+STRICT'))}",
+        f"HANDLING: {rng.choice(('H0', 'H1', 'H2'))}",
+        f"GRADE: {rng.choice(('A2', 'B2', 'B2', 'B3', 'C3'))}",
+    ]
+    if rng.random() < 0.85:
+        lines += _generate_goods(rng)
+    else:
+        lines += _generate_person(rng, now)
+    return "\n".join([*lines, "NNNN", ""])
+
+
+def _generate_goods(rng: random.Random) -> list[str]:
+    names, weights = zip(*_SUBSTANCES, strict=True)
+    substance = rng.choices(names, weights)[0]
+    route = rng.choice(_ROUTES)
+    amount = f"{rng.randint(2, 2500)}"
+    unit = "KG"
+    if rng.random() < 0.1:
+        amount, unit = f"{rng.randint(1, 9)},{rng.randint(1, 9)}", "T"
+    if rng.random() < 0.3:
+        amount = amount.translate(_PERSIAN_DIGITS).replace(",", "٫")
+    conveyances = []
+    if "KARACHI" in route or "PORT QASIM" in route or "JEBEL ALI" in route:
+        owner = rng.choice(("MSCU", "MAEU", "CMAU", "PCIU", "TGHU"))
+        conveyances.append(f"CONTAINER {container_number(rng, owner)}")
+        if rng.random() < 0.5:
+            conveyances.append(f"VESSEL IMO {imo_number(rng)}")
+    else:
+        country = route.split("/")[0]
+        conveyances.append(f"TRUCK {country} {rng.randint(10, 99)}-{rng.randint(10000, 99999)}")
+    return [
+        f"TYPE: {rng.choice(('SEIZURE', 'SEIZURE', 'INTEL'))}",
+        f"SUBSTANCE: {substance}",
+        f"QTY: {amount} {unit}",
+        f"CONVEYANCE: {'; '.join(conveyances)}",
+        f"ROUTE: {route}",
+        f"CONCEALMENT: {rng.choice(('false floor of trailer', 'inside rice sacks', 'fuel tank'))}",
+        f"ACTION: {rng.choice(('SEIZE', 'SEIZE', 'CONTROLLED DELIVERY', 'INSPECT'))}",
+    ]
+
+
+def _generate_person(rng: random.Random, now: dt.datetime) -> list[str]:
+    family, given = rng.choice(_FA_NAMES), rng.choice(_FA_GIVEN)
+    birth = (now - dt.timedelta(days=rng.randint(20 * 365, 60 * 365))).date()
+    nationality = rng.choice(("AFG", "AFG", "IRN", "PAK"))
+    lines = [
+        "TYPE: PERSON",
+        f"NAME: {family[1].upper()}, {given[1].upper()}",
+        f"NAME-FA: {family[0]}، {given[0]}",
+        "SEX: M",
+        f"DOB: {_native_day(rng, birth)}",
+        f"NATIONALITY: {nationality}",
+        f"CATEGORY: {rng.choice(('WANTED', 'WANTED', 'WATCH', 'LOCATE'))}",
+        "REMARKS: heroin trafficking network, border crossings on the Afghan routes",
+    ]
+    if rng.random() < 0.5:
+        lines.append(f"DOC: P {nationality} {rng.choice('PRKX')}{rng.randrange(10**7):07d}")
+    return lines
+
+
+def container_number(rng: random.Random, owner: str) -> str:
+    """A random ISO 6346 container number of an owner code, with its check digit."""
+    prefix = owner + f"{rng.randrange(10**6):06d}"
+    return prefix + str(iso6346_check_digit(prefix))
+
+
+def imo_number(rng: random.Random) -> str:
+    """A random seven-digit IMO ship number with its check digit."""
+    first = f"{rng.randint(900000, 999999)}"
+    return first + str(imo_check_digit(first))
