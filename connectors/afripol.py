@@ -35,7 +35,7 @@ import random
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, TypeVar
 
 import orjson
@@ -386,6 +386,17 @@ def _orgs(f: Fields | None) -> tuple[Org, ...]:
     return tuple(dict.fromkeys(_ORGS[n] for n in names))
 
 
+def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
+    """The instant a ``jj/mm/aaaa`` validity date ends: the next midnight, local time."""
+    day = _full_date(f, key)
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    except OverflowError:
+        raise f.fail(key, "bad_date", "date out of range") from None
+
+
 def _envelope(f: Fields) -> Envelope:
     alert_id = f"AFRIPOL:{f.need('reference')}"
     created = parse_instant(f.need("cree_le"), "cree_le")
@@ -398,7 +409,6 @@ def _envelope(f: Fields) -> Envelope:
         raise f.fail("modifie_le", "cancel_without_prior", "a cancellation needs a later stamp")
     msg_type = MsgType.CANCEL if cancel else MsgType.UPDATE if version > first else MsgType.ALERT
     release, deny = _nested(f, "diffusion"), _nested(f, "exclusion")
-    until = _full_date(f, "expire_le")
     return Envelope(
         alert_id=alert_id,
         version=version,
@@ -408,8 +418,7 @@ def _envelope(f: Fields) -> Envelope:
         source_org=Org.AFRIPOL,
         originating_country=_country(f, "pays_emetteur"),
         issued_at=modified,
-        expires_at=until
-        and datetime.combine(until + timedelta(days=1), datetime.min.time(), modified.tzinfo),
+        expires_at=_end_of_day(f, "expire_le", modified.tzinfo),
         tlp=parse_tlp(f.need("classification"), "classification"),
         release_to_countries=_countries(release, "pays") if release is not None else (),
         release_to_orgs=_orgs(release),

@@ -21,12 +21,13 @@ Every field is described in docs/connectors/ameripol.md.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 
@@ -179,10 +180,18 @@ def _full_date(f: Fields, key: str) -> date | None:
     return None if value is None else date(value.year, value.month or 1, value.day or 1)
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _zone(f: Fields) -> ZoneInfo:
+    name = f.need("zona_horaria")
+    if name not in _zone_names():  # never a file path: ZoneInfo would read it
+        raise f.fail("zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota")
     try:
-        return ZoneInfo(f.need("zona_horaria"))
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise f.fail(
             "zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota"
         ) from None
@@ -330,6 +339,17 @@ def _commodity(f: Fields) -> Commodity:
     )  # fmt: skip
 
 
+def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
+    """The instant a ``dd/mm/yyyy`` validity date ends: the next midnight, local time."""
+    day = _full_date(f, key)
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    except OverflowError:
+        raise f.fail(key, "bad_date", "date out of range") from None
+
+
 def _envelope(f: Fields) -> Envelope:
     local_id = f.need("id_alerta")
     revision = f.number("revision")
@@ -342,8 +362,6 @@ def _envelope(f: Fields) -> Envelope:
     msg_type = MsgType.UPDATE if state is MsgType.ALERT and version > 1 else state
     alert_id = f"AMERIPOL:{local_id}"
     zone = _zone(f)
-    until = _full_date(f, "vigencia_hasta")
-    midnight = datetime.min.time()
     release, deny = _nested(f, "difundir_a"), _nested(f, "no_difundir_a")
     return Envelope(
         alert_id=alert_id,
@@ -354,7 +372,7 @@ def _envelope(f: Fields) -> Envelope:
         source_org=Org.AMERIPOL,
         originating_country=country3(f.need("pais_origen"), "pais_origen"),
         issued_at=_stamp(f, "actualizado", zone),
-        expires_at=until and datetime.combine(until + timedelta(days=1), midnight, zone),
+        expires_at=_end_of_day(f, "vigencia_hasta", zone),
         tlp=parse_tlp(f.need("clasificacion"), "clasificacion"),
         release_to_countries=_countries(release, "paises") if release is not None else (),
         release_to_orgs=_orgs(release),

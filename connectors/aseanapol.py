@@ -37,7 +37,7 @@ import io
 import random
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, TypeVar
 
 from anyascii import anyascii
@@ -238,6 +238,17 @@ def _person(f: Fields) -> WantedPerson:
     )
 
 
+def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
+    """The instant a ``dd/mm/yyyy`` validity date ends: the next midnight, local time."""
+    day = _full_date(f, key)
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    except OverflowError:
+        raise f.fail(key, "bad_date", "date out of range") from None
+
+
 def _envelope(f: Fields) -> Envelope:
     alert_id = f"ASEANAPOL:{f.need('ref_no')}"
     revision = f.number("revision")
@@ -251,8 +262,6 @@ def _envelope(f: Fields) -> Envelope:
     if len(grade) != 2 or grade[0] not in _RELIABILITY or grade[1] not in _ACCURACY:
         raise f.fail("source_grade", "bad_grade", "a 4x4 grade such as B2 (A/B/C/X, 1-4)")
     issued_at = parse_instant(f.need("last_modified"), "last_modified")
-    until = _full_date(f, "expires_on")
-    midnight = datetime.min.time()
     return Envelope(
         alert_id=alert_id,
         version=version,
@@ -262,8 +271,7 @@ def _envelope(f: Fields) -> Envelope:
         source_org=Org.ASEANAPOL,
         originating_country=country3(f.need("issuing_country"), "issuing_country"),
         issued_at=issued_at,
-        expires_at=until
-        and datetime.combine(until + timedelta(days=1), midnight, issued_at.tzinfo),
+        expires_at=_end_of_day(f, "expires_on", issued_at.tzinfo),
         tlp=parse_tlp(f.need("tlp"), "tlp"),
         release_to_countries=_countries(f, "release_countries"),
         deny_countries=_countries(f, "deny_countries"),
@@ -319,7 +327,10 @@ class AseanapolConnector(Connector):
             raise ConnectorError.one("split", "", "not_utf8", "the CSV must be UTF-8") from None
         header_end = text.find("\n") + 1 or len(text)
         header = text[:header_end]
-        names = {h.strip() for h in next(csv.reader([header.strip()]), [])}
+        try:
+            names = {h.strip() for h in next(csv.reader([header.strip()]), [])}
+        except csv.Error:
+            names = set()
         missing = sorted(_REQUIRED_COLUMNS - names)
         if missing:
             raise ConnectorError.one(
