@@ -331,3 +331,22 @@ def test_mutated_records_end_accepted_or_refused_with_a_reason(data: st.DataObje
     else:
         parent[path[-1]] = data.draw(JSON_VALUES)
     _assert_clean(run(orjson.dumps({"alertas": [record]})))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "code"),
+    [
+        ("zona_horaria", "../../../etc/passwd", "unknown_time_zone"),
+        ("zona_horaria", "A" * 300, "unknown_time_zone"),
+        ("vigencia_hasta", "31/12/9999", "bad_date"),
+        ("revision", 0, "bad_revision"),
+        ("revision", 2**40, "bad_revision"),
+    ],
+)
+def test_hostile_envelope_values_are_refused_with_a_reason(key: str, value: Any, code: str) -> None:
+    """Zone names that look like paths, dates at the end of time and huge revisions are refused."""
+    record = copy.deepcopy(_sample_alerts()[0])
+    record[key] = value
+    (outcome,) = run(orjson.dumps(record))
+    assert isinstance(outcome, Refused)
+    assert [(r.path, r.code) for r in outcome.quarantine.reasons] == [(key, code)]

@@ -305,3 +305,11 @@ def test_mutated_rows_end_accepted_or_refused_with_a_reason(data: st.DataObject)
         reasons = outcomes[0].quarantine.reasons
         assert reasons
         assert all(r.code and r.code != "internal_error" for r in reasons), reasons
+
+
+def test_a_header_row_that_is_not_csv_refuses_the_payload() -> None:
+    """A header the csv module cannot read (a bare carriage return) refuses the payload."""
+    header, _, rest = SAMPLE.partition(b"\n")
+    (outcome,) = run(header.replace(b"revision", b"revi\rsion") + b"\n" + rest)
+    assert isinstance(outcome, Refused)
+    assert (outcome.quarantine.stage, outcome.quarantine.reasons[0].code) == ("split", "bad_header")
