@@ -1,0 +1,76 @@
+"""``frontline node``: run national nodes that fan alerts out to their border posts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from prometheus_client import start_http_server
+
+from gateway.cli._common import console, fail, settings_of
+from gateway.eos import Mode
+from gateway.errors import ConfigError, FrontlineError
+
+__all__ = ["app"]
+
+app = typer.Typer(help="National nodes: each country's alerts to its border posts' feeds.")
+
+
+@app.callback()
+def _node() -> None:
+    """National nodes: each country's alerts to its border posts' feeds."""
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    country: Annotated[
+        str | None, typer.Argument(help="ISO 3166-1 alpha-3 code of the country, e.g. FRA.")
+    ] = None,
+    all_countries: Annotated[
+        bool, typer.Option("--all", help="Every country of the topology, in this one process.")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (0 = any free).")
+    ] = None,
+    mode: Annotated[
+        Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
+    ] = Mode.EXACTLY_ONCE,
+) -> None:
+    """Route a country's node topic (or every country's) to its posts until Ctrl-C."""
+    import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
+
+    from gateway.node import NodeMetrics, run_node  # noqa: PLC0415  # why: same
+    from gateway.topology import load_topology  # noqa: PLC0415  # why: same
+
+    settings = settings_of(ctx)
+    try:
+        topology = load_topology(settings.topology_file)
+        if all_countries == (country is not None):
+            raise ConfigError(
+                "name one country or pass --all",
+                hint="e.g. `frontline node run FRA`, or `frontline node run --all`",
+            )
+        codes = [c.code for c in topology.countries] if all_countries else [str(country).upper()]
+        for code in codes:
+            try:
+                topology.country(code)
+            except KeyError:
+                raise ConfigError(
+                    f"country {code!r} is not in the topology",
+                    hint="list them with `frontline topology show`",
+                ) from None
+        metrics = NodeMetrics()
+        if metrics_port is not None:
+            server, _ = start_http_server(metrics_port, registry=metrics.registry)
+            console.print(
+                f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False
+            )
+        console.print(f"national node for {len(codes)} countr{'y' if len(codes) == 1 else 'ies'}")
+        asyncio.run(run_node(settings, topology, codes, metrics=metrics, mode=mode))
+    except FrontlineError as error:
+        raise fail(error) from None
+
+
+if __name__ == "__main__":  # `python -m gateway.cli.node run FRA`
+    app()

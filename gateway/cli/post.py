@@ -1,0 +1,235 @@
+"""``frontline post``: run a border-post client, screen against its watchlist, list it.
+
+``screen``, ``screen-object`` and ``watchlist`` read the post's local store directly, so they
+work with no broker and no running client (SQLite lets them read while the client writes);
+with ``--api URL`` they ask a running client's HTTP API instead and show its staleness.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from gateway.cli._common import console, fail, settings_of
+from gateway.errors import ConfigError, FrontlineError
+from gateway.settings import Settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Border posts: local watchlist, screening, frontline latency.")
+
+PostArg = Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")]
+ApiOpt = Annotated[
+    str | None, typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.callback()
+def _post() -> None:
+    """Border posts: local watchlist, screening, frontline latency."""
+
+
+def _resolve(settings: Settings, post_id: str) -> tuple[str, str]:
+    from gateway.post import resolve_post  # noqa: PLC0415  # why: keep `frontline --help` fast
+    from gateway.topology import load_topology  # noqa: PLC0415  # why: same
+
+    try:
+        return resolve_post(load_topology(settings.topology_file), post_id)
+    except KeyError as error:
+        raise ConfigError(
+            str(error.args[0]), hint="list the posts with `frontline topology show`"
+        ) from None
+
+
+def _offline(settings: Settings, post_id: str) -> Any:
+    """The post's service built from its local store, without following the feed."""
+    from gateway.post import PostService, store_path  # noqa: PLC0415  # why: lazy import
+
+    country, post = _resolve(settings, post_id)
+    if not store_path(settings, country, post).exists():
+        raise ConfigError(
+            f"post {country}.{post} has no local store yet",
+            hint=f"start it once: `frontline post run {country}.{post}`",
+        )
+    return PostService(settings, country, post)
+
+
+def _ask(api: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    import httpx  # noqa: PLC0415  # why: lazy import
+
+    try:
+        response = httpx.request(method, api.rstrip("/") + path, json=body, timeout=10)
+    except httpx.HTTPError as error:
+        raise ConfigError(
+            f"cannot reach the post API at {api}: {error}",
+            hint="drop --api to read the local store instead",
+        ) from None
+    if response.status_code != 200:
+        raise ConfigError(f"the post API answered {response.status_code}: {response.text}")
+    return response.json()
+
+
+def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(answer))
+        return
+    staleness = answer.get("staleness_seconds")
+    fresh = "never reached its feed" if staleness is None else f"staleness {staleness:.1f} s"
+    console.print(f"watchlist of {answer['watchlist_size']} alerts, {fresh}", highlight=False)
+    for warning in answer.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")
+    if not answer["hits"]:
+        console.print("[green]no hit[/]")
+        return
+    table = Table("score", "subject", "action", "sources", "why", "alerts")
+    for hit in answer["hits"]:
+        why = "; ".join(f"{r['field']}: {r['how']}" for r in hit["why"])
+        alerts = ", ".join(a["alert_id"] for a in hit["alerts"])
+        table.add_row(
+            f"{hit['score']:.2f}",
+            hit["subject_id"],
+            hit["action"],
+            ", ".join(hit["sources"]),
+            why,
+            alerts,
+        )
+    console.print(table)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    post_id: PostArg,
+    http_port: Annotated[
+        int | None, typer.Option(help="Serve the HTTP API (and /metrics) on this port.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address the HTTP API listens on.")] = "127.0.0.1",
+) -> None:
+    """Follow the post's feed into its watchlist and serve screening until Ctrl-C."""
+    import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
+
+    from gateway.post import PostService  # noqa: PLC0415  # why: same
+
+    settings = settings_of(ctx)
+    try:
+        country, post = _resolve(settings, post_id)
+        service = PostService(settings, country, post)
+        console.print(
+            f"post {service.name}: {service.restored} alerts restored, following {service.topic}",
+            highlight=False,
+        )
+        asyncio.run(service.run(http_port=http_port, host=host))
+    except FrontlineError as error:
+        raise fail(error) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
+    ctx: typer.Context,
+    post_id: PostArg,
+    name: Annotated[str | None, typer.Option(help="Full name, any script, any order.")] = None,
+    dob: Annotated[
+        str | None, typer.Option(help="Birth date: YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    nationality: Annotated[str | None, typer.Option(help="ISO alpha-3.")] = None,
+    document: Annotated[str | None, typer.Option(help="Travel document number.")] = None,
+    document_country: Annotated[str | None, typer.Option(help="Issuing country.")] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.8,
+    api: ApiOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Screen a traveller against the post's watchlist."""
+    from gateway.post.api import PersonScreenRequest  # noqa: PLC0415  # why: lazy import
+
+    settings = settings_of(ctx)
+    try:
+        request = PersonScreenRequest(
+            name=name,
+            date_of_birth=dob,
+            nationality=nationality,
+            document_number=document,
+            document_country=document_country,
+            threshold=threshold,
+        )
+    except ValueError as error:
+        raise fail(ConfigError(f"invalid query: {error}")) from None
+    try:
+        if api:
+            answer = _ask(api, "POST", "/screen/person", request.model_dump(exclude_none=True))
+        else:
+            service = _offline(settings, post_id)
+            result = service.screen_person(request.query(), threshold=threshold)
+            answer = result.model_dump(mode="json")
+        _show_answer(answer, as_json)
+    except FrontlineError as error:
+        raise fail(error) from None
+
+
+@app.command("screen-object")
+def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an option
+    ctx: typer.Context,
+    post_id: PostArg,
+    container: Annotated[str | None, typer.Option(help="ISO 6346 container number.")] = None,
+    imo: Annotated[str | None, typer.Option(help="IMO ship number.")] = None,
+    vin: Annotated[str | None, typer.Option(help="Vehicle identification number.")] = None,
+    plate: Annotated[str | None, typer.Option(help="Registration plate.")] = None,
+    plate_country: Annotated[str | None, typer.Option(help="Plate's country, alpha-3.")] = None,
+    api: ApiOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Screen a container, ship, vehicle or plate against the post's watchlist."""
+    from gateway.post.api import ObjectScreenRequest  # noqa: PLC0415  # why: lazy import
+
+    settings = settings_of(ctx)
+    try:
+        request = ObjectScreenRequest(
+            container=container, imo=imo, vin=vin, plate=plate, plate_country=plate_country
+        )
+    except ValueError as error:
+        raise fail(ConfigError(f"invalid query: {error}")) from None
+    try:
+        if api:
+            answer = _ask(api, "POST", "/screen/object", request.model_dump(exclude_none=True))
+        else:
+            result = _offline(settings, post_id).screen_object(request.query())
+            answer = result.model_dump(mode="json")
+        _show_answer(answer, as_json)
+    except FrontlineError as error:
+        raise fail(error) from None
+
+
+@app.command()
+def watchlist(
+    ctx: typer.Context, post_id: PostArg, api: ApiOpt = None, as_json: JsonOpt = False
+) -> None:
+    """List the alert ids and versions on the post's watchlist."""
+    settings = settings_of(ctx)
+    try:
+        if api:
+            items = _ask(api, "GET", "/watchlist")["items"]
+        else:
+            service = _offline(settings, post_id)
+            items = [
+                {"alert_id": e.alert_id, "version": e.version, "kind": e.kind, "org": e.org}
+                for e in service.watchlist.entries()
+            ]
+    except FrontlineError as error:
+        raise fail(error) from None
+    if as_json:
+        console.print_json(json.dumps(items))
+        return
+    table = Table("alert id", "version", "kind", "org")
+    for item in sorted(items, key=lambda i: i["alert_id"]):
+        table.add_row(item["alert_id"], str(item["version"]), item["kind"], item["org"])
+    console.print(table)
+    console.print(f"{len(items)} alerts", highlight=False)
+
+
+if __name__ == "__main__":  # `python -m gateway.cli.post run FRA.CDG`
+    app()
