@@ -8,15 +8,13 @@ policy version, the time and the hub instance. Never personal data: ids and code
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 import orjson
-from aiokafka import TopicPartition
 
-from gateway.errors import SetupError
+from gateway.hub_reading import assign_from_start, read_to_end
 from gateway.kafka import make_consumer
 from gateway.settings import Settings
 
@@ -85,32 +83,19 @@ def decode_audit(value: bytes | None) -> dict[str, Any] | None:
 async def read_history(
     settings: Settings, topic: str, alert_id: str, *, timeout_s: float = 30.0
 ) -> list[dict[str, Any]]:
-    """Every audit record of ``alert_id`` in topic order (read to the current end offsets)."""
+    """Every audit record of ``alert_id``, in decision order (one key lives in one partition)."""
     consumer = make_consumer(settings, group_id=None)
     await consumer.start()
+    key = alert_id.encode()
+    found: list[dict[str, Any]] = []
+
+    def keep(record: Any) -> None:
+        if record.key == key and (parsed := decode_audit(record.value)) is not None:
+            found.append(parsed)
+
     try:
-        parts = consumer.partitions_for_topic(topic)
-        if not parts:
-            raise SetupError(
-                f"audit topic {topic} does not exist",
-                hint="Run `frontline topics apply`, or check FRONTLINE_TOPIC_PREFIX.",
-            )
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end: dict[TopicPartition, int] = await consumer.end_offsets(tps)
-        key = alert_id.encode()
-        found: list[dict[str, Any]] = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while asyncio.get_running_loop().time() < deadline:
-            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
-            if not behind:
-                break
-            batch = await consumer.getmany(*behind, timeout_ms=300)
-            for records in batch.values():
-                mine = (decode_audit(r.value) for r in records if r.key == key)
-                found.extend(p for p in mine if p is not None)
+        tps = await assign_from_start(consumer, topic)
+        await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
     finally:
         await consumer.stop()
-    found.sort(key=lambda r: (r.get("ts", 0), r.get("version", 0)))
     return found

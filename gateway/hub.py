@@ -267,10 +267,10 @@ class HubService:
     async def run(self) -> None:
         """Check topics, restore state, then route until stopped."""
         await _check_topics(self.settings, hub_topics(self.topology, self.names))
-        await self.reader.start()
-        await self.decisions.start()
         refresher = asyncio.create_task(self._refresh_gauges())
         try:
+            await self.reader.start()
+            await self.decisions.start()
             restored = await self.reader.catch_up()
             log.info("hub_state_restored", applied=restored, entries=len(self.store))
             await self.engine.run()

@@ -282,7 +282,8 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
             (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
         ]
         return Effects(
-            Action.HELD, audit, alert_id, org, kind, state=replace(base, held=held),
+            Action.HELD, audit, alert_id, org, kind, payload=rec.value,
+            state=replace(base, held=held),
             review_put=review_headers, denied=denied, reason=held.rule,
         )  # fmt: skip
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 import structlog
-from aiokafka import TopicPartition
 
-from gateway.errors import ConfigError, SetupError
+from gateway.errors import ConfigError
 from gateway.headers import H, headers_to_dict
+from gateway.hub_reading import assign_from_start, read_to_end
 from gateway.kafka import make_consumer, make_producer
 from gateway.settings import Settings
 from gateway.topic_names import TopicNames
@@ -102,42 +102,23 @@ class HeldAlert:
     held_at_ms: int
 
 
-async def _assigned_from_start(consumer: Any, topic: str) -> list[TopicPartition]:
-    """Assign every partition of ``topic`` from the beginning; SetupError if it is missing."""
-    parts = consumer.partitions_for_topic(topic)
-    if not parts:
-        raise SetupError(
-            f"topic {topic} does not exist",
-            hint="Run `frontline topics apply`, or check FRONTLINE_TOPIC_PREFIX.",
-        )
-    tps = [TopicPartition(topic, p) for p in sorted(parts)]
-    consumer.assign(tps)
-    await consumer.seek_to_beginning(*tps)
-    return tps
-
-
 async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[HeldAlert]:
     """The compacted view of the review topic: the latest held record per alert, in order."""
     topic = TopicNames(settings.topic_prefix).review
     consumer = make_consumer(settings, group_id=None)
     await consumer.start()
     latest: dict[str, HeldAlert | None] = {}
+
+    def keep(record: Any) -> None:
+        if record.key is not None:
+            alert_id = record.key.decode()
+            latest[alert_id] = (
+                None if record.value is None else _held_view(alert_id, record.headers)
+            )
+
     try:
-        tps = await _assigned_from_start(consumer, topic)
-        end: dict[TopicPartition, int] = await consumer.end_offsets(tps)
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while asyncio.get_running_loop().time() < deadline:
-            behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
-            if not behind:
-                break
-            for records in (await consumer.getmany(*behind, timeout_ms=300)).values():
-                for record in records:
-                    if record.key is None:
-                        continue
-                    alert_id = record.key.decode()
-                    latest[alert_id] = (
-                        None if record.value is None else _held_view(alert_id, record.headers)
-                    )
+        tps = await assign_from_start(consumer, topic)
+        await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
     finally:
         await consumer.stop()
     held = [h for h in latest.values() if h is not None]
@@ -170,8 +151,7 @@ async def publish_decision(settings: Settings, decision: ReviewDecision) -> None
         )
     if decision.version not in {0, waiting.version}:
         raise ConfigError(
-            f"alert {decision.alert_id} waits in version {waiting.version}, "
-            f"not {decision.version}",
+            f"alert {decision.alert_id} waits in version {waiting.version}, not {decision.version}",
             hint="Review the version that waits, or omit --version.",
         )
     if decision.version == 0:
@@ -202,7 +182,7 @@ class DecisionTail:
         """Connect, assign every partition from the beginning and start tailing."""
         self._consumer = make_consumer(self.settings, group_id=None)
         await self._consumer.start()
-        await _assigned_from_start(self._consumer, self.topic)
+        await assign_from_start(self._consumer, self.topic)  # stop() closes it on failure
         await self.poll(timeout_ms=0)
         self._task = asyncio.create_task(self._run())
 

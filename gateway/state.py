@@ -9,7 +9,6 @@ reassignment the store catches up from the changelog (read_committed) before pro
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import heapq
 from collections.abc import Iterable, Iterator
@@ -20,7 +19,7 @@ import orjson
 from aiokafka import TopicPartition
 
 from gateway.eos import Output
-from gateway.errors import SetupError
+from gateway.hub_reading import assign_from_start, read_to_end
 from gateway.kafka import make_consumer
 from gateway.settings import Settings
 
@@ -252,29 +251,13 @@ class ChangelogReader:
 
     async def start(self) -> None:
         """Connect and assign every changelog partition from the beginning."""
-        topic = self.store.changelog_topic
         self._consumer = make_consumer(self.settings, group_id=None)
         self._probe = make_consumer(
             self.settings, group_id=None, isolation_level="read_uncommitted"
         )
         await self._consumer.start()
         await self._probe.start()
-        parts = self._consumer.partitions_for_topic(topic)
-        if not parts:
-            parts = await self._wait_partitions(topic)
-        self._partitions = [TopicPartition(topic, p) for p in sorted(parts)]
-        self._consumer.assign(self._partitions)
-        await self._consumer.seek_to_beginning(*self._partitions)
-
-    async def _wait_partitions(self, topic: str) -> set[int]:
-        await self._consumer._client.force_metadata_update()  # why: no public refresh in aiokafka
-        parts = self._consumer.partitions_for_topic(topic)
-        if not parts:
-            raise SetupError(
-                f"state changelog topic {topic} does not exist",
-                hint="Create the topics with `frontline topics apply`.",
-            )
-        return set(parts)
+        self._partitions = await assign_from_start(self._consumer, self.store.changelog_topic)
 
     async def stop(self) -> None:
         """Close both consumers."""
@@ -290,26 +273,18 @@ class ChangelogReader:
         """
         target: dict[TopicPartition, int] = await self._probe.end_offsets(self._partitions)
         applied = 0
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while True:
-            behind = [
-                tp for tp in self._partitions if await self._consumer.position(tp) < target[tp]
-            ]
-            if not behind:
-                return applied
-            if loop.time() > deadline:
-                raise SetupError(
-                    f"state changelog did not catch up within {timeout_s:.0f}s",
-                    hint="A transaction is stuck open; check the broker and other hub instances.",
-                )
-            batch = await self._consumer.getmany(*behind, timeout_ms=200)
-            for records in batch.values():
-                for record in records:
-                    if record.value is None:
-                        continue
-                    try:
-                        entry = AlertState.from_bytes(record.value)
-                    except (ValueError, KeyError, TypeError):
-                        continue  # a foreign or corrupt changelog record: nothing to restore
-                    applied += self.store.apply(entry)
+
+        def apply(record: Any) -> None:
+            nonlocal applied
+            if record.value is None:
+                return
+            try:
+                entry = AlertState.from_bytes(record.value)
+            except (ValueError, KeyError, TypeError):
+                return  # a foreign or corrupt changelog record: nothing to restore
+            applied += self.store.apply(entry)
+
+        await read_to_end(
+            self._consumer, self._partitions, apply, target=target, timeout_s=timeout_s
+        )
+        return applied

@@ -211,8 +211,10 @@ def _political(alert_id: str, version: int = 1) -> bytes:
 def test_review_rule_holds_alert_without_delivery() -> None:
     """An alert matching a neutrality review rule is held: nothing delivered, review record put."""
     store = StateStore("s")
-    effects = _route(store, _political("INTERPOL:R-1"))
+    value = _political("INTERPOL:R-1")
+    effects = _route(store, value)
     assert effects.action is Action.HELD
+    assert effects.payload == value
     assert not effects.deliveries
     assert not effects.tombstones
     assert effects.review_put is not None

@@ -1,0 +1,60 @@
+"""Reading a topic from its start to its current end, as state restore, review and audit do."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from gateway.errors import SetupError
+
+__all__ = ["assign_from_start", "partitions_of", "read_to_end"]
+
+
+async def partitions_of(consumer: Any, topic: str) -> list[TopicPartition]:
+    """The topic's partitions, asked from the broker; SetupError naming the fix if it is missing."""
+    # aiokafka has no public per-topic metadata call for a consumer that has not subscribed.
+    cluster = await consumer._client.fetch_all_metadata()  # why: see the comment above
+    parts = cluster.partitions_for_topic(topic)
+    if not parts:
+        raise SetupError(
+            f"topic {topic} does not exist",
+            hint="Run `frontline topics apply` (same FRONTLINE_TOPIC_PREFIX).",
+        )
+    return [TopicPartition(topic, p) for p in sorted(parts)]
+
+
+async def assign_from_start(consumer: Any, topic: str) -> list[TopicPartition]:
+    """Assign every partition of ``topic`` to a group-less consumer, from the beginning."""
+    tps = await partitions_of(consumer, topic)
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    return tps
+
+
+async def read_to_end(
+    consumer: Any,
+    tps: list[TopicPartition],
+    on_record: Callable[[Any], None],
+    *,
+    target: dict[TopicPartition, int] | None = None,
+    timeout_s: float = 30.0,
+) -> None:
+    """Feed every record up to ``target`` (default: the end offsets now) to ``on_record``."""
+    end = target if target is not None else await consumer.end_offsets(tps)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
+        if not behind:
+            return
+        if loop.time() > deadline:
+            raise SetupError(
+                f"could not read {tps[0].topic} to its end within {timeout_s:.0f}s",
+                hint="A transaction may be stuck open; check the broker and other hub instances.",
+            )
+        for records in (await consumer.getmany(*behind, timeout_ms=200)).values():
+            for record in records:
+                on_record(record)
