@@ -142,6 +142,7 @@ _COUNTRY_VARIANTS = {
 _ARTICLES = re.compile(r"^(?:la|le|les|l) ")
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
     """Lower case, no accents, apostrophes and hyphens as spaces: the country lookup key."""
     plain = unicodedata.normalize("NFKD", text.casefold())
@@ -217,7 +218,11 @@ def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = Non
         assert default is not None  # text(required=True) raised otherwise
         return default
     try:
-        return table[_fold(raw).upper().replace(" ", "_")]
+        return (
+            table[raw.upper()]
+            if raw.upper() in table
+            else table[_fold(raw).upper().replace(" ", "_")]
+        )
     except KeyError:
         raise f.fail(key, "unknown_value", f"{key} must be one of {', '.join(table)}") from None
 

@@ -21,6 +21,7 @@ Every field is described in docs/connectors/ameripol.md.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import re
@@ -115,6 +116,7 @@ _HANDLING = {c.value: c for c in HandlingCode}
 _RELIABILITY = {c.value: c for c in SourceReliability}
 _ACCURACY = {a.code: a for a in InformationAccuracy}
 _ORGS = {o.value: o for o in Org}
+_STAMP = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _SPANISH_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 # Countries whose documents print the maternal surname before the paternal one.
 _MATERNAL_FIRST = frozenset({"BRA", "PRT"})
@@ -199,14 +201,12 @@ def _zone(f: Fields) -> ZoneInfo:
 
 def _stamp(f: Fields, key: str, zone: ZoneInfo) -> datetime:
     """``dd/mm/yyyy HH:MM[:SS]``, local to the record's zone."""
-    try:
-        return datetime.strptime(f.need(key), "%d/%m/%Y %H:%M:%S").replace(tzinfo=zone)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(f.need(key), "%d/%m/%Y %H:%M").replace(tzinfo=zone)
-    except ValueError:
-        raise f.fail(key, "bad_timestamp", "timestamp must be dd/mm/yyyy HH:MM[:SS]") from None
+    match = _STAMP.match(f.need(key))
+    if match is not None:
+        day, month, year, hour, minute, second = (int(g or 0) for g in match.groups())
+        with contextlib.suppress(ValueError):
+            return datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    raise f.fail(key, "bad_timestamp", "timestamp must be dd/mm/yyyy HH:MM[:SS]")
 
 
 def _amount(f: Fields, key: str) -> float | None:

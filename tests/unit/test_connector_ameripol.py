@@ -339,6 +339,8 @@ def test_mutated_records_end_accepted_or_refused_with_a_reason(data: st.DataObje
         ("zona_horaria", "../../../etc/passwd", "unknown_time_zone"),
         ("zona_horaria", "A" * 300, "unknown_time_zone"),
         ("vigencia_hasta", "31/12/9999", "bad_date"),
+        ("actualizado", "29/02/2025 10:00", "bad_timestamp"),
+        ("actualizado", "2025-03-14T09:30:00", "bad_timestamp"),
         ("revision", 0, "bad_revision"),
         ("revision", 2**40, "bad_revision"),
     ],
