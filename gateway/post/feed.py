@@ -125,7 +125,12 @@ class PostFeed:
             try:
                 await self._follow()
             except (KafkaError, OSError) as error:
-                log.warning("post_feed_unreachable", topic=self.topic, error=type(error).__name__)
+                log.warning(
+                    "post_feed_unreachable",
+                    topic=self.topic,
+                    error=type(error).__name__,
+                    detail=str(error),
+                )
             self.refresh_gauges()
             if not self._stopping.is_set():
                 with contextlib.suppress(TimeoutError):
@@ -135,8 +140,11 @@ class PostFeed:
         consumer = make_consumer(
             self.settings, group_id=None, max_poll_records=10_000, **self._overrides
         )
-        await consumer.start()
         try:
+            await consumer.start()
+            # A consumer without a subscription keeps no topic metadata: ask for this topic's.
+            # (aiokafka has no public call for it; ``topics()`` does not update the cache.)
+            await consumer._client.add_topic(self.topic)
             partitions = consumer.partitions_for_topic(self.topic)
             if not partitions:
                 raise KafkaError(f"feed topic {self.topic} does not exist")
