@@ -271,7 +271,7 @@ class HubService:
         try:
             await self.reader.start()
             await self.decisions.start()
-            restored = await self.reader.catch_up()
+            restored = await self.reader.catch_up(wait_for_open=False)
             log.info("hub_state_restored", applied=restored, entries=len(self.store))
             await self.engine.run()
         finally:

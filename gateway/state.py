@@ -265,13 +265,17 @@ class ChangelogReader:
             if consumer is not None:
                 await consumer.stop()
 
-    async def catch_up(self, timeout_s: float = 60.0) -> int:
-        """Apply every record committed up to the current high watermark; returns how many.
+    async def catch_up(self, *, wait_for_open: bool = True, timeout_s: float = 90.0) -> int:
+        """Apply the changelog records not applied yet; returns how many changed the store.
 
-        Waits for transactions open at the start (another instance's last one) to end, so a
-        partition taken over from another instance starts from that instance's final state.
+        With ``wait_for_open`` it reads up to the high watermark, so it waits for transactions
+        open now to end: partitions taken over (whose zombies the new producers just fenced)
+        start from their previous owner's final state. The timeout exceeds the producers'
+        transaction timeout (60 s), after which the broker aborts any zombie's transaction.
+        Without it (on start, before fencing) it reads to the last stable offset only.
         """
-        target: dict[TopicPartition, int] = await self._probe.end_offsets(self._partitions)
+        consumer = self._probe if wait_for_open else self._consumer
+        target: dict[TopicPartition, int] = await consumer.end_offsets(self._partitions)
         applied = 0
 
         def apply(record: Any) -> None:

@@ -45,7 +45,3 @@ def run(
         asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
     except FrontlineError as error:
         raise fail(error) from None
-
-
-if __name__ == "__main__":  # `python -m gateway.cli.hub run` before the root registers it
-    app()
