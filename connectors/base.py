@@ -12,10 +12,10 @@ import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
@@ -69,12 +69,18 @@ def stamp_version(stamp: datetime) -> int:
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One native record cut out of a payload, with its original bytes."""
+    """One native record cut out of a payload, with its original bytes.
+
+    ``parsed`` may carry what ``split`` already parsed for this record (a dict, an XML
+    element ...) so ``to_alert`` need not parse ``data`` again; ``to_alert`` must still
+    work from ``data`` alone when it is None.
+    """
 
     org: str
     source: str  # file name, "stdin" or "http"
     index: int  # position within the payload, from 0
     data: bytes
+    parsed: Any = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:

@@ -170,11 +170,11 @@ class EuropolConnector(Connector):
                 target = by_id.get(relation.get("to", ""))
                 if target is not None and target is not entity:
                     box.append(target)
-            yield RawRecord(self.org, source, index, ET.tostring(mini, encoding="utf-8"))
+            yield RawRecord(self.org, source, index, ET.tostring(mini, encoding="utf-8"), mini)
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one mini message's subject entity."""
-        root = _parse(record.data, "parse")
+        root = record.parsed if record.parsed is not None else _parse(record.data, "parse")
         header = root.find("Header")
         entities = list(root.iterfind("Entities/*"))
         if header is None or not entities:

@@ -140,27 +140,22 @@ class FrontexConnector(Connector):
             text = "".join(lines[consumed:end])
             consumed = end
             if text.strip():
-                yield RawRecord(self.org, source, index, (head + text).encode("utf-8"))
+                data = (head + text).encode("utf-8")
+                yield RawRecord(self.org, source, index, data, (names, row) if row else None)
                 index += 1
 
     def to_alert(self, record: RawRecord) -> CommodityAlert:
         """Map one row (after its header line)."""
-        text = record.data.decode("utf-8", "replace")
-        try:
-            rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-        except csv.Error:
-            rows = []
-        if len(rows) != 2:
-            raise ConnectorError.one(
-                "parse", "", "bad_row", "the row is not one well-formed CSV record"
-            )
-        names = [h.strip().lower() for h in rows[0]]
-        if len(rows[1]) != len(names):
+        if record.parsed is not None:
+            names, cells = record.parsed
+        else:
+            names, cells = _parse_record(record.data)
+        if len(cells) != len(names):
             raise ConnectorError.one(
                 "parse", "", "field_count",
-                f"the row has {len(rows[1])} fields, the header {len(names)}",
+                f"the row has {len(cells)} fields, the header {len(names)}",
             )  # fmt: skip
-        row = {n: v.strip() for n, v in zip(names, rows[1], strict=True)}
+        row = {n: v.strip() for n, v in zip(names, cells, strict=True)}
         envelope = _envelope(row)
         if envelope.msg_type is MsgType.CANCEL:
             return CommodityAlert(envelope=envelope, subject=None)
@@ -169,6 +164,17 @@ class FrontexConnector(Connector):
     def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
         """A CSV export of ``count`` incidents: cocaine in containers above all."""
         return _generate_csv(rng, count, now)
+
+
+def _parse_record(data: bytes) -> tuple[list[str], list[str]]:
+    """Header names and cells of a record given as its header line and its row."""
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace")), delimiter=";"))
+    except csv.Error:
+        rows = []
+    if len(rows) != 2:
+        raise ConnectorError.one("parse", "", "bad_row", "not one well-formed CSV record")
+    return [h.strip().lower() for h in rows[0]], rows[1]
 
 
 def _need(row: dict[str, str], key: str) -> str:

@@ -123,14 +123,16 @@ class InterpolConnector(Connector):
                 "split", "", "unexpected_shape", "expected a list page, a notice or a list"
             )
         for index, notice in enumerate(notices):
-            yield RawRecord(self.org, source, index, orjson.dumps(notice))
+            yield RawRecord(self.org, source, index, orjson.dumps(notice), notice)
 
     def to_alert(self, record: RawRecord) -> WantedPersonAlert:
         """Map one notice to a wanted-person alert."""
-        try:
-            notice = orjson.loads(record.data)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "bad_json", "record is not JSON") from None
+        notice = record.parsed
+        if notice is None:
+            try:
+                notice = orjson.loads(record.data)
+            except orjson.JSONDecodeError:
+                raise ConnectorError.one("parse", "", "bad_json", "record is not JSON") from None
         if not isinstance(notice, dict):
             raise ConnectorError.one("parse", "", "not_an_object", "a notice is a JSON object")
         f = Fields(notice)
