@@ -22,7 +22,7 @@ import gettext
 import re
 import unicodedata
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from anyascii import anyascii
@@ -106,13 +106,15 @@ _DATE_TEXT = re.compile(r"^\s*(?P<date>[\d/.\-\s]+?)\s*(?P<suffix>[^\d\s/.\-][^\
 class NativeDate:
     """A date as the source wrote it: calendar, year, and the month and day when known."""
 
-    __slots__ = ("calendar", "day", "month", "year")
+    __slots__ = ("_gregorian", "calendar", "day", "month", "year")
 
     def __init__(self, calendar: Calendar, year: int, month: int | None, day: int | None) -> None:
         self.calendar = calendar
         self.year = year
         self.month = month
         self.day = None if month is None else day
+        # Converted once, here, so that an impossible date fails on construction with its code.
+        self._gregorian = _reduce(calendar, year, self.month, self.day)
 
     def __repr__(self) -> str:
         """Debug form; only the shape, used in tests."""
@@ -120,15 +122,17 @@ class NativeDate:
 
     def gregorian(self) -> tuple[int, int | None, int | None]:
         """The Gregorian (year, month, day) this date means, reduced to what is certain."""
-        return _reduce(self.calendar, self.year, self.month, self.day)
+        return self._gregorian
 
     def gregorian_date(self) -> dt.date:
         """The exact Gregorian day; only for dates known to the day."""
-        if self.month is None or self.day is None:
+        year, month, day = self._gregorian
+        if month is None or day is None:
             raise CalendarError("partial_date", "a full date is required here")
-        return to_gregorian(self.calendar, self.year, self.month, self.day)
+        return dt.date(year, month, day)
 
 
+@lru_cache(maxsize=65536)  # dates repeat across records; a NativeDate is never mutated
 def parse_native_date(text: str, calendar: Calendar | str | None = None) -> NativeDate:
     """Read '1405-03-12', '١٢/٠٣/١٤٠٥ هـ', '1403/01/15 SH', '1985' into a :class:`NativeDate`.
 
@@ -162,9 +166,7 @@ def parse_native_date(text: str, calendar: Calendar | str | None = None) -> Nati
     year = numbers[0]
     month = numbers[1] if len(numbers) > 1 else None
     day = numbers[2] if len(numbers) > 2 else None
-    native = NativeDate(stated, year, month, day)
-    native.gregorian()  # convert once now so a bad date fails here, with its code
-    return native
+    return NativeDate(stated, year, month, day)
 
 
 def to_gregorian(calendar: Calendar, year: int, month: int, day: int) -> dt.date:
@@ -275,16 +277,16 @@ def format_native_date(
 
 # --- names -----------------------------------------------------------------
 
-_ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF),
-                  (0xFE70, 0xFEFF))  # fmt: skip
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # vowel marks, tatweel
 
 
 def has_arabic(text: str) -> bool:
     """Whether a text holds any Arabic-script letter (Arabic, Persian, Urdu, Pashto)."""
-    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _ARABIC_RANGES)
+    return _ARABIC_LETTER.search(text) is not None
 
 
+@lru_cache(maxsize=65536)
 def _fold(token: str) -> str:
     """Spelling-insensitive form of an Arabic word: no vowel marks, one alef, one yeh."""
     token = _HARAKAT.sub("", unicodedata.normalize("NFC", token))
@@ -392,6 +394,7 @@ def _word(word: str) -> str:
     return _letters(_HARAKAT.sub("", word)).capitalize()
 
 
+@lru_cache(maxsize=65536)  # names repeat across records
 def transliterate(text: str) -> str:
     """Latin spelling of an Arabic-script name, particles and frequent names conventional.
 

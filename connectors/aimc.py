@@ -26,6 +26,7 @@ import random
 from collections.abc import Iterator
 from typing import ClassVar
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
+from xml.etree.ElementTree import fromstring as fast_fromstring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -105,12 +106,11 @@ def _local(tag: str) -> str:
 
 
 def _children(el: Element, name: str) -> list[Element]:
-    return [c for c in el if _local(c.tag) == name]
+    return el.findall(name)  # tags are namespace-free after _parse
 
 
 def _child(el: Element, name: str) -> Element | None:
-    found = _children(el, name)
-    return found[0] if found else None
+    return el.find(name)
 
 
 def _text(el: Element | None) -> str | None:
@@ -172,13 +172,33 @@ class AimcConnector(Connector):
         return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
+def _plain_utf8(data: bytes) -> bool:
+    """UTF-8 without any DTD: nothing the C parser could expand, so it may parse it."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    head = data[:100].lower()
+    return b"encoding=" not in head or b'encoding="utf-8"' in head or b"encoding='utf-8'" in head
+
+
 def _parse(data: bytes, stage: str) -> Element:
     try:
-        root: Element = fromstring(data)
+        if _plain_utf8(data):
+            # S314: no DTD can be present (checked above), hence no entity to expand; the C
+            # parser is several times faster than defusedxml's pure-Python tree builder.
+            root: Element = fast_fromstring(data)  # noqa: S314
+        else:
+            root = fromstring(data)
     except DefusedXmlException:
         raise _fail("", "forbidden_xml", "DTDs and entities are not allowed", stage) from None
     except (ParseError, ValueError):
         raise _fail("", "bad_xml", "payload is not well-formed XML", stage) from None
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:  # the namespace is optional: drop it
+            el.tag = _local(el.tag)
     return root
 
 
