@@ -1,0 +1,219 @@
+"""`frontline connector` as an organization's adapter team drives it, on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from connectors.registry import get_connector
+from gateway.quarantine import QuarantineRecord
+from gateway.topic_names import TopicNames
+
+from .conftest import FRONTLINE, Run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors"
+SAMPLE = get_connector("INTERPOL").sample_path()
+TOKEN = "e2e-token-long-enough-for-the-check"  # noqa: S105  # a test value, not a secret
+
+
+async def _create(bootstrap: str, names: TopicNames) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(t, 3, 1) for t in (names.ingress("INTERPOL"), names.quarantine)]
+        )
+    finally:
+        await admin.close()
+
+
+async def _count(
+    bootstrap: str, topic: str
+) -> list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )  # fmt: skip
+    await consumer.start()
+    out: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=1500)
+            if not batch:
+                return out
+            for records in batch.values():
+                out.extend((r.key, r.value, list(r.headers)) for r in records)
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+def topics(bootstrap: str, prefix: str) -> TopicNames:
+    """Fresh ingress and quarantine topics under a unique prefix."""
+    names = TopicNames(prefix)
+    asyncio.run(_create(bootstrap, names))
+    return names
+
+
+def _env(bootstrap: str, prefix: str) -> dict[str, str]:
+    return {"FRONTLINE_BOOTSTRAP_SERVERS": bootstrap, "FRONTLINE_TOPIC_PREFIX": prefix,
+            "COLUMNS": "120"}  # fmt: skip
+
+
+def test_run_file_folder_and_stdin(
+    frontline: Run, bootstrap: str, prefix: str, topics: TopicNames
+) -> None:
+    """A file, a folder of broken files and stdin each publish, with the balance printed."""
+    env = _env(bootstrap, prefix)
+    good = frontline("connector", "run", "INTERPOL", "--source", str(SAMPLE), env=env)
+    assert good.returncode == 0, good.stderr
+    assert "in 5 = published 5 + quarantined 0" in good.stdout
+
+    broken = frontline(
+        "connector", "run", "interpol", "--source", str(FIXTURES / "interpol" / "broken"), env=env
+    )
+    assert broken.returncode == 0, broken.stderr
+    count = len(list((FIXTURES / "interpol" / "broken").iterdir()))
+    assert f"in {count} = published 0 + quarantined {count}" in broken.stdout
+    assert "quarantined: see the quarantine topic" in broken.stdout
+
+    piped = frontline(
+        "connector", "run", "INTERPOL", "--source", "-", env=env, input_text=SAMPLE.read_text()
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "in 5 = published 5" in piped.stdout
+
+    ingress = asyncio.run(_count(bootstrap, topics.ingress("INTERPOL")))
+    assert len(ingress) == 10
+    assert len({k for k, _, _ in ingress}) == 5
+    quarantine = asyncio.run(_count(bootstrap, topics.quarantine))
+    assert len(quarantine) == count
+    sources = {QuarantineRecord.from_kafka(v, h).source.split("#")[0] for _, v, h in quarantine}
+    assert sources == {p.name for p in (FIXTURES / "interpol" / "broken").iterdir()}
+
+
+def test_run_without_topics_exits_2(frontline: Run, bootstrap: str, prefix: str) -> None:
+    """With no topics the run stops before publishing, exit code 2 and the fix on stderr."""
+    result = frontline(
+        "connector", "run", "INTERPOL", "--source", str(SAMPLE), env=_env(bootstrap, prefix)
+    )
+    assert result.returncode == 2
+    assert "topics apply" in result.stderr
+
+
+def _spawn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    full = {**os.environ, "FRONTLINE_DATA_DIR": str(cwd / "state"),
+            "FRONTLINE_LOG_FORMAT": "json", **env}  # fmt: skip
+    return subprocess.Popen(
+        [FRONTLINE, *args], env=full, cwd=cwd, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError("condition not reached in time")
+
+
+def test_watch_publishes_each_file_once_across_restarts(
+    bootstrap: str, prefix: str, topics: TopicNames, tmp_path: Path
+) -> None:
+    """--watch publishes a dropped file once; after a restart neither it nor a copy is re-sent."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = _env(bootstrap, prefix)
+    args = ["connector", "run", "INTERPOL", "--source", str(inbox), "--watch", "--interval", "0.2"]
+    ingress = topics.ingress("INTERPOL")
+
+    first = _spawn(args, env, tmp_path)
+    try:
+        (inbox / "notices.json").write_bytes(SAMPLE.read_bytes())
+        _wait_for(lambda: len(asyncio.run(_count(bootstrap, ingress))) == 5)
+    finally:
+        out, err = _stop(first)
+    assert first.returncode == 0, err
+    assert "notices.json" in out
+    assert "in 5 = published 5" in out
+
+    second = _spawn(args, env, tmp_path)
+    try:
+        (inbox / "copy.json").write_bytes(SAMPLE.read_bytes())
+        time.sleep(2)
+    finally:
+        out, err = _stop(second)
+    assert second.returncode == 0, err
+    assert "in 0 = published 0" in out
+    assert len(asyncio.run(_count(bootstrap, ingress))) == 5
+    assert (tmp_path / "state" / "connectors" / "interpol" / "ledger.sqlite").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(bootstrap: str, prefix: str, topics: TopicNames, tmp_path: Path) -> Iterator[str]:
+    """A running `connector serve INTERPOL` and its base URL."""
+    port = _free_port()
+    env = {**_env(bootstrap, prefix), "FRONTLINE_CONNECTOR_TOKEN_INTERPOL": TOKEN}
+    process = _spawn(["connector", "serve", "INTERPOL", "--port", str(port)], env, tmp_path)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        _wait_for(up)
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_serve_answers_per_record(served: str, bootstrap: str, topics: TopicNames) -> None:
+    """POSTed notices are published and answered one by one; a wrong token publishes nothing."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    answer = httpx.post(f"{served}/records", content=SAMPLE.read_bytes(), headers=auth, timeout=30)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["summary"] == {"records_in": 5, "published": 5, "quarantined": 0}
+    assert {r["alert_id"] for r in body["records"]} >= {"INTERPOL:2021/75051"}
+    refused = httpx.post(f"{served}/records", content=b"[1]", headers=auth, timeout=30).json()
+    assert refused["records"][0]["reasons"][0]["code"] == "not_an_object"
+    denied = httpx.post(f"{served}/records", content=SAMPLE.read_bytes(), timeout=30)
+    assert denied.status_code == 401
+    metrics = httpx.get(f"{served}/metrics", timeout=5).text
+    assert 'outcome="published"} 5.0' in metrics
+    assert len(asyncio.run(_count(bootstrap, topics.ingress("INTERPOL")))) == 5
+    assert len(asyncio.run(_count(bootstrap, topics.quarantine))) == 1
