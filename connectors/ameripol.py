@@ -187,16 +187,22 @@ def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _zone(f: Fields) -> ZoneInfo:
-    name = f.need("zona_horaria")
+@functools.lru_cache(maxsize=1024)
+def _zone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone of that name, loaded once; None for a name that is not one."""
     if name not in _zone_names():  # never a file path: ZoneInfo would read it
-        raise f.fail("zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota")
+        return None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise f.fail(
-            "zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota"
-        ) from None
+        return None
+
+
+def _zone(f: Fields) -> ZoneInfo:
+    zone = _zone_named(f.need("zona_horaria"))
+    if zone is None:
+        raise f.fail("zona_horaria", "unknown_time_zone", "an IANA zone like America/Bogota")
+    return zone
 
 
 def _stamp(f: Fields, key: str, zone: ZoneInfo) -> datetime:
