@@ -39,6 +39,8 @@ __all__ = [
     "ratio",
     "run_id",
     "run_processor",
+    "spawn",
+    "stop",
     "write_result",
 ]
 
@@ -212,21 +214,30 @@ def _pool(seed: int, per_org: int) -> tuple[Alert, ...]:
 
 
 def prepared_alerts(count: int, seed: int = 8) -> list[Alert]:
-    """``count`` alerts with unique keys, cycling over a pool of generated ones.
+    """``count`` alerts with distinct alert ids, cycling over a pool of generated ones.
 
-    Re-used payloads keep their bytes (and so their routing); only the Kafka key changes,
-    which is what makes them distinct records for throughput runs.
+    Copies beyond the pool get a new ``alert_id`` (``<ORG>:<id>~<n>``, re-encoded), so the
+    hub sees new alerts rather than duplicates, with the same routing as the original.
     """
     pool = _pool(seed, min(400, max(20, count // 5)))
     if count <= len(pool):
         return list(pool[:count])
-    out = list(pool)
-    n = 0
-    while len(out) < count:
+    return list(pool) + list(_copies(seed, len(pool), count - len(pool)))
+
+
+@cache
+def _copies(seed: int, pool_size: int, count: int) -> tuple[Alert, ...]:
+    from gateway.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
+
+    pool = _pool(seed, min(400, max(20, (pool_size + count) // 5)))
+    out: list[Alert] = []
+    for n in range(count):
         src = pool[n % len(pool)]
-        out.append(Alert(src.org, src.key + f"#{n}".encode(), src.value, src.issued_ms))
-        n += 1
-    return out
+        kind, record = decode_dict(src.value)
+        alert_id = f"{record['envelope']['alert_id']}~{n}"
+        record["envelope"]["alert_id"] = alert_id
+        out.append(Alert(src.org, alert_id.encode(), encode_dict(kind, record), src.issued_ms))
+    return tuple(out)
 
 
 def alert_size(seed: int = 8) -> int:
@@ -328,7 +339,7 @@ class ProcessorRun:
     log_tail: str = ""
 
 
-def _spawn(argv: Sequence[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def spawn(argv: Sequence[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """Start one benchmark process in its own session, its output going to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as out:
@@ -338,7 +349,7 @@ def _spawn(argv: Sequence[str], env: dict[str, str], log_path: Path) -> subproce
         )  # fmt: skip
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the process group, then SIGKILL if it does not exit within 30 s."""
     if proc.poll() is not None:
         return
@@ -375,7 +386,7 @@ async def run_processor(
     topics = frozenset(inputs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    proc = _spawn(argv, env, log_path)
+    proc = spawn(argv, env, log_path)
     started = time.perf_counter()
     first: tuple[float, int] | None = None
     last = 0.0
@@ -393,7 +404,7 @@ async def run_processor(
                 break
             await asyncio.sleep(0.05)
     finally:
-        await asyncio.to_thread(_stop, proc)
+        await asyncio.to_thread(stop, proc)
         await admin.close()
     rate = None
     if first is not None and done >= expected and last > first[0]:

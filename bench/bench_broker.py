@@ -146,7 +146,7 @@ async def aiokafka_consume(bootstrap: str, topic: str, records: int) -> float:
 
 def run(bootstrap: str, *, smoke: bool = False) -> BenchResult:
     """Measure Java and aiokafka produce and consume of the same records on ``bootstrap``."""
-    result = BenchResult("broker", "Broker ceiling: Kafka perf tools vs raw aiokafka")
+    result = BenchResult("broker", "1. Broker ceiling: Kafka perf tools vs raw aiokafka")
     started = time.perf_counter()
     records = 20_000 if smoke else 300_000
     size = alert_size()

@@ -3,7 +3,7 @@
 Every contender gets its own topic prefix holding the same N pre-produced ingress alerts, runs
 as its own process, and is timed from its first to its last commit. The output counts per
 ``ncb`` topic must be equal, otherwise the comparison is void and the benchmark says so.
-Contenders: the hub (``gateway.cli.hub run``), the peers' shared routing on Frontline's engine
+Contenders: the hub (``frontline hub run``), the peers' shared routing on Frontline's engine
 (``bench.peers.engine_hub``) and on Quix Streams (``bench.peers.quix_hub``), all exactly-once
 with the same commit interval.
 """
@@ -85,7 +85,7 @@ def contenders(
     if topology_file is not None:
         common += ["--topology", str(topology_file)]
     return {
-        "hub": ([py, "-m", "gateway.cli.hub", "run"], f"{prefix}hub"),
+        "hub": ([py, "-m", "gateway", "hub", "run"], f"{prefix}hub"),
         "engine routing": ([py, "-m", "bench.peers.engine_hub", *common], group),
         "quix peer": ([py, "-m", "bench.peers.quix_hub", *common], group),
     }
@@ -133,7 +133,7 @@ async def race(
 
 def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> BenchResult:
     """Race hub, engine routing and the Quix peer on the default topology."""
-    result = BenchResult("peer", "Peer: the hub against Quix Streams, same routing")
+    result = BenchResult("peer", "3. Peer: the hub against Quix Streams, same routing")
     started = time.perf_counter()
     alerts = 600 if smoke else 30_000
     commit_ms = Settings().commit_interval_ms

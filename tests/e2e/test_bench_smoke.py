@@ -1,0 +1,72 @@
+"""Smoke run of the benchmark suite: every benchmark still produces figures (no harness rot)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+# Other engineers' benchmarks the suite runs once they land; until then they may be missing.
+MAY_BE_MISSING = {"hub", "post"}
+EXPECTED = {"broker", "hub", "peer", "e2e", "codec", "policy", "connectors", "post", "growth"}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, int]:
+    """Run ``python -m bench.suite --smoke`` once into a document with hand-written sections."""
+    folder = tmp_path_factory.mktemp("bench")
+    out, data = folder / "b.md", folder / "b.json"
+    out.write_text(
+        "# Benchmarks\n\nHand-written before.\n\n<!-- suite:begin -->\nstale\n"
+        "<!-- suite:end -->\n\nHand-written after.\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.suite", "--smoke", "--out", str(out), "--json", str(data)],
+        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False,
+    )  # fmt: skip
+    assert data.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(data.read_text()), out.read_text(), proc.returncode
+
+
+@pytest.mark.timeout(300)
+def test_every_benchmark_produces_a_figure(smoke: tuple[dict[str, Any], str, int]) -> None:
+    """Each benchmark of the suite reports at least one measured figure (or has not landed)."""
+    document, _, code = smoke
+    results = {r["key"]: r for r in document["results"]}
+    assert set(results) == EXPECTED
+    for key, result in results.items():
+        if key in MAY_BE_MISSING and str(result["error"] or "").startswith("NotLandedError"):
+            continue
+        assert result["error"] is None, f"{key}: {result['error']}\n{result['note']}"
+        measured = [f for f in result["figures"] if f["value"] is not None]
+        assert measured, f"{key} produced no figure: {result['note']}"
+    assert code == 0
+
+
+@pytest.mark.timeout(300)
+def test_peer_routes_like_the_hub(smoke: tuple[dict[str, Any], str, int]) -> None:
+    """The Quix Streams peer writes the same output counts as the hub on the same input."""
+    document, _, _ = smoke
+    peer = next(r for r in document["results"] if r["key"] == "peer")
+    assert peer["params"]["same_output_counts"] is True
+    assert sum(peer["params"]["deliveries"].values()) > 0
+
+
+@pytest.mark.timeout(300)
+def test_markdown_keeps_hand_written_sections(smoke: tuple[dict[str, Any], str, int]) -> None:
+    """Only the section between the suite markers is rewritten; the header table is there."""
+    _, text, _ = smoke
+    assert text.startswith("# Benchmarks\n\nHand-written before.")
+    assert text.rstrip().endswith("Hand-written after.")
+    assert "stale" not in text
+    assert text.count("<!-- suite:begin -->") == 1
+    assert "| versions | Python" in text
+    assert "### 1. Broker ceiling" in text
