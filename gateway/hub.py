@@ -15,18 +15,16 @@ import os
 import signal
 import socket
 import time
-from collections import Counter as Tally
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
 
-from gateway.audit import Action
 from gateway.eos import EosEngine, Mode, Output
 from gateway.errors import SetupError
 from gateway.headers import H
-from gateway.hub_metrics import HubMetrics
+from gateway.hub_metrics import BatchCounts, HubMetrics
 from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
 from gateway.kafka import make_admin
 from gateway.policy import Policy, load_policy
@@ -105,22 +103,17 @@ class HubProcessor:
         org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
         now_ms = int(time.time() * 1000)
         outputs: list[Output] = []
-        tally: Tally[tuple[str, str, str]] = Tally()
+        counts = BatchCounts()
+        store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
         for record in records:
             inbound = Inbound(
                 org, owner, record.offset, record.value, record.headers, record.timestamp
             )
-            effects = route(
-                inbound, self.store, self.policy, now_ms, candidates=self.candidates,
-                hub=self.hub_id,
-            )  # fmt: skip
+            effects = route(inbound, store, policy, now_ms, candidates=candidates, hub=hub)
             self._emit(effects, owner, outputs)
-            tally[(effects.org or org, effects.kind or "UNKNOWN", effects.action)] += 1
-            if self.metrics is not None:
-                self._count_details(effects, org)
+            counts.add(effects, org)
         if self.metrics is not None and records:
-            for (o, kind, outcome), n in tally.items():
-                self.metrics.records.labels(o, kind, outcome).inc(n)
+            counts.flush(self.metrics)
             elapsed = time.perf_counter() - started
             self.metrics.processing.observe(elapsed / len(records))
             self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
@@ -188,23 +181,11 @@ class HubProcessor:
         audit_key = key if key is not None else f"{owner[0]}[{owner[1]}]".encode()
         out.append(Output(self._audit_topic, audit_key, effects.audit))
 
-    def _count_details(self, effects: Effects, org: str) -> None:
-        metrics = self.metrics
-        assert metrics is not None
-        if effects.deliveries:
-            metrics.deliveries.labels(effects.org, effects.kind).inc(len(effects.deliveries))
-        if effects.denied and effects.action is not Action.HELD:
-            for reason, n in Tally(effects.denied.values()).items():
-                metrics.denials.labels(effects.org, reason).inc(n)
-        for reason, n in Tally(effects.tombstones.values()).items():
-            metrics.revocations.labels(effects.org, reason).inc(n)
-        if effects.quarantine is not None:
-            metrics.quarantined.labels(org, effects.reason or "unknown").inc()
-
     def _count(self, effects: Effects) -> None:
         if self.metrics is not None:
-            self.metrics.records.labels(effects.org, effects.kind, effects.action).inc()
-            self._count_details(effects, effects.org)
+            counts = BatchCounts()
+            counts.add(effects, effects.org)
+            counts.flush(self.metrics)
 
 
 async def _check_topics(settings: Settings, wanted: dict[str, list[str]]) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["HubMetrics"]
+if TYPE_CHECKING:
+    from gateway.hub_route import Effects
+
+__all__ = ["BatchCounts", "HubMetrics"]
 
 
 class HubMetrics:
@@ -80,3 +86,43 @@ class HubMetrics:
     def transaction(self, result: str, records: int) -> None:
         """EosEngine's ``on_transaction`` hook."""
         self.transactions.labels(result).inc()
+
+
+class BatchCounts:
+    """Counts of one batch, added to the Prometheus counters once (labels() per record is slow)."""
+
+    __slots__ = ("deliveries", "denials", "quarantined", "records", "revocations")
+
+    def __init__(self) -> None:
+        self.records: Tally[tuple[str, str, str]] = Tally()
+        self.deliveries: Tally[tuple[str, str]] = Tally()
+        self.denials: Tally[tuple[str, str]] = Tally()
+        self.revocations: Tally[tuple[str, str]] = Tally()
+        self.quarantined: Tally[tuple[str, str]] = Tally()
+
+    def add(self, effects: Effects, org: str) -> None:
+        """Count one decision; ``org`` is the ingress topic's organization."""
+        who = effects.org or org
+        self.records[(who, effects.kind or "UNKNOWN", effects.action.value)] += 1
+        if effects.deliveries:
+            self.deliveries[(who, effects.kind)] += len(effects.deliveries)
+        if effects.denied and effects.action.value != "HELD":
+            for reason in effects.denied.values():
+                self.denials[(who, reason)] += 1
+        for reason in effects.tombstones.values():
+            self.revocations[(who, reason)] += 1
+        if effects.quarantine is not None:
+            self.quarantined[(org, effects.reason or "unknown")] += 1
+
+    def flush(self, metrics: HubMetrics) -> None:
+        """Add the batch's counts to the counters."""
+        for (org, kind, outcome), n in self.records.items():
+            metrics.records.labels(org, kind, outcome).inc(n)
+        for (org, kind), n in self.deliveries.items():
+            metrics.deliveries.labels(org, kind).inc(n)
+        for (org, reason), n in self.denials.items():
+            metrics.denials.labels(org, reason).inc(n)
+        for (org, reason), n in self.revocations.items():
+            metrics.revocations.labels(org, reason).inc(n)
+        for (org, reason), n in self.quarantined.items():
+            metrics.quarantined.labels(org, reason).inc(n)

@@ -8,6 +8,7 @@ order, policy, review hold, revocation) without touching Kafka, so every rule is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 from gateway.audit import Action, audit_record
 from gateway.codec import decode_dict
 from gateway.errors import QuarantineError
-from gateway.headers import H, RouteHeaders
+from gateway.headers import H
 from gateway.policy import Decision, Feed, Policy, RoutingFacts
 from gateway.quarantine import QuarantineRecord, Reason
 from gateway.review import REVIEW_RECIPIENTS, REVIEW_RULE
@@ -39,6 +40,8 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _NO_EXERCISE_FEED = "NO_EXERCISE_FEED"
 _LINK_KINDS = {"CONTAINER": "CONTAINER", "VESSEL_IMO": "IMO", "VEHICLE_VIN": "VIN"}
 _SQUEEZE = re.compile(r"[\s\-/.]+")
+_EMPTY: frozenset[str] = frozenset()
+Headers = list[tuple[str, bytes]]
 
 
 class RevokeReason:
@@ -84,6 +87,12 @@ class Effects:
     reason: str | None = None  # quarantine reason or review rule, for metrics
 
 
+@functools.lru_cache(maxsize=4)
+def _moment(now_ms: int) -> datetime:
+    """``now_ms`` as an aware datetime; a batch shares one ``now``, so this is cached."""
+    return datetime.fromtimestamp(now_ms / 1000, UTC)
+
+
 def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
@@ -92,6 +101,7 @@ def _norm(text: str) -> str:
     return _SQUEEZE.sub("", text).upper()
 
 
+@functools.lru_cache(maxsize=65_536)
 def _digest(text: str) -> str:
     # Hashed so the state topic never holds a document number in clear.
     return hashlib.blake2b(text.encode(), digest_size=12, person=b"fl-link").hexdigest()
@@ -115,6 +125,10 @@ def strong_identifiers(kind: str, subject: Mapping[str, Any] | None) -> tuple[st
     return tuple(sorted({_digest(k) for k in keys}))
 
 
+def _set(values: Iterable[str] | None) -> frozenset[str]:
+    return frozenset(values) if values else _EMPTY
+
+
 def facts_of(
     kind: str, envelope: Mapping[str, Any], subject: Mapping[str, Any] | None
 ) -> RoutingFacts:
@@ -132,10 +146,10 @@ def facts_of(
         tlp=envelope["tlp"],
         kind=kind,  # type: ignore[arg-type]  # why: AlertKind values are exactly the Literal's
         expires_at=envelope.get("expires_at"),
-        release_to_countries=frozenset(envelope.get("release_to_countries") or ()),
-        release_to_orgs=frozenset(envelope.get("release_to_orgs") or ()),
-        deny_countries=frozenset(envelope.get("deny_countries") or ()),
-        deny_orgs=frozenset(envelope.get("deny_orgs") or ()),
+        release_to_countries=_set(envelope.get("release_to_countries")),
+        release_to_orgs=_set(envelope.get("release_to_orgs")),
+        deny_countries=_set(envelope.get("deny_countries")),
+        deny_orgs=_set(envelope.get("deny_orgs")),
         offences=offences,
     )
 
@@ -246,7 +260,7 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         return Effects(action, audit, alert_id, org, kind)
 
     facts = facts_of(kind, env, subject)
-    decision = policy.decide(facts, candidates, datetime.fromtimestamp(now_ms / 1000, UTC))
+    decision = policy.decide(facts, candidates, _moment(now_ms))
     recipients = decision.recipients
     denied: dict[str, str] = dict(decision.denied)
     if recipients and decision.feed is Feed.EXERCISE:
@@ -254,36 +268,44 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         denied.update(dict.fromkeys(recipients, _NO_EXERCISE_FEED))
         recipients = frozenset()
     idents = strong_identifiers(kind, subject)
-    holders = prev.recipients if prev is not None else frozenset()
-    base = AlertState(
-        alert_id=alert_id, version=version, org=org, kind=kind, owner=rec.owner,
-        recipients=holders, expires_at_ms=_ms(env.get("expires_at")), idents=idents,
-        cancelled=env["msg_type"] == "CANCEL", seq=prev.seq if prev is not None else 0,
-    )  # fmt: skip
-    headers = RouteHeaders(
-        kind=kind, org=org, tlp=env["tlp"], status=env["status"], msg_type=env["msg_type"],
-        version=version, policy_version=decision.policy_version,
-        ts_issued=_ms(env["issued_at"]), ts_connector=_ts_connector(rec), ts_hub=now_ms,
-    )  # fmt: skip
+    holders = prev.recipients if prev is not None else _EMPTY
+    seq = prev.seq + 1 if prev is not None else 1
+    expires_ms = _ms(env.get("expires_at"))
+    cancelled = env["msg_type"] == "CANCEL"
+    headers = [
+        (H.KIND, kind.encode()),
+        (H.ORG, org.encode()),
+        (H.TLP, env["tlp"].encode()),
+        (H.STATUS, env["status"].encode()),
+        (H.MSG_TYPE, env["msg_type"].encode()),
+        (H.VERSION, str(version).encode()),
+        (H.POLICY_VERSION, decision.policy_version.encode()),
+        (H.TS_ISSUED, str(_ms(env["issued_at"])).encode()),
+        (H.TS_CONNECTOR, str(_ts_connector(rec)).encode()),
+        (H.TS_HUB, str(now_ms).encode()),
+    ]
 
     if decision.hold_for_review and recipients:
         held = Held(
             version=version, rule=decision.hold_for_review, recipients=recipients,
             payload=rec.value, held_at_ms=now_ms,
-            headers=tuple((k, v.decode()) for k, v in headers.to_kafka()),
+            headers=tuple((k, v.decode()) for k, v in headers),
         )  # fmt: skip
         audit = _audit(
             who, Action.HELD, now_ms, hub, recipients=sorted(recipients),
             denied=denied, policy_version=decision.policy_version, rule=decision.hold_for_review,
         )  # fmt: skip
         review_headers = [
-            *headers.to_kafka(),
+            *headers,
             (REVIEW_RULE, held.rule.encode()),
             (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
         ]
         return Effects(
             Action.HELD, audit, alert_id, org, kind, payload=rec.value,
-            state=replace(base, held=held),
+            state=AlertState(
+                alert_id, version, org, kind, rec.owner, holders, expires_ms, idents, held,
+                cancelled, seq,
+            ),
             review_put=review_headers, denied=denied, reason=held.rule,
         )  # fmt: skip
 
@@ -304,34 +326,34 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     )  # fmt: skip
     return Effects(
         action, audit, alert_id, org, kind, payload=rec.value, deliveries=deliveries,
-        tombstones=revoke, tombstone_headers=_tomb_headers(kind, org, version, headers),
-        state=replace(base, recipients=recipients, held=None),
+        tombstones=revoke, tombstone_headers=_tomb_headers(kind, org, version, now_ms),
+        state=AlertState(
+            alert_id, version, org, kind, rec.owner, recipients, expires_ms, idents, None,
+            cancelled, seq,
+        ),
         review_clear=prev is not None and prev.held is not None, denied=denied,
     )  # fmt: skip
 
 
 def _deliveries(
-    recipients: Iterable[str], headers: RouteHeaders, linked: list[str], store: StateStore
-) -> dict[str, list[tuple[str, bytes]]]:
+    recipients: Iterable[str], shared: Headers, linked: list[str], store: StateStore
+) -> dict[str, Headers]:
     """Headers per recipient; a linked alert is named only to countries that hold it."""
-    shared = headers.to_kafka()
     if not linked:
         return dict.fromkeys(recipients, shared)
     holders = {a: e.recipients for a in linked if (e := store.committed(a)) is not None}
-    out: dict[str, list[tuple[str, bytes]]] = {}
+    out: dict[str, Headers] = {}
     for country in recipients:
-        seen = tuple(a for a in linked if country in holders.get(a, ()))
-        out[country] = replace(headers, linked=seen).to_kafka() if seen else shared
+        seen = [a for a in linked if country in holders.get(a, ())]
+        out[country] = [*shared, (H.LINKED, ",".join(seen).encode())] if seen else shared
     return out
 
 
-def _tomb_headers(
-    kind: str, org: str, version: int, headers: RouteHeaders | None = None
-) -> list[tuple[str, bytes]]:
+def _tomb_headers(kind: str, org: str, version: int, now_ms: int | None = None) -> Headers:
     """Headers of a tombstone (``fl-reason`` is added per country by the writer)."""
     pairs = [(H.KIND, kind.encode()), (H.ORG, org.encode()), (H.VERSION, str(version).encode())]
-    if headers is not None and headers.ts_hub is not None:
-        pairs.append((H.TS_HUB, str(headers.ts_hub).encode()))
+    if now_ms is not None:
+        pairs.append((H.TS_HUB, str(now_ms).encode()))
     return pairs
 
 
@@ -344,9 +366,8 @@ def expire(entry: AlertState, now_ms: int, hub: str = "hub") -> Effects:
     )  # fmt: skip
     return Effects(
         Action.REVOKED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
-        tombstone_headers=[*_tomb_headers(entry.kind, entry.org, entry.version),
-                           (H.TS_HUB, str(now_ms).encode())],
-        state=replace(entry, recipients=frozenset(), held=None),
+        tombstone_headers=_tomb_headers(entry.kind, entry.org, entry.version, now_ms),
+        state=replace(entry, recipients=_EMPTY, held=None, seq=entry.seq + 1),
         review_clear=entry.held is not None, reason=RevokeReason.EXPIRED,
     )  # fmt: skip
 
@@ -376,8 +397,9 @@ def review_verdict(
         return Effects(
             Action.APPROVED, audit, entry.alert_id, entry.org, entry.kind, payload=held.payload,
             deliveries=dict.fromkeys(held.recipients, headers), tombstones=revoke,
-            tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version),
-            state=replace(entry, recipients=held.recipients, held=None), review_clear=True,
+            tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
+            state=replace(entry, recipients=held.recipients, held=None, seq=entry.seq + 1),
+            review_clear=True,
             reason=held.rule,
         )  # fmt: skip
     revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.REVIEW_REJECTED)
@@ -387,7 +409,8 @@ def review_verdict(
     )  # fmt: skip
     return Effects(
         Action.REJECTED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
-        tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version),
-        state=replace(entry, recipients=frozenset(), held=None), review_clear=True,
+        tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
+        state=replace(entry, recipients=_EMPTY, held=None, seq=entry.seq + 1),
+        review_clear=True,
         reason=held.rule,
     )  # fmt: skip

@@ -26,6 +26,7 @@ from gateway.settings import Settings
 __all__ = ["AlertState", "ChangelogReader", "Held", "Owner", "StateStore"]
 
 Owner = tuple[str, int]  # (input topic, input partition) that owns an alert
+MAX_LINKED = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,8 @@ class StateStore:
     def stage(self, owner: Owner, entry: AlertState) -> Output:
         """Stage a change for ``owner``'s transaction; returns the changelog record to send."""
         previous = self.get(owner, entry.alert_id)
-        entry = replace(entry, seq=(previous.seq if previous is not None else 0) + 1)
+        if previous is not None and entry.seq <= previous.seq:
+            entry = replace(entry, seq=previous.seq + 1)  # callers normally bump it themselves
         self._staged.setdefault(owner, {})[entry.alert_id] = entry
         return Output(self.changelog_topic, entry.alert_id.encode(), entry.to_bytes())
 
@@ -201,12 +203,13 @@ class StateStore:
         return True
 
     def linked(self, idents: Iterable[str], alert_id: str) -> list[str]:
-        """Other alerts (committed) sharing a strong identifier with this one, sorted."""
+        """Other alerts (committed) sharing a strong identifier with this one: sorted, at most
+        ``MAX_LINKED`` so a much-reported document cannot bloat every record's headers."""
         found: set[str] = set()
         for ident in idents:
             found.update(self._index.get(ident, ()))
         found.discard(alert_id)
-        return sorted(found)
+        return sorted(found)[:MAX_LINKED]
 
     def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
         """Committed entries of ``owner`` whose expiry passed and that still reach someone."""
