@@ -379,22 +379,34 @@ class AseanapolConnector(Connector):
 
 _VN_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
               "Bùi", "Đỗ")  # fmt: skip
-_VN_GIVEN = ("Văn An", "Thị Lan", "Minh Tuấn", "Đức Thắng", "Thị Hương", "Quốc Bảo",
-             "Văn Hùng", "Thanh Tùng")  # fmt: skip
-_TH_GIVEN = (("สมชาย", "Somchai"), ("สมศักดิ์", "Somsak"), ("ประเสริฐ", "Prasert"),
-             ("วิชัย", "Wichai"), ("สุนทร", "Sunthon"), ("มาลี", "Mali"),
-             ("สุดารัตน์", "Sudarat"), ("นภา", "Napha"))  # fmt: skip
+_VN_GIVEN = (("Văn An", "Minh Tuấn", "Đức Thắng", "Quốc Bảo", "Văn Hùng", "Hữu Phước"),
+             ("Thị Lan", "Thị Hương", "Ngọc Anh", "Thu Trang", "Thị Mai"))  # fmt: skip
+_TH_GIVEN = ((("สมชาย", "Somchai"), ("สมศักดิ์", "Somsak"), ("ประเสริฐ", "Prasert"),
+              ("วิชัย", "Wichai"), ("สุนทร", "Sunthon")),
+             (("มาลี", "Mali"), ("สุดารัตน์", "Sudarat"), ("นภา", "Napha")))  # fmt: skip
 _TH_FAMILY = (("ใจดี", "JAIDEE"), ("ศรีสุข", "SRISUK"), ("แก้วมณี", "KAEWMANEE"),
               ("บุญมา", "BOONMA"), ("สุขสวัสดิ์", "SUKSAWAT"), ("ทองดี", "THONGDEE"),
               ("วงศ์สวัสดิ์", "WONGSAWAT"))  # fmt: skip
-_SINGLE = {"IDN": ("Sutrisno", "Suharti", "Mulyono", "Sukarni", "Budi Santoso", "Agus Salim"),
-           "MMR": ("Aung Kyaw Moe", "Thida Win", "Zaw Min Htut", "Kyaw Zin Oo"),
-           "MYS": ("Ahmad bin Ismail", "Siti Aminah binti Hassan",
-                   "Mohd Faizal bin Abdullah")}  # fmt: skip
-_FAMILY_FIRST = {"SGP": ("TAN Wei Ming", "LEE Mei Ling", "LIM Chee Keong", "ONG Boon Hock"),
-                 "MYS": ("TAN Ah Kow", "WONG Siew Ling"), "KHM": ("SOK Dara", "CHAN Sophea"),
-                 "PHL": ("DELA CRUZ, Juan Santos", "REYES, Maria Luisa", "SANTOS, Jose Rizal"),
-                 "LAO": ("PHOMMAVONG Khamla",), "BRN": ("HAJI OMAR, Abdul Rahman",)}  # fmt: skip
+_CHINESE = (("TAN", "LIM", "LEE", "ONG", "WONG", "NG", "GOH", "CHUA", "KOH", "TEO"),
+            ("Wei Ming", "Chee Keong", "Boon Hock", "Kok Wai", "Jun Jie", "Ah Kow"),
+            ("Mei Ling", "Siew Ling", "Hui Min", "Li Ting"))  # fmt: skip
+# Country -> (family names, men's given names, women's given names), written family first.
+_FAMILY_FIRST = {
+    "SGP": _CHINESE, "MYS": _CHINESE,
+    "KHM": (("SOK", "CHAN", "KIM", "HENG", "MEAS", "PHAN", "SAO"),
+            ("Dara", "Vanna", "Rithy", "Sokha"), ("Sophea", "Bopha", "Sreymom", "Chanthy")),
+    "LAO": (("PHOMMAVONG", "VONGSA", "KEOMANY", "SISOMPHONE", "INTHAVONG"),
+            ("Khamla", "Somphone", "Bounmy", "Phet"), ("Noy", "Vanh", "Manivanh")),
+    "PHL": (("DELA CRUZ", "REYES", "SANTOS", "GARCIA", "MENDOZA", "BAUTISTA", "VILLANUEVA"),
+            ("Juan", "Jose", "Mark Anthony", "Rodel"), ("Maria Luisa", "Ana", "Kristine")),
+}  # fmt: skip
+_MALAY = (("Ahmad", "Mohd Faizal", "Muhammad Hafiz", "Azman", "Khairul"),
+          ("Siti Aminah", "Nur Aisyah", "Noraini", "Farah"),
+          ("Ismail", "Abdullah", "Hassan", "Osman", "Yusof", "Haji Omar"))  # fmt: skip
+_SINGLE = {"IDN": (("Sutrisno", "Mulyono", "Budi Santoso", "Agus Salim", "Eko Prasetyo", "Joko"),
+                   ("Suharti", "Sukarni", "Dewi Lestari", "Sri Wahyuni", "Ratna")),
+           "MMR": (("Aung", "Kyaw", "Zaw", "Min", "Htut", "Naing", "Myint", "Thet"),
+                   ("Thida", "Win", "Khin", "Su", "Myat", "Hnin"))}  # fmt: skip
 _OFFENCES = ("Drug trafficking (methamphetamine)", "Murder", "Trafficking in persons",
              "Online scam operation", "Money laundering", "Terrorism financing",
              "Kidnapping for ransom", "Arms smuggling", "Wildlife trafficking")  # fmt: skip
@@ -404,24 +416,34 @@ _CATEGORIES = (("WANTED", "ARREST", 60), ("LOCATE", "DETAIN_NOTIFY", 12),
 _MEMBERS = ("VNM", "THA", "IDN", "MMR", "MYS", "SGP", "KHM", "PHL", "LAO", "BRN")
 
 
-def _gen_names(rng: random.Random, country: str) -> dict[str, str]:
+def _gen_names(rng: random.Random, country: str, female: bool) -> dict[str, str]:
+    """Name columns as the member's systems write them."""
     if country == "VNM":
-        native = f"{rng.choice(_VN_FAMILY)} {rng.choice(_VN_GIVEN)}"
-        family, given = native.split(" ", 1)
-        if rng.random() < 0.3:  # diacritics straight in the Latin column
-            return {"full_name": f"{family.upper()} {given}"}
-        latin = anyascii(native).split(" ", 1)
-        return {"full_name": f"{latin[0].upper()} {latin[1]}", "native_name": native,
-                "native_script": "Latn"}  # fmt: skip
-    if country == "THA":
-        (g_th, g_en), (f_th, f_en) = rng.choice(_TH_GIVEN), rng.choice(_TH_FAMILY)
+        family, given = rng.choice(_VN_FAMILY), rng.choice(_VN_GIVEN[female])
+        row = {"full_name": f"{family.upper()} {given}"}  # diacritics in the Latin column
+        if rng.random() < 0.7:
+            row = {"full_name": f"{anyascii(family).upper()} {anyascii(given)}",
+                   "native_name": f"{family} {given}", "native_script": "Latn"}  # fmt: skip
+    elif country == "THA":
+        (g_th, g_en), (f_th, f_en) = rng.choice(_TH_GIVEN[female]), rng.choice(_TH_FAMILY)
         row = {"native_name": f"{g_th} {f_th}", "native_script": "Thai"}
         if rng.random() < 0.9:
             row["full_name"] = f"{f_en} {g_en}"
-        return row
-    if country in _SINGLE and (country != "MYS" or rng.random() < 0.6):
-        return {"full_name": rng.choice(_SINGLE[country]), "name_form": "SINGLE"}
-    return {"full_name": rng.choice(_FAMILY_FIRST.get(country, _FAMILY_FIRST["SGP"]))}
+    elif country == "BRN" or (country == "MYS" and rng.random() < 0.6):
+        given, father = rng.choice(_MALAY[female]), rng.choice(_MALAY[2])
+        link = "binti" if female else "bin"
+        row = {"full_name": f"{given} {link} {father}", "name_form": "SINGLE"}
+    elif country in _SINGLE:
+        names = _SINGLE[country][female]
+        single = " ".join(rng.sample(names, rng.choice((2, 3)))) if country == "MMR" else None
+        row = {"full_name": single or rng.choice(names), "name_form": "SINGLE"}
+    else:
+        families, men, women = _FAMILY_FIRST[country]
+        family, given = rng.choice(families), rng.choice(women if female else men)
+        row = {"full_name": f"{family} {given}"}
+        if country == "PHL":  # the comma marks a multi-word family name; middle = mother's
+            row = {"full_name": f"{family}, {given} {rng.choice(families).title()}"}
+    return row
 
 
 def _gen_row(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]:
@@ -452,9 +474,10 @@ def _gen_row(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]:
     thai_era = country == "THA" and rng.random() < 0.5
     year = born.year + (_BUDDHIST_ERA_OFFSET if thai_era else 0)
     category, action, _ = rng.choices(_CATEGORIES, weights=[c[2] for c in _CATEGORIES])[0]
-    row |= _gen_names(rng, country)
+    female = rng.random() < 0.25
+    row |= _gen_names(rng, country, female)
     row |= {
-        "sex": rng.choice("MMMMF"), "nationalities": country, "birth_country": country,
+        "sex": "F" if female else "M", "nationalities": country, "birth_country": country,
         "dob": f"{born.day:02d}/{born.month:02d}/{year}" if rng.random() < 0.85 else str(year),
         "category": category, "action": action, "armed": rng.choice("YNNN"),
         "violent": rng.choice("YNNN"),
