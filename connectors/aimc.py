@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from xml.etree.ElementTree import fromstring as fast_fromstring
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -146,13 +147,19 @@ class AimcConnector(Connector):
     sample_file: ClassVar[str] = "aimc.xml"
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
-        """One record per ``Bulletin`` element."""
+        """One record per ``Bulletin`` element, cut out of the payload byte for byte."""
         root = _parse(payload, "split")
-        bulletins = [root] if _local(root.tag) == "Bulletin" else _children(root, "Bulletin")
-        if _local(root.tag) not in ("AimcBulletins", "Bulletin"):
+        if root.tag == "Bulletin":
+            yield RawRecord(self.org, source, 0, payload)
+            return
+        if root.tag != "AimcBulletins":
             raise _fail("", "unexpected_shape", "root must be AimcBulletins or Bulletin", "split")
-        for index, bulletin in enumerate(bulletins):
-            yield RawRecord(self.org, source, index, tostring(bulletin, encoding="utf-8"))
+        bulletins = _children(root, "Bulletin")
+        slices = _slices(payload) if _plain_utf8(payload) else None
+        if slices is None or len(slices) != len(bulletins):  # re-serialize what we cannot cut
+            slices = [tostring(b, encoding="utf-8") for b in bulletins]
+        for index, data in enumerate(slices):
+            yield RawRecord(self.org, source, index, data)
 
     def to_alert(self, record: RawRecord) -> WantedPersonAlert:
         """Map one bulletin to a wanted-person alert."""
@@ -182,6 +189,34 @@ def _plain_utf8(data: bytes) -> bool:
         return False
     head = data[:100].lower()
     return b"encoding=" not in head or b'encoding="utf-8"' in head or b"encoding='utf-8'" in head
+
+
+def _slices(payload: bytes) -> list[bytes] | None:
+    """The exact bytes of each top-level Bulletin; None if a prefix would not survive the cut."""
+    parser = expat.ParserCreate()  # no namespace processing: a prefixed name stays visible
+    out: list[bytes] = []
+    state = {"depth": 0, "start": 0, "prefixed": False}
+
+    def on_start(name: str, attrs: dict[str, str]) -> None:
+        state["depth"] += 1
+        if ":" in name or any(":" in a and not a.startswith("xml") for a in attrs):
+            state["prefixed"] = True
+        if state["depth"] == 2:
+            state["start"] = parser.CurrentByteIndex
+
+    def on_end(name: str) -> None:
+        if state["depth"] == 2 and name == "Bulletin":
+            end = payload.index(b">", parser.CurrentByteIndex) + 1
+            out.append(payload[state["start"] : end])
+        state["depth"] -= 1
+
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
+    try:
+        parser.Parse(payload, True)
+    except expat.ExpatError:
+        return None
+    return None if state["prefixed"] else out
 
 
 def _parse(data: bytes, stage: str) -> Element:

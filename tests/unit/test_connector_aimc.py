@@ -140,6 +140,30 @@ def test_single_bulletin_root_with_red_recipients_named_in_arabic() -> None:
     assert person.action is PersonAction.REFUSE_ENTRY
 
 
+def test_records_are_the_original_bytes_of_each_bulletin() -> None:
+    """Each record is its bulletin cut out of the payload byte for byte, for the quarantine."""
+    payload = CONNECTOR.sample_path().read_bytes()
+    records = list(CONNECTOR.split(payload, "sample"))
+    assert len(records) == 4
+    for record in records:
+        assert record.data.startswith(b"<Bulletin ")
+        assert record.data.endswith(b"</Bulletin>")
+        assert record.data in payload
+
+
+def test_prefixed_namespace_falls_back_to_reserialized_bulletins() -> None:
+    """Bulletins under a namespace prefix, which a byte cut would unbind, still map."""
+    payload = (
+        CONNECTOR.sample_path()
+        .read_bytes()
+        .replace(b'xmlns="urn:aimc:acpb:bulletins:1"', b'xmlns:b="urn:aimc:acpb:bulletins:1"')
+    )
+    payload = payload.replace(b"<Bulletin ", b"<b:Bulletin ").replace(
+        b"</Bulletin>", b"</b:Bulletin>"
+    )
+    assert set(accepted(run(payload))) == set(SAMPLE)
+
+
 def test_rerun_gives_same_keys_versions_and_bytes() -> None:
     """Processing the same document twice yields identical keys, versions and encoded values."""
     payload = CONNECTOR.sample_path().read_bytes()
