@@ -31,6 +31,7 @@ from bench._common import (
     run_processor,
     write_result,
 )
+from bench._profile import describe
 from gateway.headers import RouteHeaders
 from gateway.settings import Settings
 from gateway.topic_names import TopicNames
@@ -76,7 +77,13 @@ async def prepare(bootstrap: str, prefix: str, topology: Topology, alerts: int) 
 
 
 def contenders(
-    bootstrap: str, prefix: str, group: str, topology_file: Path | None, commit_ms: int
+    bootstrap: str,
+    prefix: str,
+    group: str,
+    *,
+    topology_file: Path | None,
+    commit_ms: int,
+    profile: Path,
 ) -> dict[str, tuple[list[str], str]]:
     """Contender name -> (argv, consumer group); the hub's group is ``<prefix>hub``."""
     py = sys.executable
@@ -86,6 +93,10 @@ def contenders(
         common += ["--topology", str(topology_file)]
     return {
         "hub": ([py, "-m", "gateway", "hub", "run"], f"{prefix}hub"),
+        "hub (cProfile)": (
+            [py, "-m", "cProfile", "-o", str(profile), "-m", "gateway", "hub", "run"],
+            f"{prefix}hub",
+        ),
         "engine routing": ([py, "-m", "bench.peers.engine_hub", *common], group),
         "quix peer": ([py, "-m", "bench.peers.quix_hub", *common], group),
     }
@@ -109,7 +120,12 @@ async def race(
     expected = sum(
         1 for a in prepared_alerts(alerts) if a.org in {o.code for o in topology.organizations}
     )
-    argv, group = contenders(bootstrap, prefix, f"bp{rid}-g", topology_file, commit_ms)[name]
+    profile = workdir / "hub.prof"
+    choices = contenders(
+        bootstrap, prefix, f"bp{rid}-g",
+        topology_file=topology_file, commit_ms=commit_ms, profile=profile,
+    )  # fmt: skip
+    argv, group = choices[name]
     env = {
         "FRONTLINE_BOOTSTRAP_SERVERS": bootstrap,
         "FRONTLINE_TOPIC_PREFIX": prefix,
@@ -180,6 +196,11 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
         )
     )  # fmt: skip
     result.params["fan_out"] = round(fan_out, 2)
+    profiled = asyncio.run(
+        race(bootstrap, "hub (cProfile)", topology, alerts, folder, commit_ms=commit_ms)
+    )
+    if profiled.run.drained and (folder / "hub.prof").exists():
+        result.note += describe(folder / "hub.prof", f"the hub routing {alerts:,} alerts") + "\n"
     result.seconds = time.perf_counter() - started
     return result
 
