@@ -16,7 +16,7 @@ __all__ = ["generate_lines"]
 
 def generate_lines(rng: random.Random, count: int, now: datetime) -> bytes:
     """JSON Lines with ``count`` valid fiches, ids unique per ``rng``."""
-    serials = rng.sample(range(10**6), count)
+    serials = rng.sample(range(10**9), count)
     lines = (orjson.dumps(_gen_fiche(rng, serial, now)) for serial in serials)
     return b"\n".join(lines) + b"\n"
 
@@ -145,7 +145,7 @@ def _gen_fiche(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]
                       weights=(5, 45, 35, 10, 5))[0]  # fmt: skip
     handling = rng.choices(("H0", "H1", "H2", "H3"), weights=(70, 15, 10, 5))[0]
     fiche: dict[str, Any] = {
-        "reference": f"AFP/{origin}/{created.year}/{serial:06d}", "type":
+        "reference": f"AFP/{origin}/{created.year}/{serial:09d}", "type":
         "PERSONNE" if person else "MARCHANDISE",
         "statut": "ANNULEE" if roll > 0.96 else "ACTIVE",
         "cree_le": created.isoformat(timespec="seconds"),

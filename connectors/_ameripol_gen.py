@@ -17,7 +17,7 @@ __all__ = ["generate_document"]
 
 def generate_document(rng: random.Random, count: int, now: datetime) -> bytes:
     """One AMERIPOL-SIA/1 document with ``count`` valid alerts, ids unique per ``rng``."""
-    serials = rng.sample(range(10**6), count)
+    serials = rng.sample(range(10**9), count)
     alerts = [_gen_alert(rng, serial, now) for serial in serials]
     return orjson.dumps({"formato": "AMERIPOL-SIA/1", "alertas": alerts})
 
@@ -149,7 +149,7 @@ def _gen_alert(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]
                           "TLP:AMBER+STRICT": 10, "TLP:RED": 5})  # fmt: skip
     handling = _weighted(rng, {"H0": 70, "H1": 15, "H2": 10, "H3": 5})
     alert: dict[str, Any] = {
-        "id_alerta": f"{origin}-{now.year}-{serial:06d}", "revision": revision, "estado": state,
+        "id_alerta": f"{origin}-{now.year}-{serial:09d}", "revision": revision, "estado": state,
         "tipo": "PERSONA" if person else "MERCANCIA", "modo": "REAL",
         "actualizado": stamp.strftime("%d/%m/%Y %H:%M:%S"), "zona_horaria": _MEMBERS[origin],
         "pais_origen": origin, "clasificacion": tlp, "codigo_manejo": handling,

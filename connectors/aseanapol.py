@@ -370,7 +370,7 @@ class AseanapolConnector(Connector):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        for serial in rng.sample(range(10**6), count):
+        for serial in rng.sample(range(10**9), count):  # ids unique per call, rare across calls
             writer.writerow(_gen_row(rng, serial, now))
         return out.getvalue().encode()
 
@@ -457,7 +457,7 @@ def _gen_row(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]:
                       weights=(5, 45, 35, 10, 5))[0]  # fmt: skip
     handling = rng.choices(("H0", "H1", "H2", "H3"), weights=(70, 15, 10, 5))[0]
     row: dict[str, Any] = {
-        "ref_no": f"EADS-{country}-{stamp.year}-{serial:06d}", "revision": revision,
+        "ref_no": f"EADS-{country}-{stamp.year}-{serial:09d}", "revision": revision,
         "record_status": status, "last_modified": stamp.isoformat(timespec="seconds"),
         "mode": "LIVE", "issuing_country": country, "tlp": f"TLP:{tlp}",
         "handling_code": handling,
