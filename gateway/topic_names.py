@@ -43,6 +43,11 @@ class TopicNames:
         return f"{self.prefix}review"
 
     @property
+    def review_decisions(self) -> str:
+        """Reviewers' approve/reject decisions, which the hub consumes."""
+        return f"{self.prefix}review.decisions"
+
+    @property
     def hub_state(self) -> str:
         return f"{self.prefix}hub.state"
 

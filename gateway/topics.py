@@ -110,6 +110,7 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
         spec(names.quarantine, _delete(30), "rejected records with reasons"),
         spec(names.audit, _delete(365), "audit trail of every decision"),
         spec(names.review, COMPACTED, "alerts held for neutrality review"),
+        spec(names.review_decisions, _delete(365), "reviewers' approve and reject decisions"),
         spec(names.hub_state, COMPACTED, "hub state changelog"),
         spec(names.node_state, COMPACTED, "national node state"),
     ]

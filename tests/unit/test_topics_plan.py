@@ -25,14 +25,15 @@ def plan(topology: Topology) -> dict[str, TopicSpec]:
 def test_one_topic_per_organization_country_and_post(
     topology: Topology, plan: dict[str, TopicSpec]
 ) -> None:
-    """The plan has ingress per organization, NCB per country, a feed per post, and 5 shared."""
+    """The plan has ingress per organization, NCB per country, a feed per post, and 6 shared."""
     posts = list(topology.posts())
-    expected = len(topology.organizations) + len(topology.countries) + len(posts) + 5
+    expected = len(topology.organizations) + len(topology.countries) + len(posts) + 6
     assert len(plan) == expected
     assert "fl.ingress.interpol" in plan
     assert "fl.ncb.FRA" in plan
     assert "fl.post.USA.SYS" in plan
-    assert {"fl.quarantine", "fl.audit", "fl.review", "fl.hub.state", "fl.node.state"} <= set(plan)
+    shared = {"fl.quarantine", "fl.audit", "fl.review", "fl.review.decisions", "fl.hub.state"}
+    assert shared | {"fl.node.state"} <= set(plan)
 
 
 def test_names_are_unique(topology: Topology) -> None:
