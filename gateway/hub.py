@@ -28,7 +28,7 @@ from gateway.hub_metrics import BatchCounts, HubMetrics
 from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
 from gateway.kafka import make_admin
 from gateway.policy import Policy, load_policy
-from gateway.review import DecisionTail, decisions_topic
+from gateway.review import DecisionTail
 from gateway.settings import Settings
 from gateway.state import ChangelogReader, Owner, StateStore
 from gateway.topic_names import TopicNames
@@ -49,7 +49,7 @@ def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
             names.audit,
             names.review,
             names.hub_state,
-            decisions_topic(names),
+            names.review_decisions,
         ],
     }
 
@@ -226,7 +226,7 @@ class HubService:
         self.hub_id = hub_id or f"{socket.gethostname()}:{os.getpid()}"
         self.store = StateStore(self.names.hub_state)
         self.reader = ChangelogReader(settings, self.store)
-        self.decisions = DecisionTail(settings, decisions_topic(self.names))
+        self.decisions = DecisionTail(settings, self.names.review_decisions)
         self.processor = HubProcessor(
             policy=self.policy, topology=self.topology, names=self.names, store=self.store,
             reader=self.reader, decisions=self.decisions, metrics=self.metrics,

@@ -28,7 +28,6 @@ __all__ = [
     "DecisionTail",
     "HeldAlert",
     "ReviewDecision",
-    "decisions_topic",
     "list_held",
     "publish_decision",
 ]
@@ -37,11 +36,6 @@ log = structlog.get_logger(__name__)
 
 REVIEW_RULE = "fl-review-rule"
 REVIEW_RECIPIENTS = "fl-review-recipients"
-
-
-def decisions_topic(names: TopicNames) -> str:
-    """Where reviewers' decisions go: ``<prefix>review.decisions``."""
-    return f"{names.prefix}review.decisions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +156,7 @@ async def publish_decision(settings: Settings, decision: ReviewDecision) -> None
     producer = make_producer(settings)
     await producer.start()
     try:
-        topic = decisions_topic(TopicNames(settings.topic_prefix))
+        topic = TopicNames(settings.topic_prefix).review_decisions
         await producer.send_and_wait(topic, decision.to_bytes(), key=decision.alert_id.encode())
     finally:
         await producer.stop()
