@@ -76,7 +76,7 @@ from gateway.contract import (
 )
 from gateway.identifiers import alpha2_to_alpha3, is_iso3, normalize_identifier
 
-__all__ = ["AfripolConnector", "french_country"]
+__all__ = ["AfripolConnector", "french_country", "repair_text"]
 
 T = TypeVar("T")
 
@@ -225,7 +225,7 @@ def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = Non
             else table[_fold(raw).upper().replace(" ", "_")]
         )
     except KeyError:
-        raise f.fail(key, "unknown_value", f"{key} must be one of {', '.join(table)}") from None
+        raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}") from None
 
 
 def _nested(f: Fields, key: str) -> Fields | None:
@@ -465,7 +465,7 @@ class AfripolConnector(Connector):
         try:
             data = orjson.loads(_decode(record.data.strip()))
         except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "invalid_json", "the line is not JSON") from None
+            raise ConnectorError.one("parse", "", "bad_json", "the line is not JSON") from None
         if not isinstance(data, dict):
             raise ConnectorError.one("parse", "", "not_an_object", "a fiche is a JSON object")
         f = Fields(data)

@@ -132,7 +132,7 @@ def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = Non
         return table[raw.upper()]
     except KeyError:
         allowed = ", ".join(table)
-        raise f.fail(key, "unknown_value", f"{key} must be one of {allowed}") from None
+        raise f.fail(key, "unknown_code", f"{key} must be one of {allowed}") from None
 
 
 def _nested(f: Fields, key: str) -> Fields | None:
@@ -410,7 +410,7 @@ class AmeripolConnector(Connector):
             document = orjson.loads(payload)
         except orjson.JSONDecodeError:
             raise ConnectorError.one(
-                "split", "", "invalid_json", "the payload is not a UTF-8 JSON document"
+                "split", "", "bad_json", "the payload is not a UTF-8 JSON document"
             ) from None
         items = document
         if isinstance(document, dict):
@@ -427,7 +427,7 @@ class AmeripolConnector(Connector):
         try:
             data = orjson.loads(record.data)
         except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "invalid_json", "not valid JSON") from None
+            raise ConnectorError.one("parse", "", "bad_json", "not valid JSON") from None
         if not isinstance(data, dict):
             raise ConnectorError.one("parse", "", "not_an_object", "an alert is a JSON object")
         f = Fields(data)

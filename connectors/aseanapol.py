@@ -128,7 +128,7 @@ def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = Non
     try:
         return table[raw.upper()]
     except KeyError:
-        raise f.fail(key, "unknown_value", f"{key} must be one of {', '.join(table)}") from None
+        raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}") from None
 
 
 def _list(f: Fields, key: str, sep: str = ";") -> list[str]:

@@ -212,14 +212,14 @@ def test_rerunning_the_same_input_gives_the_same_keys_versions_and_bytes() -> No
 
 
 BROKEN = {
-    "not_json.jsonl": ("parse", "invalid_json", ""),
+    "not_json.jsonl": ("parse", "bad_json", ""),
     "array_line.jsonl": ("parse", "not_an_object", ""),
     "unknown_country.jsonl": ("map", "unknown_country", "pays_emetteur"),
     "misspelt_month.jsonl": ("map", "bad_date", "personne.date_de_naissance"),
     "modified_before_created.jsonl": ("map", "modified_before_created", "modifie_le"),
     "cancel_without_update.jsonl": ("map", "cancel_without_prior", "modifie_le"),
     "missing_nom.jsonl": ("map", "missing_field", "personne.nom"),
-    "unknown_motif.jsonl": ("map", "unknown_value", "personne.motif"),
+    "unknown_motif.jsonl": ("map", "unknown_code", "personne.motif"),
     "bad_amount.jsonl": ("map", "bad_number", "marchandise.quantite"),
     "red_without_recipients.jsonl": (
         "validate", "red_without_recipients", "envelope.release_to_countries",

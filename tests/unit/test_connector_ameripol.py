@@ -187,7 +187,7 @@ def test_rerunning_the_same_input_gives_the_same_keys_versions_and_bytes() -> No
 
 
 BROKEN = {
-    "not_json.json": ("split", "invalid_json", ""),
+    "not_json.json": ("split", "bad_json", ""),
     "no_alertas.json": ("split", "no_records", "alertas"),
     "element_not_object.json": ("parse", "not_an_object", ""),
     "impossible_date.json": ("map", "bad_date", "persona.fecha_nacimiento"),
@@ -197,7 +197,7 @@ BROKEN = {
     "cancel_first_revision.json": ("map", "cancel_without_prior", "revision"),
     "unknown_country.json": ("map", "unknown_country", "pais_origen"),
     "english_decimal.json": ("map", "bad_number", "mercancia.cantidad"),
-    "unknown_motive.json": ("map", "unknown_value", "persona.motivo"),
+    "unknown_motive.json": ("map", "unknown_code", "persona.motivo"),
     "container_check_digit.json": (
         "validate", "container_check_digit", "subject.conveyances[0].identifier",
     ),
