@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from typer.testing import CliRunner
 
 from connectors.registry import get_connector
 from connectors.runner import Publisher
 from gateway.audit import read_history
+from gateway.cli import audit as audit_cli
+from gateway.cli import review as review_cli
 from gateway.codec import decode_dict
 from gateway.headers import RouteHeaders, headers_to_dict
 from gateway.hub import HubService, hub_topics
@@ -280,3 +284,41 @@ async def test_restart_restores_state_from_changelog(hub: Harness) -> None:
         await asyncio.sleep(0.2)
     assert [r["action"] for r in history] == ["DELIVERED", "DUPLICATE", "STALE"]
     assert len(await hub.ncb("FRA", 1)) == 1
+
+
+def _cli(app: Any, args: list[str], settings: Settings) -> Any:
+    env = {
+        "FRONTLINE_BOOTSTRAP_SERVERS": settings.bootstrap_servers or "",
+        "FRONTLINE_TOPIC_PREFIX": settings.topic_prefix,
+        "COLUMNS": "250",
+    }
+    return CliRunner().invoke(app, args, env=env)
+
+
+async def test_review_and_audit_commands(hub: Harness) -> None:
+    """`review list`, `review approve` and `audit show` drive and show the review workflow."""
+    await hub.produce("INTERPOL", make_alert("INTERPOL:C-1", subject={"offences": ["treason"]}))
+    await _wait_held(hub.settings, 1)
+    listed = await asyncio.to_thread(_cli, review_cli.app, ["list"], hub.settings)
+    assert listed.exit_code == 0, listed.output
+    assert "INTERPOL:C-1" in listed.output
+    assert "offence:treason" in listed.output
+    approved = await asyncio.to_thread(
+        _cli, review_cli.app, ["approve", "INTERPOL:C-1", "--note", "checked"], hub.settings
+    )
+    assert approved.exit_code == 0, approved.output
+    assert len(await hub.ncb("ESP", 1)) == 1
+    missing = await asyncio.to_thread(
+        _cli, review_cli.app, ["approve", "INTERPOL:C-1"], hub.settings
+    )
+    assert missing.exit_code == 2
+    assert "not waiting for review" in missing.output
+    shown = await asyncio.to_thread(
+        _cli, audit_cli.app, ["show", "INTERPOL:C-1", "--json"], hub.settings
+    )
+    assert shown.exit_code == 0, shown.output
+    actions = [orjson.loads(line)["action"] for line in shown.output.splitlines()]
+    assert actions == ["HELD", "APPROVED"]
+    table = await asyncio.to_thread(_cli, audit_cli.app, ["show", "INTERPOL:C-1"], hub.settings)
+    assert "APPROVED" in table.output
+    assert "reviewer=" in table.output
