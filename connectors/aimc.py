@@ -172,8 +172,8 @@ class AimcConnector(Connector):
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
         root = Element("AimcBulletins", {"generated": now.isoformat(timespec="seconds")})
-        for _ in range(count):
-            _generate_one(root, rng, now)
+        for serial in rng.sample(range(10**8), count):  # ids unique per rng
+            _generate_one(root, rng, now, serial)
         indent(root)
         body = tostring(root, encoding="unicode").encode()
         return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
@@ -413,11 +413,11 @@ def _dated(parent: Element, tag: str, rng: random.Random, day: dt.date) -> Eleme
     return el
 
 
-def _generate_one(root: Element, rng: random.Random, now: dt.datetime) -> None:
+def _generate_one(root: Element, rng: random.Random, now: dt.datetime, serial: int) -> None:
     issuer = rng.choice(_ISSUERS)
     revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
     bulletin = SubElement(root, "Bulletin", {
-        "id": f"ACPB/{now.year}/{rng.randrange(10**8):08d}", "revision": str(revision),
+        "id": f"ACPB/{now.year}/{serial:08d}", "revision": str(revision),
         "status": "active" if revision == 1 else "amended",
     })  # fmt: skip
     SubElement(bulletin, "Issuer").text = _ARABIC_COUNTRY[issuer]

@@ -169,7 +169,8 @@ class EcoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
-        return "".join(_generate_one(rng, now) for _ in range(count)).encode()
+        serials = rng.sample(range(10**8), count)  # references unique per rng
+        return "".join(_generate_one(rng, now, serial) for serial in serials).encode()
 
 
 def _fields(text: str) -> dict[str, str]:
@@ -414,14 +415,14 @@ def _native_day(rng: random.Random, day: dt.date) -> str:
     return f"{day.isoformat()} AD"
 
 
-def _generate_one(rng: random.Random, now: dt.datetime) -> str:
+def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> str:
     origin = rng.choice(_ORIGINS)
     revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
     day = (now - dt.timedelta(days=rng.randint(1, 200))).date()
     solar_year = format_native_date(Calendar.JALALI, day)[:4]
     lines = [
         f"ZCZC ECO-DCCU {rng.randrange(10**4):04d}",
-        f"REF: ECO/{origin}/{solar_year}/{rng.randrange(10**8):08d}",
+        f"REF: ECO/{origin}/{solar_year}/{serial:08d}",
         f"REV: {revision}",
         f"STATUS: {'NEW' if revision == 1 else 'AMEND'}",
         f"ORIGIN: {origin}",

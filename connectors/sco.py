@@ -204,8 +204,8 @@ class ScoConnector(Connector):
         out = io.StringIO()
         writer = csv.writer(out, delimiter="\t", lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        for _ in range(count):
-            writer.writerow(_generate_row(rng, now))
+        for serial in rng.sample(range(10**7), count):  # numbers unique per rng
+            writer.writerow(_generate_row(rng, now, serial))
         return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 
@@ -343,7 +343,7 @@ _SUMMARY = (
 )
 
 
-def _generate_row(rng: random.Random, now: dt.datetime) -> list[str]:
+def _generate_row(rng: random.Random, now: dt.datetime, serial: int) -> list[str]:
     title, threat, regions, countries = rng.choice(_ASSESSMENTS)
     issuer = rng.choice(_ISSUERS)
     issued = (now - dt.timedelta(days=rng.randint(2, 300))).date()
@@ -351,7 +351,7 @@ def _generate_row(rng: random.Random, now: dt.datetime) -> list[str]:
     listed = [_RUSSIAN_NAMES.get(c, c) if rng.random() < 0.5 else c for c in countries]
     until = issued + dt.timedelta(days=rng.choice((180, 365, 730)))
     return [
-        f"RATS-{issued.year}-{rng.randrange(10**7):07d}", str(revision),
+        f"RATS-{issued.year}-{serial:07d}", str(revision),
         "действует" if revision == 1 else "изменён", "оценка угрозы",
         _RUSSIAN_NAMES.get(issuer, issuer), issued.strftime("%d.%m.%Y"),
         rng.choice(("ЗЕЛЁНЫЙ", "TLP:GREEN", "ЖЁЛТЫЙ", "TLP:AMBER", "TLP:CLEAR")),
