@@ -66,5 +66,10 @@ class Settings(BaseSettings):
     partitions: int = Field(default=3, ge=1, description="Partitions for topics Frontline creates.")
     replication_factor: int = Field(default=1, ge=1)
 
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address metrics and HTTP APIs listen on; 0.0.0.0 inside containers.",
+    )
+
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = "INFO"

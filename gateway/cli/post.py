@@ -103,7 +103,18 @@ def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
 @app.command()
 def run(
     ctx: typer.Context,
-    post_id: PostArg,
+    post_id: Annotated[
+        str | None,
+        typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id; omit with --all."),
+    ] = None,
+    all_posts: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every post of the topology in this one process (API per "
+            "post under /posts/ISO3.POST/, merged /metrics, /latency samples).",
+        ),
+    ] = False,
     http_port: Annotated[
         int | None, typer.Option(help="Serve the HTTP API (and /metrics) on this port.")
     ] = None,
@@ -115,7 +126,13 @@ def run(
     from gateway.post import PostService  # noqa: PLC0415  # why: same
 
     settings = settings_of(ctx)
+    if all_posts == (post_id is not None):
+        raise fail(ConfigError("name one post, or pass --all", hint="e.g. `post run FRA.CDG`"))
     try:
+        if all_posts:
+            _run_all(settings, http_port, host)
+            return
+        assert post_id is not None  # checked above
         country, post = _resolve(settings, post_id)
         service = PostService(settings, country, post)
         console.print(
@@ -127,6 +144,21 @@ def run(
         raise fail(error) from None
     except KeyboardInterrupt:
         pass
+
+
+def _run_all(settings: Settings, http_port: int | None, host: str) -> None:
+    import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
+
+    from gateway.post_host import PostsHost  # noqa: PLC0415  # why: same
+    from gateway.topology import load_topology  # noqa: PLC0415  # why: same
+
+    if http_port is None:
+        raise ConfigError("--all needs --http-port", hint="e.g. `post run --all --http-port 9404`")
+    posts = PostsHost(settings, load_topology(settings.topology_file))
+    console.print(
+        f"{len(posts.services)} posts on http://{host}:{http_port}/posts/", highlight=False
+    )
+    asyncio.run(posts.run(http_port, host))
 
 
 @app.command()

@@ -1,0 +1,156 @@
+"""Many border posts in one process, for one-machine runs (``frontline post run --all``).
+
+Each post keeps its own feed, store and watchlist exactly as ``frontline post run`` does; the
+host only shares the event loop and one HTTP server: each post's API is mounted under
+``/posts/<ISO3.POST>/``, ``/metrics`` merges every post's metrics (adding the ``post`` label
+where a family lacks it), and ``/latency`` returns recent per-delivery latency samples so an
+exercise can report exact quantiles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Query
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+from gateway.headers import RouteHeaders
+from gateway.post.api import create_app
+from gateway.post.service import PostService
+from gateway.settings import Settings
+from gateway.topology import Topology
+
+__all__ = ["PostsHost", "latency_sample"]
+
+log = structlog.get_logger(__name__)
+
+SAMPLE_LIMIT = 500_000
+
+
+def latency_sample(post: str, headers: RouteHeaders, now_ms: int) -> dict[str, Any]:
+    """One delivery's latency: end to end from ingest (or issue) and per hop, in ms."""
+    start = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
+    hops: dict[str, int] = {}
+    chain = (
+        ("connector", start, headers.ts_connector),
+        ("hub", headers.ts_connector, headers.ts_hub),
+        ("node", headers.ts_hub, headers.ts_node),
+        ("post", headers.ts_node, now_ms),
+    )
+    for hop, a, b in chain:
+        if a is not None and b is not None:
+            hops[hop] = max(0, b - a)
+    return {
+        "post": post,
+        "org": headers.org,
+        "kind": headers.kind,
+        "at_ms": now_ms,
+        "e2e_ms": None if start is None else max(0, now_ms - start),
+        "hops": hops,
+    }
+
+
+class _MergedMetrics(Collector):
+    """Every post's registry as one exposition, each series labelled with its post."""
+
+    def __init__(self, services: Iterable[PostService]) -> None:
+        self._services = list(services)
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, Metric] = {}
+        for service in self._services:
+            service.feed.refresh_gauges()
+            for family in service.registry.collect():
+                merged = families.get(family.name)
+                if merged is None:
+                    merged = Metric(family.name, family.documentation, family.type, family.unit)
+                    families[family.name] = merged
+                for sample in family.samples:
+                    labels = sample.labels
+                    if "post" not in labels:
+                        labels = {**labels, "post": service.name}
+                    merged.samples.append(sample._replace(labels=labels))
+        yield from families.values()
+
+
+class PostsHost:
+    """Runs every post of a topology on one event loop behind one HTTP server."""
+
+    def __init__(self, settings: Settings, topology: Topology) -> None:
+        self.services = [PostService(settings, c.code, p.id) for c, p in topology.posts()]
+        self.samples: deque[dict[str, Any]] = deque(maxlen=SAMPLE_LIMIT)
+        self.registry = CollectorRegistry()
+        self.registry.register(_MergedMetrics(self.services))
+        for service in self.services:
+            self._sample_deliveries(service)
+
+    def _sample_deliveries(self, service: PostService) -> None:
+        # Keep each delivery's exact latency beside the histograms the post already observes.
+        observe = service.metrics.delivered
+
+        def delivered(headers: RouteHeaders, now_ms: int) -> None:
+            observe(headers, now_ms)
+            self.samples.append(latency_sample(service.name, headers, now_ms))
+
+        service.metrics.delivered = delivered  # type: ignore[method-assign]  # why: a wrapper, same signature
+
+    def app(self) -> FastAPI:
+        """The host's API: one mounted API per post, merged metrics, latency samples."""
+        root = FastAPI(title="Frontline border posts", version="1")
+        for service in self.services:
+            root.mount(f"/posts/{service.name}", create_app(service))
+
+        @root.get("/health")
+        async def health() -> dict[str, Any]:
+            """Each post's watchlist size and staleness."""
+            return {
+                "posts": [
+                    {"post": s.name, "watchlist_size": len(s.watchlist),
+                     "staleness_seconds": s.feed.staleness_seconds(),
+                     "caught_up": s.feed.caught_up.is_set()}
+                    for s in self.services
+                ]
+            }  # fmt: skip
+
+        @root.get("/metrics", response_class=Response)
+        async def metrics() -> Response:
+            """Every post's metrics in one exposition."""
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+        @root.get("/latency")
+        async def latency(
+            since_ms: int = Query(default=0, description="Only samples after this epoch-ms"),
+        ) -> dict[str, Any]:
+            """Per-delivery latency samples (ms), oldest first."""
+            return {"samples": [s for s in self.samples if s["at_ms"] > since_ms]}
+
+        return root
+
+    async def run(self, http_port: int, host: str = "127.0.0.1") -> None:
+        """Follow every feed and serve HTTP until stopped."""
+        server = uvicorn.Server(
+            uvicorn.Config(self.app(), host=host, port=http_port, log_config=None,
+                           access_log=False)
+        )  # fmt: skip
+        tasks = [asyncio.create_task(s.feed.run(), name=f"feed-{s.name}") for s in self.services]
+        tasks.append(asyncio.create_task(server.serve(), name="posts-http"))
+        log.info("posts_host_started", posts=len(self.services), port=http_port)
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for service in self.services:
+                service.stop()
+            server.should_exit = True
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for service in self.services:
+                service.store.close()

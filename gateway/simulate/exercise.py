@@ -1,0 +1,425 @@
+"""The exercise itself: broker, topics, components, traffic, screening, drain, accounting.
+
+Every component runs for real and talks only through Kafka: the hub, the national nodes and
+the border posts as child ``frontline`` processes, the connectors inside this process (each
+organization's own parser fed with its own native format). The report's counts come from
+the broker itself (ingress, quarantine and audit topics) and from the posts' own answers,
+not from what the traffic generator believes it sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from prometheus_client import start_http_server
+from pydantic import BaseModel, ConfigDict
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from connectors.base import Accepted, process
+from connectors.metrics import ConnectorMetrics
+from connectors.registry import all_connectors
+from connectors.runner import Publisher, RunStats
+from gateway.broker import LocalCluster
+from gateway.codec import decode_dict
+from gateway.contract import WantedPerson, WantedPersonAlert
+from gateway.errors import SetupError
+from gateway.kafka import resolve_bootstrap
+from gateway.logconfig import configure_logging
+from gateway.policy import Policy, load_policy
+from gateway.settings import Settings
+from gateway.simulate.collect import BrokerFacts, collect
+from gateway.simulate.expected import Expectation, Published, expected_watchlists
+from gateway.simulate.frontier import PostsClient, ScreeningTally, pick_traveller
+from gateway.simulate.processes import Component, ComponentSet
+from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
+from gateway.simulate.scenario import subset_topology, write_topology
+from gateway.simulate.stats import quantiles
+from gateway.simulate.traffic import TrafficPlan
+from gateway.simulate.variants import TravellerFactory
+from gateway.topics import apply_topics, plan_topics
+from gateway.topology import Topology, load_topology
+
+__all__ = ["Exercise", "ExerciseConfig"]
+
+log = structlog.get_logger(__name__)
+TICK_S = 0.25
+
+
+class ExerciseConfig(BaseModel):
+    """What ``frontline simulate`` was asked to run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    duration_s: float
+    rate: float
+    countries: int
+    posts_per_country: int
+    seed: int
+    report_dir: Path
+    metrics_base_port: int = 9401
+    planted_share: float = 0.2
+    travellers_per_s: float = 40.0
+    drain_timeout_s: float = 90.0
+
+
+@dataclass
+class _Run:
+    """Mutable state of one exercise run."""
+
+    started: float = field(default_factory=time.time)
+    stats: dict[str, RunStats] = field(default_factory=dict)
+    issued: Counter[str] = field(default_factory=Counter)
+    broken: Counter[str] = field(default_factory=Counter)
+    published: Published = field(default_factory=Published)
+    persons: dict[str, WantedPerson] = field(default_factory=dict)
+    issued_series: list[tuple[float, int]] = field(default_factory=list)
+    tally: ScreeningTally = field(default_factory=ScreeningTally)
+    watchlists: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class Exercise:
+    """One run of the exercise; ``run`` returns True when the accounting holds."""
+
+    def __init__(self, settings: Settings, config: ExerciseConfig) -> None:
+        self.settings = settings
+        self.config = config
+        self.console = Console(stderr=True)
+        self.report_dir = config.report_dir.resolve()
+        self.policy: Policy = load_policy(settings.policy_file)
+        self.topology: Topology = subset_topology(
+            load_topology(settings.topology_file), self.policy,
+            countries=config.countries, posts_per_country=config.posts_per_country,
+            seed=config.seed,
+        )  # fmt: skip
+        self.posts = [f"{c.code}.{p.id}" for c, p in self.topology.posts()]
+        self.run_state = _Run()
+        self.kafka_version = "unknown"
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _bootstrap(self) -> str:
+        """The configured broker, else the local one (started on demand)."""
+        try:
+            bootstrap = resolve_bootstrap(self.settings)
+        except SetupError:
+            cluster = LocalCluster(self.settings.data_dir / "broker")
+            self.console.print("No broker configured: starting the local Apache Kafka ...")
+            spec = cluster.up(port=9092)
+            self.kafka_version = spec.kafka_version
+            return spec.bootstrap
+        state = LocalCluster(self.settings.data_dir / "broker").status()
+        if state.running and state.bootstrap == bootstrap and state.kafka_version:
+            self.kafka_version = state.kafka_version
+        return bootstrap
+
+    def _child_settings(self, bootstrap: str, prefix: str, topology_file: Path) -> Settings:
+        return self.settings.model_copy(
+            update={
+                "bootstrap_servers": bootstrap,
+                "topic_prefix": prefix,
+                "topology_file": topology_file,
+                "data_dir": self.report_dir / "state",
+            }
+        )
+
+    def _child_env(self, settings: Settings) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "FRONTLINE_BOOTSTRAP_SERVERS": str(settings.bootstrap_servers),
+            "FRONTLINE_TOPIC_PREFIX": settings.topic_prefix,
+            "FRONTLINE_TOPOLOGY_FILE": str(settings.topology_file),
+            "FRONTLINE_DATA_DIR": str(settings.data_dir),
+            "FRONTLINE_LOG_FORMAT": "json",
+            "FRONTLINE_COMMIT_INTERVAL_MS": str(settings.commit_interval_ms),
+        })  # fmt: skip
+        if settings.policy_file:
+            env["FRONTLINE_POLICY_FILE"] = str(settings.policy_file)
+        return env
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """Run the whole exercise and write the report; True when nothing was lost."""
+        # The live table is the exercise's output; components log to files under logs/.
+        configure_logging(self.settings.log_format, "WARNING")
+        return asyncio.run(self._main())
+
+    async def _main(self) -> bool:
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        bootstrap = self._bootstrap()
+        prefix = f"sim{int(time.time())}."
+        topology_file = write_topology(self.topology, self.report_dir / "topology.toml")
+        settings = self._child_settings(bootstrap, prefix, topology_file)
+        self.console.print(
+            f"Exercise on {bootstrap} (topics {prefix}*): "
+            f"{len(self.topology.countries)} countries, {len(self.posts)} border posts, "
+            f"{self.config.rate:g} records/s for {self.config.duration_s:g}s"
+        )
+        results = await apply_topics(plan_topics(self.topology, settings), settings)
+        failed = [r.spec.name for r in results if not r.ok]
+        if failed:
+            raise SetupError(f"could not create topics: {', '.join(failed[:5])}",
+                             hint="check the broker log (`frontline broker logs`)")  # fmt: skip
+        base = self.config.metrics_base_port
+        components = ComponentSet(self._child_env(settings))
+        logs = self.report_dir / "logs"
+        try:
+            await components.start(Component(
+                "hub", ["hub", "run", "--metrics-port", str(base + 1)],
+                f"http://127.0.0.1:{base + 1}/metrics", logs / "hub.log"))  # fmt: skip
+            await components.start(Component(
+                "nodes", ["node", "run", "--all", "--metrics-port", str(base + 2)],
+                f"http://127.0.0.1:{base + 2}/metrics", logs / "nodes.log"))  # fmt: skip
+            await components.start(Component(
+                "posts", ["post", "run", "--all", "--http-port", str(base + 3),
+                          "--host", self.settings.metrics_host],
+                f"http://127.0.0.1:{base + 3}/health", logs / "posts.log"))  # fmt: skip
+            posts = PostsClient(f"http://127.0.0.1:{base + 3}")
+            try:
+                await self._traffic(settings, posts, components)
+                expectation = await self._drain(posts)
+                facts = await collect(settings, sorted(self.run_state.stats))
+                samples = await posts.latency()
+            finally:
+                await posts.close()
+        finally:
+            exits = components.stop_all()
+            log.info("components_stopped", exits=exits)
+        report = self._report(bootstrap, prefix, facts, expectation, samples)
+        json_path, html_path = write_report(report, self.report_dir)
+        self._print_summary(report, json_path, html_path)
+        return report.ok
+
+    async def _traffic(self, settings: Settings, posts: PostsClient, parts: ComponentSet) -> None:
+        connectors = {c.org: c for c in all_connectors()}
+        metrics = ConnectorMetrics()
+        start_http_server(
+            self.config.metrics_base_port, addr="127.0.0.1", registry=metrics.registry
+        )
+        plan = TrafficPlan(connectors, self.config.rate, self.config.seed)
+        publishers = {org: Publisher(settings, c, metrics=metrics) for org, c in connectors.items()}
+        for publisher in publishers.values():
+            await publisher.start()
+        rng = random.Random(self.config.seed + 1)
+        factory = TravellerFactory(self.config.seed + 2)
+        state = self.run_state
+        started = time.monotonic()
+        next_watch = 0.0
+        try:
+            with Live(self._progress(0.0), console=self.console, refresh_per_second=4) as live:
+                while (elapsed := time.monotonic() - started) < self.config.duration_s:
+                    dead = parts.check_alive()
+                    if dead:
+                        raise SetupError(
+                            f"component(s) died: {', '.join(dead)}",
+                            hint=f"read the logs in {self.report_dir / 'logs'}",
+                        )
+                    tick_start = time.monotonic()
+                    now = datetime.now(UTC)
+                    issued = 0
+                    for issue in plan.tick(TICK_S, now):
+                        outcomes = list(process(connectors[issue.org], issue.payload, issue.source))
+                        report = await publishers[issue.org].publish_outcomes(outcomes)
+                        state.stats.setdefault(issue.org, RunStats()).merge(report.stats)
+                        state.issued[issue.org] += issue.records
+                        state.broken[issue.org] += int(issue.broken)
+                        issued += issue.records
+                        for outcome in outcomes:
+                            if isinstance(outcome, Accepted):
+                                self._note_published(outcome)
+                    state.issued_series.append((round(elapsed, 2), int(issued / TICK_S)))
+                    if elapsed >= next_watch:
+                        await self._refresh_watchlists(posts)
+                        next_watch = elapsed + 2.0
+                    await self._screen_some(posts, rng, factory)
+                    live.update(self._progress(elapsed))
+                    await asyncio.sleep(max(0.0, TICK_S - (time.monotonic() - tick_start)))
+        finally:
+            for publisher in publishers.values():
+                await publisher.stop()
+
+    def _note_published(self, outcome: Accepted) -> None:
+        kind, record = decode_dict(outcome.value)
+        self.run_state.published.add(kind.value, record)
+        if isinstance(outcome.alert, WantedPersonAlert) and outcome.alert.subject is not None:
+            self.run_state.persons[outcome.alert.envelope.alert_id] = outcome.alert.subject
+
+    async def _refresh_watchlists(self, posts: PostsClient) -> None:
+        for post in self.posts:
+            self.run_state.watchlists[post] = await posts.watchlist(post)
+
+    async def _screen_some(
+        self, posts: PostsClient, rng: random.Random, factory: TravellerFactory
+    ) -> None:
+        count = int(self.config.travellers_per_s * TICK_S) or 1
+        persons = self.run_state.persons
+        for _ in range(count):
+            post = rng.choice(self.posts)
+            held = self.run_state.watchlists.get(post, {})
+            candidates = [(a, persons[a]) for a in held if a in persons]
+            traveller = pick_traveller(rng, factory, self.config.planted_share, candidates)
+            await posts.screen(post, traveller, self.run_state.tally)
+
+    async def _drain(self, posts: PostsClient) -> Expectation:
+        """Wait until every watchlist equals what policy allows, or the drain timeout."""
+        deadline = time.monotonic() + self.config.drain_timeout_s
+        with self.console.status("draining: waiting for every watchlist to settle ..."):
+            while True:
+                expectation = expected_watchlists(
+                    self.run_state.published, self.topology, self.policy, datetime.now(UTC)
+                )
+                await self._refresh_watchlists(posts)
+                if all(self.run_state.watchlists[p] == expectation.posts[p] for p in self.posts):
+                    return expectation
+                if time.monotonic() > deadline:
+                    return expectation
+                await asyncio.sleep(1.0)
+
+    # -- report --------------------------------------------------------------------------------
+
+    def _progress(self, elapsed: float) -> Table:
+        state = self.run_state
+        table = Table(title=f"Frontline exercise  {elapsed:5.1f}/{self.config.duration_s:g}s")
+        for column in ("organization", "issued", "published", "quarantined"):
+            table.add_column(column, justify="right")
+        for org in sorted(state.stats):
+            total = state.stats[org].total
+            table.add_row(org, str(state.issued[org]), str(total.published), str(total.quarantined))
+        held = sum(len(w) for w in state.watchlists.values())
+        table.caption = (
+            f"watchlist entries {held} · screenings {state.tally.queries} · "
+            f"planted found {state.tally.planted_found}/{state.tally.planted}"
+        )
+        return table
+
+    def _report(
+        self,
+        bootstrap: str,
+        prefix: str,
+        facts: BrokerFacts,
+        expectation: Expectation,
+        samples: list[dict[str, Any]],
+    ) -> Report:
+        state = self.run_state
+        orgs: dict[str, OrgCounts] = {}
+        for org, stats in sorted(state.stats.items()):
+            total = stats.total
+            orgs[org] = OrgCounts(
+                issued=state.issued[org], published=total.published,
+                quarantined=total.quarantined,
+                by_kind={k: {"in": s.records_in, "published": s.published,
+                             "quarantined": s.quarantined} for k, s in stats.by_kind.items()},
+            )  # fmt: skip
+        checks = self._accounting(orgs, facts, expectation)
+        t0 = state.started * 1000
+        e2e = [float(s["e2e_ms"]) for s in samples if s.get("e2e_ms") is not None]
+        hops: dict[str, list[float]] = {}
+        for sample in samples:
+            for hop, value in sample["hops"].items():
+                hops.setdefault(hop, []).append(float(value))
+        latency = {"end_to_end": quantiles(e2e)} | {
+            f"hop {h}": quantiles(v) for h, v in hops.items()
+        }
+        tally = state.tally
+        screening: dict[str, Any] = tally.summary() | {
+            "latency": quantiles(tally.latency_ms).model_dump()
+        }
+        return Report(
+            run={
+                "started": datetime.fromtimestamp(state.started, UTC).isoformat(timespec="seconds"),
+                "duration_s": self.config.duration_s, "rate": self.config.rate,
+                "countries": len(self.topology.countries), "posts": len(self.posts),
+                "seed": self.config.seed, "kafka_version": self.kafka_version,
+                "bootstrap": bootstrap, "topic_prefix": prefix,
+                "commit_interval_ms": self.settings.commit_interval_ms,
+            },
+            organizations=orgs,
+            hub={
+                "actions": dict(facts.actions),
+                "deliveries_by_org": dict(facts.deliveries_by_org),
+                "deliveries_by_country": dict(sorted(facts.deliveries_by_country.items())),
+                "denials_by_reason": dict(facts.denials_by_reason),
+                "revocations_by_reason": dict(facts.revocations_by_reason),
+            },
+            latency=latency,
+            screening=screening,
+            accounting=checks,
+            series=Series(
+                e2e_latency=[(round((s["at_ms"] - t0) / 1000, 3), float(s["e2e_ms"]))
+                             for s in samples[-20000:] if s.get("e2e_ms") is not None],
+                issued_per_second=state.issued_series,
+                hop_samples_ms={h: v[-20000:] for h, v in hops.items()},
+            ),
+        )  # fmt: skip
+
+    def _accounting(
+        self, orgs: dict[str, OrgCounts], facts: BrokerFacts, expectation: Expectation
+    ) -> list[AccountingCheck]:
+        state = self.run_state
+        checks: list[AccountingCheck] = []
+        for org, counts in orgs.items():
+            ok = counts.issued == counts.published + counts.quarantined
+            on_broker = facts.ingress[org] == counts.published and (
+                facts.quarantined[org] == counts.quarantined
+            )
+            checks.append(AccountingCheck(
+                name=f"{org}: issued = published + quarantined, as the broker holds them",
+                ok=ok and on_broker,
+                detail=(f"issued {counts.issued} = published {counts.published} + quarantined "
+                        f"{counts.quarantined}; on the broker: ingress {facts.ingress[org]}, "
+                        f"quarantine {facts.quarantined[org]}"),
+            ))  # fmt: skip
+        missing_audit = state.published.versions - facts.audited
+        checks.append(AccountingCheck(
+            name="every published alert version has an audit record",
+            ok=not missing_audit,
+            detail=(f"{len(state.published.versions)} versions published, "
+                    f"{len(missing_audit)} without audit"
+                    + (f" (e.g. {sorted(missing_audit)[:3]})" if missing_audit else "")),
+        ))  # fmt: skip
+        differing = []
+        for post in self.posts:
+            want, have = expectation.posts[post], state.watchlists.get(post, {})
+            if want != have:
+                extra, missing = set(have) - set(want), set(want) - set(have)
+                differing.append(f"{post}: {len(missing)} missing, {len(extra)} unexpected")
+        held_total = sum(len(w) for w in expectation.posts.values())
+        checks.append(AccountingCheck(
+            name="every watchlist equals what policy allows",
+            ok=not differing,
+            detail=(f"{len(self.posts)} posts, {held_total} expected entries, "
+                    f"{len(expectation.held)} alerts held for review"
+                    + (f"; differing: {'; '.join(differing[:5])}" if differing else "")),
+        ))  # fmt: skip
+        return checks
+
+    def _print_summary(self, report: Report, json_path: Path, html_path: Path) -> None:
+        table = Table(title="Accounting")
+        table.add_column("check")
+        table.add_column("result")
+        for check in report.accounting:
+            table.add_row(check.name, "[green]pass[/]" if check.ok else "[red]FAIL[/]")
+        self.console.print(table)
+        e2e = report.latency.get("end_to_end")
+        if e2e is not None:
+            self.console.print(
+                f"end-to-end latency ms: p50 {e2e.p50_ms} p95 {e2e.p95_ms} p99 {e2e.p99_ms} "
+                f"max {e2e.max_ms} ({e2e.count} deliveries)"
+            )
+        summary = report.screening
+        self.console.print(
+            f"screening: {summary.get('queries')} queries, recall {summary.get('recall')}, "
+            f"precision {summary.get('precision')}"
+        )
+        self.console.print(f"report: {html_path} and {json_path}")

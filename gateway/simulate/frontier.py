@@ -1,0 +1,121 @@
+"""The exercise's view of the border posts over HTTP: watchlists, latency samples, screening."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gateway.contract import WantedPerson
+from gateway.simulate.variants import Traveller, TravellerFactory
+
+__all__ = ["PostsClient", "ScreeningTally", "pick_traveller"]
+
+
+@dataclass
+class ScreeningTally:
+    """Screening queries and what they found, for recall and precision on planted matches."""
+
+    queries: int = 0
+    planted: int = 0
+    planted_found: int = 0
+    hits: int = 0  # answers with at least one hit
+    true_hits: int = 0  # answers whose hits include the planted subject
+    false_hits: int = 0  # answers with hits for an ordinary traveller
+    errors: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    by_variant: Counter[str] = field(default_factory=Counter)
+    found_by_variant: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> dict[str, Any]:
+        """Recall (planted found / planted) and precision (true hits / answers with hits)."""
+        recall = self.planted_found / self.planted if self.planted else None
+        flagged = self.true_hits + self.false_hits
+        precision = self.true_hits / flagged if flagged else None
+        per_variant = {
+            v: round(self.found_by_variant[v] / n, 3) for v, n in sorted(self.by_variant.items())
+        }
+        return {
+            "queries": self.queries,
+            "planted": self.planted,
+            "planted_found": self.planted_found,
+            "answers_with_hits": self.hits,
+            "false_alarms": self.false_hits,
+            "errors": self.errors,
+            "recall": None if recall is None else round(recall, 4),
+            "precision": None if precision is None else round(precision, 4),
+            "recall_by_variant": per_variant,
+        }
+
+
+class PostsClient:
+    """Talks to the posts host (``frontline post run --all``)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def watchlist(self, post: str) -> dict[str, int]:
+        """Alert id -> version on one post's watchlist."""
+        answer = (await self.http.get(f"/posts/{post}/watchlist")).json()
+        return {item["alert_id"]: int(item["version"]) for item in answer["items"]}
+
+    async def latency(self, since_ms: int = 0) -> list[dict[str, Any]]:
+        """Per-delivery latency samples recorded by the posts."""
+        answer = (await self.http.get("/latency", params={"since_ms": since_ms})).json()
+        samples: list[dict[str, Any]] = answer["samples"]
+        return samples
+
+    async def screen(self, post: str, traveller: Traveller, tally: ScreeningTally) -> None:
+        """Screen one traveller at one post and count what came back."""
+        body: dict[str, Any] = {"name": traveller.name}
+        if traveller.date_of_birth:
+            body["date_of_birth"] = traveller.date_of_birth
+        if traveller.nationality:
+            body["nationality"] = traveller.nationality
+        started = time.perf_counter()
+        try:
+            response = await self.http.post(f"/posts/{post}/screen/person", json=body)
+            response.raise_for_status()
+        except httpx.HTTPError:
+            tally.errors += 1
+            return
+        tally.latency_ms.append((time.perf_counter() - started) * 1000)
+        tally.queries += 1
+        hits = response.json()["hits"]
+        ids = {a["alert_id"] for h in hits for a in h["alerts"]}
+        if hits:
+            tally.hits += 1
+        if traveller.planted is None:
+            if hits:
+                tally.false_hits += 1
+            return
+        tally.planted += 1
+        tally.by_variant[traveller.variant or "?"] += 1
+        if traveller.planted in ids:
+            tally.planted_found += 1
+            tally.true_hits += 1
+            tally.found_by_variant[traveller.variant or "?"] += 1
+        elif hits:
+            tally.false_hits += 1
+
+
+def pick_traveller(
+    rng: random.Random,
+    factory: TravellerFactory,
+    planted_share: float,
+    candidates: list[tuple[str, WantedPerson]],
+) -> Traveller:
+    """A planted match (from ``candidates``: alerts the post holds) or an ordinary traveller."""
+    if candidates and rng.random() < planted_share:
+        alert_id, person = rng.choice(candidates)
+        return factory.planted(alert_id, person)
+    return factory.ordinary()

@@ -1,0 +1,86 @@
+"""What the organizations issue during an exercise: native payloads at realistic proportions.
+
+Each organization's connector generates its own native format (``Connector.generate``), so
+the exercise feeds the real parsers. About one percent of payloads are damaged on the way
+(cut short, as a broken transfer would leave them) and must end in quarantine or, where
+the damage happens to leave a valid record, be published: either way they are counted.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.base import Connector
+
+__all__ = ["ORG_SHARES", "Issue", "TrafficPlan"]
+
+# Share of records per organization: INTERPOL's notices dominate, the EU agencies follow,
+# ECO and Frontex send mostly commodities, the observers only occasional assessments.
+ORG_SHARES: dict[str, float] = {
+    "INTERPOL": 0.26,
+    "EUROPOL": 0.14,
+    "FRONTEX": 0.10,
+    "AFRIPOL": 0.08,
+    "AMERIPOL": 0.08,
+    "ASEANAPOL": 0.07,
+    "GCCPOL": 0.06,
+    "AIMC": 0.06,
+    "ECO": 0.11,
+    "SCO": 0.02,
+    "UNODC": 0.02,
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One payload an organization hands to its connector, and how many records it holds."""
+
+    org: str
+    payload: bytes
+    records: int
+    broken: bool
+    source: str
+
+
+@dataclass
+class TrafficPlan:
+    """Turns a rate into payloads per tick, carrying fractional records over between ticks."""
+
+    connectors: dict[str, Connector]
+    rate: float
+    seed: int
+    broken_share: float = 0.01
+    _carry: dict[str, float] = field(default_factory=dict)
+    _sequence: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        total = sum(ORG_SHARES[o] for o in self.connectors)
+        self._shares = {o: ORG_SHARES[o] / total for o in self.connectors}
+
+    def tick(self, seconds: float, now: datetime) -> list[Issue]:
+        """The payloads issued during the next ``seconds``."""
+        issues: list[Issue] = []
+        for org, connector in self.connectors.items():
+            due = self._carry.get(org, 0.0) + self.rate * self._shares[org] * seconds
+            count = int(due)
+            self._carry[org] = due - count
+            if count == 0:
+                continue
+            broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
+            good = count - broken
+            if good:
+                issues.append(self._issue(connector, good, now, broken=False))
+            issues.extend(self._issue(connector, 1, now, broken=True) for _ in range(broken))
+        return issues
+
+    def _issue(self, connector: Connector, count: int, now: datetime, *, broken: bool) -> Issue:
+        self._sequence += 1
+        payload = connector.generate(self._rng, count, now)
+        if broken:
+            cut = max(1, int(len(payload) * self._rng.uniform(0.2, 0.8)))
+            payload = payload[:cut]
+        source = f"sim-{connector.org.lower()}-{self._sequence:06d}"
+        return Issue(connector.org, payload, count, broken, source)
