@@ -53,7 +53,7 @@ def _container(rng: random.Random) -> str:
 
 def generate_export(rng: random.Random, count: int, now: dt.datetime) -> bytes:
     """An export of ``count`` valid circulars, numbers unique per ``rng``."""
-    serials = rng.sample(range(10**9), count)
+    serials = rng.sample(range(10**12), count)
     circulars = [_generate_one(rng, now, serial) for serial in serials]
     export = {"system": "GCCPOL-CIRC", "schema_version": "2.1", "generated_at": now.isoformat()}
     return orjson.dumps({"export": export, "circulars": circulars}, option=orjson.OPT_INDENT_2)
@@ -65,7 +65,7 @@ def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> dict[str
     issued_day = (now - dt.timedelta(days=rng.randint(1, 400))).date()
     tlp = rng.choice(_WEIGHTED_TLP)
     circular: dict[str, Any] = {
-        "circular_no": f"GCC-{issuer}-{serial:09d}",
+        "circular_no": f"GCC-{issuer}-{serial:012d}",
         "revision": revision,
         "state": "active",
         "issuing_state": issuer,

@@ -172,7 +172,7 @@ class AimcConnector(Connector):
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
         root = Element("AimcBulletins", {"generated": now.isoformat(timespec="seconds")})
-        for serial in rng.sample(range(10**8), count):  # ids unique per rng
+        for serial in rng.sample(range(10**10), count):  # unique across batches too
             _generate_one(root, rng, now, serial)
         indent(root)
         body = tostring(root, encoding="unicode").encode()
@@ -417,7 +417,7 @@ def _generate_one(root: Element, rng: random.Random, now: dt.datetime, serial: i
     issuer = rng.choice(_ISSUERS)
     revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
     bulletin = SubElement(root, "Bulletin", {
-        "id": f"ACPB/{now.year}/{serial:08d}", "revision": str(revision),
+        "id": f"ACPB/{now.year}/{serial:010d}", "revision": str(revision),
         "status": "active" if revision == 1 else "amended",
     })  # fmt: skip
     SubElement(bulletin, "Issuer").text = _ARABIC_COUNTRY[issuer]

@@ -169,7 +169,7 @@ class EcoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
-        serials = rng.sample(range(10**8), count)  # references unique per rng
+        serials = rng.sample(range(10**10), count)  # unique across batches too
         return "".join(_generate_one(rng, now, serial) for serial in serials).encode()
 
 
@@ -422,7 +422,7 @@ def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> str:
     solar_year = format_native_date(Calendar.JALALI, day)[:4]
     lines = [
         f"ZCZC ECO-DCCU {rng.randrange(10**4):04d}",
-        f"REF: ECO/{origin}/{solar_year}/{serial:08d}",
+        f"REF: ECO/{origin}/{solar_year}/{serial:010d}",
         f"REV: {revision}",
         f"STATUS: {'NEW' if revision == 1 else 'AMEND'}",
         f"ORIGIN: {origin}",

@@ -204,7 +204,7 @@ class ScoConnector(Connector):
         out = io.StringIO()
         writer = csv.writer(out, delimiter="\t", lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        for serial in rng.sample(range(10**7), count):  # numbers unique per rng
+        for serial in rng.sample(range(10**10), count):  # unique across batches too
             writer.writerow(_generate_row(rng, now, serial))
         return b"\xef\xbb\xbf" + out.getvalue().encode()
 
@@ -351,7 +351,7 @@ def _generate_row(rng: random.Random, now: dt.datetime, serial: int) -> list[str
     listed = [_RUSSIAN_NAMES.get(c, c) if rng.random() < 0.5 else c for c in countries]
     until = issued + dt.timedelta(days=rng.choice((180, 365, 730)))
     return [
-        f"RATS-{issued.year}-{serial:07d}", str(revision),
+        f"RATS-{issued.year}-{serial:010d}", str(revision),
         "действует" if revision == 1 else "изменён", "оценка угрозы",
         _RUSSIAN_NAMES.get(issuer, issuer), issued.strftime("%d.%m.%Y"),
         rng.choice(("ЗЕЛЁНЫЙ", "TLP:GREEN", "ЖЁЛТЫЙ", "TLP:AMBER", "TLP:CLEAR")),
