@@ -176,8 +176,8 @@ class ScoConnector(Connector):
         rows = list(
             csv.reader(io.StringIO(record.data.decode("utf-8"), newline=""), delimiter="\t")
         )
-        if len(rows) != 2 or len(rows[1]) > len(rows[0]):
-            raise _fail("", "bad_row", "a row has more cells than the header", "parse")
+        if len(rows) != 2 or len(rows[1]) != len(rows[0]):  # a cut file loses its last cells
+            raise _fail("", "bad_row", "a row must have one cell per header column", "parse")
         row: Row = {h: v.strip() for h, v in zip(rows[0], rows[1], strict=False)}
         kind = _fold(row.get("Тип", ""))
         envelope = _envelope(row)

@@ -119,6 +119,17 @@ def test_unmappable_operational_row_still_says_observer_operational() -> None:
     assert codes == [("Тип", "observer_operational"), ("Фамилия", "missing_field")]
 
 
+def test_truncated_register_is_refused_not_half_published() -> None:
+    """A register cut in its last row refuses that row instead of publishing what is left."""
+    payload = CONNECTOR.sample_path().read_bytes()
+    cut = payload[: payload.rindex(b"\t") - 2]  # inside the last row's final cells
+    outcomes = run(cut)
+    assert [type(o) for o in outcomes] == [Accepted, Accepted, Accepted, Refused]
+    last = outcomes[-1]
+    assert isinstance(last, Refused)
+    assert [r.code for r in last.quarantine.reasons] == ["bad_row"]
+
+
 def test_quarantined_row_keeps_header_and_row() -> None:
     """The original bytes of a refused row are the header and that row, in UTF-8."""
     (refused,) = run((FIXTURES / "broken" / "bad_date.tsv").read_bytes())
