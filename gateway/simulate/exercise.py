@@ -104,7 +104,7 @@ class Exercise:
         )  # fmt: skip
         self.posts = [f"{c.code}.{p.id}" for c, p in self.topology.posts()]
         self.run_state = _Run()
-        self.kafka_version = "unknown"
+        self.kafka_version = "external broker"
 
     # -- set-up --------------------------------------------------------------------------------
 
