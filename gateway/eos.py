@@ -34,6 +34,7 @@ from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssigno
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.partitioner import murmur2
 
+from gateway.errors import FrontlineError
 from gateway.kafka import make_consumer, make_producer
 from gateway.settings import Settings
 
@@ -41,6 +42,7 @@ __all__ = [
     "EosEngine",
     "Mode",
     "Output",
+    "PartitionFailingError",
     "Processor",
     "partition_for",
 ]
@@ -99,7 +101,7 @@ class Processor(Protocol):
 _MAX_FAILURES = 5  # consecutive aborts of one partition before the engine gives up
 
 
-class _BatchFailedError(Exception):
+class PartitionFailingError(FrontlineError):
     """One input partition keeps failing: the engine stops rather than loop for ever."""
 
 
@@ -411,8 +413,9 @@ class EosEngine:
         await self._rewind(consumer, worker)
         worker.failures += 1
         if worker.failures > _MAX_FAILURES:
-            raise _BatchFailedError(
-                f"{worker.tp.topic}[{worker.tp.partition}] failed {worker.failures} times: {error}"
+            raise PartitionFailingError(
+                f"{worker.tp.topic}[{worker.tp.partition}] failed {worker.failures} times: {error}",
+                hint="Read the log lines before this one; fix the broker or the failing code.",
             )
 
     def _reset(self, worker: _Worker) -> None:
