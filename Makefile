@@ -48,10 +48,14 @@ test-unit: venv
 test-integration: venv jars
 	$(BIN)/pytest tests/integration tests/e2e
 
+# The main job: a one-minute exercise of every organization, the hub, the national nodes
+# and the border posts on a local Apache Kafka, ending with reports/latest/report.html.
+DEMO_PORT ?= 9092
+DEMO_ARGS ?= --duration 60s
 demo: venv jars
-	$(BIN)/frontline broker up --data-dir $(DATA_DIR)/broker
-	$(BIN)/frontline topics apply
-	@echo "Broker left running; stop it with: $(BIN)/frontline broker down"
+	$(BIN)/frontline broker up --data-dir $(DATA_DIR)/broker --port $(DEMO_PORT)
+	FRONTLINE_BOOTSTRAP_SERVERS=127.0.0.1:$(DEMO_PORT) $(BIN)/frontline simulate $(DEMO_ARGS) --report reports/latest
+	@echo "Report: reports/latest/report.html  ·  broker still running; stop it with: make broker-down"
 
 broker-down: venv
 	$(BIN)/frontline broker down --data-dir $(DATA_DIR)/broker
