@@ -1,0 +1,36 @@
+"""`frontline simulate` end to end: a short exercise on the real broker with a passing account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.broker.ports import free_port
+
+from .conftest import Run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_short_exercise_accounts_for_every_record(
+    frontline: Run, bootstrap: str, tmp_path: Path
+) -> None:
+    """A 12-second exercise publishes or quarantines every record and fills every watchlist."""
+    report_dir = tmp_path / "report"
+    done = frontline(
+        "simulate", "--duration", "12s", "--rate", "80", "--countries", "3",
+        "--posts-per-country", "1", "--seed", "11", "--report", str(report_dir),
+        "--metrics-base-port", str(free_port()),
+        env={"FRONTLINE_BOOTSTRAP_SERVERS": bootstrap}, timeout=300,
+    )  # fmt: skip
+    report = json.loads((report_dir / "report.json").read_text())
+    failed = [c for c in report["accounting"] if not c["ok"]]
+    assert done.returncode == 0, (failed, done.stderr[-3000:])
+    assert not failed
+    issued = sum(o["issued"] for o in report["organizations"].values())
+    assert issued >= 12 * 80 * 0.9
+    assert report["latency"]["end_to_end"]["count"] > 0
+    assert report["screening"]["queries"] > 0
+    assert (report_dir / "report.html").read_text().count("data:image/png;base64,") >= 3
