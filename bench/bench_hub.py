@@ -55,7 +55,7 @@ async def _prepare(bootstrap: str, prefix: str, alerts: list[Any]) -> dict[str, 
 
 
 async def _contender(
-    bootstrap: str, name: str, argv: list[str], alerts: list[Any], workdir: Path,
+    bootstrap: str, name: str, argv: list[str], alerts: list[Any], workdir: Path, *,
     extra_env: dict[str, str] | None = None,
 ) -> tuple[ProcessorRun, int]:  # fmt: skip
     """Run one contender on its own prefix; (its run, records it wrote to national topics)."""
@@ -102,12 +102,12 @@ async def raw_worker() -> None:
             for records in batch.values():
                 for record in records:
                     headers = list(record.headers)
-                    for topic in targets:
-                        pending.append(
-                            await producer.send(
-                                topic, record.value, key=record.key, headers=headers
-                            )
-                        )
+                    pending.extend(
+                        [
+                            await producer.send(t, record.value, key=record.key, headers=headers)
+                            for t in targets
+                        ]
+                    )
             if pending:
                 await asyncio.gather(*pending)
                 await consumer.commit()
@@ -161,7 +161,7 @@ async def run(bootstrap: str, alerts_n: int) -> BenchResult:
         fanout = max(1, round(runs["exactly-once"][1] / len(alerts)))
         argv = [py, "-m", "bench.bench_hub", "--raw-worker"]
         runs["raw"] = await _contender(
-            bootstrap, "raw", argv, alerts, workdir, {"BENCH_FANOUT": str(fanout)}
+            bootstrap, "raw", argv, alerts, workdir, extra_env={"BENCH_FANOUT": str(fanout)}
         )
         print(f"  raw: {runs['raw'][0]}", flush=True)
     _figures(result, runs, len(alerts))
