@@ -146,6 +146,7 @@ def broker(data_dir: Path | None = None) -> Iterator[str]:
 
 async def create_topics(bootstrap: str, names: Sequence[str], partitions: int = 3) -> None:
     """Create topics (the broker does not auto-create them); existing ones are fine."""
+    names = list(dict.fromkeys(names))  # a name twice in one request fails that topic
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
