@@ -9,6 +9,7 @@ allowed); birth dates, nationality and documents then raise or lower it; linked 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -35,10 +36,12 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 0.8
+_MAX_BONUS = 0.08  # the most a birth date (+0.06) and a nationality (+0.02) can add
 _STAGE1_KEEP = 40
-_MIN_TOKEN_SIM = 0.6
+_MIN_TOKEN_SIM = 0.75
 # A name matched several ways is reported by its least exact way.
 _HOW_ORDER = ("transliteration", "phonetic", "fuzzy")
+_VOWELS = frozenset("aeiouy")
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,13 @@ def _token_sim(a: str, sa: str, b: str, sb: str, abjad: bool) -> tuple[float, st
     if a == b:
         return 1.0, "exact"
     best, how = fuzz.ratio(a, b) / 100, "fuzzy"
-    if sa and sa == sb and len(sa) >= 2 and best < 0.92:
-        best, how = 0.92, "transliteration" if abjad else "phonetic"
+    if sa and sa == sb:
+        # Equal consonant skeletons: strong when long, weaker when one or two consonants.
+        floor = 0.92 if len(sa) >= 3 else 0.85 if len(sa) == 2 else 0.0
+        if len(sa) == 1 and min(len(a), len(b)) >= 4 and (a[0] in _VOWELS) == (b[0] in _VOWELS):
+            floor = 0.8
+        if floor > best:
+            best, how = floor, "transliteration" if abjad else "phonetic"
     elif abjad and sa and sb:
         skel = fuzz.ratio(sa, sb) / 100 * 0.9
         if skel > best:
@@ -125,6 +133,8 @@ def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
     score = 0.85 * max(cov_q, cov_e) + 0.15 * min(cov_q, cov_e)
     if len(used_q) == 1 and max(len(q.tokens), len(e.tokens)) > 1:
         score *= 0.8  # one shared token (a common family name) is not an identity
+    if len(used_q) < len(q.tokens) and len(used_e) < len(e.tokens):
+        score *= 0.85  # each name has a part the other lacks: more likely two people
     how = next((h for h in _HOW_ORDER if h in hows), "exact")
     notes: list[str] = []
     if not in_order and len(used_q) > 1:
@@ -141,18 +151,29 @@ def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
 # -- dates, nationality --------------------------------------------------------------------
 
 
+def _one_slip(q: dt.date, h: dt.date) -> bool:
+    """Two full dates one transcription slip apart: day and month swapped, or one part off."""
+    if q.year == h.year and (q.month, q.day) == (h.day, h.month):
+        return True
+    same = (q.year == h.year) + (q.month == h.month) + (q.day == h.day)
+    year_close = abs(q.year - h.year) <= 1 or sorted(str(q.year)) == sorted(str(h.year))
+    return same == 2 and year_close
+
+
 def dob_compatibility(query: DateRange, held: DateRange) -> tuple[str, float]:
     """How a queried birth date relates to the alert's (partial) one, with a score delta."""
     if query.overlaps(held):
         if query.exact and held.exact:
             return "exact", 0.06
         return "within_range", 0.03
-    q, h = query.start, held.start
-    if query.exact and held.exact and q.year == h.year and (q.month, q.day) == (h.day, h.month):
-        return "near", -0.02  # day and month swapped, a common transcription error
-    if abs(query.start.year - held.start.year) <= 1:
-        return "near", -0.05
-    return "contradicts", -0.2
+    if query.exact and held.exact:
+        if _one_slip(query.start, held.start):
+            return "near", -0.04
+        return "contradicts", -0.25
+    gap = min(abs(query.start.year - held.end.year), abs(held.start.year - query.end.year))
+    if gap <= 1:
+        return "near", -0.04
+    return "contradicts", -0.25
 
 
 def _dob_reason(query: DateRange | None, entry: Entry) -> tuple[MatchReason | None, float]:
@@ -237,6 +258,8 @@ def screen_person(
     doc_alerts = watchlist.documents(doc_number) if doc_number else set()
     scored: dict[str, tuple[float, list[MatchReason]]] = {}
     for alert_id in names.keys() | doc_alerts:
+        if alert_id not in doc_alerts and names[alert_id][0] + _MAX_BONUS < threshold:
+            continue  # cannot reach the threshold: skip building its explanation
         entry = watchlist.get(alert_id)
         if entry is None or entry.person is None:
             continue
@@ -359,8 +382,10 @@ def _group(
     groups: dict[str, list[str]] = {}
     for alert_id in sorted(members):
         groups.setdefault(find(alert_id), []).append(alert_id)
+    best_of = {root: max(scored[i][0] for i in ids if i in scored) for root, ids in groups.items()}
+    ranked = sorted(groups, key=lambda root: (-best_of[root], root))[:limit]
     hits: list[Hit] = []
-    for ids in groups.values():
+    for ids in (groups[root] for root in ranked):
         entries = [e for e in (watchlist.get(i) for i in ids) if e is not None]
         best_id = max((i for i in ids if i in scored), key=lambda i: scored[i][0])
         best_score, reasons = scored[best_id]

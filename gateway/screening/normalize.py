@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -41,6 +42,8 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _ARABIC_ARTICLE = re.compile(r"(?<!\S)\u0627\u0644(?=\S{2,})")  # ال glued to the next word
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+_IMO = re.compile(r"IMO\d{7}")
 
 # Spelling equivalences applied in order before vowels are dropped; upper case marks a
 # class already mapped (C = the "ch/j" sounds, S = the "sh" sounds) so later rules skip it.
@@ -71,6 +74,7 @@ def _transliterate(text: str) -> str:
     return anyascii(text)
 
 
+@lru_cache(maxsize=262_144)
 def skeleton(token: str) -> str:
     """The consonant skeleton of an ASCII token: spellings mapped, vowels and repeats dropped."""
     out = token
@@ -111,10 +115,14 @@ def normalize_name(*parts: str | None) -> NameForm:
     text = " ".join(p for p in parts if p)
     if not text.strip():
         return NameForm((), (), abjad=False)
-    abjad = bool(_ARABIC.search(text) or _HEBREW.search(text) or _THAI.search(text))
-    text = unicodedata.normalize("NFKC", text)
-    # Apostrophes and backticks (ayn, hamza, O'Brien) join rather than split a word.
-    ascii_text = re.sub(r"['`\u2019]", "", _transliterate(text).lower())
+    if text.isascii():  # the common case: no script, no diacritics to handle
+        abjad = False
+        ascii_text = text.lower().replace("'", "").replace("`", "")
+    else:
+        abjad = bool(_ARABIC.search(text) or _HEBREW.search(text) or _THAI.search(text))
+        text = unicodedata.normalize("NFKC", text)
+        # Apostrophes and backticks (ayn, hamza, O'Brien) join rather than split a word.
+        ascii_text = re.sub(r"['`\u2019]", "", _transliterate(text).lower())
     raw = [t for t in _SPLIT.split(ascii_text) if t]
     tokens = [t for t in raw if t not in PARTICLES] or raw
     tokens = [t for t in tokens if t]
@@ -182,6 +190,6 @@ def parse_partial_date(
 
 def normalize_identifier(value: str) -> str:
     """A document, container, IMO, VIN or plate number as upper-case letters and digits only."""
-    text = anyascii(unicodedata.normalize("NFKC", value)).upper()
-    cleaned = re.sub(r"[^A-Z0-9]", "", text)
-    return cleaned.removeprefix("IMO") if re.fullmatch(r"IMO\d{7}", cleaned) else cleaned
+    text = value if value.isascii() else anyascii(unicodedata.normalize("NFKC", value))
+    cleaned = _NOT_ALNUM.sub("", text.upper())
+    return cleaned[3:] if cleaned.startswith("IMO") and _IMO.fullmatch(cleaned) else cleaned

@@ -24,6 +24,7 @@ __all__ = ["Candidate", "Watchlist"]
 
 _MIN_FUZZY_TOKEN = 4  # shorter tokens would reach half the vocabulary within one edit
 _MIN_SKELETON = 2
+_FEW = 100  # below this many rows sharing two tokens, rows sharing one are scored too
 
 Candidate = tuple[int, str, int]  # row, alert id, name variant index
 
@@ -191,7 +192,7 @@ class Watchlist:
         keys = {token}
         # A token the vocabulary knows is taken as written (its skeleton still widens it);
         # only unknown tokens, likely typos, are widened to their one-edit neighbours.
-        if token not in self._vocab and len(token) >= _MIN_FUZZY_TOKEN:
+        if token not in self._vocab and len(token) >= _MIN_FUZZY_TOKEN - 1:
             for key in _deletes(token) | {token}:
                 keys.update(self._near.get(key, ()))
         if len(skel) >= _MIN_SKELETON:
@@ -227,8 +228,10 @@ class Watchlist:
         rows, hits, ntok = rows[alive], hits[alive], ntok[alive]
         need = np.minimum(np.minimum(ntok, 2), min(len(form.tokens), 2))
         keep = hits >= need
-        if not keep.any():
-            keep = hits >= hits.max(initial=0)
+        if int(keep.sum()) < _FEW:
+            # Few rows share two tokens (one token may be badly misspelt): let the fuzzy
+            # scorer see the rows sharing one, best-covered first.
+            keep = hits >= 1
         rows, hits = rows[keep], hits[keep]
         if rows.size > limit:
             order = np.argsort(-hits, kind="stable")[:limit]

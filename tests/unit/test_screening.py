@@ -272,6 +272,9 @@ def test_partial_dates_become_ranges() -> None:
     assert str(month.end) == "1980-02-29"
     assert day.exact
     assert dob_compatibility(day, month) == ("within_range", 0.03)
+    far = parse_partial_date("1975-01-02")
+    assert far is not None
+    assert dob_compatibility(day, far)[0] == "contradicts"
     assert dob_compatibility(day, year)[0] == "within_range"
     with pytest.raises(ValueError, match="not a date"):
         parse_partial_date("29/02/1980")
