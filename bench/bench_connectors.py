@@ -80,7 +80,7 @@ def _time_stages(connector: Connector, payload: bytes) -> dict[str, float]:
 
 
 async def _publish(
-    settings: Settings, connector: Connector, payload: bytes
+    settings: Settings, connector: Connector, payload: bytes, workers: int
 ) -> tuple[float, float, int]:
     names = TopicNames(settings.topic_prefix)
     admin = make_admin(settings)
@@ -91,14 +91,14 @@ async def _publish(
         )
     finally:
         await admin.close()
-    async with Publisher(settings, connector) as publisher:
+    async with Publisher(settings, connector, workers=workers) as publisher:
         wall, cpu = time.perf_counter(), time.process_time()
         report = await publisher.publish(payload, "bench")
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return wall, cpu, report.stats.total.published
 
 
-def bench(connector: Connector, count: int, settings: Settings) -> Result | None:
+def bench(connector: Connector, count: int, settings: Settings, workers: int = 1) -> Result | None:
     """Figures for one connector, or None when it has no generator."""
     try:
         payload = connector.generate(random.Random(11), count, datetime.now(UTC))
@@ -107,7 +107,7 @@ def bench(connector: Connector, count: int, settings: Settings) -> Result | None
     stages = _time_stages(connector, payload)
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     wall, cpu, published = asyncio.run(
-        _publish(settings.model_copy(update={"topic_prefix": prefix}), connector, payload)
+        _publish(settings.model_copy(update={"topic_prefix": prefix}), connector, payload, workers)
     )
     stages["publish"] = max(0.0, cpu - sum(stages.values()))
     return Result(connector.org, count, published, stages, wall, cpu)
@@ -118,16 +118,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--org", action="append", default=[])
+    parser.add_argument("--workers", type=int, default=1, help="worker processes per publish")
     args = parser.parse_args()
     settings = Settings()
     configure_logging(settings.log_format, "WARNING")
     connectors = [get_connector(o) for o in args.org] if args.org else all_connectors()
-    table = Table(title=f"Connector throughput, {args.records:,} records per connector")
+    table = Table(title=f"Connector throughput, {args.records:,} records, {args.workers} worker(s)")
     for column in ("org", "records/s", "per CPU s", "published", "split", "map", "validate",
                    "encode", "publish"):  # fmt: skip
         table.add_column(column, justify="right" if column != "org" else "left")
     for connector in connectors:
-        result = bench(connector, args.records, settings)
+        result = bench(connector, args.records, settings, args.workers)
         if result is None:
             table.add_row(connector.org, "no generator", *[""] * 7)
             continue

@@ -41,7 +41,9 @@ __all__ = [
     "RawRecord",
     "Refused",
     "process",
+    "process_record",
     "samples_dir",
+    "split_records",
     "stamp_version",
 ]
 
@@ -178,18 +180,28 @@ def _model_reasons(exc: ValidationError) -> tuple[Reason, ...]:
     ) or (Reason("", "invalid_model", "the mapped record does not fit the contract"),)
 
 
+def split_records(connector: Connector, payload: bytes, source: str) -> list[RawRecord] | Refused:
+    """The payload's records, or the refusal of the whole payload; never raises."""
+    try:
+        return list(connector.split(payload, source))
+    except ConnectorError as exc:
+        return _refuse(connector.org, source, payload, exc.stage, exc.reasons, "UNKNOWN")
+    except Exception as exc:  # a parser bug must not lose the payload
+        return _refuse(connector.org, source, payload, "split", _internal(exc), "UNKNOWN")
+
+
+def process_record(connector: Connector, record: RawRecord, now: datetime | None = None) -> Outcome:
+    """Map, check, validate and encode one record; never raises."""
+    return _one(connector, record, now)
+
+
 def process(
     connector: Connector, payload: bytes, source: str, *, now: datetime | None = None
 ) -> Iterator[Outcome]:
     """Run the whole pipeline over one payload; every record ends Accepted or Refused."""
-    org = connector.org
-    try:
-        records = list(connector.split(payload, source))
-    except ConnectorError as exc:
-        yield _refuse(org, source, payload, exc.stage, exc.reasons, "UNKNOWN")
-        return
-    except Exception as exc:  # a parser bug must not lose the payload
-        yield _refuse(org, source, payload, "split", _internal(exc), "UNKNOWN")
+    records = split_records(connector, payload, source)
+    if isinstance(records, Refused):
+        yield records
         return
     for record in records:
         yield _one(connector, record, now)

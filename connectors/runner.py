@@ -8,9 +8,11 @@ A run returns counts per kind that always balance: records in = published + quar
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
@@ -18,12 +20,20 @@ from typing import Any, Literal, Protocol, Self
 import structlog
 from aiokafka.errors import KafkaError
 
-from connectors.base import Accepted, Connector, Outcome, process
+from connectors._workers import Ready, init_worker, run_chunk, to_ready
+from connectors.base import (
+    Connector,
+    Outcome,
+    RawRecord,
+    Refused,
+    process_record,
+    split_records,
+)
 from connectors.metrics import ConnectorMetrics
+from connectors.results import KindStats, RecordResult, RunReport, RunStats
 from gateway.errors import FrontlineError, SetupError
 from gateway.headers import H
 from gateway.kafka import make_admin, make_producer
-from gateway.quarantine import Reason
 from gateway.settings import Settings
 from gateway.topic_names import TopicNames
 
@@ -38,6 +48,9 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+
+_TOPIC_CHECKS = 8  # about two seconds for a just-created topic to show up
+_CHUNK = 500  # records per task handed to a worker process
 
 
 class PublishError(FrontlineError):
@@ -63,105 +76,6 @@ class ProducerLike(Protocol):
     ) -> asyncio.Future[Any]: ...
 
 
-@dataclass
-class KindStats:
-    """Counts for one alert kind (or UNKNOWN when a record failed before its kind was known)."""
-
-    records_in: int = 0
-    published: int = 0
-    quarantined: int = 0
-
-    @property
-    def balanced(self) -> bool:
-        """True when every record that came in was published or quarantined."""
-        return self.records_in == self.published + self.quarantined
-
-
-@dataclass
-class RunStats:
-    """Counts per kind over one or more payloads."""
-
-    by_kind: dict[str, KindStats] = field(default_factory=dict)
-    payloads: int = 0
-
-    def add(self, kind: str, outcome: Literal["published", "quarantined"], n: int = 1) -> None:
-        """Count ``n`` delivered records of ``kind``."""
-        stats = self.by_kind.setdefault(kind, KindStats())
-        stats.records_in += n
-        if outcome == "published":
-            stats.published += n
-        else:
-            stats.quarantined += n
-
-    def merge(self, other: RunStats) -> None:
-        """Add another run's counts to these."""
-        self.payloads += other.payloads
-        for kind, s in other.by_kind.items():
-            mine = self.by_kind.setdefault(kind, KindStats())
-            mine.records_in += s.records_in
-            mine.published += s.published
-            mine.quarantined += s.quarantined
-
-    @property
-    def total(self) -> KindStats:
-        """All kinds together."""
-        out = KindStats()
-        for s in self.by_kind.values():
-            out.records_in += s.records_in
-            out.published += s.published
-            out.quarantined += s.quarantined
-        return out
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """What became of one native record: published with its id and version, or refused."""
-
-    index: int
-    source: str
-    outcome: Literal["published", "quarantined"]
-    kind: str
-    alert_id: str | None = None
-    version: int | None = None
-    msg_type: str | None = None
-    stage: str | None = None
-    reasons: tuple[Reason, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON-able form, for the HTTP API."""
-        out: dict[str, Any] = {"index": self.index, "outcome": self.outcome, "kind": self.kind}
-        if self.outcome == "published":
-            out |= {"alert_id": self.alert_id, "version": self.version, "msg_type": self.msg_type}
-        else:
-            out |= {
-                "stage": self.stage,
-                "reasons": [{"path": r.path, "code": r.code, "message": r.message}
-                            for r in self.reasons],
-            }  # fmt: skip
-        return out
-
-
-@dataclass
-class RunReport:
-    """A publish call's counts, and (when asked) the result of each record."""
-
-    stats: RunStats
-    results: list[RecordResult] = field(default_factory=list)
-
-
-def _result(outcome: Outcome, index: int) -> RecordResult:
-    if isinstance(outcome, Accepted):
-        env = outcome.alert.envelope
-        return RecordResult(
-            index, outcome.record.source, "published", outcome.kind.value,
-            alert_id=env.alert_id, version=env.version, msg_type=env.msg_type.value,
-        )  # fmt: skip
-    q = outcome.quarantine
-    return RecordResult(
-        index, q.source, "quarantined", outcome.kind, stage=q.stage, reasons=q.reasons
-    )
-
-
 class Publisher:
     """Runs payloads through a connector's pipeline and writes every outcome to Kafka."""
 
@@ -174,6 +88,7 @@ class Publisher:
         producer: ProducerLike | None = None,
         batch_size: int = 2000,
         check_topics: bool = True,
+        workers: int = 1,
     ) -> None:
         self.settings = settings
         self.connector = connector
@@ -186,7 +101,8 @@ class Publisher:
         self._batch_size = batch_size
         self._check_topics = check_topics and producer is None
         self._lock = asyncio.Lock()
-        self._org_bytes = connector.org.encode()
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
 
     async def start(self) -> None:
         """Check the topics exist, then start the idempotent producer."""
@@ -201,9 +117,20 @@ class Publisher:
                 f"cannot reach the Kafka broker: {type(exc).__name__}",
                 hint="check FRONTLINE_BOOTSTRAP_SERVERS or start one with `frontline broker up`",
             ) from exc
+        if self.workers > 1 and self._pool is None:
+            # spawn, not fork: the parent runs an event loop and client threads.
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=init_worker,
+                initargs=(self.connector.org,),
+            )
 
     async def stop(self) -> None:
-        """Flush and stop the producer."""
+        """Flush and stop the producer, and the worker processes if any."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._producer is not None:
             await self._producer.stop()
             if self._own_producer:
@@ -222,10 +149,17 @@ class Publisher:
         await self.stop()
 
     async def _ensure_topics(self) -> None:
+        wanted = {self.ingress_topic, self.quarantine_topic}
         admin = make_admin(self.settings)
         try:
             await admin.start()
-            existing = set(await admin.list_topics())
+            # A topic created a moment ago may take a few metadata rounds to be listed.
+            for attempt in range(_TOPIC_CHECKS):
+                missing = sorted(wanted - set(await admin.list_topics()))
+                if not missing:
+                    return
+                if attempt < _TOPIC_CHECKS - 1:
+                    await asyncio.sleep(0.25)
         except KafkaError as exc:
             raise SetupError(
                 f"cannot reach the Kafka broker: {type(exc).__name__}",
@@ -233,12 +167,10 @@ class Publisher:
             ) from exc
         finally:
             await admin.close()
-        missing = sorted({self.ingress_topic, self.quarantine_topic} - existing)
-        if missing:
-            raise SetupError(
-                f"missing topics: {', '.join(missing)}",
-                hint="create them with `frontline topics apply` (the broker does not auto-create)",
-            )
+        raise SetupError(
+            f"missing topics: {', '.join(missing)}",
+            hint="create them with `frontline topics apply` (the broker does not auto-create)",
+        )
 
     async def publish(
         self,
@@ -249,30 +181,73 @@ class Publisher:
         keep_results: bool = False,
     ) -> RunReport:
         """Process one payload and wait until the broker acknowledged every write."""
-        return await self.publish_outcomes(
-            process(self.connector, payload, source, now=now), keep_results=keep_results
-        )
+        started = time.perf_counter()
+        records = split_records(self.connector, payload, source)
+        if isinstance(records, Refused):
+            return await self._publish_ready(_single(records, started), keep_results)
+        if self._pool is None or len(records) <= _CHUNK:
+            return await self._publish_ready(self._inline(records, now, started), keep_results)
+        return await self._publish_ready(self._parallel(records, now), keep_results)
 
     async def publish_outcomes(
         self, outcomes: Iterable[Outcome], *, keep_results: bool = False
     ) -> RunReport:
-        """Write already-computed outcomes (the pipeline may run lazily inside the iterable)."""
-        if self._producer is None:
-            raise SetupError("the publisher is not started", hint="use `async with Publisher(...)`")
-        async with self._lock:  # one payload at a time keeps per-source order and counts exact
-            report = RunReport(RunStats(payloads=1))
-            pending: list[tuple[asyncio.Future[Any], Outcome, float, int]] = []
+        """Write outcomes computed elsewhere (the pipeline may run lazily inside the iterable)."""
+
+        async def ready() -> AsyncIterator[Ready]:
             iterator = iter(outcomes)
             index = 0
             while True:
                 started = time.perf_counter()
                 outcome = next(iterator, None)
                 if outcome is None:
-                    break
-                future = await self._send(outcome)
-                pending.append((future, outcome, started, index))
+                    return
+                yield to_ready(outcome, index, started)
                 index += 1
-                if index % 256 == 0:
+
+        return await self._publish_ready(ready(), keep_results)
+
+    async def _inline(
+        self, records: list[RawRecord], now: datetime | None, started: float
+    ) -> AsyncIterator[Ready]:
+        for index, record in enumerate(records):
+            yield to_ready(process_record(self.connector, record, now), index, started)
+            started = time.perf_counter()
+
+    async def _parallel(
+        self, records: list[RawRecord], now: datetime | None
+    ) -> AsyncIterator[Ready]:
+        loop = asyncio.get_running_loop()
+        # What split pre-parsed stays here: workers map from the bytes, which pickle cheaply.
+        tasks = [
+            loop.run_in_executor(
+                self._pool,
+                run_chunk,
+                [replace(r, parsed=None) for r in records[i : i + _CHUNK]],
+                i,
+                now,
+            )
+            for i in range(0, len(records), _CHUNK)
+        ]
+        try:
+            for task in tasks:
+                for item in await task:
+                    yield item
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _publish_ready(self, items: AsyncIterator[Ready], keep_results: bool) -> RunReport:
+        if self._producer is None:
+            raise SetupError("the publisher is not started", hint="use `async with Publisher(...)`")
+        async with self._lock:  # one payload at a time keeps per-source order and counts exact
+            report = RunReport(RunStats(payloads=1))
+            pending: list[tuple[asyncio.Future[Any], Ready]] = []
+            sent = 0
+            async for item in items:
+                pending.append((await self._send(item), item))
+                sent += 1
+                if sent % 256 == 0:
                     await asyncio.sleep(0)  # let the producer's sender task ship full batches
                 if len(pending) >= self._batch_size:
                     await self._settle(pending, report, keep_results)
@@ -280,28 +255,16 @@ class Publisher:
             await self._settle(pending, report, keep_results)
             return report
 
-    async def _send(self, outcome: Outcome) -> asyncio.Future[Any]:
-        assert self._producer is not None  # checked by publish_outcomes
+    async def _send(self, item: Ready) -> asyncio.Future[Any]:
+        assert self._producer is not None  # checked by _publish_ready
         try:
-            if isinstance(outcome, Accepted):
-                env = outcome.alert.envelope
-                # Built by hand (not RouteHeaders.to_kafka): this runs once per record.
-                headers = [
-                    (H.KIND, outcome.kind.value.encode()),
-                    (H.ORG, self._org_bytes),
-                    (H.TLP, env.tlp.value.encode()),
-                    (H.STATUS, env.status.value.encode()),
-                    (H.MSG_TYPE, env.msg_type.value.encode()),
-                    (H.VERSION, str(env.version).encode()),
-                    (H.TS_ISSUED, str(int(env.issued_at.timestamp() * 1000)).encode()),
-                    (H.TS_CONNECTOR, str(int(time.time() * 1000)).encode()),
-                ]
+            if item.published:
+                stamp = (H.TS_CONNECTOR, str(int(time.time() * 1000)).encode())
                 return await self._producer.send(
-                    self.ingress_topic, outcome.value, key=outcome.key, headers=headers
+                    self.ingress_topic, item.value, key=item.key, headers=[*item.headers, stamp]
                 )
-            q = outcome.quarantine
             return await self._producer.send(
-                self.quarantine_topic, q.original, key=q.key(), headers=q.headers()
+                self.quarantine_topic, item.value, key=item.key, headers=item.headers
             )
         except KafkaError as exc:
             raise PublishError(
@@ -310,15 +273,12 @@ class Publisher:
             ) from exc
 
     async def _settle(
-        self,
-        pending: list[tuple[asyncio.Future[Any], Outcome, float, int]],
-        report: RunReport,
-        keep_results: bool,
+        self, pending: list[tuple[asyncio.Future[Any], Ready]], report: RunReport, keep: bool
     ) -> None:
         if not pending:
             return
         try:
-            for future, *_ in pending:  # one batch acknowledges many futures at once
+            for future, _ in pending:  # one batch acknowledges many futures at once
                 if not future.done():
                     await future
                 future.result()
@@ -331,19 +291,17 @@ class Publisher:
         org = self.connector.org
         counts: dict[tuple[str, Literal["published", "quarantined"]], int] = {}
         latency = self.metrics.parse_to_publish.labels(org=org)
-        for _, outcome, started, index in pending:
-            if isinstance(outcome, Accepted):
-                key: tuple[str, Literal["published", "quarantined"]] = (
-                    outcome.kind.value,
-                    "published",
-                )
-            else:
-                key = (outcome.kind, "quarantined")
+        for _, item in pending:
+            key = (item.kind, item.result.outcome)
             counts[key] = counts.get(key, 0) + 1
-            latency.observe(done - started)
-            if keep_results:
-                report.results.append(_result(outcome, index))
+            latency.observe(done - item.started)
+            if keep:
+                report.results.append(item.result)
         for (kind, result), n in counts.items():
             report.stats.add(kind, result, n)
             self.metrics.count(org, kind, result, n)
         log.debug("connector.batch_delivered", org=org, records=len(pending))
+
+
+async def _single(refused: Refused, started: float) -> AsyncIterator[Ready]:
+    yield to_ready(refused, 0, started)

@@ -124,6 +124,9 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
         int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
     ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between folder polls.")] = 1.0,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that map, validate and encode large payloads.")
+    ] = 1,
 ) -> None:
     """Publish a file, a folder or stdin; print records in = published + quarantined per kind."""
     try:
@@ -132,7 +135,7 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
         metrics = ConnectorMetrics()
         if metrics_port is not None:
             serve_metrics(metrics, metrics_port)
-        publisher = Publisher(settings, connector, metrics=metrics)
+        publisher = Publisher(settings, connector, metrics=metrics, workers=workers)
         if watch:
             folder = Path(source)
             if not folder.is_dir():

@@ -285,3 +285,23 @@ def test_records_map_the_same_from_bytes_alone(connector: Connector) -> None:
 
     for record in connector.split(connector.sample_path().read_bytes(), "sample"):
         assert connector.to_alert(replace(record, parsed=None)) == connector.to_alert(record)
+
+
+async def test_worker_processes_publish_what_inline_publishes() -> None:
+    """With --workers the same records go to the same topics, keys, values and order."""
+    connector = get_connector("INTERPOL")
+    payload = connector.generate(random.Random(8), 1300, NOW)
+    broken = b'[{"entity_id": "bad"}]'
+    sent: list[list[tuple[str, bytes | None, bytes | None]]] = []
+    counts = []
+    for workers in (1, 2):
+        producer = FakeProducer()
+        async with _publisher(producer, workers=workers) as pub:
+            report = await pub.publish(payload, "gen", now=NOW, keep_results=True)
+            await pub.publish(broken, "broken", now=NOW)
+        sent.append([(topic, key, value) for topic, key, value, _ in producer.sent])
+        counts.append(report.stats.total)
+        assert [r.index for r in report.results] == list(range(1300))
+    assert sent[0] == sent[1]
+    assert counts[0] == counts[1]
+    assert sent[1][-1][0] == "u.quarantine"
