@@ -173,7 +173,7 @@ def main() -> None:
     """Command line: run the benchmark against FRONTLINE_BOOTSTRAP_SERVERS."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=40_000)
-    parser.add_argument("--smoke", action="store_true", help="a quick run (4,000 alerts)")
+    parser.add_argument("--smoke", action="store_true", help="a quick run (10,000 alerts)")
     parser.add_argument("--json", type=Path, default=None, help="write the result here")
     parser.add_argument("--raw-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -183,7 +183,7 @@ def main() -> None:
     bootstrap = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
     if not bootstrap:
         raise SystemExit("set FRONTLINE_BOOTSTRAP_SERVERS (or run it through bench.suite)")
-    result = asyncio.run(run(bootstrap, 4_000 if args.smoke else args.alerts))
+    result = asyncio.run(run(bootstrap, 10_000 if args.smoke else args.alerts))
     write_result(result, args.json)
 
 
