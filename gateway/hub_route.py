@@ -208,14 +208,19 @@ def _revoke_reason(facts: RoutingFacts, decision: Decision) -> str:
     return RevokeReason.EXPIRED if first == "EXPIRED" else RevokeReason.NARROWED
 
 
-def _ts_connector(rec: Inbound) -> int:
+def _ts_header(rec: Inbound, name: str) -> int | None:
     for key, value in rec.headers:
-        if key == H.TS_CONNECTOR:
+        if key == name:
             try:
                 return int(value)
             except ValueError:
-                break
-    return rec.timestamp_ms
+                return None
+    return None
+
+
+def _ts_connector(rec: Inbound) -> int:
+    stamp = _ts_header(rec, H.TS_CONNECTOR)
+    return rec.timestamp_ms if stamp is None else stamp
 
 
 def route(  # noqa: PLR0911  # why: one return per outcome of the per-record steps, in order
@@ -284,6 +289,9 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         (H.TS_CONNECTOR, str(_ts_connector(rec)).encode()),
         (H.TS_HUB, str(now_ms).encode()),
     ]
+    ingest = _ts_header(rec, H.TS_INGEST)
+    if ingest is not None:
+        headers.append((H.TS_INGEST, str(ingest).encode()))
 
     if decision.hold_for_review and recipients:
         held = Held(

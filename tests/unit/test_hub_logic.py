@@ -314,3 +314,13 @@ def test_changelog_round_trip_and_older_seq_ignored() -> None:
     entry = restored.committed("INTERPOL:S-2")
     assert entry is not None
     assert entry.version == 2
+
+
+def test_ingest_time_travels_with_the_delivery() -> None:
+    """The connector's ingest timestamp is copied to every delivery for end-to-end latency."""
+    owner = ("fl.ingress.interpol", 0)
+    inbound = Inbound(
+        "INTERPOL", owner, 7, make_alert("INTERPOL:T-1"), [("fl-ts-ingest", b"123")], NOW - 50
+    )
+    effects = route(inbound, StateStore("s"), _policy(), NOW, candidates=_candidates(), hub="t")
+    assert RouteHeaders.from_kafka(effects.deliveries["FRA"]).ts_ingest == 123
