@@ -27,7 +27,7 @@ class PostMetrics:
         self.post = post
         self.e2e = Histogram(
             "frontline_post_e2e_latency_seconds",
-            "Time from an alert's issue to its arrival on the post's watchlist.",
+            "Time from the alert's arrival at its connector to the post's watchlist.",
             ["org", "kind"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
@@ -74,10 +74,14 @@ class PostMetrics:
     def delivered(self, headers: RouteHeaders, now_ms: int) -> None:
         """Observe the end-to-end and per-hop latency a delivered record's timestamps show."""
         org, kind = headers.org or "unknown", headers.kind or "unknown"
-        if headers.ts_issued is not None:
-            self.e2e.labels(org, kind).observe(max(0, now_ms - headers.ts_issued) / 1000)
+        # Latency starts when the export reached its connector; an alert's own issued_at may
+        # be years old (a notice loaded today), so it is only the fallback.
+        start_ms = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
+        if start_ms is not None:
+            self.e2e.labels(org, kind).observe(max(0, now_ms - start_ms) / 1000)
         for hop, start, end in _HOPS:
-            a, b = getattr(headers, start), getattr(headers, end)
+            a = start_ms if start == "ts_issued" else getattr(headers, start)
+            b = getattr(headers, end)
             if a is not None and b is not None:
                 self.hop.labels(hop, org, kind).observe(max(0, b - a) / 1000)
         if headers.ts_node is not None:
