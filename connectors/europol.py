@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET  # building only; all parsing goes through de
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import ClassVar
+from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -101,6 +102,14 @@ def _parse(data: bytes, stage: str) -> ET.Element:
     return root
 
 
+def _serialize(element: ET.Element) -> str:
+    """Compact XML of a namespace-free element; far cheaper than ElementTree's writer."""
+    attrs = "".join(f" {k}={quoteattr(v)}" for k, v in element.attrib.items())
+    inner = escape(element.text) if element.text and element.text.strip() else ""
+    children = "".join(_serialize(child) for child in element)
+    return f"<{element.tag}{attrs}>{inner}{children}</{element.tag}>"
+
+
 def _text(element: ET.Element | None, child: str) -> str | None:
     if element is None:
         return None
@@ -156,6 +165,15 @@ class EuropolConnector(Connector):
             source_id, target_id = relation.get("from", ""), relation.get("to", "")
             linked.setdefault(source_id, []).append(relation)
             referenced.add(target_id)
+        # Each element is serialised once and the mini messages are assembled from the pieces.
+        texts: dict[int, str] = {}
+
+        def xml(element: ET.Element) -> str:
+            key = id(element)
+            if key not in texts:
+                texts[key] = _serialize(element)
+            return texts[key]
+
         for index, entity in enumerate(entities):
             local_id = entity.get("id", "")
             if not _is_subject(entity) and local_id in referenced:
@@ -170,7 +188,11 @@ class EuropolConnector(Connector):
                 target = by_id.get(relation.get("to", ""))
                 if target is not None and target is not entity:
                     box.append(target)
-            yield RawRecord(self.org, source, index, ET.tostring(mini, encoding="utf-8"), mini)
+            data = "".join(
+                ("<Message>", xml(header), "<Entities>", *map(xml, box), "</Entities>",
+                 "<Relations>", *map(xml, rels), "</Relations></Message>")
+            )  # fmt: skip
+            yield RawRecord(self.org, source, index, data.encode(), mini)
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one mini message's subject entity."""
