@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -32,6 +33,7 @@ log = structlog.get_logger(__name__)
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
 BROKER_MAIN = "kafka.Kafka"
+OPEN_FILES_WANTED = 1_048_576
 JVM_OPTS = [
     "-Xms256m",
     "-Xmx1g",
@@ -222,6 +224,9 @@ class LocalCluster:
         return done.stdout
 
     def _start_node(self, runtime: KafkaRuntime, index: int) -> None:
+        # Every partition keeps segment files open: lift the open-file limit, which the
+        # broker inherits, as far as this process may (a no-op without the privilege).
+        _raise_file_limit()
         node = self.node_dir(index)
         cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")])
         with self.log_file(index).open("ab") as out:
@@ -284,6 +289,25 @@ class LocalCluster:
         if not path.exists():
             return "(no log yet)"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _raise_file_limit() -> None:
+    """Raise this process's open-file limit towards the kernel's maximum when privileged."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = max(soft, min(OPEN_FILES_WANTED, _kernel_max_files()))
+    for limit in ((wanted, max(hard, wanted)), (hard, hard)):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, limit)
+        except (ValueError, OSError):
+            continue
+        return
+
+
+def _kernel_max_files() -> int:
+    try:
+        return int(Path("/proc/sys/fs/nr_open").read_text())
+    except (OSError, ValueError):
+        return OPEN_FILES_WANTED
 
 
 async def _answers_metadata(bootstrap: str, brokers: int) -> bool:
