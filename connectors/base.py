@@ -183,11 +183,19 @@ def _model_reasons(exc: ValidationError) -> tuple[Reason, ...]:
 def split_records(connector: Connector, payload: bytes, source: str) -> list[RawRecord] | Refused:
     """The payload's records, or the refusal of the whole payload; never raises."""
     try:
-        return list(connector.split(payload, source))
+        records = list(connector.split(payload, source))
     except ConnectorError as exc:
         return _refuse(connector.org, source, payload, exc.stage, exc.reasons, "UNKNOWN")
     except Exception as exc:  # a parser bug must not lose the payload
         return _refuse(connector.org, source, payload, "split", _internal(exc), "UNKNOWN")
+    if not records and payload.strip():
+        # Bytes that hold no complete record (an export cut inside its header, say) are
+        # refused whole, so an operator sees them; only an empty payload means "nothing".
+        reason = Reason(
+            "", "no_records", "the payload holds no complete record; an empty export is empty"
+        )
+        return _refuse(connector.org, source, payload, "split", (reason,), "UNKNOWN")
+    return records
 
 
 def process_record(connector: Connector, record: RawRecord, now: datetime | None = None) -> Outcome:

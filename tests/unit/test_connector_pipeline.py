@@ -153,6 +153,17 @@ def test_every_sample_is_fully_accepted(connector: Connector) -> None:
 
 
 @pytest.mark.parametrize("connector", _available(), ids=lambda c: c.org)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fraction=st.floats(min_value=0.01, max_value=0.99))
+def test_cut_export_never_vanishes(connector: Connector, fraction: float) -> None:
+    """An export cut anywhere still yields at least one outcome: nothing disappears silently."""
+    payload = connector.sample_path().read_bytes()
+    cut = payload[: max(1, int(len(payload) * fraction))]
+    if cut.strip():
+        assert list(process(connector, cut, "cut", now=NOW))
+
+
+@pytest.mark.parametrize("connector", _available(), ids=lambda c: c.org)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_end_in_quarantine_with_reasons(connector: Connector, data: bytes) -> None:
