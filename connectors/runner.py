@@ -181,18 +181,29 @@ class Publisher:
         keep_results: bool = False,
     ) -> RunReport:
         """Process one payload and wait until the broker acknowledged every write."""
+        ingest = _now_ms()
         started = time.perf_counter()
         records = split_records(self.connector, payload, source)
         if isinstance(records, Refused):
-            return await self._publish_ready(_single(records, started), keep_results)
+            return await self._publish_ready(_single(records, started), keep_results, ingest)
         if self._pool is None or len(records) <= _CHUNK:
-            return await self._publish_ready(self._inline(records, now, started), keep_results)
-        return await self._publish_ready(self._parallel(records, now), keep_results)
+            items = self._inline(records, now, started)
+            return await self._publish_ready(items, keep_results, ingest)
+        return await self._publish_ready(self._parallel(records, now), keep_results, ingest)
 
     async def publish_outcomes(
-        self, outcomes: Iterable[Outcome], *, keep_results: bool = False
+        self,
+        outcomes: Iterable[Outcome],
+        *,
+        keep_results: bool = False,
+        ingest_ms: int | None = None,
     ) -> RunReport:
-        """Write outcomes computed elsewhere (the pipeline may run lazily inside the iterable)."""
+        """Write outcomes computed elsewhere (the pipeline may run lazily inside the iterable).
+
+        ``ingest_ms`` is when the payload reached the connector (default: now); it travels as
+        ``fl-ts-ingest``, where end-to-end latency starts.
+        """
+        ingest = _now_ms() if ingest_ms is None else ingest_ms
 
         async def ready() -> AsyncIterator[Ready]:
             iterator = iter(outcomes)
@@ -205,7 +216,7 @@ class Publisher:
                 yield to_ready(outcome, index, started)
                 index += 1
 
-        return await self._publish_ready(ready(), keep_results)
+        return await self._publish_ready(ready(), keep_results, ingest)
 
     async def _inline(
         self, records: list[RawRecord], now: datetime | None, started: float
@@ -237,7 +248,9 @@ class Publisher:
             for task in tasks:
                 task.cancel()
 
-    async def _publish_ready(self, items: AsyncIterator[Ready], keep_results: bool) -> RunReport:
+    async def _publish_ready(
+        self, items: AsyncIterator[Ready], keep_results: bool, ingest_ms: int
+    ) -> RunReport:
         if self._producer is None:
             raise SetupError("the publisher is not started", hint="use `async with Publisher(...)`")
         async with self._lock:  # one payload at a time keeps per-source order and counts exact
@@ -245,7 +258,7 @@ class Publisher:
             pending: list[tuple[asyncio.Future[Any], Ready]] = []
             sent = 0
             async for item in items:
-                pending.append((await self._send(item), item))
+                pending.append((await self._send(item, ingest_ms), item))
                 sent += 1
                 if sent % 256 == 0:
                     await asyncio.sleep(0)  # let the producer's sender task ship full batches
@@ -255,13 +268,16 @@ class Publisher:
             await self._settle(pending, report, keep_results)
             return report
 
-    async def _send(self, item: Ready) -> asyncio.Future[Any]:
+    async def _send(self, item: Ready, ingest_ms: int) -> asyncio.Future[Any]:
         assert self._producer is not None  # checked by _publish_ready
         try:
             if item.published:
-                stamp = (H.TS_CONNECTOR, str(int(time.time() * 1000)).encode())
+                stamps = [
+                    (H.TS_INGEST, str(ingest_ms).encode()),
+                    (H.TS_CONNECTOR, str(_now_ms()).encode()),
+                ]
                 return await self._producer.send(
-                    self.ingress_topic, item.value, key=item.key, headers=[*item.headers, stamp]
+                    self.ingress_topic, item.value, key=item.key, headers=[*item.headers, *stamps]
                 )
             return await self._producer.send(
                 self.quarantine_topic, item.value, key=item.key, headers=item.headers
@@ -305,3 +321,7 @@ class Publisher:
 
 async def _single(refused: Refused, started: float) -> AsyncIterator[Ready]:
     yield to_ready(refused, 0, started)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -195,6 +196,19 @@ def test_mutated_samples_never_crash(
 def _publisher(producer: FakeProducer, **kwargs: Any) -> Publisher:
     settings = Settings(topic_prefix="u.")
     return Publisher(settings, get_connector("INTERPOL"), producer=producer, **kwargs)
+
+
+async def test_published_alerts_carry_ingest_then_connector_time() -> None:
+    """Every published alert says when its export arrived and when the connector sent it."""
+    producer = FakeProducer()
+    before = int(time.time() * 1000)
+    async with _publisher(producer) as pub:
+        await pub.publish(get_connector("INTERPOL").sample_path().read_bytes(), "sample.json")
+    for _, _, _, headers in producer.on("u.ingress.interpol"):
+        route = RouteHeaders.from_kafka(headers)
+        assert route.ts_ingest is not None
+        assert route.ts_connector is not None
+        assert before <= route.ts_ingest <= route.ts_connector
 
 
 async def test_publisher_routes_alerts_and_refusals() -> None:
