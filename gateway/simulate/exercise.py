@@ -229,8 +229,11 @@ class Exercise:
                     now = datetime.now(UTC)
                     issued = 0
                     for issue in plan.tick(TICK_S, now):
+                        ingest_ms = int(time.time() * 1000)
                         outcomes = list(process(connectors[issue.org], issue.payload, issue.source))
-                        report = await publishers[issue.org].publish_outcomes(outcomes)
+                        report = await publishers[issue.org].publish_outcomes(
+                            outcomes, ingest_ms=ingest_ms
+                        )
                         state.stats.setdefault(issue.org, RunStats()).merge(report.stats)
                         state.issued[issue.org] += issue.records
                         state.broken[issue.org] += int(issue.broken)
