@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from gateway.screening.entry import ACTION_SEVERITY, Entry
@@ -219,17 +220,21 @@ def _document_reason(
 # -- person screening ----------------------------------------------------------------------
 
 
-def _name_scores(watchlist: Watchlist, form: NameForm) -> dict[str, tuple[float, str, str]]:
+def _name_scores(
+    watchlist: Watchlist, form: NameForm, dob: DateRange | None
+) -> dict[str, tuple[float, str, str]]:
     """Best name score per alert id: (score, how, detail naming the variant)."""
     rows = watchlist.candidates(form)
     if len(rows) > _STAGE1_KEEP:
         use_skel = form.abjad
         query = form.skeleton_text if use_skel else form.sorted_text
         texts = watchlist.row_texts(rows, skeletons=use_skel)
-        ranked = process.extract(
-            query, texts, scorer=fuzz.token_set_ratio, limit=_STAGE1_KEEP, score_cutoff=40
-        )
-        rows = [rows[index] for _, _, index in ranked]
+        scores = process.cdist([query], texts, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+        if dob is not None:
+            # Common names have many namesakes: the birth date decides who gets scored.
+            scores += 8 * watchlist.dob_agreement(rows, dob)
+        top = np.argpartition(-scores, _STAGE1_KEEP)[:_STAGE1_KEEP]
+        rows = [rows[int(i)] for i in top if scores[i] >= 40]
     best: dict[str, tuple[float, str, str]] = {}
     for row in rows:
         alert_id = watchlist.row_alert(row)
@@ -253,7 +258,7 @@ def screen_person(
     """Subjects on the watchlist that may be this traveller, best first."""
     form = normalize_name(query.name)
     dob = parse_partial_date(query.date_of_birth) if query.date_of_birth else None
-    names = _name_scores(watchlist, form) if form else {}
+    names = _name_scores(watchlist, form, dob) if form else {}
     doc_number = normalize_identifier(query.document_number or "")
     doc_alerts = watchlist.documents(doc_number) if doc_number else set()
     scored: dict[str, tuple[float, list[MatchReason]]] = {}

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.screening.entry import Entry
-from gateway.screening.normalize import NameForm
+from gateway.screening.normalize import DateRange, NameForm
 
 __all__ = ["Candidate", "Watchlist"]
 
@@ -40,6 +40,30 @@ def _pair_keys(form: NameForm) -> set[str]:
     return {"~" + a + b for a, b in itertools.pairwise(skels) if a and b}
 
 
+Postings = list[npt.NDArray[np.int32]]  # one token's sorted postings, possibly overlapping
+
+
+def _size(arrays: Postings) -> int:
+    return sum(a.size for a in arrays)
+
+
+def _member(rows: npt.NDArray[np.int32], arrays: Postings) -> npt.NDArray[np.bool_]:
+    """Which of ``rows`` are in any of the sorted ``arrays`` (binary search)."""
+    hit = np.zeros(rows.size, dtype=bool)
+    for sorted_rows in arrays:
+        if sorted_rows.size:
+            at = np.minimum(np.searchsorted(sorted_rows, rows), sorted_rows.size - 1)
+            hit |= sorted_rows[at] == rows
+    return hit
+
+
+def _intersect(a: Postings, b: Postings) -> npt.NDArray[np.int32]:
+    """Rows in both tokens' postings (may repeat), searching the smaller in the larger."""
+    small, large = (a, b) if _size(a) <= _size(b) else (b, a)
+    found = [rows[_member(rows, large)] for rows in small]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int32)
+
+
 class Watchlist:
     """Alerts a post screens against, indexed for name, document and object lookups."""
 
@@ -51,7 +75,8 @@ class Watchlist:
     def _reset_index(self) -> None:
         self._row_alert: list[str] = []
         self._row_variant: array[int] = array("H")
-        self._row_ntok = array("B")
+        self._row_dob_start = array("i")  # proleptic ordinal of the birth date range, 0 unknown
+        self._row_dob_end = array("i")
         self._row_text: list[str] = []
         self._row_skel: list[str] = []
         self._alive = bytearray()
@@ -123,7 +148,7 @@ class Watchlist:
         if entry.person is not None:
             rows: list[int] = []
             for variant, name in enumerate(entry.person.names):
-                rows.append(self._add_row(alert_id, variant, name.form))
+                rows.append(self._add_row(alert_id, variant, name.form, entry.person.dob))
             self._rows_of[alert_id] = rows
             for doc in entry.person.documents:
                 self._documents.setdefault(doc.number, set()).add(alert_id)
@@ -148,16 +173,19 @@ class Watchlist:
             if not holders:
                 del index[key]
 
-    def _add_row(self, alert_id: str, variant: int, form: NameForm) -> int:
+    def _add_row(self, alert_id: str, variant: int, form: NameForm, dob: DateRange | None) -> int:
         row = len(self._alive)
         self._row_alert.append(alert_id)
         self._row_variant.append(variant)
-        self._row_ntok.append(min(len(form.tokens), 255))
+        self._row_dob_start.append(dob.start.toordinal() if dob else 0)
+        self._row_dob_end.append(dob.end.toordinal() if dob else 0)
         self._row_text.append(form.sorted_text)
         self._row_skel.append(form.skeleton_text)
         self._alive.append(1)
         keys = set(form.tokens)
         keys.update("~" + s for s in form.skeletons if len(s) >= _MIN_SKELETON)
+        if len(form.tokens) == 1:
+            keys.update("1:" + k.removeprefix("~") for k in list(keys))
         # Merged spellings ("abd allah" / "abdullah") meet on adjacent skeletons joined.
         keys.update(_pair_keys(form))
         for key in keys:
@@ -196,47 +224,73 @@ class Watchlist:
             for key in _deletes(token) | {token}:
                 keys.update(self._near.get(key, ()))
         if len(skel) >= _MIN_SKELETON:
+            # Every row holding the token is under its skeleton key too: one sorted posting
+            # then stands for both and needs no de-duplication.
+            keys.discard(token)
             keys.add("~" + skel)
         return keys
 
-    def _token_rows(self, keys: set[str]) -> npt.NDArray[np.int32]:
-        arrays = [
-            np.frombuffer(posting, dtype=np.int32)
+    def _postings_of(self, keys: Iterable[str]) -> list[npt.NDArray[np.int32]]:
+        """The sorted postings under ``keys`` (one token's rows, possibly overlapping)."""
+        return [
+            np.frombuffer(posting, dtype=np.int32).copy()  # a copy: the array may grow
             for key in keys
             if (posting := self._postings.get(key)) is not None
         ]
-        if not arrays:
-            return np.empty(0, dtype=np.int32)
-        return np.unique(np.concatenate(arrays)) if len(arrays) > 1 else np.unique(arrays[0])
 
-    def candidates(self, form: NameForm, limit: int = 2_000) -> list[int]:
-        """Live rows that share enough (fuzzy) tokens with ``form``, best-covered first."""
+    def candidates(self, form: NameForm, limit: int = 1_000) -> list[int]:
+        """Live rows sharing two (fuzzy) tokens with ``form`` (one for one-token names).
+
+        Rows sharing two tokens are found by intersecting the tokens' sorted postings pairwise,
+        smaller into larger, so a common given name costs a binary search, not a scan.
+        """
         if not form.tokens:
             return []
-        per_token = [
-            self._token_rows(self._token_keys(token, skel))
+        token_keys = [
+            self._token_keys(token, skel)
             for token, skel in zip(form.tokens, form.skeletons, strict=True)
         ]
-        per_token.extend(self._token_rows({key}) for key in _pair_keys(form))
-        per_token = [rows for rows in per_token if rows.size]
-        if not per_token:
+        sets = [self._postings_of(keys) for keys in token_keys]
+        sets += [self._postings_of((key,)) for key in _pair_keys(form)]
+        sets = sorted((s for s in sets if s), key=_size)
+        if not sets:
             return []
-        stacked = np.concatenate(per_token)
-        rows, hits = np.unique(stacked, return_counts=True)
-        alive = np.frombuffer(self._alive, dtype=np.uint8)[rows].astype(bool)
-        ntok = np.frombuffer(self._row_ntok, dtype=np.uint8)[rows]
-        rows, hits, ntok = rows[alive], hits[alive], ntok[alive]
-        need = np.minimum(np.minimum(ntok, 2), min(len(form.tokens), 2))
-        keep = hits >= need
-        if int(keep.sum()) < _FEW:
-            # Few rows share two tokens (one token may be badly misspelt): let the fuzzy
-            # scorer see the rows sharing one, best-covered first.
-            keep = hits >= 1
-        rows, hits = rows[keep], hits[keep]
-        if rows.size > limit:
-            order = np.argsort(-hits, kind="stable")[:limit]
-            rows = rows[order]
-        return [int(r) for r in rows]
+        if len(form.tokens) == 1:
+            parts = [a for s in sets for a in s]
+        else:
+            parts = [_intersect(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
+            # One-token names (mononyms) need only one shared token.
+            mono = {"1:" + k.removeprefix("~") for keys in token_keys for k in keys}
+            parts += self._postings_of(mono)
+            if sum(p.size for p in parts) < _FEW:
+                # Few rows share two tokens (one may be badly misspelt): add rows sharing
+                # the rarest tokens, so the fuzzy scorer sees them too.
+                budget = limit
+                for arrays in sets:
+                    for rows in arrays:
+                        if budget <= 0:
+                            break
+                        parts.append(rows[:budget])
+                        budget -= min(rows.size, budget)
+        found = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int32)
+        alive = np.frombuffer(self._alive, dtype=np.uint8)[found].astype(bool)
+        found = found[alive]
+        if found.size > limit:
+            hits = sum(_member(found, arrays).astype(np.int32) for arrays in sets)
+            found = found[np.argsort(-hits, kind="stable")[:limit]]
+        return [int(r) for r in found]
+
+    def dob_agreement(self, rows: list[int], dob: DateRange) -> npt.NDArray[np.float32]:
+        """Per row: 1 if its birth date range overlaps ``dob``, 0.5 within a year or unknown."""
+        index = np.asarray(rows, dtype=np.int64)
+        start = np.frombuffer(self._row_dob_start, dtype=np.int32)[index]
+        end = np.frombuffer(self._row_dob_end, dtype=np.int32)[index]
+        lo, hi = dob.start.toordinal(), dob.end.toordinal()
+        agree = np.zeros(index.size, dtype=np.float32)
+        agree[(start <= hi + 366) & (end >= lo - 366)] = 0.5
+        agree[(start <= hi) & (end >= lo)] = 1.0
+        agree[start == 0] = 0.5
+        return agree
 
     def row_texts(self, rows: list[int], *, skeletons: bool = False) -> list[str]:
         """The sorted token text (or skeleton text) of each row, for the fast scorer."""
