@@ -35,6 +35,7 @@ log = structlog.get_logger(__name__)
 # Below the feed topics' delete.retention.ms (7 days): past it a tombstone may be gone.
 REBUILD_AFTER_S = 6 * 24 * 3600
 _META_CONTACT = "last_contact_ms"
+_MAX_PAUSE_S = 30.0
 
 
 def entry_of(payload: bytes, headers: RouteHeaders) -> Entry | None:
@@ -124,8 +125,10 @@ class PostFeed:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Follow the feed until ``stop``; reconnects with a pause when the broker is away."""
+        """Follow the feed until ``stop``; reconnects with a growing pause (up to 30 s)."""
+        pause = self._retry_s
         while not self._stopping.is_set():
+            fetched = self.fetched
             try:
                 await self._follow()
             except (KafkaError, OSError) as error:
@@ -134,11 +137,13 @@ class PostFeed:
                     topic=self.topic,
                     error=type(error).__name__,
                     detail=str(error),
+                    retry_s=pause,
                 )
             self.refresh_gauges()
+            pause = self._retry_s if self.fetched > fetched else min(pause * 2, _MAX_PAUSE_S)
             if not self._stopping.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._retry_s)
+                    await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def _follow(self) -> None:
         consumer = make_consumer(
