@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from pathlib import Path
 
@@ -112,6 +113,10 @@ class PostService:
 
         tasks = [asyncio.create_task(self.feed.run(), name="post-feed")]
         server: uvicorn.Server | None = None
+        loop = asyncio.get_running_loop()
+        if http_port is None:  # uvicorn handles the signals when it serves
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop)
         if http_port is not None:
             config = uvicorn.Config(
                 create_app(self), host=host, port=http_port, log_config=None, access_log=False
@@ -129,6 +134,9 @@ class PostService:
                 server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             self.store.close()
+            if http_port is None:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(sig)
 
     def stop(self) -> None:
         """Ask ``run`` to return."""
