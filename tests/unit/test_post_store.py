@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -129,3 +130,44 @@ def test_staleness_is_none_before_any_contact(tmp_path: Path) -> None:
     feed.refresh_gauges()
     assert feed.staleness_seconds() is None
     assert registry.get_sample_value("frontline_post_staleness_seconds", {"post": "FRA.CDG"}) == -1
+
+
+class FakeConsumer:
+    """The three consumer calls positioning uses, recording where each partition starts."""
+
+    def __init__(self, log_start: int) -> None:
+        self.log_start = log_start
+        self.positions: dict[int, int | str] = {}
+
+    async def beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return dict.fromkeys(tps, self.log_start)
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.positions[tp.partition] = offset
+
+    async def seek_to_beginning(self, tp: TopicPartition) -> None:
+        self.positions[tp.partition] = "beginning"
+
+
+@pytest.mark.parametrize(
+    ("log_start", "contact_age_s", "expected"),
+    [
+        (0, 60, {0: 1, 1: "beginning"}),  # resume where the store stopped
+        (5, 60, {0: "beginning", 1: "beginning"}),  # offset compacted away: rebuild
+        (0, 7 * 24 * 3600, {0: "beginning", 1: "beginning"}),  # tombstones may be gone: rebuild
+    ],
+)
+async def test_restart_resumes_or_rebuilds(
+    tmp_path: Path, log_start: int, contact_age_s: float, expected: dict[int, int | str]
+) -> None:
+    """A restart resumes at the stored offsets unless a deletion may have been missed."""
+    feed = make_feed(tmp_path)
+    feed.apply({TopicPartition(TOPIC, 0): [record(0, "A:1", payload("A:1", "ERIKSSON"))]})
+    assert feed.last_contact_ms is None  # no fetch happened: the clock below sets the age
+    feed.last_contact_ms = int((time.time() - contact_age_s) * 1000)
+    consumer = FakeConsumer(log_start)
+    tps = [TopicPartition(TOPIC, 0), TopicPartition(TOPIC, 1)]
+    await feed._position(consumer, tps)  # a stand-in consumer (aiokafka is untyped)
+    assert consumer.positions == expected
+    rebuilt = expected[0] == "beginning"
+    assert (len(feed.watchlist), feed.store.count()) == ((0, 0) if rebuilt else (1, 1))
