@@ -49,6 +49,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
+# How long the input may pause before an open transaction is committed early.
+IDLE_COMMIT_S = 0.005
+
 Headers = list[tuple[str, bytes]]
 
 
@@ -251,15 +254,22 @@ class EosEngine:
         """One commit interval: fetch and transform until it ends, then commit every partition."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.commit_interval
+        pending = False
         while not self._stopping.is_set():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
+            # Once something waits to be committed, a pause in the input commits it at once:
+            # a trickle is delivered in milliseconds, a stream in one transaction per interval.
+            wait = min(remaining, IDLE_COMMIT_S) if pending else remaining
             batch = await consumer.getmany(
-                timeout_ms=max(1, int(remaining * 1000)), max_records=self.max_records
+                timeout_ms=max(1, int(wait * 1000)), max_records=self.max_records
             )
             if not batch:
+                if pending:
+                    break
                 continue
+            pending = True
             async with self._lock:
                 for tp, records in batch.items():
                     worker = self._workers.get(tp)

@@ -188,15 +188,24 @@ class HubProcessor:
             counts.flush(self.metrics)
 
 
+TOPIC_CHECKS = 20
+
+
 async def _check_topics(settings: Settings, wanted: dict[str, list[str]]) -> None:
     """SetupError naming the missing topics, so a fresh cluster fails with the fix."""
     admin = make_admin(settings, request_timeout_ms=15_000)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
+        # Topics created a moment ago may not be in every broker's metadata yet: look again
+        # for a few seconds before telling the operator they are missing.
+        for _ in range(TOPIC_CHECKS):
+            existing = set(await admin.list_topics())
+            missing = [t for names in wanted.values() for t in names if t not in existing]
+            if not missing:
+                return
+            await asyncio.sleep(0.5)
     finally:
         await admin.close()
-    missing = [t for names in wanted.values() for t in names if t not in existing]
     if missing:
         shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
         raise SetupError(
