@@ -136,13 +136,14 @@ def connectors(bootstrap: str, *, smoke: bool, ceiling: float | None) -> BenchRe
 
 def from_json(key: str, title: str, data: dict[str, Any]) -> BenchResult:
     """A result from a benchmark's own ``--json`` output (the suite's shape)."""
-    result = BenchResult(key, data.get("title") or title)
+    result = BenchResult(key, title)
     fields = {"name", "value", "unit", "reference", "reference_name", "aim", "met"}
     for raw in data.get("figures", []):
         result.figures.append(Figure(**{k: v for k, v in raw.items() if k in fields}))
     result.params = dict(data.get("params") or {})
     result.note = str(data.get("note") or "")
     result.error = data.get("error")
+    result.seconds = float(data.get("seconds") or 0.0)
     return result
 
 

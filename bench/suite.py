@@ -160,8 +160,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only this step key")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     parser.add_argument("--json", type=Path, default=Path("bench/results/latest.json"))
+    parser.add_argument(
+        "--render", type=Path, default=None, help="only rewrite --out from this suite JSON"
+    )
     args_list = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(args_list)
+    if args.render is not None:
+        saved = json.loads(args.render.read_text(encoding="utf-8"))
+        titles = {s.key: s.title for s in STEPS}
+        results = [
+            _foreign.from_json(r["key"], r["title"] or titles.get(r["key"], r["key"]), r)
+            for r in saved["results"]
+        ]
+        write_markdown(args.out, saved["meta"], results)
+        console.print(f"rewrote {args.out} from {args.render}")
+        return 0
     started = time.time()
     configure_logging(LogFormat.CONSOLE, "WARNING")
     logging.getLogger("aiokafka").setLevel(logging.ERROR)  # retries on fresh topics are noise
