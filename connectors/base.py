@@ -39,6 +39,7 @@ __all__ = [
     "ConnectorError",
     "Outcome",
     "RawRecord",
+    "Revision",
     "Refused",
     "process",
     "process_record",
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 OBSERVERS = frozenset({"SCO", "UNODC"})
+
+Revision = Literal["update", "narrow", "raise_red", "cancel"]
 _ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert)
 # Versions derived from an update stamp count seconds from this instant, so they fit the
 # contract's 32-bit ``version`` until 2068 and grow with every later stamp.
@@ -150,6 +153,20 @@ class Connector(ABC):
         Ids are unique per ``rng`` state; the same seed gives the same payload.
         """
         raise NotImplementedError(f"{self.org} has no generator yet")
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """A native payload revising one record this connector published before.
+
+        ``record`` is the earlier record (its original bytes, as split returned them) and
+        ``change`` what the organization does: ``update`` (a later revision with changed
+        details), ``narrow`` (a later revision that releases the alert to fewer countries:
+        deny lists grow, or AMBER with named recipients), ``raise_red`` (TLP raised to RED,
+        naming one or two countries) or ``cancel`` (withdrawn). The result maps, in this
+        format's own way, to an UPDATE or CANCEL of the same alert id with a higher version.
+        """
+        raise NotImplementedError(f"{self.org} cannot revise records yet")
 
     @classmethod
     def sample_path(cls) -> Path:
