@@ -33,10 +33,12 @@ from connectors.runner import Publisher, RunStats
 from gateway.broker import LocalCluster
 from gateway.codec import decode_dict
 from gateway.contract import WantedPerson, WantedPersonAlert
-from gateway.errors import SetupError
+from gateway.errors import ConfigError, SetupError
+from gateway.hub_route import facts_of
 from gateway.kafka import resolve_bootstrap
 from gateway.logconfig import configure_logging
 from gateway.policy import Policy, load_policy
+from gateway.review import ReviewDecision, list_held, publish_decision
 from gateway.settings import Settings
 from gateway.simulate.collect import BrokerFacts, collect
 from gateway.simulate.expected import Expectation, Published, expected_watchlists
@@ -86,6 +88,9 @@ class _Run:
     issued_series: list[tuple[float, int]] = field(default_factory=list)
     tally: ScreeningTally = field(default_factory=ScreeningTally)
     watchlists: dict[str, dict[str, int]] = field(default_factory=dict)
+    revisions: Counter[str] = field(default_factory=Counter)
+    approved: set[str] = field(default_factory=set)
+    rejected: set[str] = field(default_factory=set)
 
 
 class Exercise:
@@ -103,6 +108,7 @@ class Exercise:
             seed=config.seed,
         )  # fmt: skip
         self.posts = [f"{c.code}.{p.id}" for c, p in self.topology.posts()]
+        self.candidates = [c.code for c in self.topology.countries]
         self.run_state = _Run()
         self.kafka_version = "external broker"
 
@@ -188,6 +194,7 @@ class Exercise:
             posts = PostsClient(f"http://127.0.0.1:{base + 3}")
             try:
                 await self._traffic(settings, posts, components)
+                await self._review(settings)
                 expectation = await self._drain(posts)
                 facts = await collect(settings, sorted(self.run_state.stats))
                 samples = await posts.latency()
@@ -238,9 +245,11 @@ class Exercise:
                         state.issued[issue.org] += issue.records
                         state.broken[issue.org] += int(issue.broken)
                         issued += issue.records
+                        if issue.change is not None:
+                            state.revisions[issue.change] += 1
                         for outcome in outcomes:
                             if isinstance(outcome, Accepted):
-                                self._note_published(outcome)
+                                self._note_published(plan, outcome)
                     state.issued_series.append((round(elapsed, 2), int(issued / TICK_S)))
                     if elapsed >= next_watch:
                         await self._refresh_watchlists(posts)
@@ -252,11 +261,23 @@ class Exercise:
             for publisher in publishers.values():
                 await publisher.stop()
 
-    def _note_published(self, outcome: Accepted) -> None:
+    def _note_published(self, plan: TrafficPlan, outcome: Accepted) -> None:
         kind, record = decode_dict(outcome.value)
         self.run_state.published.add(kind.value, record)
+        envelope = outcome.alert.envelope
         if isinstance(outcome.alert, WantedPersonAlert) and outcome.alert.subject is not None:
-            self.run_state.persons[outcome.alert.envelope.alert_id] = outcome.alert.subject
+            self.run_state.persons[envelope.alert_id] = outcome.alert.subject
+        # Revise only what flows normally: not withdrawn, not RED, not waiting for review.
+        decision = self.policy.decide(
+            facts_of(kind.value, record["envelope"], record.get("subject")),
+            self.candidates, datetime.now(UTC),
+        )  # fmt: skip
+        final = (
+            envelope.msg_type.value == "CANCEL"
+            or envelope.tlp.value == "RED"
+            or decision.hold_for_review is not None
+        )
+        plan.remember(envelope.source_org.value, envelope.alert_id, outcome.record, final=final)
 
     async def _refresh_watchlists(self, posts: PostsClient) -> None:
         for post in self.posts:
@@ -274,14 +295,30 @@ class Exercise:
             traveller = pick_traveller(rng, factory, self.config.planted_share, candidates)
             await posts.screen(post, traveller, self.run_state.tally)
 
+    async def _review(self, settings: Settings) -> None:
+        """Act as the neutrality reviewer: approve every other held alert, reject the rest."""
+        for index, held in enumerate(await list_held(settings)):
+            approve = index % 2 == 0
+            decision = ReviewDecision(
+                alert_id=held.alert_id, version=held.version, approve=approve,
+                reviewer="exercise", note="simulated review",
+                ts_ms=int(time.time() * 1000),
+            )  # fmt: skip
+            try:
+                await publish_decision(settings, decision)
+            except ConfigError:
+                continue  # superseded meanwhile
+            (self.run_state.approved if approve else self.run_state.rejected).add(held.alert_id)
+
     async def _drain(self, posts: PostsClient) -> Expectation:
         """Wait until every watchlist equals what policy allows, or the drain timeout."""
         deadline = time.monotonic() + self.config.drain_timeout_s
         with self.console.status("draining: waiting for every watchlist to settle ..."):
             while True:
                 expectation = expected_watchlists(
-                    self.run_state.published, self.topology, self.policy, datetime.now(UTC)
-                )
+                    self.run_state.published, self.topology, self.policy, datetime.now(UTC),
+                    frozenset(self.run_state.approved),
+                )  # fmt: skip
                 await self._refresh_watchlists(posts)
                 if all(self.run_state.watchlists[p] == expectation.posts[p] for p in self.posts):
                     return expectation
@@ -354,6 +391,8 @@ class Exercise:
                 "deliveries_by_country": dict(sorted(facts.deliveries_by_country.items())),
                 "denials_by_reason": dict(facts.denials_by_reason),
                 "revocations_by_reason": dict(facts.revocations_by_reason),
+                "revisions_issued": dict(state.revisions),
+                "review": {"approved": len(state.approved), "rejected": len(state.rejected)},
             },
             latency=latency,
             screening=screening,

@@ -48,9 +48,17 @@ class Expectation:
 
 
 def expected_watchlists(
-    published: Published, topology: Topology, policy: Policy, now: datetime
+    published: Published,
+    topology: Topology,
+    policy: Policy,
+    now: datetime,
+    approved: frozenset[str] = frozenset(),
 ) -> Expectation:
-    """Every post's expected watchlist after the pipeline has drained."""
+    """Every post's expected watchlist after the pipeline has drained.
+
+    ``approved`` are held alerts a reviewer released: they reach the countries the policy
+    allowed; every other held alert reaches nobody.
+    """
     candidates = [c.code for c in topology.countries]
     by_code = {c.code: c for c in topology.countries}
     posts: dict[str, dict[str, int]] = {f"{c.code}.{p.id}": {} for c, p in topology.posts()}
@@ -62,7 +70,8 @@ def expected_watchlists(
             continue
         if decision.hold_for_review and decision.recipients:
             held.add(alert_id)
-            continue
+            if alert_id not in approved:
+                continue
         tlp = str(envelope.get("tlp", ""))
         for code in decision.recipients:
             routed = node_decide(by_code[code], kind, org, record, header_tlp=tlp)

@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from connectors.base import Connector
+from connectors.base import Connector, RawRecord, Revision
 
-__all__ = ["ORG_SHARES", "Issue", "TrafficPlan"]
+__all__ = ["ORG_SHARES", "REVISION_SHARE", "REVISION_WEIGHTS", "Issue", "TrafficPlan"]
 
 # Share of records per organization: INTERPOL's notices dominate, the EU agencies follow,
 # ECO and Frontex send mostly commodities, the observers only occasional assessments.
@@ -33,6 +33,17 @@ ORG_SHARES: dict[str, float] = {
 }
 
 
+# A quarter of the traffic revises alerts already out: mostly updates, some withdrawals,
+# some narrowed releasability and a few raised to TLP:RED.
+REVISION_SHARE = 0.25
+REVISION_WEIGHTS: dict[Revision, float] = {
+    "update": 0.55,
+    "narrow": 0.15,
+    "raise_red": 0.08,
+    "cancel": 0.22,
+}
+
+
 @dataclass(frozen=True)
 class Issue:
     """One payload an organization hands to its connector, and how many records it holds."""
@@ -42,6 +53,7 @@ class Issue:
     records: int
     broken: bool
     source: str
+    change: Revision | None = None  # None for newly issued alerts
 
 
 @dataclass
@@ -54,14 +66,24 @@ class TrafficPlan:
     broken_share: float = 0.01
     _carry: dict[str, float] = field(default_factory=dict)
     _sequence: int = 0
+    _live: dict[str, dict[str, RawRecord]] = field(default_factory=dict)  # org -> id -> record
+    _cannot_revise: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         total = sum(ORG_SHARES[o] for o in self.connectors)
         self._shares = {o: ORG_SHARES[o] / total for o in self.connectors}
 
+    def remember(self, org: str, alert_id: str, record: RawRecord, *, final: bool) -> None:
+        """Note a published record so later ticks can revise it (``final``: no more changes)."""
+        live = self._live.setdefault(org, {})
+        if final:
+            live.pop(alert_id, None)
+        else:
+            live[alert_id] = record
+
     def tick(self, seconds: float, now: datetime) -> list[Issue]:
-        """The payloads issued during the next ``seconds``."""
+        """The payloads issued during the next ``seconds``: new alerts and revisions."""
         issues: list[Issue] = []
         for org, connector in self.connectors.items():
             due = self._carry.get(org, 0.0) + self.rate * self._shares[org] * seconds
@@ -69,12 +91,35 @@ class TrafficPlan:
             self._carry[org] = due - count
             if count == 0:
                 continue
+            revisions = sum(1 for _ in range(count) if self._rng.random() < REVISION_SHARE)
+            for _ in range(revisions):
+                revision = self._revision(connector, now)
+                if revision is None:
+                    break
+                issues.append(revision)
+                count -= 1
             broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
             good = count - broken
             if good:
                 issues.append(self._issue(connector, good, now, broken=False))
             issues.extend(self._issue(connector, 1, now, broken=True) for _ in range(broken))
         return issues
+
+    def _revision(self, connector: Connector, now: datetime) -> Issue | None:
+        live = self._live.get(connector.org)
+        if not live or connector.org in self._cannot_revise:
+            return None
+        alert_id = self._rng.choice(list(live))
+        record = live.pop(alert_id)  # revised again only once its revision is published
+        change = self._rng.choices(list(REVISION_WEIGHTS), list(REVISION_WEIGHTS.values()))[0]
+        try:
+            payload = connector.revise(self._rng, record, now, change)
+        except NotImplementedError:
+            self._cannot_revise.add(connector.org)
+            return None
+        self._sequence += 1
+        source = f"sim-{connector.org.lower()}-{self._sequence:06d}-{change}"
+        return Issue(connector.org, payload, 1, False, source, change)
 
     def _issue(self, connector: Connector, count: int, now: datetime, *, broken: bool) -> Issue:
         self._sequence += 1
