@@ -378,6 +378,19 @@ async def bootstrap(result: BenchResult, bootstrap_servers: str, n: int) -> None
         service.stop()
         await task
         rate = len(service.watchlist) / took
+        t0 = time.perf_counter()
+        again = PostService(settings, "FRA", "CDG")  # a restart: the store loads before Kafka
+        restore = again.restored / (time.perf_counter() - t0)
+        again.store.close()
+        result.add(
+            Figure(
+                "restart from the local store",
+                restore,
+                "alerts/s",
+                reference=rate,
+                reference_name="bootstrap from Kafka",
+            )
+        )
         result.add(
             Figure(
                 "bootstrap",
@@ -422,14 +435,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--alerts", type=int, default=1_000_000, help="bootstrap feed size")
     parser.add_argument("--skip-bootstrap", action="store_true")
+    parser.add_argument("--skip-screening", action="store_true")
     args = parser.parse_args()
     sizes = [2_000, 10_000] if args.smoke else [int(s) for s in args.sizes.split(",")]
     queries = 200 if args.smoke else args.queries
     result = BenchResult("post", "Post: bootstrap vs raw consume, screening vs full scan")
     result.params = {"sizes": sizes, "queries": queries, "threshold": DEFAULT_THRESHOLD}
     started = time.perf_counter()
-    screening(result, sizes, queries, scan_queries=20)
-    objects_and_memory(result, 10_000 if args.smoke else 100_000)
+    if not args.skip_screening:
+        screening(result, sizes, queries, scan_queries=20)
+        objects_and_memory(result, 10_000 if args.smoke else 100_000)
     servers = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
     if servers and not args.skip_bootstrap:
         n = 20_000 if args.smoke else args.alerts

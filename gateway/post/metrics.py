@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from gateway.headers import RouteHeaders
@@ -70,19 +72,25 @@ class PostMetrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
             registry=registry,
         )
+        self._children: dict[tuple[str, str], tuple[Any, tuple[Any, ...], Any]] = {}
 
     def delivered(self, headers: RouteHeaders, now_ms: int) -> None:
         """Observe the end-to-end and per-hop latency a delivered record's timestamps show."""
-        org, kind = headers.org or "unknown", headers.kind or "unknown"
-        # Latency starts when the export reached its connector; an alert's own issued_at may
-        # be years old (a notice loaded today), so it is only the fallback.
-        start_ms = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
-        if start_ms is not None:
-            self.e2e.labels(org, kind).observe(max(0, now_ms - start_ms) / 1000)
-        for hop, start, end in _HOPS:
-            a = start_ms if start == "ts_issued" else getattr(headers, start)
-            b = getattr(headers, end)
+        key = (headers.org or "unknown", headers.kind or "unknown")
+        children = self._children.get(key)
+        if children is None:  # labels() is slow next to observe(): resolve once per pair
+            org, kind = key
+            children = self._children[key] = (
+                self.e2e.labels(org, kind),
+                tuple(self.hop.labels(hop, org, kind) for hop, _, _ in _HOPS),
+                self.hop.labels("post", org, kind),
+            )
+        e2e, hops, post = children
+        if headers.ts_issued is not None:
+            e2e.observe(max(0, now_ms - headers.ts_issued) / 1000)
+        for child, (_, start, end) in zip(hops, _HOPS, strict=True):
+            a, b = getattr(headers, start), getattr(headers, end)
             if a is not None and b is not None:
-                self.hop.labels(hop, org, kind).observe(max(0, b - a) / 1000)
+                child.observe(max(0, b - a) / 1000)
         if headers.ts_node is not None:
-            self.hop.labels("post", org, kind).observe(max(0, now_ms - headers.ts_node) / 1000)
+            post.observe(max(0, now_ms - headers.ts_node) / 1000)
