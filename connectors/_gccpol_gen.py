@@ -1,4 +1,8 @@
-"""Realistic GCCPOL circulars for simulation and benchmarks (see connectors.gccpol)."""
+"""Realistic GCCPOL circulars and their revisions for simulation and benchmarks.
+
+See connectors.gccpol for the format; a revision is the same circular with ``revision``
+raised, a new ``issued`` date and the changed fields (``state: withdrawn`` to cancel).
+"""
 
 # Arabic-script names and values are this module's data, not look-alike typos:
 
@@ -7,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -17,9 +22,22 @@ from connectors._arabic import (
     Calendar,
     format_native_date,
 )
-from gateway.identifiers import iso6346_check_digit
+from connectors._revise_b import (
+    REVIEW_OFFENCES,
+    REVIEW_SHARE,
+    SHORT_EXPIRY_SHARE,
+    Marking,
+    narrowed,
+    raised_red,
+    short_expiry,
+    tlp_label,
+)
+from connectors.base import RawRecord, Revision
+from connectors.gccpol import MEMBER_ZONES
+from gateway.contract import AnyAlert
+from gateway.identifiers import alpha2_to_alpha3, iso6346_check_digit
 
-__all__ = ["generate_export"]
+__all__ = ["generate_export", "revise_circular"]
 
 _PLACES = ("الرياض", "جدة", "الدمام", "دبي", "أبوظبي", "الكويت", "الدوحة", "المنامة", "مسقط")
 _OFFENCES = (
@@ -44,6 +62,12 @@ def _hijri_or_gregorian(rng: random.Random, day: dt.date, *, partial: bool = Fal
     if partial:
         value = value[:4]
     return {"calendar": calendar.value, "value": value}
+
+
+def _local_date(rng: random.Random, moment: dt.datetime, *, seconds: bool = False) -> Any:
+    """A date object with the local time of ``moment`` (already in the issuer's zone)."""
+    clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return {**_hijri_or_gregorian(rng, moment.date()), "time": clock}
 
 
 def _container(rng: random.Random) -> str:
@@ -76,7 +100,12 @@ def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> dict[str
             "grading": rng.choice(("A1", "B2", "B2", "B3", "C3")),
         },
     }
-    if rng.random() < 0.3:
+    if rng.random() < SHORT_EXPIRY_SHARE:  # expires while the exercise runs
+        zone = ZoneInfo(MEMBER_ZONES[alpha2_to_alpha3(issuer) or "SAU"])
+        circular["valid_until"] = _local_date(
+            rng, short_expiry(rng, now).astimezone(zone), seconds=True
+        )
+    elif rng.random() < 0.3:
         circular["valid_until"] = _hijri_or_gregorian(rng, issued_day + dt.timedelta(days=730))
     if rng.random() < 0.75:
         circular["type"] = "wanted"
@@ -109,7 +138,7 @@ def _generate_person(rng: random.Random, now: dt.datetime) -> dict[str, Any]:
         "pob": rng.choice(_PLACES),
         "nationality": [nationality],
         "category": category,
-        "offences": [] if category == "missing" else [rng.choice(_OFFENCES)],
+        "offences": _offences(rng, category),
         "armed": category == "terrorist" and rng.random() < 0.5,
     }
     if rng.random() < 0.3:
@@ -121,6 +150,14 @@ def _generate_person(rng: random.Random, now: dt.datetime) -> dict[str, Any]:
             "state": nationality, "expiry": _hijri_or_gregorian(rng, expiry),
         }]  # fmt: skip
     return person
+
+
+def _offences(rng: random.Random, category: str) -> list[str]:
+    if category == "missing":
+        return []
+    if rng.random() < REVIEW_SHARE:  # in Arabic and English, as bilingual circulars write it
+        return list(rng.choice(REVIEW_OFFENCES))
+    return [rng.choice(_OFFENCES)]
 
 
 def _generate_captagon(rng: random.Random) -> dict[str, Any]:
@@ -149,3 +186,66 @@ def _generate_captagon(rng: random.Random) -> dict[str, Any]:
         ),
         "action": rng.choice(("seize", "seize", "controlled_delivery", "inspect")),
     }
+
+
+def revise_circular(
+    rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision, alert: AnyAlert
+) -> bytes:
+    """An export holding the next revision of one circular; ``alert`` is what it maps to now."""
+    circular: dict[str, Any] = orjson.loads(record.data)
+    env = alert.envelope
+    local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
+    circular["revision"] = env.version + 1
+    circular["state"] = "withdrawn" if change == "cancel" else "active"
+    circular["issued"] = _local_date(rng, local)
+    issued_at = local.replace(second=0, microsecond=0)
+    if env.expires_at is not None and env.expires_at <= issued_at:
+        if change == "cancel":  # withdrawing a lapsed circular: no validity to state
+            del circular["valid_until"]
+        else:  # revised after it lapsed: the issuer renews it
+            circular["valid_until"] = _hijri_or_gregorian(rng, (local + _YEAR).date())
+    if change == "update":
+        _update(rng, circular, local)
+    elif change in ("narrow", "raise_red"):
+        members = sorted(MEMBER_ZONES)
+        rule = narrowed if change == "narrow" else raised_red
+        marking = rule(rng, Marking.of(env), members, env.originating_country)
+        classification = dict(circular.get("classification") or {})
+        classification["tlp"] = tlp_label(marking.tlp)
+        classification.pop("release_to", None)
+        classification.pop("deny", None)
+        if marking.release:
+            classification["release_to"] = list(marking.release)
+        if marking.deny:
+            classification["deny"] = list(marking.deny)
+        circular["classification"] = classification
+    export = {"system": "GCCPOL-CIRC", "schema_version": "2.1", "generated_at": now.isoformat()}
+    return orjson.dumps({"export": export, "circulars": [circular]}, option=orjson.OPT_INDENT_2)
+
+
+_YEAR = dt.timedelta(days=365)
+
+
+def _update(rng: random.Random, circular: dict[str, Any], local: dt.datetime) -> None:
+    """A realistic later revision: a new offence or passport, more goods, longer validity."""
+    choice = rng.random()
+    person = circular.get("person")
+    goods = circular.get("commodity")
+    if isinstance(person, dict) and choice < 0.4 and person.get("category") != "missing":
+        offences = [o for o in _OFFENCES if o not in person.get("offences", [])]
+        person["offences"] = [*person.get("offences", []), rng.choice(offences or _OFFENCES)]
+    elif isinstance(person, dict) and choice < 0.75:
+        state = (person.get("nationality") or ["SA"])[0]
+        expiry = (local + dt.timedelta(days=rng.randint(400, 3000))).date()
+        person["documents"] = [{  # a newly issued passport replaces the one on file
+            "type": "P", "number": f"{rng.choice('ABCDKLMNPR')}{rng.randrange(10**7):07d}",
+            "state": state, "expiry": _hijri_or_gregorian(rng, expiry),
+        }]  # fmt: skip
+    elif isinstance(goods, dict) and choice < 0.7:
+        quantity = goods.get("quantity")
+        if isinstance(quantity, dict):  # the count after the full search of the load
+            quantity["amount"] = int(quantity["amount"] * rng.uniform(1.1, 2.0))
+        goods["action"] = "seize"
+    else:
+        days = rng.randint(180, 730)
+        circular["valid_until"] = _hijri_or_gregorian(rng, (local + dt.timedelta(days=days)).date())

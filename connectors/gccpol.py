@@ -44,7 +44,7 @@ from connectors._native import (
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -171,6 +171,15 @@ class GccpolConnector(Connector):
         from connectors._gccpol_gen import generate_export  # noqa: PLC0415  # only simulate needs it
 
         return generate_export(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
+    ) -> bytes:
+        """The circular's next revision: changed details, a narrower or RED classification
+        with named states, or ``state: withdrawn``; see docs/connectors/gccpol.md."""
+        from connectors._gccpol_gen import revise_circular  # noqa: PLC0415  # only simulate needs it
+
+        return revise_circular(rng, record, now, change, self.to_alert(record))
 
 
 def _date_field(f: Fields, key: str) -> tuple[NativeDate, str | None] | None:

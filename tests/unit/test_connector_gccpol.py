@@ -33,6 +33,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit.revise_support_b import (
+    check_chain,
+    check_lapsed,
+    check_revisions,
+    generated_mix,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "gccpol"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -304,3 +310,46 @@ def test_mutated_circular_never_crashes(
 ) -> None:
     """A circular with any nested field replaced by any JSON value is accepted or refused."""
     _assert_all_explained(run(orjson.dumps({"circulars": [_replace(circular, path, value)]})))
+
+
+# --- revisions (Connector.revise) --------------------------------------------------------
+
+
+def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
+    """Each generated circular revised each way is an UPDATE or CANCEL of the same id, a
+    higher version, RED with named states, and a narrowing that reaches fewer states."""
+    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
+
+
+def test_revisions_of_revisions_at_the_same_instant() -> None:
+    """Revising a revision again within the same second still raises the version."""
+    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+
+
+def test_lapsed_circular_is_renewed_by_an_update_and_still_withdrawn() -> None:
+    """A circular revised after its short validity lapsed is renewed, or withdrawn cleanly."""
+    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
+
+
+def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None:
+    """About 1.5 % of generated persons have an offence the review holds; ~3 % expire in 2 min."""
+    alerts, persons, held, short = generated_mix(
+        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+    )
+    assert 0.005 * persons <= held <= 0.03 * persons
+    assert 0.01 * alerts <= short <= 0.06 * alerts
+
+
+def test_revision_is_written_the_gccpol_way() -> None:
+    """A revision raises ``revision``; RED names states in ``release_to``; a cancel withdraws."""
+    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    original = orjson.loads(record.data)
+    rng = random.Random(4)
+    red = orjson.loads(CONNECTOR.revise(rng, record, NOW, "raise_red"))["circulars"][0]
+    assert red["revision"] == original["revision"] + 1
+    assert red["classification"]["tlp"] == "TLP:RED"
+    assert 1 <= len(red["classification"]["release_to"]) <= 2
+    cancel = orjson.loads(CONNECTOR.revise(rng, record, NOW, "cancel"))["circulars"][0]
+    assert (cancel["state"], cancel["revision"]) == ("withdrawn", original["revision"] + 1)
