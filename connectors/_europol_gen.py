@@ -1,15 +1,31 @@
-"""Realistic EUROPOL UMF-style messages for simulation and benchmarks (see connectors.europol)."""
+"""Realistic EUROPOL UMF-style messages and their revisions, for simulation and benchmarks.
+
+See connectors.europol for the format; a revision is the subject's mini message at the next
+``Revision``, with new labels on the entity or ``Status`` WITHDRAWN.
+"""
 
 from __future__ import annotations
 
 import random
 import string
 import xml.etree.ElementTree as ET  # building XML only, never parsing it
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from connectors._revise_a import (
+    MEMBERS,
+    alpha2,
+    kept_expiry,
+    next_stamp,
+    revised_labels,
+    short_expiry,
+    takes_review_offence,
+    tlp_word,
+)
+from connectors.base import Revision
+from gateway.contract import Envelope
 from gateway.identifiers import vin_check_digit
 
-__all__ = ["generate_message"]
+__all__ = ["generate_message", "revise_message"]
 
 # (nationality alpha-2, forenames, surnames)
 _PEOPLE = (
@@ -35,6 +51,13 @@ _OFFENCES = {
     "WARNING": ("Suspected facilitation of illegal immigration",),
     "MISSING": (),
 }  # fmt: skip
+# Offences the neutrality review holds; a member state sends one now and then.
+_REVIEW_OFFENCES = (
+    "Participation in an illegal assembly",
+    "Desertion",
+    "Espionage on behalf of a third country",
+    "Insulting the head of state",
+)
 _TLPS = (("GREEN", 40), ("AMBER", 45), ("AMBER+STRICT", 15))
 _MAKES = (
     ("WVW", "Volkswagen", "Golf"), ("WBA", "BMW", "X5"), ("WDD", "Mercedes-Benz", "E 220"),
@@ -74,6 +97,10 @@ def _add(parent: ET.Element, tag: str, text: str, **attrib: str) -> ET.Element:
     return element
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _common(entity: ET.Element, rng: random.Random, entity_id: str, now: datetime) -> None:
     withdrawn = rng.random() < 0.03
     revision = rng.randint(2, 5) if withdrawn or rng.random() < 0.27 else 1
@@ -85,6 +112,8 @@ def _common(entity: ET.Element, rng: random.Random, entity_id: str, now: datetim
     _add(entity, "Tlp", rng.choices([t for t, _ in _TLPS], [w for _, w in _TLPS])[0])
     if rng.random() < 0.1:
         _add(entity, "HandlingCode", rng.choice(("H1", "H2")))
+    if not withdrawn and (expiry := short_expiry(rng, now)) is not None:
+        _add(entity, "ValidUntil", _stamp(expiry))
 
 
 def _person(  # noqa: PLR0917  # private builder called from one place
@@ -106,7 +135,10 @@ def _person(  # noqa: PLR0917  # private builder called from one place
     else:
         _add(person, "BirthDate", f"{born}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
     _add(person, "Nationality", country)
-    for offence in rng.sample(_OFFENCES[category], min(len(_OFFENCES[category]), 1)):
+    offences = rng.sample(_OFFENCES[category], min(len(_OFFENCES[category]), 1))
+    if category == "ARREST" and takes_review_offence(rng):
+        offences = [rng.choice(_REVIEW_OFFENCES)]
+    for offence in offences:
         _add(person, "Offence", offence)
     if category in ("ARREST", "FTF") and rng.random() < 0.2:
         _add(person, "Armed", "true")
@@ -161,3 +193,68 @@ def generate_message(rng: random.Random, count: int, now: datetime) -> bytes:
     ET.indent(message)
     data: bytes = ET.tostring(message, encoding="utf-8", xml_declaration=True)
     return data
+
+
+def _set(entity: ET.Element, tag: str, text: str | None) -> None:
+    """Set (or, with None, remove) a child element's text."""
+    found = entity.find(tag)
+    if text is None:
+        if found is not None:
+            entity.remove(found)
+    elif found is None:
+        _add(entity, tag, text)
+    else:
+        found.text = text
+
+
+def _set_countries(entity: ET.Element, group: str, codes: tuple[str, ...]) -> None:
+    """Replace the entity's own ``ReleaseTo`` or ``Deny`` list (alpha-2, Greece as EL)."""
+    for old in entity.findall(group):
+        entity.remove(old)
+    if codes:
+        box = ET.SubElement(entity, group)
+        for code in codes:
+            _add(box, "Country", "EL" if code == "GRC" else alpha2(code))
+
+
+def revise_message(
+    rng: random.Random, message: ET.Element, envelope: Envelope, now: datetime, change: Revision
+) -> bytes:
+    """``message`` (one subject's mini message, parsed) at its next revision."""
+    subject = message.find("Entities/*")
+    header = message.find("Header")
+    if subject is None or header is None:
+        raise ValueError("a EUROPOL record holds a Header and a subject entity")
+    stamp = next_stamp(envelope.issued_at, now)
+    _set(header, "MessageId", f"EPL-MSG-{stamp.year}-{rng.randint(0, 999_999):06d}")
+    _set(header, "Created", _stamp(stamp))
+    _set(subject, "Revision", str(envelope.version + 1))
+    _set(subject, "Status", "WITHDRAWN" if change == "cancel" else "ACTIVE")
+    _set(subject, "Modified", _stamp(stamp))
+    labels = revised_labels(rng, envelope, change, MEMBERS["EUROPOL"])
+    _set(subject, "Tlp", tlp_word(labels.tlp))
+    if labels.release != envelope.release_to_countries or labels.deny != envelope.deny_countries:
+        _set_countries(subject, "ReleaseTo", labels.release)
+        _set_countries(subject, "Deny", labels.deny)
+    expiry = kept_expiry(rng, envelope.expires_at, stamp, change)
+    _set(subject, "ValidUntil", None if expiry is None else _stamp(expiry))
+    if change == "update":
+        _update_details(rng, subject)
+    data: bytes = ET.tostring(message, encoding="utf-8", xml_declaration=True)
+    return data
+
+
+def _update_details(rng: random.Random, subject: ET.Element) -> None:
+    """A person gains an offence or an alias; a stolen vehicle is seen with false plates."""
+    if subject.tag == "Vehicle":
+        country = rng.choice(sorted(_PLATES))
+        _add(subject, "Plate", _pattern(rng, _PLATES[country]), country=country)
+        return
+    known = {o.text for o in subject.iterfind("Offence")}
+    pool = _OFFENCES.get((subject.findtext("Category") or "").upper(), ()) or _OFFENCES["ARREST"]
+    fresh = [o for o in pool if o not in known]
+    if fresh and rng.random() < 0.7:
+        _add(subject, "Offence", rng.choice(fresh))
+    else:
+        surname = subject.findtext("Name[@type='surname']") or "X"
+        _add(subject, "Name", f"{surname[:3].upper()}{rng.randint(10, 99)}", type="alias")

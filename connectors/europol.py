@@ -13,7 +13,8 @@ A document or unreported vehicle that nothing refers to is refused as an orphan.
 Updates and cancels: each subject entity has a ``Revision`` (1, 2, ...) and a ``Status``
 (``ACTIVE`` or ``WITHDRAWN``). The version is the revision; revision 1 is an ALERT, a later
 one an UPDATE referencing the revision before it, ``WITHDRAWN`` a CANCEL (envelope only).
-Entities may override the header's ``Tlp`` and ``HandlingCode``.
+Entities may override the header's ``Tlp``, ``HandlingCode``, ``ReleaseTo`` and ``Deny``, and
+carry a ``ValidUntil`` instant (the alert's expiry).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from xml.sax.saxutils import escape, quoteattr
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from connectors._europol_gen import generate_message
+from connectors._europol_gen import generate_message, revise_message
 from connectors._mapping import country3, parse_instant, parse_partial_date, parse_tlp
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors._revise_a import current_alert
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -231,6 +233,13 @@ class EuropolConnector(Connector):
         """One UMF message with ``count`` subjects: mostly persons, some stolen vehicles."""
         return generate_message(rng, count, now)
 
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """The record's mini message at the next Revision: changed, relabelled or WITHDRAWN."""
+        envelope = current_alert(self, record).envelope
+        return revise_message(rng, _parse(record.data, "parse"), envelope, now, change)
+
 
 def _envelope(header: ET.Element, subject: ET.Element, path: str) -> Envelope:
     entity_id = _need(subject, "EntityId", path)
@@ -260,6 +269,7 @@ def _envelope(header: ET.Element, subject: ET.Element, path: str) -> Envelope:
         raise ConnectorError.one(
             "map", f"{path}/Modified", "missing_field", "an entity Modified or a header Created"
         )
+    expiry = _text(subject, "ValidUntil")
     country = _need(header, "OriginatingCountry", "Header")
     tlp = _text(subject, "Tlp") or _text(header, "Tlp")
     handling = (_text(subject, "HandlingCode") or _text(header, "HandlingCode") or "H0").upper()
@@ -287,8 +297,9 @@ def _envelope(header: ET.Element, subject: ET.Element, path: str) -> Envelope:
         originating_country=country3(country, "Header/OriginatingCountry"),
         issued_at=parse_instant(stamp, f"{path}/Modified"),
         tlp=parse_tlp(tlp, f"{path}/Tlp") if tlp else Tlp.AMBER,
-        release_to_countries=_countries(header, "ReleaseTo"),
-        deny_countries=_countries(header, "Deny"),
+        expires_at=parse_instant(expiry, f"{path}/ValidUntil") if expiry else None,
+        release_to_countries=_countries(header, subject, "ReleaseTo", path),
+        deny_countries=_countries(header, subject, "Deny", path),
         handling_code=HandlingCode(handling),
         handling_note=_text(header, "HandlingNote"),
         source_reliability=SourceReliability(reliability),
@@ -297,10 +308,12 @@ def _envelope(header: ET.Element, subject: ET.Element, path: str) -> Envelope:
     )
 
 
-def _countries(header: ET.Element, group: str) -> tuple[str, ...]:
+def _countries(header: ET.Element, subject: ET.Element, group: str, path: str) -> tuple[str, ...]:
+    """The entity's own country list when it has one (even empty), else the header's."""
+    owner, where = (subject, path) if subject.find(group) is not None else (header, "Header")
     return tuple(
-        country3(c.text or "", f"Header/{group}/Country[{i}]")
-        for i, c in enumerate(header.iterfind(f"{group}/Country"))
+        country3(c.text or "", f"{where}/{group}/Country[{i}]")
+        for i, c in enumerate(owner.iterfind(f"{group}/Country"))
     )
 
 
