@@ -134,7 +134,7 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
         connector = get_connector(org)
         metrics = ConnectorMetrics()
         if metrics_port is not None:
-            serve_metrics(metrics, metrics_port)
+            serve_metrics(metrics, metrics_port, host=settings.metrics_host)
         publisher = Publisher(settings, connector, metrics=metrics, workers=workers)
         if watch:
             folder = Path(source)

@@ -39,7 +39,9 @@ def run(
     settings = settings_of(ctx)
     metrics = HubMetrics()
     if metrics_port is not None:
-        server, _ = start_http_server(metrics_port, registry=metrics.registry)
+        server, _ = start_http_server(
+            metrics_port, addr=settings.metrics_host, registry=metrics.registry
+        )
         console.print(f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False)
     try:
         asyncio.run(run_hub(settings, mode=mode, metrics=metrics))

@@ -62,7 +62,9 @@ def run(
                 ) from None
         metrics = NodeMetrics()
         if metrics_port is not None:
-            server, _ = start_http_server(metrics_port, registry=metrics.registry)
+            server, _ = start_http_server(
+                metrics_port, addr=settings.metrics_host, registry=metrics.registry
+            )
             console.print(
                 f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False
             )
