@@ -25,7 +25,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from typing import ClassVar
-from xml.etree.ElementTree import Element, SubElement, indent, tostring
+from xml.etree.ElementTree import Element, tostring
 from xml.etree.ElementTree import fromstring as fast_fromstring
 from xml.parsers import expat
 
@@ -33,13 +33,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from connectors._arabic import (
-    FAMILY_NAMES,
-    FEMALE_NAMES,
-    MALE_NAMES,
-    Calendar,
     NativeDate,
     country_from_arabic,
-    format_native_date,
     has_arabic,
     normalize_digits,
     split_full_name,
@@ -54,7 +49,7 @@ from connectors._native import (
     revision_envelope,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     Envelope,
     MsgType,
@@ -171,12 +166,20 @@ class AimcConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
-        root = Element("AimcBulletins", {"generated": now.isoformat(timespec="seconds")})
-        for serial in rng.sample(range(10**10), count):  # unique across batches too
-            _generate_one(root, rng, now, serial)
-        indent(root)
-        body = tostring(root, encoding="unicode").encode()
-        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+        from connectors._aimc_gen import generate_document  # noqa: PLC0415  # only simulate needs it
+
+        return generate_document(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
+    ) -> bytes:
+        """The bulletin's next revision: amended details, fewer or RED-named recipients, or
+        ``status="cancelled"``; see docs/connectors/aimc.md."""
+        from connectors._aimc_gen import revise_bulletin  # noqa: PLC0415  # only simulate needs it
+
+        return revise_bulletin(
+            rng, _parse(record.data, "parse"), now, change, self.to_alert(record)
+        )
 
 
 def _plain_utf8(data: bytes) -> bool:
@@ -273,7 +276,9 @@ def _envelope(b: Element) -> Envelope:
         withdrawn=status == "cancelled",
         issued_at=issued_at,
         expires_at=(
-            zoned_instant(expires, "ValidUntil", zone, end_of_day=True) if expires else None
+            zoned_instant(expires, "ValidUntil", zone, _attr(expires_el, "time"), end_of_day=True)
+            if expires
+            else None
         ),
         originating_country=issuer,
         tlp=parse_tlp(attrs["tlp"], "Classification/@tlp"),
@@ -284,8 +289,16 @@ def _envelope(b: Element) -> Envelope:
             _country(c, f"ReleaseTo[{i}]")
             for i, c in enumerate(t for t in map(_text, _children(b, "ReleaseTo")) if t)
         ),
+        deny=tuple(
+            _country(c, f"Deny[{i}]")
+            for i, c in enumerate(t for t in map(_text, _children(b, "Deny")) if t)
+        ),
         legal_basis=_text(_child(b, "LegalBasis")) or LEGAL_BASIS,
     )
+
+
+def _attr(el: Element | None, name: str) -> str | None:
+    return el.get(name) if el is not None else None
 
 
 def _date(el: Element | None, path: str) -> NativeDate | None:
@@ -381,77 +394,3 @@ def _document(el: Element, path: str) -> TravelDocument:
         issuing_country=_country(country, f"{path}/@country"),
         expires_on=expiry.gregorian_date() if expiry and expiry.day else None,
     )
-
-
-# --- generator ---------------------------------------------------------------
-
-_ISSUERS = ("JOR", "EGY", "IRQ", "MAR", "TUN", "SAU", "DZA", "LBN", "KWT", "ARE")
-_ARABIC_COUNTRY = {
-    "JOR": "الأردن", "EGY": "مصر", "IRQ": "العراق", "MAR": "المغرب", "TUN": "تونس",
-    "SAU": "السعودية", "DZA": "الجزائر", "LBN": "لبنان", "KWT": "الكويت", "ARE": "الإمارات",
-    "SYR": "سوريا", "LBY": "ليبيا", "YEM": "اليمن",
-}  # fmt: skip
-_CHARGES = (
-    "الانتماء إلى تنظيم إرهابي",
-    "تمويل الإرهاب",
-    "تهريب مخدرات",
-    "القتل العمد",
-    "السطو المسلح",
-)
-
-
-def _dated(parent: Element, tag: str, rng: random.Random, day: dt.date) -> Element:
-    """A date element in Hijri or Gregorian, said by attribute, suffix or both."""
-    calendar = Calendar.HIJRI if rng.random() < 0.5 else Calendar.GREGORIAN
-    suffix = ("هـ" if calendar is Calendar.HIJRI else "م") if rng.random() < 0.5 else ""
-    digits = "arabic" if rng.random() < 0.5 else "latin"
-    value = format_native_date(calendar, day, digits=digits, order="dmy", sep="/", suffix=suffix)
-    el = SubElement(parent, tag)
-    if not suffix or rng.random() < 0.5:
-        el.set("calendar", calendar.value)
-    el.text = value
-    return el
-
-
-def _generate_one(root: Element, rng: random.Random, now: dt.datetime, serial: int) -> None:
-    issuer = rng.choice(_ISSUERS)
-    revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
-    bulletin = SubElement(root, "Bulletin", {
-        "id": f"ACPB/{now.year}/{serial:010d}", "revision": str(revision),
-        "status": "active" if revision == 1 else "amended",
-    })  # fmt: skip
-    SubElement(bulletin, "Issuer").text = _ARABIC_COUNTRY[issuer]
-    _dated(bulletin, "IssuedOn", rng, (now - dt.timedelta(days=rng.randint(1, 300))).date())
-    kind = rng.choice(("مطلوب",) * 6 + ("إرهابي",) * 3 + ("مفقود",))
-    SubElement(bulletin, "Kind").text = kind
-    SubElement(bulletin, "Classification", {
-        "tlp": rng.choice(("GREEN", "GREEN", "AMBER", "AMBER", "AMBER+STRICT")),
-        "handling": rng.choice(("H0", "H1", "H2")), "grading": rng.choice(("A2", "B2", "B3")),
-    })  # fmt: skip
-    female = kind == "مفقود" and rng.random() < 0.5
-    first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
-    father, grandfather = rng.choice(MALE_NAMES), rng.choice(MALE_NAMES)
-    family = rng.choice(FAMILY_NAMES)
-    link = "بنت" if female else "بن"
-    person = SubElement(bulletin, "Person", {"sex": "أنثى" if female else "ذكر"})
-    SubElement(
-        person, "FullName", {"script": "Arab"}
-    ).text = f"{first[0]} {link} {father[0]} بن {grandfather[0]} ال{family[0]}"
-    if rng.random() < 0.4:
-        SubElement(person, "FullName", {"script": "Latn"}).text = (
-            f"{first[1]} {'bint' if female else 'bin'} {father[1]} bin {grandfather[1]} "
-            f"Al-{family[1]}"
-        )
-    if kind != "مفقود" and rng.random() < 0.3:
-        SubElement(person, "Alias").text = "أبو " + rng.choice(MALE_NAMES)[0]
-    _dated(person, "BirthDate", rng, (now - dt.timedelta(days=rng.randint(6600, 24000))).date())
-    nationality = issuer if rng.random() < 0.7 else rng.choice(list(_ARABIC_COUNTRY))
-    SubElement(person, "Nationality").text = _ARABIC_COUNTRY[nationality]
-    if rng.random() < 0.5:
-        doc = SubElement(person, "Document", {"type": "P", "country": nationality})
-        doc.text = f"{rng.choice('ABCKNPRS')}{rng.randrange(10**7):07d}"
-    if kind != "مفقود":
-        SubElement(person, "Charge").text = rng.choice(_CHARGES)
-        SubElement(person, "RequestedAction").text = (
-            "قبض" if kind == "إرهابي" else rng.choice(("قبض", "قبض", "احتجاز", "مراقبة"))
-        )

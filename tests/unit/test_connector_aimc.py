@@ -28,6 +28,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit.revise_support_b import (
+    check_chain,
+    check_lapsed,
+    check_revisions,
+    generated_mix,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "aimc"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -273,3 +279,58 @@ def test_mutated_bulletin_never_crashes(index: int, data: st.DataObject) -> None
     if data.draw(st.booleans()):
         SubElement(bulletin, "Nationality").text = value
     _assert_all_explained(run(tostring(bulletin, encoding="utf-8")))
+
+
+# --- revisions (Connector.revise) --------------------------------------------------------
+
+
+def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
+    """Each generated bulletin revised each way is an UPDATE or CANCEL of the same id, a
+    higher version, RED with named states, and a narrowing that reaches fewer states."""
+    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
+
+
+def test_revisions_of_revisions_at_the_same_instant() -> None:
+    """Revising a revision again within the same second still raises the version."""
+    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+
+
+def test_lapsed_bulletin_is_renewed_by_an_amendment_and_still_cancelled() -> None:
+    """A bulletin revised after its short validity lapsed is renewed, or cancelled cleanly."""
+    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
+
+
+def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None:
+    """About 1.5 % of generated persons have a charge the review holds; ~3 % expire in 2 min."""
+    alerts, persons, held, short = generated_mix(
+        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+    )
+    assert 0.005 * persons <= held <= 0.03 * persons
+    assert 0.01 * alerts <= short <= 0.06 * alerts
+
+
+def test_revision_is_written_the_aimc_way() -> None:
+    """A revision raises ``@revision``; RED names states in ``ReleaseTo``; a cancel says so."""
+    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    revision = int(fromstring(record.data).get("revision"))
+    rng = random.Random(4)
+    red = fromstring(CONNECTOR.revise(rng, record, NOW, "raise_red")).find("Bulletin")
+    assert (red.get("revision"), red.get("status")) == (str(revision + 1), "amended")
+    assert red.find("Classification").get("tlp") == "RED"
+    assert 1 <= len(red.findall("ReleaseTo")) <= 2
+    cancel = fromstring(CONNECTOR.revise(rng, record, NOW, "cancel")).find("Bulletin")
+    assert (cancel.get("revision"), cancel.get("status")) == (str(revision + 1), "cancelled")
+
+
+def test_deny_and_valid_until_time_are_read() -> None:
+    """``Deny`` elements become the deny list; ``ValidUntil/@time`` the local expiry time."""
+    bulletin = """<Bulletin id="ACPB/2025/1" revision="2" status="amended">
+      <Issuer country="JO"/><IssuedOn calendar="gregorian" time="09:00">01/05/2025</IssuedOn>
+      <ValidUntil calendar="gregorian" time="12:01:30">01/06/2025</ValidUntil>
+      <Classification tlp="GREEN"/><Deny>سوريا</Deny><Deny>EG</Deny>
+      <Person><FullName>محمد بن علي الزعبي</FullName></Person></Bulletin>"""
+    (alert,) = accepted(run(bulletin.encode())).values()
+    assert alert.envelope.deny_countries == ("SYR", "EGY")
+    assert alert.envelope.expires_at == datetime(2025, 6, 1, 9, 1, 30, tzinfo=UTC)  # Amman +3
