@@ -12,7 +12,9 @@ read on its own.
 
 Updates and cancels: ``revision`` counts the report's versions (1, 2, ...) and is the
 alert version; revision 1 is an ALERT, a later one an UPDATE referencing the one before,
-and ``status`` ``WITHDRAWN`` a CANCEL (envelope only).
+and ``status`` ``WITHDRAWN`` a CANCEL (envelope only). Optional ``release_to`` and ``deny``
+(``|``-separated member-state codes) and ``valid_until`` (the expiry, same date format) carry
+releasability and expiry.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ import io
 import random
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
+from connectors._frontex_gen import COLUMNS, WARSAW, generate_csv, revise_row
 from connectors._mapping import country3, parse_tlp
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors._revise_a import current_alert
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     Commodity,
     CommodityAction,
@@ -52,19 +55,12 @@ from gateway.contract import (
     Status,
     Tlp,
 )
-from gateway.identifiers import imo_check_digit, iso6346_check_digit, normalize_identifier
+from gateway.identifiers import normalize_identifier
 
 __all__ = ["COLUMNS", "FrontexConnector"]
 
-COLUMNS = (
-    "incident_id", "revision", "status", "report_date", "operation", "reporting_ms",
-    "category", "substance", "quantity", "unit", "vessel_imo", "vessel_name", "vessel_flag",
-    "containers", "concealment", "port_of_loading", "transit_ports", "port_of_discharge",
-    "action", "tlp", "handling",
-)  # fmt: skip
 _REQUIRED = frozenset({"incident_id", "revision", "report_date", "reporting_ms", "category"})
-_WARSAW = ZoneInfo("Europe/Warsaw")
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$")
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _NUMBER = re.compile(r"^\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^\d+(?:,\d+)?$")
 _CATEGORIES = {
     "drugs": CommodityCategory.DRUGS, "precursors": CommodityCategory.PRECURSORS,
@@ -163,7 +159,14 @@ class FrontexConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
         """A CSV export of ``count`` incidents: cocaine in containers above all."""
-        return _generate_csv(rng, count, now)
+        return generate_csv(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """The incident's row at its next revision: UPDATED (figures or labels) or WITHDRAWN."""
+        envelope = current_alert(self, record).envelope
+        return revise_row(rng, record.data, envelope, now, change)
 
 
 def _parse_record(data: bytes) -> tuple[list[str], list[str]]:
@@ -187,12 +190,10 @@ def _need(row: dict[str, str], key: str) -> str:
 def _when(text: str, key: str) -> datetime:
     match = _DATE.match(text)
     if match is None:
-        raise ConnectorError.one("map", key, "bad_date", "dates are dd.mm.yyyy [HH:MM]")
-    day, month, year, hour, minute = match.groups()
+        raise ConnectorError.one("map", key, "bad_date", "dates are dd.mm.yyyy [HH:MM[:SS]]")
+    day, month, year, hour, minute, second = (int(g or 0) for g in match.groups())
     try:
-        local = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), tzinfo=_WARSAW
-        )
+        local = datetime(year, month, day, hour, minute, second, tzinfo=WARSAW)
     except ValueError:
         raise ConnectorError.one("map", key, "bad_date", "no such day or time") from None
     return local
@@ -218,6 +219,7 @@ def _envelope(row: dict[str, str]) -> Envelope:
     if handling not in HandlingCode.__members__:
         raise ConnectorError.one("map", "handling", "unknown_handling_code", "handling is H0-H3")
     tlp = row.get("tlp")
+    expiry = row.get("valid_until")
     return Envelope(
         alert_id=alert_id,
         version=revision,
@@ -227,12 +229,21 @@ def _envelope(row: dict[str, str]) -> Envelope:
         source_org=Org.FRONTEX,
         originating_country=country3(_need(row, "reporting_ms"), "reporting_ms"),
         issued_at=_when(_need(row, "report_date"), "report_date"),
+        expires_at=_when(expiry, "valid_until") if expiry else None,
         tlp=parse_tlp(tlp, "tlp") if tlp else Tlp.AMBER,
+        release_to_countries=_codes(row, "release_to"),
+        deny_countries=_codes(row, "deny"),
         handling_code=HandlingCode(handling),
         source_reliability=SourceReliability.A,
         information_accuracy=InformationAccuracy.KNOWN_TRUE,
         legal_basis="Regulation (EU) 2019/1896 (European Border and Coast Guard), Art. 90",
     )
+
+
+def _codes(row: dict[str, str], key: str) -> tuple[str, ...]:
+    """A ``|``-separated list of member-state codes."""
+    parts = [p for p in (row.get(key) or "").split("|") if p.strip()]
+    return tuple(dict.fromkeys(country3(p, f"{key}[{i}]") for i, p in enumerate(parts)))
 
 
 def _quantity(row: dict[str, str]) -> Quantity | None:
@@ -319,72 +330,3 @@ def _commodity(row: dict[str, str]) -> Commodity:
         concealment=row.get("concealment") or None,
         action=_ACTIONS[action_text],
     )
-
-
-# --- generator ---------------------------------------------------------------------------
-
-_ROUTES = (  # (substance, category, unit, origins, transits, destinations, weight)
-    ("cocaine hydrochloride", "drugs", "kg", ("ECGYE", "COBUN", "BRSSZ", "PAMIT"),
-     ("", "MAPTM", "PAMIT"), ("NLRTM", "BEANR", "ESALG", "DEHAM", "ITGIT", "FRLEH"), 50),
-    ("cannabis resin", "drugs", "kg", ("MAPTM", "MANDR"), ("",), ("ESALG", "ESAGP", "FRMRS"), 15),
-    ("captagon tablets", "drugs", "tablets", ("LBBEY", "SYLTK"), ("EGPSD", ""),
-     ("GRPIR", "ITSAL"), 10),
-    ("heroin", "drugs", "kg", ("IRBND", "PKKHI"), ("TRMER", "EGPSD"), ("ITGIT", "NLRTM"), 10),
-    ("cigarettes", "cigarettes", "pcs", ("AEJEA", "TRMER"), ("",), ("GRPIR", "PLGDN"), 10),
-    ("pistols and ammunition", "firearms", "pcs", ("TRMER", "UAODS"), ("",), ("ITBRI",), 5),
-)  # fmt: skip
-_OWNERS = ("MSCU", "MAEU", "CMAU", "HLXU", "ONEU", "COSU", "EGSU", "TGHU", "SEGU")
-_VESSELS = ("MSC ALINA", "MAERSK KENSINGTON", "CMA CGM TAGE", "EVER GIVEN", "COSCO PRIDE",
-            "HAPAG BERLIN", "SEA VOYAGER", "ATLANTIC STAR")  # fmt: skip
-_FLAGS = ("PA", "LR", "MH", "MT", "PT", "CY", "SG", "HK")
-_REPORTING = ("ES", "IT", "EL", "PT", "NL", "BE", "MT", "CY", "FR", "DE", "PL")
-_OPERATIONS = ("Themis", "Indalo", "Poseidon", "Minerva")
-_CONCEALMENTS = ("rip-on/rip-off in reefer container", "inside banana boxes",
-                 "false bottom; welded compartment", "among scrap metal", "", "")  # fmt: skip
-_TLPS = (("GREEN", 40), ("AMBER", 45), ("AMBER+STRICT", 15))
-
-
-def _container(rng: random.Random) -> str:
-    prefix = rng.choice(_OWNERS) + f"{rng.randint(0, 999_999):06d}"
-    return f"{prefix}{iso6346_check_digit(prefix)}"
-
-
-def _imo(rng: random.Random) -> str:
-    first = f"{rng.randint(900_000, 999_999)}"
-    return f"IMO {first}{imo_check_digit(first)}"
-
-
-def _amount(value: float) -> str:
-    whole, _, frac = f"{value:,.1f}".partition(".")
-    return whole.replace(",", ".") + ("," + frac if frac != "0" else "")
-
-
-def _generate_csv(rng: random.Random, count: int, now: datetime) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    year = rng.randint(2018, now.year)
-    start = rng.randint(0, 900_000)
-    weights = [r[-1] for r in _ROUTES]
-    for i in range(count):
-        substance, category, unit, origins, transits, destinations, _ = rng.choices(
-            _ROUTES, weights
-        )[0]
-        withdrawn = rng.random() < 0.03
-        revision = rng.randint(2, 4) if withdrawn or rng.random() < 0.2 else 1
-        when = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
-        when = when.astimezone(_WARSAW)
-        amount = rng.uniform(5, 4000) if unit == "kg" else float(rng.randint(500, 2_000_000))
-        containers = "|".join(_container(rng) for _ in range(rng.choice((0, 1, 1, 2))))
-        writer.writerow([
-            f"FX-{year}-{start + i:07d}", revision,
-            "WITHDRAWN" if withdrawn else ("NEW" if revision == 1 else "UPDATED"),
-            when.strftime("%d.%m.%Y %H:%M"), rng.choice(_OPERATIONS), rng.choice(_REPORTING),
-            category, substance, _amount(round(amount, 1)), unit, _imo(rng), rng.choice(_VESSELS),
-            rng.choice(_FLAGS), containers, rng.choice(_CONCEALMENTS), rng.choice(origins),
-            rng.choice(transits), rng.choice(destinations),
-            rng.choice(("SEIZE", "SEIZE", "INSPECT", "CONTROLLED_DELIVERY")),
-            rng.choices([t for t, _ in _TLPS], [w for _, w in _TLPS])[0],
-            rng.choice(("H0", "H0", "H0", "H1")),
-        ])  # fmt: skip
-    return out.getvalue().encode("utf-8")

@@ -181,7 +181,9 @@ def test_mutated_cell_never_crashes(column: str, text: str, row: int) -> None:
 
     rows = list(csv.reader(io.StringIO(CONNECTOR.sample_path().read_text("utf-8-sig")),
                            delimiter=";"))  # fmt: skip
-    rows[1 + row][COLUMNS.index(column)] = text
+    if column not in rows[0]:  # a column the sample does not use: add it, empty
+        rows = [[*r, column if i == 0 else ""] for i, r in enumerate(rows)]
+    rows[1 + row][rows[0].index(column)] = text
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(rows)
     outcomes = run(out.getvalue().encode())
