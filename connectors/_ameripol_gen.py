@@ -1,4 +1,8 @@
-"""Realistic AMERIPOL exports for simulation and benchmarks (see connectors.ameripol)."""
+"""Realistic AMERIPOL exports and their revisions, for simulation and benchmarks.
+
+See connectors.ameripol for the format; a revision is the alert at its next ``revision``,
+VIGENTE with changed details or labels, or CANCELADA without its subject.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,20 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from connectors._revise_a import (
+    MEMBERS,
+    kept_expiry,
+    next_stamp,
+    revised_labels,
+    short_expiry,
+    takes_review_offence,
+    tlp_word,
+)
+from connectors.base import Revision
+from gateway.contract import Envelope
 from gateway.identifiers import imo_check_digit, iso6346_check_digit
 
-__all__ = ["generate_document"]
+__all__ = ["generate_document", "revise_alert"]
 
 
 def generate_document(rng: random.Random, count: int, now: datetime) -> bytes:
@@ -47,6 +62,8 @@ _BR_SURNAMES = ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Fer
 _OFFENCES = ("Tráfico de estupefacientes", "Homicidio agravado", "Secuestro extorsivo",
              "Lavado de activos", "Concierto para delinquir", "Trata de personas",
              "Tráfico de armas de fuego", "Extorsión", "Financiación del terrorismo")  # fmt: skip
+# Offences the neutrality review holds ("subversion" is the same word in its English list).
+_REVIEW_OFFENCES = ("Subversión contra el orden constitucional", "Asociación para la subversión")
 _MOTIVES = (("CAPTURA_EXTRADICION", "CAPTURAR", 60), ("LOCALIZACION", "RETENER_Y_CONTACTAR", 15),
             ("ADVERTENCIA", "CONTROL_DISCRETO", 12), ("DESAPARECIDO", "INFORMAR", 8),
             ("COMBATIENTE_TERRORISTA_EXTRANJERO", "NEGAR_INGRESO", 5))  # fmt: skip
@@ -63,6 +80,9 @@ _OWNERS = ("MSCU", "MAEU", "CMAU", "HLBU", "ONEU", "ZIMU", "SUDU", "TGHU")
 _CONCEALMENT = ("Doble fondo en contenedor refrigerado", "Entre cajas de banano",
                 "Gancho ciego (rip-off) en la puerta del contenedor", "Caja de mar del buque",
                 "Dentro de sacos de café de exportación")  # fmt: skip
+
+
+_STAMP = "%d/%m/%Y %H:%M:%S"
 
 
 def _weighted(rng: random.Random, table: Mapping[str, int]) -> str:
@@ -103,12 +123,18 @@ def _gen_person(rng: random.Random, origin: str, now: datetime) -> dict[str, Any
         "rasgos": {"estatura_cm": rng.randint(150, 192), "peso_kg": rng.randint(50, 110),
                    "color_ojos": rng.choice(["café", "negro", "verde", "miel"]),
                    "color_cabello": rng.choice(["negro", "castaño", "canoso"])},
-        "motivo": motive, "delitos": rng.sample(_OFFENCES, rng.randint(1, 3)), "accion": action,
+        "motivo": motive, "delitos": _offences(rng, motive), "accion": action,
         "armado": rng.random() < 0.3, "violento": rng.random() < 0.25,
     }  # fmt: skip
     if rng.random() < 0.2:
         person["alias"] = [f"Alias {rng.choice(['El Flaco', 'Chucho', 'El Paisa', 'La Negra'])}"]
     return person
+
+
+def _offences(rng: random.Random, motive: str) -> list[str]:
+    if motive == "CAPTURA_EXTRADICION" and takes_review_offence(rng):
+        return [rng.choice(_REVIEW_OFFENCES)]
+    return rng.sample(_OFFENCES, rng.randint(1, 3))
 
 
 def _container(rng: random.Random) -> str:
@@ -151,7 +177,7 @@ def _gen_alert(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]
     alert: dict[str, Any] = {
         "id_alerta": f"{origin}-{now.year}-{serial:09d}", "revision": revision, "estado": state,
         "tipo": "PERSONA" if person else "MERCANCIA", "modo": "REAL",
-        "actualizado": stamp.strftime("%d/%m/%Y %H:%M:%S"), "zona_horaria": _MEMBERS[origin],
+        "actualizado": stamp.strftime(_STAMP), "zona_horaria": _MEMBERS[origin],
         "pais_origen": origin, "clasificacion": tlp, "codigo_manejo": handling,
         "confiabilidad_fuente": _weighted(rng, {"A": 20, "B": 55, "C": 15, "X": 10}),
         "exactitud_informacion": _weighted(rng, {"1": 20, "2": 45, "3": 25, "4": 10}),
@@ -163,8 +189,60 @@ def _gen_alert(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]
         alert["difundir_a"] = {"paises": rng.sample(list(_MEMBERS), 2)}
     if rng.random() < 0.6:
         alert["vigencia_hasta"] = _fmt_date(stamp.date() + timedelta(days=rng.randint(90, 1800)))
+    if state != "CANCELADA" and (expiry := short_expiry(rng, now)) is not None:
+        alert["vigencia_hasta"] = expiry.astimezone(zone).strftime(_STAMP)
     if state != "CANCELADA":
         alert["persona" if person else "mercancia"] = (
             _gen_person(rng, origin, now) if person else _gen_goods(rng)
         )
     return alert
+
+
+def revise_alert(
+    rng: random.Random, alert: dict[str, Any], envelope: Envelope, now: datetime,
+    change: Revision,
+) -> bytes:  # fmt: skip
+    """A one-alert export holding ``alert`` (whose mapping is ``envelope``) revised."""
+    zone = ZoneInfo(alert["zona_horaria"])
+    stamp = next_stamp(envelope.issued_at, now)
+    alert["revision"] = envelope.version + 1
+    alert["estado"] = "CANCELADA" if change == "cancel" else "VIGENTE"
+    alert["actualizado"] = stamp.astimezone(zone).strftime(_STAMP)
+    labels = revised_labels(rng, envelope, change, MEMBERS["AMERIPOL"])
+    alert["clasificacion"] = f"TLP:{tlp_word(labels.tlp)}"
+    for key, codes in (("difundir_a", labels.release), ("no_difundir_a", labels.deny)):
+        group = {k: v for k, v in (alert.get(key) or {}).items() if k != "paises"}
+        if codes:
+            group["paises"] = list(codes)
+        alert.pop(key, None)
+        if group:
+            alert[key] = group
+    alert.pop("vigencia_hasta", None)
+    if (expiry := kept_expiry(rng, envelope.expires_at, stamp, change)) is not None:
+        alert["vigencia_hasta"] = expiry.astimezone(zone).strftime(_STAMP)
+    if change == "cancel":
+        alert.pop("persona", None)
+        alert.pop("mercancia", None)
+    elif change == "update":
+        _update_details(rng, alert)
+    return orjson.dumps({"formato": "AMERIPOL-SIA/1", "alertas": [alert]})
+
+
+def _update_details(rng: random.Random, alert: dict[str, Any]) -> None:
+    """A person is charged with one more offence; a seizure is re-weighed or a carrier added."""
+    if isinstance(person := alert.get("persona"), dict):
+        known = list(person.get("delitos") or ())
+        fresh = [o for o in _OFFENCES if o not in known]
+        if fresh:
+            person["delitos"] = [*known, rng.choice(fresh)]
+        else:
+            person["alias"] = [*(person.get("alias") or ()), f"Alias {rng.randint(2, 99)}"]
+        return
+    goods = alert["mercancia"]
+    if rng.random() < 0.5:
+        kg = rng.uniform(40, 3200)
+        goods["cantidad"] = f"{kg:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        goods["unidad"] = "KG"
+    else:
+        goods["medios"] = [*(goods.get("medios") or ()),
+                           {"tipo": "CONTENEDOR", "identificador": _container(rng)}]  # fmt: skip

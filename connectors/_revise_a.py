@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pycountry
 
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
-from gateway.contract import AnyAlert, Envelope, Tlp
+from gateway.contract import AnyAlert, Envelope, MsgType, Tlp
 
 __all__ = [
     "MEMBERS",
@@ -51,7 +51,7 @@ _TLP_WORDS = {
     Tlp.AMBER_STRICT: "AMBER+STRICT", Tlp.RED: "RED",
 }  # fmt: skip
 _SHORT_EXPIRY_SHARE = 0.03
-_REVIEW_SHARE = 0.015
+_REVIEW_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,19 @@ def alpha2(code3: str) -> str:
     return str(country.alpha_2)
 
 
-def current_alert(connector: Connector, record: RawRecord) -> AnyAlert:
-    """The alert an earlier record maps to, read from its bytes alone; ValueError if refused."""
+def current_alert(connector: Connector, record: RawRecord, change: Revision) -> AnyAlert:
+    """The alert an earlier record maps to, read from its bytes alone.
+
+    ValueError when the connector refuses the record, or when it is a withdrawal and
+    ``change`` would bring it back (only a further withdrawal may follow one).
+    """
     fresh = RawRecord(record.org, record.source, record.index, record.data)
     try:
         alert = connector.to_alert(fresh)
     except ConnectorError as exc:
         raise ValueError(f"cannot revise a record the connector refuses ({exc.message})") from None
+    if alert.envelope.msg_type is MsgType.CANCEL and change != "cancel":
+        raise ValueError(f"{alert.envelope.alert_id} is withdrawn: it cannot be revised again")
     return alert
 
 

@@ -16,6 +16,7 @@ Updates and cancels: ``revision`` (1, 2, ...) is AMERIPOL's own revision number 
 the alert version. ``estado: "VIGENTE"`` at revision 1 is an ALERT, at a later revision an
 UPDATE referencing the previous revision; ``estado: "CANCELADA"`` is a CANCEL (no subject)
 referencing the previous revision. Re-reading a file yields the same ids and versions.
+``vigencia_hasta`` (the expiry) is a date, valid to its end, or an exact local time.
 Every field is described in docs/connectors/ameripol.md.
 """
 
@@ -26,15 +27,16 @@ import functools
 import random
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 
-from connectors._ameripol_gen import generate_document
+from connectors._ameripol_gen import generate_document, revise_alert
 from connectors._mapping import Fields, country3, parse_partial_date, parse_tlp
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors._revise_a import current_alert
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -345,8 +347,11 @@ def _commodity(f: Fields) -> Commodity:
     )  # fmt: skip
 
 
-def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
-    """The instant a ``dd/mm/yyyy`` validity date ends: the next midnight, local time."""
+def _end_of_day(f: Fields, key: str, tz: ZoneInfo) -> datetime | None:
+    """The instant a validity ends: ``dd/mm/yyyy HH:MM[:SS]`` exactly, a bare date at the
+    next midnight, local time."""
+    if _STAMP.match(f.text(key) or "") is not None:
+        return _stamp(f, key, tz)
     day = _full_date(f, key)
     if day is None:
         return None
@@ -442,3 +447,10 @@ class AmeripolConnector(Connector):
     def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
         """A realistic AMERIPOL export with ``count`` valid alerts (about 7 in 10 persons)."""
         return generate_document(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """The alert at its next ``revision``: VIGENTE with changes or labels, or CANCELADA."""
+        envelope = current_alert(self, record, change).envelope
+        return revise_alert(rng, orjson.loads(record.data), envelope, now, change)

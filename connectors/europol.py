@@ -237,7 +237,7 @@ class EuropolConnector(Connector):
         self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
     ) -> bytes:
         """The record's mini message at the next Revision: changed, relabelled or WITHDRAWN."""
-        envelope = current_alert(self, record).envelope
+        envelope = current_alert(self, record, change).envelope
         return revise_message(rng, _parse(record.data, "parse"), envelope, now, change)
 
 

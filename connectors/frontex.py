@@ -165,7 +165,7 @@ class FrontexConnector(Connector):
         self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
     ) -> bytes:
         """The incident's row at its next revision: UPDATED (figures or labels) or WITHDRAWN."""
-        envelope = current_alert(self, record).envelope
+        envelope = current_alert(self, record, change).envelope
         return revise_row(rng, record.data, envelope, now, change)
 
 

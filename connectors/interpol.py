@@ -277,7 +277,7 @@ class InterpolConnector(Connector):
         self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
     ) -> bytes:
         """One notice with a later ``updated_at``: changed details or labels, or cancelled."""
-        alert = current_alert(self, record)
+        alert = current_alert(self, record, change)
         notice = orjson.loads(record.data)
         return revise_notice(rng, notice, alert.envelope, now, change)
 
