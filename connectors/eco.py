@@ -18,7 +18,7 @@ Updates and cancels: ``REV`` numbers the message's versions and ``STATUS`` is ``
 """
 
 # Persian-script values are this module's data, not look-alike typos:
-# ruff: noqa: RUF001, RUF002
+# ruff: noqa: RUF002
 
 from __future__ import annotations
 
@@ -29,9 +29,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from connectors._arabic import (
-    Calendar,
     NativeDate,
-    format_native_date,
     normalize_digits,
     transliterate,
 )
@@ -45,7 +43,7 @@ from connectors._native import (
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -67,9 +65,8 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
-from gateway.identifiers import imo_check_digit, iso6346_check_digit
 
-__all__ = ["EcoConnector"]
+__all__ = ["MEMBER_ZONES", "EcoConnector", "read_fields"]
 
 MEMBER_ZONES = {
     "AFG": "Asia/Kabul", "AZE": "Asia/Baku", "IRN": "Asia/Tehran", "KAZ": "Asia/Almaty",
@@ -94,7 +91,8 @@ PLACES: dict[str, tuple[str, str | None]] = {
 _FIELDS = frozenset({
     "REF", "REV", "STATUS", "ORIGIN", "DATE", "TIME", "VALID", "TLP", "HANDLING", "GRADE",
     "TYPE", "SUBSTANCE", "QTY", "CONVEYANCE", "ROUTE", "CONCEALMENT", "ACTION", "REMARKS",
-    "NAME", "NAME-FA", "SEX", "DOB", "NATIONALITY", "DOC", "CATEGORY", "RELEASE-TO",
+    "NAME", "NAME-FA", "SEX", "DOB", "NATIONALITY", "DOC", "CATEGORY", "RELEASE-TO", "DENY",
+    "VALID-TIME",
 })  # fmt: skip
 _UNITS = {
     "KG": (QuantityUnit.KILOGRAM, 1.0), "G": (QuantityUnit.GRAM, 1.0),
@@ -157,7 +155,7 @@ class EcoConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one telex to a commodity or wanted-person alert."""
-        fields = _fields(record.data.decode("utf-8", errors="replace"))
+        fields = read_fields(record.data.decode("utf-8", errors="replace"))
         kind = fields.get("TYPE", "").upper()
         if kind not in ("SEIZURE", "INTEL", "PERSON"):
             raise _fail("TYPE", "unknown_type", "TYPE must be SEIZURE, INTEL or PERSON")
@@ -169,11 +167,23 @@ class EcoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
-        serials = rng.sample(range(10**10), count)  # unique across batches too
-        return "".join(_generate_one(rng, now, serial) for serial in serials).encode()
+        from connectors._eco_gen import generate_telexes  # noqa: PLC0415  # only simulate needs it
+
+        return generate_telexes(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
+    ) -> bytes:
+        """The telex's next revision: ``AMEND`` with changed fields, a narrower or RED
+        ``TLP``/``RELEASE-TO``/``DENY``, or ``CANCEL``; see docs/connectors/eco.md."""
+        from connectors._eco_gen import revise_telex  # noqa: PLC0415  # only simulate needs it
+
+        fields = read_fields(record.data.decode("utf-8", errors="replace"))
+        return revise_telex(rng, fields, now, change, self.to_alert(record))
 
 
-def _fields(text: str) -> dict[str, str]:
+def read_fields(text: str) -> dict[str, str]:
+    """The ``FIELD: value`` pairs of one telex, continuation lines joined, in their order."""
     lines = text.strip("\n").split("\n")
     if not lines or not lines[0].startswith("ZCZC"):
         raise _fail("", "not_a_message", "a telex starts with a ZCZC line", "parse")
@@ -230,18 +240,24 @@ def _envelope(fields: dict[str, str]) -> Envelope:
         raise _fail("DATE", "missing_field", "DATE is required")
     valid = _field_date(fields, "VALID")
     release = fields.get("RELEASE-TO", "").replace(",", " ").split()
+    deny = fields.get("DENY", "").replace(",", " ").split()
     return revision_envelope(
         org=Org.ECO,
         local_id=ref,
         revision=int(rev_text),
         withdrawn=status == "CANCEL",
         issued_at=zoned_instant(issued, "DATE", zone, fields.get("TIME")),
-        expires_at=(zoned_instant(valid, "VALID", zone, end_of_day=True) if valid else None),
+        expires_at=(
+            zoned_instant(valid, "VALID", zone, fields.get("VALID-TIME"), end_of_day=True)
+            if valid
+            else None
+        ),
         originating_country=origin,
         tlp=parse_tlp(_need(fields, "TLP"), "TLP"),
         handling=parse_handling(fields.get("HANDLING"), "HANDLING"),
         grading=parse_grading(fields.get("GRADE"), "GRADE"),
         release_to=tuple(country3(c, f"RELEASE-TO[{i}]") for i, c in enumerate(release)),
+        deny=tuple(country3(c, f"DENY[{i}]") for i, c in enumerate(deny)),
         legal_basis=LEGAL_BASIS,
     )
 
@@ -376,125 +392,3 @@ def _doc(text: str) -> TravelDocument:
     return TravelDocument(
         doc_type=words[0].upper(), issuing_country=country3(words[1], "DOC"), number=words[2]
     )
-
-
-# --- generator ---------------------------------------------------------------
-
-# Trafficking routes out of Afghanistan (and Iranian methamphetamine), as telex ROUTE values.
-_ROUTES = (
-    "AFG/HERAT > AFG/ISLAM QALA > IRN/DOGHAROUN > IRN/TEHRAN > IRN/BAZARGAN > TUR/ISTANBUL",
-    "AFG/KANDAHAR > AFG/SPIN BOLDAK > PAK/CHAMAN > PAK/KARACHI",
-    "AFG/KABUL > AFG/TORKHAM > PAK/PORT QASIM",
-    "AFG/ZARANJ > IRN/MILAK > IRN/BANDAR ABBAS > ARE/JEBEL ALI",
-    "AFG/HAIRATAN > UZB/TERMEZ > UZB/TASHKENT > KAZ/ALMATY",
-    "AFG/SHIRKHAN BANDAR > TJK/PANJI POYON > TJK/DUSHANBE > KGZ/BISHKEK",
-    "PAK/TAFTAN > IRN/MIRJAVEH > IRN/TEHRAN > TUR/GURBULAK > TUR/MERSIN",
-    "IRN/CHABAHAR > PAK/GWADAR",
-)
-_SUBSTANCES = (
-    ("HEROIN", 30), ("OPIUM", 25), ("METHAMPHETAMINE", 15), ("HASHISH", 10), ("MORPHINE", 5),
-    ("شیشه", 5), ("تریاک", 5), ("ACETIC ANHYDRIDE", 5),
-)  # fmt: skip
-_ORIGINS = ("IRN", "IRN", "IRN", "AFG", "AFG", "PAK", "PAK", "TJK", "UZB", "TUR", "KGZ")
-_FA_NAMES = (
-    ("احمدی", "Ahmadi"), ("محمدی", "Mohammadi"), ("رحیمی", "Rahimi"), ("کریمی", "Karimi"),
-    ("نوری", "Nouri"), ("حسینی", "Hosseini"), ("یوسفزی", "Yousafzai"), ("نورزی", "Noorzai"),
-)  # fmt: skip
-_FA_GIVEN = (
-    ("محمد", "Mohammad"), ("علی", "Ali"), ("رضا", "Reza"), ("گل", "Gul"),
-    ("عبدالله", "Abdullah"), ("حمید", "Hamid"), ("نصیر", "Nasir"), ("جاوید", "Javed"),
-)  # fmt: skip
-_PERSIAN_DIGITS = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
-
-
-def _native_day(rng: random.Random, day: dt.date) -> str:
-    if rng.random() < 0.7:
-        digits = "persian" if rng.random() < 0.4 else "latin"
-        text = format_native_date(Calendar.JALALI, day, digits=digits, sep="/")
-        return f"{text} SH"
-    return f"{day.isoformat()} AD"
-
-
-def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> str:
-    origin = rng.choice(_ORIGINS)
-    revision = 1 if rng.random() < 0.85 else rng.randint(2, 3)
-    day = (now - dt.timedelta(days=rng.randint(1, 200))).date()
-    solar_year = format_native_date(Calendar.JALALI, day)[:4]
-    lines = [
-        f"ZCZC ECO-DCCU {rng.randrange(10**4):04d}",
-        f"REF: ECO/{origin}/{solar_year}/{serial:010d}",
-        f"REV: {revision}",
-        f"STATUS: {'NEW' if revision == 1 else 'AMEND'}",
-        f"ORIGIN: {origin}",
-        f"DATE: {_native_day(rng, day)}",
-        f"TIME: {rng.randint(6, 21):02d}:{rng.choice(('00', '15', '30', '45'))}",
-        f"TLP: {rng.choice(('GREEN', 'GREEN', 'AMBER', 'AMBER', 'AMBER+STRICT'))}",
-        f"HANDLING: {rng.choice(('H0', 'H1', 'H2'))}",
-        f"GRADE: {rng.choice(('A2', 'B2', 'B2', 'B3', 'C3'))}",
-    ]
-    if rng.random() < 0.85:
-        lines += _generate_goods(rng)
-    else:
-        lines += _generate_person(rng, now)
-    return "\n".join([*lines, "NNNN", ""])
-
-
-def _generate_goods(rng: random.Random) -> list[str]:
-    names, weights = zip(*_SUBSTANCES, strict=True)
-    substance = rng.choices(names, weights)[0]
-    route = rng.choice(_ROUTES)
-    amount = f"{rng.randint(2, 2500)}"
-    unit = "KG"
-    if rng.random() < 0.1:
-        amount, unit = f"{rng.randint(1, 9)},{rng.randint(1, 9)}", "T"
-    if rng.random() < 0.3:
-        amount = amount.translate(_PERSIAN_DIGITS).replace(",", "٫")
-    conveyances = []
-    if "KARACHI" in route or "PORT QASIM" in route or "JEBEL ALI" in route:
-        owner = rng.choice(("MSCU", "MAEU", "CMAU", "PCIU", "TGHU"))
-        conveyances.append(f"CONTAINER {container_number(rng, owner)}")
-        if rng.random() < 0.5:
-            conveyances.append(f"VESSEL IMO {imo_number(rng)}")
-    else:
-        country = route.split("/")[0]
-        conveyances.append(f"TRUCK {country} {rng.randint(10, 99)}-{rng.randint(10000, 99999)}")
-    return [
-        f"TYPE: {rng.choice(('SEIZURE', 'SEIZURE', 'INTEL'))}",
-        f"SUBSTANCE: {substance}",
-        f"QTY: {amount} {unit}",
-        f"CONVEYANCE: {'; '.join(conveyances)}",
-        f"ROUTE: {route}",
-        f"CONCEALMENT: {rng.choice(('false floor of trailer', 'inside rice sacks', 'fuel tank'))}",
-        f"ACTION: {rng.choice(('SEIZE', 'SEIZE', 'CONTROLLED DELIVERY', 'INSPECT'))}",
-    ]
-
-
-def _generate_person(rng: random.Random, now: dt.datetime) -> list[str]:
-    family, given = rng.choice(_FA_NAMES), rng.choice(_FA_GIVEN)
-    birth = (now - dt.timedelta(days=rng.randint(20 * 365, 60 * 365))).date()
-    nationality = rng.choice(("AFG", "AFG", "IRN", "PAK"))
-    lines = [
-        "TYPE: PERSON",
-        f"NAME: {family[1].upper()}, {given[1].upper()}",
-        f"NAME-FA: {family[0]}، {given[0]}",
-        "SEX: M",
-        f"DOB: {_native_day(rng, birth)}",
-        f"NATIONALITY: {nationality}",
-        f"CATEGORY: {rng.choice(('WANTED', 'WANTED', 'WATCH', 'LOCATE'))}",
-        "REMARKS: heroin trafficking network, border crossings on the Afghan routes",
-    ]
-    if rng.random() < 0.5:
-        lines.append(f"DOC: P {nationality} {rng.choice('PRKX')}{rng.randrange(10**7):07d}")
-    return lines
-
-
-def container_number(rng: random.Random, owner: str) -> str:
-    """A random ISO 6346 container number of an owner code, with its check digit."""
-    prefix = owner + f"{rng.randrange(10**6):06d}"
-    return prefix + str(iso6346_check_digit(prefix))
-
-
-def imo_number(rng: random.Random) -> str:
-    """A random seven-digit IMO ship number with its check digit."""
-    first = f"{rng.randint(900000, 999999)}"
-    return first + str(imo_check_digit(first))

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
-from connectors.eco import EcoConnector
+from connectors.eco import EcoConnector, read_fields
 from gateway.contract import (
     AnyAlert,
     CommodityAction,
@@ -28,6 +28,12 @@ from gateway.contract import (
     QuantityUnit,
     Tlp,
     WantedPersonAlert,
+)
+from tests.unit.revise_support_b import (
+    check_chain,
+    check_lapsed,
+    check_revisions,
+    generated_mix,
 )
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "eco"
@@ -249,3 +255,58 @@ def test_mutated_telex_never_crashes(message: str, data: st.DataObject) -> None:
     name = lines[index].partition(":")[0]
     lines[index] = f"{name}: {data.draw(_VALUES)}"
     _assert_all_explained(run("\n".join(lines).encode("utf-8", errors="replace")))
+
+
+# --- revisions (Connector.revise) --------------------------------------------------------
+
+
+def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
+    """Each generated telex revised each way is an UPDATE or CANCEL of the same reference, a
+    higher version, RED with named states, and a narrowing that reaches fewer states."""
+    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
+
+
+def test_revisions_of_revisions_at_the_same_instant() -> None:
+    """Revising a revision again within the same second still raises the version."""
+    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+
+
+def test_lapsed_telex_is_renewed_by_an_amendment_and_still_cancelled() -> None:
+    """A telex revised after its short validity lapsed is renewed, or cancelled cleanly."""
+    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
+
+
+def test_generator_holds_some_traffickers_for_review_and_expires_some_soon() -> None:
+    """About 1.5 % of generated traffickers have an offence the review holds; ~3 % of
+    telexes expire within two minutes."""
+    alerts, persons, held, short = generated_mix(
+        CONNECTOR, CONNECTOR.generate(random.Random(24), 6000, NOW), NOW
+    )
+    assert 0.005 * persons <= held <= 0.03 * persons
+    assert 0.01 * alerts <= short <= 0.06 * alerts
+
+
+def test_revision_is_written_the_eco_way() -> None:
+    """A revision raises ``REV``; RED names states in ``RELEASE-TO``; a cancel is ``CANCEL``."""
+    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    revision = int(read_fields(record.data.decode())["REV"])
+    rng = random.Random(4)
+    red = read_fields(CONNECTOR.revise(rng, record, NOW, "raise_red").decode())
+    assert (red["REV"], red["STATUS"], red["TLP"]) == (str(revision + 1), "AMEND", "RED")
+    assert 1 <= len(red["RELEASE-TO"].split()) <= 2
+    cancel = read_fields(CONNECTOR.revise(rng, record, NOW, "cancel").decode())
+    assert (cancel["REV"], cancel["STATUS"]) == (str(revision + 1), "CANCEL")
+
+
+def test_deny_and_valid_time_are_read() -> None:
+    """``DENY`` becomes the deny list; ``VALID-TIME`` the local time the alert expires."""
+    telex = "\n".join([
+        "ZCZC ECO-DCCU 0001", "REF: ECO/IRN/1404/0001", "ORIGIN: IRN", "DATE: 2025-05-01 AD",
+        "VALID: 2025-06-01 AD", "VALID-TIME: 12:01:30", "TLP: GREEN", "DENY: AFG PK",
+        "TYPE: SEIZURE", "SUBSTANCE: OPIUM", "NNNN", "",
+    ])  # fmt: skip
+    (alert,) = accepted(run(telex.encode())).values()
+    assert alert.envelope.deny_countries == ("AFG", "PAK")
+    assert alert.envelope.expires_at == datetime(2025, 6, 1, 8, 31, 30, tzinfo=UTC)  # Tehran +3:30
