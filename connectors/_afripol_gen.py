@@ -1,4 +1,8 @@
-"""Realistic AFRIPOL JSON Lines exports for simulation and benchmarks (see connectors.afripol)."""
+"""Realistic AFRIPOL JSON Lines exports and their revisions, for simulation and benchmarks.
+
+See connectors.afripol for the format; a revision is the fiche with a later ``modifie_le``,
+ACTIVE with changed details or labels, or ANNULEE without its subject.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,19 @@ from typing import Any
 import orjson
 import pycountry
 
-__all__ = ["generate_lines"]
+from connectors._revise_a import (
+    MEMBERS,
+    kept_expiry,
+    next_stamp,
+    revised_labels,
+    short_expiry,
+    takes_review_offence,
+    tlp_word,
+)
+from connectors.base import Revision
+from gateway.contract import Envelope
+
+__all__ = ["generate_lines", "revise_fiche"]
 
 
 def generate_lines(rng: random.Random, count: int, now: datetime) -> bytes:
@@ -40,6 +56,9 @@ _OFFENCES = ("Association de malfaiteurs en relation avec une entreprise terrori
              "Trafic international de stupéfiants", "Meurtre", "Enlèvement et séquestration",
              "Traite des personnes", "Blanchiment de capitaux", "Trafic d'armes",
              "Escroquerie en bande organisée", "Financement du terrorisme")  # fmt: skip
+# Offences the neutrality review holds (French words its keywords match once accents go).
+_REVIEW_OFFENCES = ("Désertion", "Sédition et incitation à la révolte",
+                    "Insubordination et désertion en temps de paix")  # fmt: skip
 _MOTIVES = (("ARRESTATION_EXTRADITION", "ARRETER", 55), ("LOCALISATION", "RETENIR_ET_AVISER", 12),
             ("AVERTISSEMENT", "CONTROLE_DISCRET", 10), ("DISPARITION", "INFORMER", 6),
             ("COMBATTANT_TERRORISTE_ETRANGER", "RETENIR_ET_AVISER", 17))  # fmt: skip
@@ -93,7 +112,7 @@ def _gen_person(rng: random.Random, origin: str, now: datetime) -> dict[str, Any
         "nom": rng.choice(_FAMILY), "prenoms": ", ".join(given), "sexe": "F" if female else "M",
         "date_de_naissance": _french_date(born, rng), "lieu_de_naissance": _PLACES.get(origin),
         "pays_de_naissance": _french_name(origin, rng), "nationalite": [_french_name(origin, rng)],
-        "motif": motive, "infractions": rng.sample(_OFFENCES, rng.randint(1, 2)),
+        "motif": motive, "infractions": _offences(rng, motive),
         "conduite_a_tenir": action, "arme": "oui" if rng.random() < 0.35 else "non",
         "dangereux": rng.random() < 0.3,
         "signalement": {"taille_cm": rng.randint(155, 195), "yeux": "marron",
@@ -110,6 +129,12 @@ def _gen_person(rng: random.Random, origin: str, now: datetime) -> dict[str, Any
     if female and rng.random() < 0.4:
         person["nom_d_usage"] = rng.choice(_FAMILY)
     return person
+
+
+def _offences(rng: random.Random, motive: str) -> list[str]:
+    if motive == "ARRESTATION_EXTRADITION" and takes_review_offence(rng):
+        return [rng.choice(_REVIEW_OFFENCES)]
+    return rng.sample(_OFFENCES, rng.randint(1, 2))
 
 
 def _gen_goods(rng: random.Random) -> dict[str, Any]:
@@ -163,8 +188,56 @@ def _gen_fiche(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]
         fiche["diffusion"] = {"pays": [_french_name(c, rng) for c in rng.sample(_MEMBERS, 2)]}
     if rng.random() < 0.5:
         fiche["expire_le"] = (now + timedelta(days=rng.randint(60, 1500))).strftime("%d/%m/%Y")
+    if fiche["statut"] == "ACTIVE" and (expiry := short_expiry(rng, now)) is not None:
+        fiche["expire_le"] = expiry.isoformat(timespec="seconds")
     if fiche["statut"] == "ACTIVE":
         fiche["personne" if person else "marchandise"] = (
             _gen_person(rng, origin, now) if person else _gen_goods(rng)
         )
     return fiche
+
+
+def revise_fiche(
+    rng: random.Random, fiche: dict[str, Any], envelope: Envelope, now: datetime,
+    change: Revision,
+) -> bytes:  # fmt: skip
+    """One JSON line holding ``fiche`` (whose mapping is ``envelope``) revised."""
+    stamp = next_stamp(envelope.issued_at, now)
+    fiche["modifie_le"] = stamp.isoformat(timespec="seconds")
+    fiche["statut"] = "ANNULEE" if change == "cancel" else "ACTIVE"
+    labels = revised_labels(rng, envelope, change, MEMBERS["AFRIPOL"])
+    fiche["classification"] = f"TLP:{tlp_word(labels.tlp)}"
+    for key, codes in (("diffusion", labels.release), ("exclusion", labels.deny)):
+        group = {k: v for k, v in (fiche.get(key) or {}).items() if k != "pays"}
+        if codes:
+            group["pays"] = [_french_name(c, rng) for c in codes]
+        fiche.pop(key, None)
+        if group:
+            fiche[key] = group
+    fiche.pop("expire_le", None)
+    if (expiry := kept_expiry(rng, envelope.expires_at, stamp, change)) is not None:
+        fiche["expire_le"] = expiry.isoformat(timespec="seconds")
+    if change == "cancel":
+        fiche.pop("personne", None)
+        fiche.pop("marchandise", None)
+    elif change == "update":
+        _update_details(rng, fiche)
+    return orjson.dumps(fiche) + b"\n"
+
+
+def _update_details(rng: random.Random, fiche: dict[str, Any]) -> None:
+    """A person faces one more charge; a seizure's count is corrected after inventory."""
+    if isinstance(person := fiche.get("personne"), dict):
+        known = list(person.get("infractions") or ())
+        fresh = [o for o in _OFFENCES if o not in known]
+        if fresh:
+            person["infractions"] = [*known, rng.choice(fresh)]
+        else:
+            person["alias"] = [*(person.get("alias") or ()), rng.choice(_FAMILY)]
+        return
+    goods = fiche["marchandise"]
+    low, high = next((s[4] for s in _SEIZURES if s[2] == goods.get("substance")), (10, 900))
+    amount = rng.randint(low, high)
+    if f"{amount:,}".replace(",", " ") == goods.get("quantite"):
+        amount += 1
+    goods["quantite"] = f"{amount:,}".replace(",", " ")

@@ -23,7 +23,8 @@ update stamp (ISO 8601). The version is derived from ``modifie_le`` (seconds sin
 :func:`connectors.base.stamp_version`), so re-reading a file yields the same versions and a
 later update a larger one. ``modifie_le`` equal to ``cree_le`` is an ALERT; a later one is an
 UPDATE referencing the version of ``cree_le``; ``statut: "ANNULEE"`` is a CANCEL (no subject)
-referencing it too. Every field is described in docs/connectors/afripol.md.
+referencing it too. ``expire_le`` is a date (valid to its end) or an ISO 8601 instant. Every
+field is described in docs/connectors/afripol.md.
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ from typing import ClassVar, TypeVar
 import orjson
 import pycountry
 
-from connectors._afripol_gen import generate_lines
+from connectors._afripol_gen import generate_lines, revise_fiche
 from connectors._mapping import Fields, parse_instant, parse_partial_date, parse_tlp
-from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
+from connectors._revise_a import current_alert
+from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -141,6 +143,7 @@ _COUNTRY_VARIANTS = {
     "venezuela": "VEN", "vietnam": "VNM", "moldavie": "MDA", "palestine": "PSE",
 }  # fmt: skip
 _ARTICLES = re.compile(r"^(?:la|le|les|l) ")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -393,7 +396,9 @@ def _orgs(f: Fields | None) -> tuple[Org, ...]:
 
 
 def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
-    """The instant a ``jj/mm/aaaa`` validity date ends: the next midnight, local time."""
+    """When a validity ends: an ISO 8601 instant, or a ``jj/mm/aaaa`` date's next midnight."""
+    if _INSTANT.match(f.text(key) or "") is not None:
+        return parse_instant(f.need(key), f.path(key))
     day = _full_date(f, key)
     if day is None:
         return None
@@ -479,3 +484,10 @@ class AfripolConnector(Connector):
     def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
         """AFRIPOL JSON Lines with ``count`` valid fiches (about 3 in 4 persons)."""
         return generate_lines(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """The fiche with a later ``modifie_le``: changed, relabelled, or ``ANNULEE``."""
+        envelope = current_alert(self, record, change).envelope
+        return revise_fiche(rng, orjson.loads(_decode(record.data.strip())), envelope, now, change)
