@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,14 +21,14 @@ from aiokafka.errors import KafkaError
 
 from gateway.codec import decode_dict
 from gateway.errors import DecodeError
-from gateway.headers import RouteHeaders
+from gateway.headers import H
 from gateway.kafka import make_consumer
 from gateway.post.metrics import PostMetrics
 from gateway.post.store import Change, PostStore, StoredRecord
 from gateway.screening import Entry, Watchlist, entry_from_record
 from gateway.settings import Settings
 
-__all__ = ["REBUILD_AFTER_S", "PostFeed", "entry_of"]
+__all__ = ["REBUILD_AFTER_S", "PostFeed", "Route", "entry_of", "route_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -38,12 +38,44 @@ _META_CONTACT = "last_contact_ms"
 _MAX_PAUSE_S = 30.0
 
 
-def entry_of(payload: bytes, headers: RouteHeaders) -> Entry | None:
+class Route(NamedTuple):
+    """The header values a post uses, parsed in one pass (the feed's hot path)."""
+
+    org: str = ""
+    kind: str = ""
+    tlp: str = ""
+    linked: tuple[str, ...] = ()
+    ts_issued: int | None = None
+    ts_connector: int | None = None
+    ts_hub: int | None = None
+    ts_node: int | None = None
+
+
+_TS = {H.TS_ISSUED: "ts_issued", H.TS_CONNECTOR: "ts_connector", H.TS_HUB: "ts_hub",
+       H.TS_NODE: "ts_node"}  # fmt: skip
+_TEXT = {H.ORG: "org", H.KIND: "kind", H.TLP: "tlp"}
+
+
+def route_of(headers: Iterable[tuple[str, bytes]] | None) -> Route:
+    """Parse the routing headers a post needs; malformed timestamps count as missing."""
+    values: dict[str, Any] = {}
+    for key, raw in headers or ():
+        if key in _TEXT:
+            values[_TEXT[key]] = raw.decode("utf-8", "replace")
+        elif key in _TS:
+            with contextlib.suppress(ValueError):
+                values[_TS[key]] = int(raw)
+        elif key == H.LINKED:
+            values["linked"] = tuple(x for x in raw.decode("utf-8", "replace").split(",") if x)
+    return Route(**values)
+
+
+def entry_of(payload: bytes, route: Route) -> Entry | None:
     """The watchlist entry of a delivered payload; None when it must not be held (TLP:RED)."""
     kind, record = decode_dict(payload)
-    if headers.tlp == "RED" or record["envelope"].get("tlp") == "RED":
+    if route.tlp == "RED" or record["envelope"].get("tlp") == "RED":
         return None
-    return entry_from_record(kind, record, org=headers.org, linked=headers.linked)
+    return entry_from_record(kind, record, org=route.org, linked=route.linked)
 
 
 class PostFeed:
@@ -108,10 +140,7 @@ class PostFeed:
 
     def _stored_entry(self, stored: StoredRecord) -> Entry | None:
         try:
-            return entry_of(
-                stored.payload,
-                RouteHeaders.from_kafka([(k, v.encode()) for k, v in stored.headers]),
-            )
+            return entry_of(stored.payload, Route(org=stored.org, linked=stored.linked))
         except DecodeError as error:
             log.warning(
                 "post_store_unreadable", alert_id=stored.alert_id, reason=error.quarantine_reason
@@ -247,13 +276,13 @@ class PostFeed:
             log.warning("post_record_without_key", topic=self.topic, offset=record.offset)
             return "rejected"
         alert_id = record.key.decode("utf-8", "replace")
-        headers = RouteHeaders.from_kafka(record.headers)
+        route = route_of(record.headers)
         if record.value is None:
             changes[alert_id] = Change(alert_id)
             entries[alert_id] = None
             return "tombstone"
         try:
-            entry = entry_of(record.value, headers)
+            entry = entry_of(record.value, route)
         except DecodeError as error:
             # The post cannot write to quarantine (it reads only its own feed): count and log.
             log.warning(
@@ -267,8 +296,7 @@ class PostFeed:
             changes[alert_id] = Change(alert_id)
             entries[alert_id] = None
             return "red_dropped"
-        pairs = tuple((k, v.decode("utf-8", "replace")) for k, v in record.headers or ())
-        changes[alert_id] = Change(alert_id, entry.version, record.value, pairs)
+        changes[alert_id] = Change(alert_id, entry.version, record.value, entry.org, entry.linked)
         entries[alert_id] = entry
-        self.metrics.delivered(headers, now_ms)
+        self.metrics.delivered(route, now_ms)
         return "upsert"

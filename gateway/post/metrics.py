@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from gateway.headers import RouteHeaders
+__all__ = ["LATENCY_BUCKETS", "Hops", "PostMetrics"]
 
-__all__ = ["LATENCY_BUCKETS", "PostMetrics"]
+
+class Hops(Protocol):
+    """What latency is computed from: the organization, kind and hop timestamps (epoch ms)."""
+
+    @property
+    def org(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ts_issued(self) -> int | None: ...
+    @property
+    def ts_connector(self) -> int | None: ...
+    @property
+    def ts_hub(self) -> int | None: ...
+    @property
+    def ts_node(self) -> int | None: ...
+
 
 # From 5 ms (one machine) to 10 minutes (a post that was offline and caught up).
 LATENCY_BUCKETS = (
@@ -74,7 +90,7 @@ class PostMetrics:
         )
         self._children: dict[tuple[str, str], tuple[Any, tuple[Any, ...], Any]] = {}
 
-    def delivered(self, headers: RouteHeaders, now_ms: int) -> None:
+    def delivered(self, headers: Hops, now_ms: int) -> None:
         """Observe the end-to-end and per-hop latency a delivered record's timestamps show."""
         key = (headers.org or "unknown", headers.kind or "unknown")
         children = self._children.get(key)

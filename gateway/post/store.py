@@ -1,13 +1,14 @@
 """The post's local store: its watchlist records and feed offsets in one SQLite file.
 
-Records are kept as delivered (Avro payload and headers) so a restart rebuilds the watchlist
-with the same code path as the feed, and offsets are written in the same SQLite transaction
-as the records they cover: after a crash the store and its offsets always agree.
+Records are kept as delivered (the Avro payload, plus the two header values an entry needs:
+organization and linked alert ids) so a restart rebuilds the watchlist with the feed's code,
+and offsets are written in the same SQLite transaction as the records they cover: after a
+crash the store and its offsets always agree. The store is a cache of the feed: a file of an
+older layout is emptied and the feed re-read.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,12 +16,15 @@ from pathlib import Path
 
 __all__ = ["Change", "PostStore", "StoredRecord"]
 
+_VERSION = 2
+_DROP = "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     alert_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     payload BLOB NOT NULL,
-    headers TEXT NOT NULL
+    org TEXT NOT NULL,
+    linked TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS offsets (
     topic TEXT NOT NULL,
@@ -39,7 +43,8 @@ class StoredRecord:
     alert_id: str
     version: int
     payload: bytes
-    headers: list[tuple[str, str]]
+    org: str
+    linked: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +54,8 @@ class Change:
     alert_id: str
     version: int = 0
     payload: bytes | None = None
-    headers: tuple[tuple[str, str], ...] = ()
+    org: str = ""
+    linked: tuple[str, ...] = ()
 
 
 class PostStore:
@@ -61,6 +67,10 @@ class PostStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+            # An older layout: the store is a cache of the feed, so start it again.
+            self._db.executescript(_DROP)
+            self._db.execute(f"PRAGMA user_version={_VERSION}")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -80,15 +90,15 @@ class PostStore:
             if change.payload is None:
                 deletes.append((change.alert_id,))
             else:
-                headers = json.dumps(change.headers, ensure_ascii=False)
-                puts.append((change.alert_id, change.version, change.payload, headers))
+                linked = ",".join(change.linked)
+                puts.append((change.alert_id, change.version, change.payload, change.org, linked))
         db = self._db
         db.execute("BEGIN")
         try:
             # Callers fold a batch per alert id (last change wins), so the deletes and the
             # puts never name the same id and their order does not matter.
             db.executemany("DELETE FROM records WHERE alert_id = ?", deletes)
-            db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", puts)
+            db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", puts)
             db.executemany(
                 "INSERT OR REPLACE INTO offsets VALUES (?, ?, ?)",
                 [(t, p, o) for (t, p), o in offsets.items()],
@@ -101,10 +111,10 @@ class PostStore:
 
     def records(self) -> Iterator[StoredRecord]:
         """Every record held, in no particular order."""
-        cursor = self._db.execute("SELECT alert_id, version, payload, headers FROM records")
-        for alert_id, version, payload, headers in cursor:
-            pairs = [(str(k), str(v)) for k, v in json.loads(headers)]
-            yield StoredRecord(alert_id, version, bytes(payload), pairs)
+        cursor = self._db.execute("SELECT alert_id, version, payload, org, linked FROM records")
+        for alert_id, version, payload, org, linked in cursor:
+            ids = tuple(x for x in linked.split(",") if x)
+            yield StoredRecord(alert_id, version, bytes(payload), org, ids)
 
     def count(self) -> int:
         """How many records the store holds."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.screening.normalize import (
     DateRange,
@@ -41,8 +41,7 @@ ACTION_SEVERITY: Mapping[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class NameVariant:
+class NameVariant(NamedTuple):
     """One way a name is written: ``primary`` (Latin), ``original`` script, or ``alias``."""
 
     label: str
@@ -50,8 +49,7 @@ class NameVariant:
     form: NameForm
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
     """A travel document: ICAO type, normalized number, issuing country (alpha-3)."""
 
     doc_type: str
@@ -59,8 +57,7 @@ class Document:
     issuing_country: str
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectId:
+class ObjectId(NamedTuple):
     """A conveyance identifier: kind (CONTAINER, VESSEL_IMO, VEHICLE_VIN, VEHICLE_PLATE ...)."""
 
     kind: str
@@ -68,7 +65,7 @@ class ObjectId:
     country: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Person:
     """The screenable part of a wanted person."""
 
@@ -82,9 +79,9 @@ class Person:
     violent: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
-    """One alert on a post's watchlist, at one version."""
+    """One alert on a post's watchlist, at one version; treat as immutable (not frozen: speed)."""
 
     alert_id: str
     version: int

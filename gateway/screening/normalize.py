@@ -88,7 +88,7 @@ def skeleton(token: str) -> str:
     return "".join(collapsed)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NameForm:
     """A name ready for matching: tokens in written order, their skeletons, and the script kind."""
 

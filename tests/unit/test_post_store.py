@@ -17,6 +17,7 @@ from gateway.codec import encode
 from gateway.contract import WantedPersonAlert
 from gateway.headers import RouteHeaders
 from gateway.post import PostFeed, PostMetrics, PostStore
+from gateway.post.feed import Route, route_of
 from gateway.post.store import Change
 from gateway.screening import PersonQuery, Watchlist, screen_person
 from gateway.settings import Settings
@@ -52,11 +53,12 @@ def make_feed(tmp_path: Path, registry: CollectorRegistry | None = None) -> Post
 def test_store_keeps_records_and_offsets_across_reopen(tmp_path: Path) -> None:
     """Records and offsets written in one batch are read back after reopening the file."""
     store = PostStore(tmp_path / "s.sqlite")
-    store.apply([Change("A:1", 1, b"x", (("fl-org", "INTERPOL"),))], {(TOPIC, 0): 5}, {"k": "v"})
+    store.apply([Change("A:1", 1, b"x", "INTERPOL", ("B:2",))], {(TOPIC, 0): 5}, {"k": "v"})
     store.close()
     again = PostStore(tmp_path / "s.sqlite")
     assert [r.alert_id for r in again.records()] == ["A:1"]
-    assert next(again.records()).headers == [("fl-org", "INTERPOL")]
+    held = next(again.records())
+    assert (held.org, held.linked) == ("INTERPOL", ("B:2",))
     assert again.offsets(TOPIC) == {0: 5}
     assert again.meta("k") == "v"
     again.apply([Change("A:1")], {(TOPIC, 0): 6})
@@ -171,3 +173,24 @@ async def test_restart_resumes_or_rebuilds(
     assert consumer.positions == expected
     rebuilt = expected[0] == "beginning"
     assert (len(feed.watchlist), feed.store.count()) == ((0, 0) if rebuilt else (1, 1))
+
+
+def test_store_of_an_older_layout_starts_again(tmp_path: Path) -> None:
+    """A store file written by an older layout is emptied rather than misread."""
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE records (alert_id TEXT PRIMARY KEY, headers TEXT)")
+        db.execute("INSERT INTO records VALUES ('A:1', '[]')")
+    store = PostStore(path)
+    assert store.count() == 0
+    store.apply([Change("A:2", 1, b"x", "INTERPOL")], {(TOPIC, 0): 1})
+    assert [r.alert_id for r in store.records()] == ["A:2"]
+
+
+def test_route_of_reads_what_the_post_needs() -> None:
+    """Routing headers parse in one pass; a malformed timestamp counts as missing."""
+    route = route_of(
+        [("fl-org", b"EUROPOL"), ("fl-tlp", b"RED"), ("fl-linked", b"A:1,B:2"),
+         ("fl-ts-hub", b"12"), ("fl-ts-node", b"x"), ("other", b"y")]
+    )  # fmt: skip
+    assert route == Route(org="EUROPOL", tlp="RED", linked=("A:1", "B:2"), ts_hub=12)
