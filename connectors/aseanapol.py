@@ -27,13 +27,13 @@ The difficulty is names:
 Updates and cancels: ``revision`` (1, 2, ...) is ASEANAPOL's revision number and becomes the
 alert version. ``record_status`` NEW (revision 1) is an ALERT, AMENDED an UPDATE and WITHDRAWN
 a CANCEL (no subject), both referencing the previous revision. Re-reading a file yields the
-same ids and versions. Every column is described in docs/connectors/aseanapol.md.
+same ids and versions. ``expires_on`` is a date (valid to its end) or an ISO 8601 instant.
+Every column is described in docs/connectors/aseanapol.md.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import random
 import re
 from collections.abc import Iterator, Mapping
@@ -42,8 +42,10 @@ from typing import Any, ClassVar, TypeVar
 
 from anyascii import anyascii
 
+from connectors._aseanapol_gen import BUDDHIST_ERA_OFFSET, COLUMNS, generate_csv, revise_row
 from connectors._mapping import Fields, country3, parse_instant, parse_partial_date, parse_tlp
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors._revise_a import current_alert
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Envelope,
@@ -69,14 +71,6 @@ __all__ = ["COLUMNS", "AseanapolConnector", "split_family_first"]
 
 T = TypeVar("T")
 
-COLUMNS = (
-    "ref_no", "revision", "record_status", "last_modified", "mode", "issuing_country", "tlp",
-    "handling_code", "handling_note", "source_grade", "legal_basis", "release_countries",
-    "deny_countries", "expires_on", "full_name", "name_form", "native_name", "native_script",
-    "aliases", "sex", "dob", "pob", "birth_country", "nationalities", "doc_type", "doc_no",
-    "doc_country", "doc_expiry", "category", "action", "offences", "armed", "violent",
-    "height_cm", "marks",
-)  # fmt: skip
 _REQUIRED_COLUMNS = frozenset({"ref_no", "revision", "record_status", "last_modified"})
 _STATUS = {"NEW": MsgType.ALERT, "AMENDED": MsgType.UPDATE, "WITHDRAWN": MsgType.CANCEL}
 _MODE = {"LIVE": Status.ACTUAL, "EXERCISE": Status.EXERCISE, "TEST": Status.TEST}
@@ -99,9 +93,9 @@ _FORMS = {"FAMILY_FIRST": False, "SINGLE": True}
 # Scripts whose native order puts the given name first; Myanmar names have no family name.
 _GIVEN_FIRST_SCRIPTS = frozenset({"Thai", "Laoo"})
 _NO_FAMILY_SCRIPTS = frozenset({"Mymr"})
-_BUDDHIST_ERA_OFFSET = 543
 _DATE = re.compile(r"^(?:(\d{1,2})/(\d{1,2})/)?(\d{4})$")
 _SCRIPT = re.compile(r"^[A-Z][a-z]{3}$")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 
 
 def split_family_first(name: str) -> tuple[str, str | None]:
@@ -150,7 +144,7 @@ def _partial_date(f: Fields, key: str) -> PartialDate | None:
         raise f.fail(key, "bad_date", "write dd/mm/yyyy or yyyy")
     day, month, year = match.groups()
     if int(year) >= 2400:
-        year = str(int(year) - _BUDDHIST_ERA_OFFSET)
+        year = str(int(year) - BUDDHIST_ERA_OFFSET)
     return parse_partial_date(year, month, day, key)
 
 
@@ -239,7 +233,9 @@ def _person(f: Fields) -> WantedPerson:
 
 
 def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
-    """The instant a ``dd/mm/yyyy`` validity date ends: the next midnight, local time."""
+    """When a validity ends: an ISO 8601 instant, or a ``dd/mm/yyyy`` date's next midnight."""
+    if _INSTANT.match(f.text(key) or "") is not None:
+        return parse_instant(f.need(key), key)
     day = _full_date(f, key)
     if day is None:
         return None
@@ -367,127 +363,11 @@ class AseanapolConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
         """An ASEANAPOL CSV export with ``count`` valid person rows."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for serial in rng.sample(range(10**9), count):  # ids unique per call, rare across calls
-            writer.writerow(_gen_row(rng, serial, now))
-        return out.getvalue().encode()
+        return generate_csv(rng, count, now)
 
-
-# --- generator: realistic records for simulation and benchmarks ----------------------------
-
-_VN_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-              "Bùi", "Đỗ")  # fmt: skip
-_VN_GIVEN = (("Văn An", "Minh Tuấn", "Đức Thắng", "Quốc Bảo", "Văn Hùng", "Hữu Phước"),
-             ("Thị Lan", "Thị Hương", "Ngọc Anh", "Thu Trang", "Thị Mai"))  # fmt: skip
-_TH_GIVEN = ((("สมชาย", "Somchai"), ("สมศักดิ์", "Somsak"), ("ประเสริฐ", "Prasert"),
-              ("วิชัย", "Wichai"), ("สุนทร", "Sunthon")),
-             (("มาลี", "Mali"), ("สุดารัตน์", "Sudarat"), ("นภา", "Napha")))  # fmt: skip
-_TH_FAMILY = (("ใจดี", "JAIDEE"), ("ศรีสุข", "SRISUK"), ("แก้วมณี", "KAEWMANEE"),
-              ("บุญมา", "BOONMA"), ("สุขสวัสดิ์", "SUKSAWAT"), ("ทองดี", "THONGDEE"),
-              ("วงศ์สวัสดิ์", "WONGSAWAT"))  # fmt: skip
-_CHINESE = (("TAN", "LIM", "LEE", "ONG", "WONG", "NG", "GOH", "CHUA", "KOH", "TEO"),
-            ("Wei Ming", "Chee Keong", "Boon Hock", "Kok Wai", "Jun Jie", "Ah Kow"),
-            ("Mei Ling", "Siew Ling", "Hui Min", "Li Ting"))  # fmt: skip
-# Country -> (family names, men's given names, women's given names), written family first.
-_FAMILY_FIRST = {
-    "SGP": _CHINESE, "MYS": _CHINESE,
-    "KHM": (("SOK", "CHAN", "KIM", "HENG", "MEAS", "PHAN", "SAO"),
-            ("Dara", "Vanna", "Rithy", "Sokha"), ("Sophea", "Bopha", "Sreymom", "Chanthy")),
-    "LAO": (("PHOMMAVONG", "VONGSA", "KEOMANY", "SISOMPHONE", "INTHAVONG"),
-            ("Khamla", "Somphone", "Bounmy", "Phet"), ("Noy", "Vanh", "Manivanh")),
-    "PHL": (("DELA CRUZ", "REYES", "SANTOS", "GARCIA", "MENDOZA", "BAUTISTA", "VILLANUEVA"),
-            ("Juan", "Jose", "Mark Anthony", "Rodel"), ("Maria Luisa", "Ana", "Kristine")),
-}  # fmt: skip
-_MALAY = (("Ahmad", "Mohd Faizal", "Muhammad Hafiz", "Azman", "Khairul"),
-          ("Siti Aminah", "Nur Aisyah", "Noraini", "Farah"),
-          ("Ismail", "Abdullah", "Hassan", "Osman", "Yusof", "Haji Omar"))  # fmt: skip
-_SINGLE = {"IDN": (("Sutrisno", "Mulyono", "Budi Santoso", "Agus Salim", "Eko Prasetyo", "Joko"),
-                   ("Suharti", "Sukarni", "Dewi Lestari", "Sri Wahyuni", "Ratna")),
-           "MMR": (("Aung", "Kyaw", "Zaw", "Min", "Htut", "Naing", "Myint", "Thet"),
-                   ("Thida", "Win", "Khin", "Su", "Myat", "Hnin"))}  # fmt: skip
-_OFFENCES = ("Drug trafficking (methamphetamine)", "Murder", "Trafficking in persons",
-             "Online scam operation", "Money laundering", "Terrorism financing",
-             "Kidnapping for ransom", "Arms smuggling", "Wildlife trafficking")  # fmt: skip
-_CATEGORIES = (("WANTED", "ARREST", 60), ("LOCATE", "DETAIN_NOTIFY", 12),
-               ("WARNING", "DISCREET_CHECK", 12), ("MISSING", "INFORM", 8),
-               ("FTF", "REFUSE_ENTRY", 8))  # fmt: skip
-_MEMBERS = ("VNM", "THA", "IDN", "MMR", "MYS", "SGP", "KHM", "PHL", "LAO", "BRN")
-
-
-def _gen_names(rng: random.Random, country: str, female: bool) -> dict[str, str]:
-    """Name columns as the member's systems write them."""
-    if country == "VNM":
-        family, given = rng.choice(_VN_FAMILY), rng.choice(_VN_GIVEN[female])
-        row = {"full_name": f"{family.upper()} {given}"}  # diacritics in the Latin column
-        if rng.random() < 0.7:
-            row = {"full_name": f"{anyascii(family).upper()} {anyascii(given)}",
-                   "native_name": f"{family} {given}", "native_script": "Latn"}  # fmt: skip
-    elif country == "THA":
-        (g_th, g_en), (f_th, f_en) = rng.choice(_TH_GIVEN[female]), rng.choice(_TH_FAMILY)
-        row = {"native_name": f"{g_th} {f_th}", "native_script": "Thai"}
-        if rng.random() < 0.9:
-            row["full_name"] = f"{f_en} {g_en}"
-    elif country == "BRN" or (country == "MYS" and rng.random() < 0.6):
-        given, father = rng.choice(_MALAY[female]), rng.choice(_MALAY[2])
-        link = "binti" if female else "bin"
-        row = {"full_name": f"{given} {link} {father}", "name_form": "SINGLE"}
-    elif country in _SINGLE:
-        names = _SINGLE[country][female]
-        single = " ".join(rng.sample(names, rng.choice((2, 3)))) if country == "MMR" else None
-        row = {"full_name": single or rng.choice(names), "name_form": "SINGLE"}
-    else:
-        families, men, women = _FAMILY_FIRST[country]
-        family, given = rng.choice(families), rng.choice(women if female else men)
-        row = {"full_name": f"{family} {given}"}
-        if country == "PHL":  # the comma marks a multi-word family name; middle = mother's
-            row = {"full_name": f"{family}, {given} {rng.choice(families).title()}"}
-    return row
-
-
-def _gen_row(rng: random.Random, serial: int, now: datetime) -> dict[str, Any]:
-    country = rng.choice(_MEMBERS)
-    roll = rng.random()
-    revision, status = (1, "NEW") if roll < 0.85 else (rng.randint(2, 5), "AMENDED")
-    if roll > 0.96:
-        status = "WITHDRAWN"
-    stamp = now - timedelta(minutes=rng.randint(10, 60 * 24 * 30))
-    tlp = rng.choices(("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"),
-                      weights=(5, 45, 35, 10, 5))[0]  # fmt: skip
-    handling = rng.choices(("H0", "H1", "H2", "H3"), weights=(70, 15, 10, 5))[0]
-    row: dict[str, Any] = {
-        "ref_no": f"EADS-{country}-{stamp.year}-{serial:09d}", "revision": revision,
-        "record_status": status, "last_modified": stamp.isoformat(timespec="seconds"),
-        "mode": "LIVE", "issuing_country": country, "tlp": f"TLP:{tlp}",
-        "handling_code": handling,
-        "source_grade": rng.choice("ABBBCX") + rng.choice("1222334"),
-        "legal_basis": "ASEANAPOL Constitution, art. 2; INTERPOL-ASEANAPOL MoU",
-    }  # fmt: skip
-    if handling == "H3":
-        row["handling_note"] = "Not for use in court proceedings without originator consent"
-    if tlp == "RED":
-        row["release_countries"] = ";".join(rng.sample(_MEMBERS, 2))
-    if status == "WITHDRAWN":
-        return row
-    born = now.date() - timedelta(days=rng.randint(18 * 365, 62 * 365))
-    thai_era = country == "THA" and rng.random() < 0.5
-    year = born.year + (_BUDDHIST_ERA_OFFSET if thai_era else 0)
-    category, action, _ = rng.choices(_CATEGORIES, weights=[c[2] for c in _CATEGORIES])[0]
-    female = rng.random() < 0.25
-    row |= _gen_names(rng, country, female)
-    row |= {
-        "sex": "F" if female else "M", "nationalities": country, "birth_country": country,
-        "dob": f"{born.day:02d}/{born.month:02d}/{year}" if rng.random() < 0.85 else str(year),
-        "category": category, "action": action, "armed": rng.choice("YNNN"),
-        "violent": rng.choice("YNNN"),
-        "offences": "|".join(rng.sample(_OFFENCES, rng.randint(1, 2))),
-    }  # fmt: skip
-    if rng.random() < 0.6:
-        expiry = now.date() + timedelta(days=rng.randint(30, 3000))
-        row |= {"doc_type": "P", "doc_no": f"{country[0]}{rng.randrange(10**7, 10**8)}",
-                "doc_country": country, "doc_expiry": expiry.strftime("%d/%m/%Y")}  # fmt: skip
-    if rng.random() < 0.3:
-        row["height_cm"] = rng.randint(150, 185)
-        row["marks"] = rng.choice(("Tattoo of a dragon on left forearm", "Scar above right eye"))
-    return row
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
+    ) -> bytes:
+        """The row at its next ``revision``: AMENDED (details or labels) or WITHDRAWN."""
+        envelope = current_alert(self, record, change).envelope
+        return revise_row(rng, record.data, envelope, now, change)
