@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, get_args
+
+import pytest
 
 from connectors.base import Accepted, Connector, Revision, process
 from gateway.codec import decode_dict
@@ -25,6 +27,7 @@ __all__ = [
     "check_revision",
     "decision_of",
     "generated",
+    "generated_shares",
     "offences_of",
     "revise_all",
 ]
@@ -102,7 +105,28 @@ def revise_all(
         for change in _CHAIN:
             current = check_revision(connector, current, change, rng, now)
         seen["chains"] += 1
+        # A withdrawal is final: only another withdrawal may follow it.
+        with pytest.raises(ValueError, match="withdrawn"):
+            connector.revise(rng, current.record, now, "update")
+        check_revision(connector, current, "cancel", rng, now)
+        # A clock behind the last stamp still gives a higher version.
+        stale = original.alert.envelope.issued_at - timedelta(days=1)
+        late = accepted_of(connector, connector.revise(rng, original.record, stale, "update"), now)
+        assert late[0].alert.envelope.version > original.alert.envelope.version
     return seen
+
+
+def generated_shares(connector: Connector, now: datetime, count: int = 2000) -> tuple[float, float]:
+    """Of generated alerts: the share of wanted persons the review holds, of short expiries.
+
+    A short expiry is one within 30-120 s of ``now`` (whole seconds, so from 29 s).
+    """
+    outcomes = generated(connector, count, now, seed=5)
+    persons = [o for o in outcomes if o.kind.value == "WANTED_PERSON" and o.alert.subject]
+    held = sum(1 for o in persons if decision_of(o, now).hold_for_review is not None)
+    expiries = [o.alert.envelope.expires_at for o in outcomes]
+    short = sum(1 for e in expiries if e is not None and 29 <= (e - now).total_seconds() <= 120)
+    return held / max(1, len(persons)), short / len(outcomes)
 
 
 def offences_of(outcome: Accepted) -> tuple[str, ...]:

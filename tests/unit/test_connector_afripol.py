@@ -30,6 +30,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "afripol"
 NOW = datetime(2025, 3, 15, tzinfo=UTC)
@@ -343,3 +344,34 @@ def test_mutated_fiches_end_accepted_or_refused_with_a_reason(data: st.DataObjec
         reasons = outcomes[0].quarantine.reasons
         assert reasons
         assert all(r.code and r.code != "internal_error" for r in reasons), reasons
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated fiche is one UPDATE or CANCEL of its id at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_narrowing_writes_french_country_names() -> None:
+    """A narrowing is one fiche line with a later modifie_le and French names in its lists."""
+    original = generated(CONNECTOR, 1, NOW)[0]
+    payload = CONNECTOR.revise(random.Random(6), original.record, NOW, "narrow")
+    assert payload.count(b"\n") == 1
+    fiche = orjson.loads(payload)
+    assert fiche["modifie_le"] > original.alert.envelope.issued_at.isoformat(timespec="seconds")
+    named = [
+        *fiche.get("diffusion", {}).get("pays", ()),
+        *fiche.get("exclusion", {}).get("pays", ()),
+    ]
+    assert named
+    assert all(french_country(n) is not None for n in named)
+
+
+def test_generator_sends_review_held_persons_and_short_expiries() -> None:
+    """About 1-2 % of generated persons wait for review; a few percent expire within minutes."""
+    held, short = generated_shares(CONNECTOR, NOW)
+    assert 0.004 <= held <= 0.035
+    assert 0.01 <= short <= 0.06

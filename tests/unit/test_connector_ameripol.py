@@ -31,6 +31,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "ameripol"
 NOW = datetime(2025, 3, 15, tzinfo=UTC)
@@ -352,3 +353,30 @@ def test_hostile_envelope_values_are_refused_with_a_reason(key: str, value: Any,
     (outcome,) = run(orjson.dumps(record))
     assert isinstance(outcome, Refused)
     assert [(r.path, r.code) for r in outcome.quarantine.reasons] == [(key, code)]
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated alert is one UPDATE or CANCEL of its id at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_cancel_is_a_cancelada_without_subject() -> None:
+    """A cancel is the alert at revision n+1 with estado CANCELADA and no persona or mercancia."""
+    original = generated(CONNECTOR, 1, NOW)[0]
+    document = orjson.loads(CONNECTOR.revise(random.Random(1), original.record, NOW, "cancel"))
+    (alert,) = document["alertas"]
+    assert alert["estado"] == "CANCELADA"
+    assert alert["revision"] == original.alert.envelope.version + 1
+    assert "persona" not in alert
+    assert "mercancia" not in alert
+
+
+def test_generator_sends_review_held_persons_and_short_expiries() -> None:
+    """About 1-2 % of generated persons wait for review; a few percent expire within minutes."""
+    held, short = generated_shares(CONNECTOR, NOW)
+    assert 0.004 <= held <= 0.035
+    assert 0.01 <= short <= 0.06

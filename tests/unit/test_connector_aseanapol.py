@@ -26,6 +26,7 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "aseanapol"
 NOW = datetime(2025, 3, 15, tzinfo=UTC)
@@ -313,3 +314,30 @@ def test_a_header_row_that_is_not_csv_refuses_the_payload() -> None:
     (outcome,) = run(header.replace(b"revision", b"revi\rsion") + b"\n" + rest)
     assert isinstance(outcome, Refused)
     assert (outcome.quarantine.stage, outcome.quarantine.reasons[0].code) == ("split", "bad_header")
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated row is one UPDATE or CANCEL of its id at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_withdrawal_blanks_the_person_columns() -> None:
+    """A cancel is the row at revision n+1, WITHDRAWN, with the person's columns left empty."""
+    original = generated(CONNECTOR, 1, NOW)[0]
+    payload = CONNECTOR.revise(random.Random(1), original.record, NOW, "cancel")
+    (row,) = csv.DictReader(io.StringIO(payload.decode()))
+    assert row["record_status"] == "WITHDRAWN"
+    assert row["revision"] == str(original.alert.envelope.version + 1)
+    assert not row.get("full_name")
+    assert not row.get("offences")
+
+
+def test_generator_sends_review_held_persons_and_short_expiries() -> None:
+    """About 1-2 % of generated persons wait for review; a few percent expire within minutes."""
+    held, short = generated_shares(CONNECTOR, NOW)
+    assert 0.004 <= held <= 0.035
+    assert 0.01 <= short <= 0.06

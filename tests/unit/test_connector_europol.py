@@ -25,6 +25,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "europol"
 NOW = datetime.now(UTC)
@@ -211,3 +212,34 @@ def test_mutated_element_text_never_crashes(element: str, text: str, which: int)
     for outcome in run(opening.join(parts).encode()):
         if isinstance(outcome, Refused):
             assert outcome.quarantine.reasons
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated entity is one UPDATE or CANCEL of its id at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_revision_is_the_mini_message_at_the_next_revision() -> None:
+    """A narrowing is the subject's mini message at Revision n+1 with its own Deny or ReleaseTo."""
+    from defusedxml.ElementTree import fromstring  # noqa: PLC0415  # only this test reads XML
+
+    original = generated(CONNECTOR, 1, NOW)[0]
+    payload = CONNECTOR.revise(random.Random(4), original.record, NOW, "narrow")
+    subject = fromstring(payload).find("Entities/*")
+    assert subject is not None
+    assert subject.findtext("Revision") == str(original.alert.envelope.version + 1)
+    assert subject.findtext("Status") == "ACTIVE"
+    assert subject.find("Deny") is not None or subject.find("ReleaseTo") is not None
+    cancel = CONNECTOR.revise(random.Random(4), original.record, NOW, "cancel")
+    assert b"<Status>WITHDRAWN</Status>" in cancel
+
+
+def test_generator_sends_review_held_persons_and_short_expiries() -> None:
+    """About 1-2 % of generated persons wait for review; a few percent expire within minutes."""
+    held, short = generated_shares(CONNECTOR, NOW)
+    assert 0.004 <= held <= 0.035
+    assert 0.01 <= short <= 0.06

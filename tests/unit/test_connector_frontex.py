@@ -23,6 +23,7 @@ from gateway.contract import (
     QuantityUnit,
     Tlp,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "frontex"
 NOW = datetime.now(UTC)
@@ -191,3 +192,34 @@ def test_mutated_cell_never_crashes(column: str, text: str, row: int) -> None:
     for outcome in outcomes:
         if isinstance(outcome, Refused):
             assert outcome.quarantine.reasons
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated row is one UPDATE or CANCEL of its id, at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_revision_is_the_row_at_the_next_revision() -> None:
+    """A raise to RED is the incident row at revision n+1, UPDATED, naming EU-coded countries."""
+    import csv  # noqa: PLC0415  # only this test reads CSV
+    import io  # noqa: PLC0415  # only this test reads CSV
+
+    original = generated(CONNECTOR, 1, NOW)[0]
+    payload = CONNECTOR.revise(random.Random(4), original.record, NOW, "raise_red")
+    header, row = list(csv.reader(io.StringIO(payload.decode()), delimiter=";"))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["revision"] == str(original.alert.envelope.version + 1)
+    assert (cells["status"], cells["tlp"]) == ("UPDATED", "RED")
+    assert 1 <= len(cells["release_to"].split("|")) <= 2
+    cancel = CONNECTOR.revise(random.Random(4), original.record, NOW, "cancel")
+    assert ";WITHDRAWN;" in cancel.decode()
+
+
+def test_generator_sends_short_expiries() -> None:
+    """A few percent of generated incidents expire within two minutes of the export."""
+    _, short = generated_shares(CONNECTOR, NOW)
+    assert 0.01 <= short <= 0.06

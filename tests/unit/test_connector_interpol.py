@@ -23,6 +23,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit._revise_a_checks import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "interpol"
 NOW = datetime.now(UTC)  # notices without stamps are issued "now"
@@ -250,3 +251,39 @@ def test_stamp_version_is_monotonic() -> None:
     later = datetime(2024, 1, 1, 0, 0, 1, tzinfo=UTC)
     assert stamp_version(later) == stamp_version(earlier) + 1
     assert stamp_version(datetime(2024, 1, 1)) == stamp_version(earlier)
+
+
+# --- revisions (Connector.revise) ----------------------------------------------------------
+
+
+def test_revisions_update_narrow_raise_red_and_cancel() -> None:
+    """Every change to a generated notice is one UPDATE or CANCEL of its id at a higher version."""
+    seen = revise_all(CONNECTOR, generated(CONNECTOR, 40, NOW), NOW)
+    assert seen["chains"] >= 30
+
+
+def test_cancel_is_a_later_cancelled_notice() -> None:
+    """A cancel is the notice object with state cancelled and a later updated_at."""
+    original = next(o for o in generated(CONNECTOR, 20, NOW) if o.alert.subject is not None)
+    notice = orjson.loads(CONNECTOR.revise(random.Random(1), original.record, NOW, "cancel"))
+    assert notice["entity_id"] == original.alert.envelope.alert_id.removeprefix("INTERPOL:")
+    assert notice["state"] == "cancelled"
+    assert stamp_version(datetime.fromisoformat(notice["updated_at"])) > (
+        original.alert.envelope.version
+    )
+
+
+def test_raise_red_names_alpha2_recipients() -> None:
+    """Raised to RED, the notice names one or two alpha-2 recipients and no longer any deny twin."""
+    original = next(o for o in generated(CONNECTOR, 20, NOW) if o.alert.subject is not None)
+    notice = orjson.loads(CONNECTOR.revise(random.Random(2), original.record, NOW, "raise_red"))
+    assert notice["tlp"] == "RED"
+    assert 1 <= len(notice["release_to_countries"]) <= 2
+    assert all(len(c) == 2 for c in notice["release_to_countries"])
+
+
+def test_generator_sends_review_held_persons_and_short_expiries() -> None:
+    """About 1-2 % of generated persons wait for review; a few percent expire within minutes."""
+    held, short = generated_shares(CONNECTOR, NOW)
+    assert 0.004 <= held <= 0.035
+    assert 0.01 <= short <= 0.06
