@@ -24,6 +24,7 @@ from connectors._revise_b import (
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
     Marking,
+    lapse_plan,
     narrowed,
     raised_red,
     short_expiry,
@@ -165,15 +166,16 @@ def revise_bulletin(
     local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
     bulletin.set("revision", str(env.version + 1))
     bulletin.set("status", "cancelled" if change == "cancel" else "amended")
-    issued = _date_element("IssuedOn", rng, local.date())
-    issued.set("time", local.strftime("%H:%M"))
-    _replace(bulletin, issued, "Issuer")
-    if env.expires_at is not None and env.expires_at <= local.replace(second=0, microsecond=0):
-        lapsed = bulletin.find("ValidUntil")
-        if change == "cancel" and lapsed is not None:  # withdrawing a lapsed bulletin
-            bulletin.remove(lapsed)
-        elif change != "cancel":  # revised after it lapsed: the issuer renews it
-            _replace(bulletin, _date_element("ValidUntil", rng, (local + _YEAR).date()), "IssuedOn")
+    plan = lapse_plan(env.expires_at, now, change)
+    if plan != "keep_dates":
+        issued = _date_element("IssuedOn", rng, local.date())
+        issued.set("time", local.strftime("%H:%M"))
+        _replace(bulletin, issued, "Issuer")
+    lapsed = bulletin.find("ValidUntil")
+    if plan == "drop" and lapsed is not None:  # withdrawing a lapsed bulletin
+        bulletin.remove(lapsed)
+    elif plan == "renew":  # amended after it lapsed: the issuer renews it
+        _replace(bulletin, _date_element("ValidUntil", rng, (local + _YEAR).date()), "IssuedOn")
     if change == "update":
         _update(rng, bulletin, local)
     elif change in ("narrow", "raise_red"):

@@ -19,6 +19,7 @@ from connectors._revise_b import (
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
     Marking,
+    lapse_plan,
     narrowed,
     raised_red,
     short_expiry,
@@ -201,14 +202,15 @@ def revise_telex(
     out = dict(fields)
     out["REV"] = str(env.version + 1)
     out["STATUS"] = "CANCEL" if change == "cancel" else "AMEND"
-    out["DATE"] = _native_day(rng, local.date())
-    out["TIME"] = f"{local:%H:%M}"
-    if env.expires_at is not None and env.expires_at <= local.replace(second=0, microsecond=0):
+    plan = lapse_plan(env.expires_at, now, change)
+    if plan != "keep_dates":
+        out["DATE"] = _native_day(rng, local.date())
+        out["TIME"] = f"{local:%H:%M}"
+    if plan in ("drop", "renew"):
         out.pop("VALID-TIME", None)
-        if change == "cancel":  # withdrawing a lapsed alert: no validity to state
-            out.pop("VALID", None)
-        else:  # revised after it lapsed: the origin renews it
-            out["VALID"] = _native_day(rng, (local + _YEAR).date())
+        out.pop("VALID", None)  # a lapsed alert withdrawn: no validity to state
+    if plan == "renew":  # amended after it lapsed: the origin renews it
+        out["VALID"] = _native_day(rng, (local + _YEAR).date())
     if change == "update":
         _update(rng, out, local, alert)
     elif change in ("narrow", "raise_red"):

@@ -27,6 +27,7 @@ from connectors._revise_b import (
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
     Marking,
+    lapse_plan,
     narrowed,
     raised_red,
     short_expiry,
@@ -197,13 +198,13 @@ def revise_circular(
     local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
     circular["revision"] = env.version + 1
     circular["state"] = "withdrawn" if change == "cancel" else "active"
-    circular["issued"] = _local_date(rng, local)
-    issued_at = local.replace(second=0, microsecond=0)
-    if env.expires_at is not None and env.expires_at <= issued_at:
-        if change == "cancel":  # withdrawing a lapsed circular: no validity to state
-            del circular["valid_until"]
-        else:  # revised after it lapsed: the issuer renews it
-            circular["valid_until"] = _hijri_or_gregorian(rng, (local + _YEAR).date())
+    plan = lapse_plan(env.expires_at, now, change)
+    if plan != "keep_dates":
+        circular["issued"] = _local_date(rng, local)
+    if plan == "drop":  # withdrawing a lapsed circular: no validity to state
+        del circular["valid_until"]
+    elif plan == "renew":  # updated after it lapsed: the issuer renews it
+        circular["valid_until"] = _hijri_or_gregorian(rng, (local + _YEAR).date())
     if change == "update":
         _update(rng, circular, local)
     elif change in ("narrow", "raise_red"):

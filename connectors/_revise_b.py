@@ -12,7 +12,9 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from connectors.base import Revision
 from gateway.contract import Envelope, Tlp
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "REVIEW_SHARE",
     "SHORT_EXPIRY_SHARE",
     "Marking",
+    "lapse_plan",
     "later",
     "narrowed",
     "raised_red",
@@ -87,6 +90,22 @@ def raised_red(
 def tlp_label(tlp: Tlp) -> str:
     """The FIRST spelling of a label: ``TLP:AMBER+STRICT``, ``TLP:RED``."""
     return "TLP:" + tlp.value.replace("_", "+")
+
+
+def lapse_plan(
+    expires_at: dt.datetime | None, now: dt.datetime, change: Revision
+) -> Literal["none", "renew", "drop", "keep_dates"]:
+    """What a revision made at ``now`` does about a validity that has already ended.
+
+    An update renews it, a cancel drops it, and a marking change keeps the original issue
+    date and validity, so the narrowed or RED alert stays lapsed and reaches nobody;
+    ``none`` when the alert is still valid.
+    """
+    if expires_at is None or expires_at > now:
+        return "none"
+    if change == "update":
+        return "renew"
+    return "drop" if change == "cancel" else "keep_dates"
 
 
 def later(previous: dt.datetime, now: dt.datetime) -> dt.datetime:

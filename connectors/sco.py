@@ -48,7 +48,7 @@ from connectors._native import (
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -71,7 +71,7 @@ from gateway.contract import (
 )
 from gateway.quarantine import Reason
 
-__all__ = ["ScoConnector"]
+__all__ = ["COLUMNS", "DENY_COLUMN", "RELEASE_COLUMN", "ZONE", "ScoConnector", "country"]
 
 ZONE = "Asia/Tashkent"  # the RATS Executive Committee dates its register in Tashkent
 LEGAL_BASIS = "Shanghai Convention on Combating Terrorism, Separatism and Extremism (2001)"
@@ -79,6 +79,8 @@ COLUMNS = (
     "Номер", "Редакция", "Статус", "Тип", "Страна", "Дата", "Гриф", "Заголовок", "Резюме",
     "Угроза", "Регионы", "Страны", "Действует с", "Действует до",
 )  # fmt: skip
+# Optional columns: countries named for release and countries denied, as in Страны.
+RELEASE_COLUMN, DENY_COLUMN = "Рассылка", "Не передавать"
 _REQUIRED = ("Номер", "Тип", "Страна", "Дата", "Гриф")
 _STATUSES = {"действует": False, "изменён": False, "изменен": False, "отозван": True}
 _THREATS = {
@@ -201,32 +203,34 @@ class ScoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A register of ``count`` threat assessments (UTF-8 with BOM, as the suite saves it)."""
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter="\t", lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        for serial in rng.sample(range(10**10), count):  # unique across batches too
-            writer.writerow(_generate_row(rng, now, serial))
-        return b"\xef\xbb\xbf" + out.getvalue().encode()
+        from connectors._sco_gen import generate_register  # noqa: PLC0415  # only simulate needs it
+
+        return generate_register(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
+    ) -> bytes:
+        """The row's next revision: ``изменён`` with changed cells, a narrower or RED ``Гриф``
+        with ``Рассылка``/``Не передавать``, or ``отозван``; see docs/connectors/sco.md."""
+        from connectors._sco_gen import revise_row  # noqa: PLC0415  # only simulate needs it
+
+        return revise_row(rng, record.data, now, change, self.to_alert(record))
 
 
 def _observer_reason(kind: str) -> Reason:
     return Reason("Тип", "observer_operational", f"SCO is an observer: {kind} rows are refused")
 
 
-def _date(row: Row, column: str) -> dt.date | None:
-    text = row.get(column, "")
-    if not text:
-        return None
-    return native_date(text, column, "gregorian").gregorian_date()
-
-
 def _instant(row: Row, column: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """A ``dd.mm.yyyy`` day (Tashkent), with an optional ``HH:MM[:SS]`` after it."""
     text = row.get(column, "")
     if not text:
         return None
+    day, _, clock = text.partition(" ")
     return zoned_instant(
-        native_date(text, column, "gregorian"), column, ZONE, end_of_day=end_of_day
-    )
+        native_date(day, column, "gregorian"), column, ZONE, clock.strip() or None,
+        end_of_day=end_of_day,
+    )  # fmt: skip
 
 
 def _envelope(row: Row) -> Envelope:
@@ -253,6 +257,12 @@ def _envelope(row: Row) -> Envelope:
         expires_at=_instant(row, "Действует до", end_of_day=True),
         originating_country=country(row.get("Страна", ""), "Страна"),
         tlp=parse_tlp(label, "Гриф") if label else Tlp.GREEN,
+        release_to=tuple(
+            country(c, f"{RELEASE_COLUMN}[{i}]") for i, c in enumerate(_listed(row, RELEASE_COLUMN))
+        ),
+        deny=tuple(
+            country(c, f"{DENY_COLUMN}[{i}]") for i, c in enumerate(_listed(row, DENY_COLUMN))
+        ),
         legal_basis=LEGAL_BASIS,
     )
 
@@ -317,44 +327,3 @@ def _goods(row: Row) -> Commodity:
         quantity=quantity,
         action=CommodityAction.INFORM,
     )
-
-
-# --- generator ---------------------------------------------------------------
-
-_ASSESSMENTS = (
-    ("Вербовка боевиков в Центральной Азии", "терроризм", "Центральная Азия",
-     ("AFG", "TJK", "UZB", "KGZ")),
-    ("Северный маршрут афганского героина", "незаконный оборот наркотиков",
-     "Центральная Азия; Северный маршрут", ("AFG", "TJK", "KGZ", "KAZ", "RUS")),
-    ("Синтетические наркотики в даркнете", "киберпреступность", "Евразия",
-     ("RUS", "KAZ", "CHN")),
-    ("Каналы незаконной миграции через Каспий", "незаконная миграция", "Каспийский регион",
-     ("TKM", "KAZ", "RUS", "IRN")),
-    ("Финансирование экстремистских ячеек", "экстремизм", "Ферганская долина",
-     ("UZB", "KGZ", "TJK")),
-    ("Контрабанда оружия из зон конфликтов", "незаконный оборот оружия", "Южная Азия",
-     ("AFG", "PAK", "IND")),
-)  # fmt: skip
-_ISSUERS = ("RUS", "CHN", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK", "IRN", "BLR")
-_RUSSIAN_NAMES = {"RUS": "Россия", "KAZ": "Казахстан", "UZB": "Узбекистан", "CHN": "Китай"}
-_SUMMARY = (
-    "По данным компетентных органов государств-членов, угроза сохраняется на высоком уровне.\n"
-    "Рекомендуется усилить контроль на пунктах пропуска."
-)
-
-
-def _generate_row(rng: random.Random, now: dt.datetime, serial: int) -> list[str]:
-    title, threat, regions, countries = rng.choice(_ASSESSMENTS)
-    issuer = rng.choice(_ISSUERS)
-    issued = (now - dt.timedelta(days=rng.randint(2, 300))).date()
-    revision = 1 if rng.random() < 0.8 else rng.randint(2, 4)
-    listed = [_RUSSIAN_NAMES.get(c, c) if rng.random() < 0.5 else c for c in countries]
-    until = issued + dt.timedelta(days=rng.choice((180, 365, 730)))
-    return [
-        f"RATS-{issued.year}-{serial:010d}", str(revision),
-        "действует" if revision == 1 else "изменён", "оценка угрозы",
-        _RUSSIAN_NAMES.get(issuer, issuer), issued.strftime("%d.%m.%Y"),
-        rng.choice(("ЗЕЛЁНЫЙ", "TLP:GREEN", "ЖЁЛТЫЙ", "TLP:AMBER", "TLP:CLEAR")),
-        f"{title} ({issued.year})", _SUMMARY, threat, regions, "; ".join(listed),
-        issued.strftime("%d.%m.%Y"), until.strftime("%d.%m.%Y") if rng.random() < 0.7 else "",
-    ]  # fmt: skip

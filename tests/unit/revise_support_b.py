@@ -75,7 +75,7 @@ def check_revisions(connector: Connector, payload: bytes, now: datetime, seed: i
                 assert now_to <= was
                 if now_to < was:
                     shrunk += 1
-                else:
+                elif was:  # an alert that already reaches nobody (lapsed) stays so
                     assert set(new.deny_countries) > set(old.deny_countries)
             else:
                 assert after.alert.subject is None
@@ -104,7 +104,8 @@ def check_chain(connector: Connector, payload: bytes, now: datetime, seed: int) 
 
 
 def check_lapsed(connector: Connector, payload: bytes, now: datetime, seed: int) -> int:
-    """Alerts revised an hour after they lapsed: updates renew them, cancels still map.
+    """Alerts revised an hour after they lapsed: updates renew them, marking changes keep
+    them lapsed, cancels still map.
 
     Returns how many lapsed alerts the payload held.
     """
@@ -122,9 +123,12 @@ def check_lapsed(connector: Connector, payload: bytes, now: datetime, seed: int)
             after = _one(connector, connector.revise(rng, record, later, change), later)
             new = after.alert.envelope
             assert new.version > before.alert.envelope.version
-            if change != "cancel":
+            if change == "update":  # renewed
                 assert new.expires_at is not None
                 assert new.expires_at > later
+            elif change != "cancel":  # a marking change does not revive a lapsed alert
+                assert new.expires_at == before.alert.envelope.expires_at
+                assert not recipients(after, later)
     return lapsed
 
 

@@ -16,8 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
-from connectors.sco import COLUMNS, ScoConnector, country
+from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ScoConnector, country
 from gateway.contract import MsgType, ThreatAssessmentAlert, ThreatType, Tlp
+from tests.unit.revise_support_b import (
+    check_chain,
+    check_lapsed,
+    check_revisions,
+    generated_mix,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "sco"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -220,3 +226,68 @@ def test_mutated_row_never_crashes(index: int, column: int, value: str, windows:
     text = out.getvalue()
     payload = text.encode("cp1251", errors="replace") if windows else text.encode()
     _assert_all_explained(run(payload))
+
+
+# --- revisions (Connector.revise) --------------------------------------------------------
+
+
+def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
+    """Each generated assessment revised each way is an UPDATE or CANCEL of the same number,
+    a higher version, RED with named members, and a narrowing that reaches fewer members."""
+    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
+
+
+def test_revisions_of_revisions_at_the_same_instant() -> None:
+    """Revising a revision again within the same second still raises the version."""
+    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+
+
+def test_lapsed_assessment_is_renewed_by_an_amendment_and_still_withdrawn() -> None:
+    """An assessment revised after its short validity lapsed is renewed, or withdrawn cleanly."""
+    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
+
+
+def test_generator_expires_some_assessments_soon() -> None:
+    """About 3 % of generated assessments expire within two minutes, to the second."""
+    alerts, _, _, short = generated_mix(
+        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+    )
+    assert 0.01 * alerts <= short <= 0.06 * alerts
+
+
+def test_revision_is_written_the_sco_way() -> None:
+    """A revision raises Редакция; RED is КРАСНЫЙ with Рассылка; a cancel is отозван."""
+    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    revision = int(_cells(record.data)["Редакция"])
+    rng = random.Random(4)
+    red = _cells(CONNECTOR.revise(rng, record, NOW, "raise_red"))
+    assert (red["Редакция"], red["Статус"], red["Гриф"]) == (
+        str(revision + 1),
+        "изменён",
+        "КРАСНЫЙ",
+    )
+    assert 1 <= len(red[RELEASE_COLUMN].split(";")) <= 2
+    cancel = _cells(CONNECTOR.revise(rng, record, NOW, "cancel"))
+    assert (cancel["Редакция"], cancel["Статус"]) == (str(revision + 1), "отозван")
+
+
+def test_release_deny_and_validity_time_are_read() -> None:
+    """Рассылка and Не передавать become the release and deny lists; a time in Действует до
+    is the Tashkent time the assessment expires."""
+    header = [*COLUMNS, RELEASE_COLUMN, DENY_COLUMN]
+    row = ["RATS-2025-1", "2", "изменён", "оценка угрозы", "UZ", "01.05.2025", "ЖЁЛТЫЙ",
+           "Заголовок", "Резюме", "терроризм", "", "", "", "01.06.2025 12:01:30",
+           "Казахстан; KG", "Россия"]  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t").writerows([header, row])
+    (alert,) = accepted(run(out.getvalue().encode())).values()
+    assert alert.envelope.release_to_countries == ("KAZ", "KGZ")
+    assert alert.envelope.deny_countries == ("RUS",)
+    assert alert.envelope.expires_at == datetime(2025, 6, 1, 7, 1, 30, tzinfo=UTC)  # Tashkent +5
+
+
+def _cells(payload: bytes) -> dict[str, str]:
+    header, row = list(csv.reader(io.StringIO(payload.decode("utf-8-sig")), delimiter="\t"))
+    return dict(zip(header, row, strict=True))
