@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -35,7 +34,7 @@ import orjson
 from connectors._arabic import split_full_name
 from connectors._mapping import Fields, country3, parse_instant, parse_tlp
 from connectors._native import substance_group
-from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
+from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -63,7 +62,7 @@ from gateway.contract import (
 )
 from gateway.quarantine import Reason
 
-__all__ = ["TLP_MARKINGS", "UnodcConnector"]
+__all__ = ["HEADQUARTERS", "TLP_MARKINGS", "UnodcConnector"]
 
 HEADQUARTERS = "AUT"  # UNODC, Vienna: the originating country unless a report names another
 LEGAL_BASIS = "UN drug control conventions (1961, 1971, 1988) and UNTOC (2000); observer status"
@@ -183,7 +182,18 @@ class UnodcConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A bundle of ``count`` reports with their locations, TLP 2.0 marked."""
-        return _generate_bundle(rng, count, now)
+        from connectors._unodc_gen import generate_bundle  # noqa: PLC0415  # only simulate needs it
+
+        return generate_bundle(rng, count, now)
+
+    def revise(
+        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
+    ) -> bytes:
+        """The report's next STIX version (later ``modified``, changed properties or
+        markings) or its revocation; see docs/connectors/unodc.md."""
+        from connectors._unodc_gen import revise_report  # noqa: PLC0415  # only simulate needs it
+
+        return revise_report(rng, record.data, now, change, self.to_alert(record))
 
 
 def _tlp(f: Fields, context: list[dict[str, Any]]) -> Tlp:
@@ -237,11 +247,18 @@ def _envelope(f: Fields, context: list[dict[str, Any]]) -> Envelope:
         issued_at=modified,
         expires_at=parse_instant(until, "x_unodc_valid_until") if until else None,
         tlp=_tlp(f, context),
+        release_to_countries=_codes(f, "x_unodc_release_to"),
+        deny_countries=_codes(f, "x_unodc_deny"),
         handling_code=HandlingCode.H0,
         source_reliability=SourceReliability.B,
         information_accuracy=_accuracy(confidence),
         legal_basis=LEGAL_BASIS,
     )
+
+
+def _codes(f: Fields, key: str) -> tuple[str, ...]:
+    """ISO country codes (alpha-2 as STIX locations write them, or alpha-3) of a list."""
+    return tuple(country3(c, f.path(f"{key}[{i}]")) for i, c in enumerate(f.texts(key)))
 
 
 def _accuracy(confidence: float | None) -> InformationAccuracy:
@@ -305,69 +322,4 @@ def _seizure(f: Fields) -> Commodity:
         substance=name,
         quantity=Quantity(amount=kilograms, unit=QuantityUnit.KILOGRAM) if kilograms else None,
         action=CommodityAction.INFORM,
-    )
-
-
-# --- generator ---------------------------------------------------------------
-
-_REPORTS = (
-    ("Opiate trafficking along the Balkan route", "drug-trafficking",
-     (("Golden Crescent", "AF"), ("Balkan route", "IR"), ("Balkan route", "TR"))),
-    ("Methamphetamine from Afghanistan: emerging markets", "drug-trafficking",
-     (("Golden Crescent", "AF"), ("Southern route", "PK"))),
-    ("Synthetic drugs in South-East Asia", "drug-trafficking",
-     (("Golden Triangle", "MM"), ("Golden Triangle", "LA"), ("Mekong", "TH"))),
-    ("Cocaine flows to West and Central Africa", "drug-trafficking",
-     (("Andean region", "CO"), ("West Africa", "GW"), ("West Africa", "SN"))),
-    ("Smuggling of migrants across the Sahel", "migrant-smuggling",
-     (("Sahel", "NE"), ("Sahel", "ML"), ("North Africa", "LY"))),
-    ("Trafficking in persons for forced criminality", "human-trafficking",
-     (("Mekong", "KH"), ("Mekong", "MM"))),
-    ("Firearms trafficking in the Western Balkans", "firearms-trafficking",
-     (("Western Balkans", "RS"), ("Western Balkans", "BA"))),
-)  # fmt: skip
-_TLP2 = {
-    "CLEAR": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "GREEN": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "AMBER": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-}
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _generate_bundle(rng: random.Random, count: int, now: dt.datetime) -> bytes:
-    identity = f"identity--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
-    objects: list[dict[str, Any]] = [{
-        "type": "identity", "spec_version": "2.1", "id": identity, "created": _stamp(now),
-        "modified": _stamp(now), "name": "UNODC", "identity_class": "organization",
-    }]  # fmt: skip
-    for _ in range(count):
-        title, threat, places = rng.choice(_REPORTS)
-        created = now - dt.timedelta(days=rng.randint(5, 400), seconds=rng.randint(0, 86399))
-        modified = created if rng.random() < 0.8 else created + dt.timedelta(days=rng.randint(1, 4))
-        refs: list[str] = []
-        for region, code in places:
-            loc_id = f"location--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
-            objects.append({
-                "type": "location", "spec_version": "2.1", "id": loc_id, "created": _stamp(now),
-                "modified": _stamp(now), "name": region, "country": code,
-            })  # fmt: skip
-            refs.append(loc_id)
-        tlp = rng.choice(("CLEAR", "GREEN", "GREEN", "GREEN", "AMBER"))
-        objects.append({
-            "type": "report", "spec_version": "2.1",
-            "id": f"report--{uuid.UUID(int=rng.getrandbits(128), version=4)}",
-            "created": _stamp(created), "modified": _stamp(modified),
-            "created_by_ref": identity, "name": f"{title} ({created.year})",
-            "description": "Strategic assessment based on seizure data reported by member "
-            "states and field offices; trends, routes and modi operandi.",
-            "published": _stamp(created), "report_types": ["threat-report"],
-            "labels": [threat], "confidence": rng.choice((40, 60, 75, 90)),
-            "object_refs": refs, "object_marking_refs": [_TLP2[tlp]],
-        })  # fmt: skip
-    bundle_id = f"bundle--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
-    return orjson.dumps(
-        {"type": "bundle", "id": bundle_id, "objects": objects}, option=orjson.OPT_INDENT_2
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,12 @@ from gateway.contract import (
     ThreatAssessmentAlert,
     ThreatType,
     Tlp,
+)
+from tests.unit.revise_support_b import (
+    check_chain,
+    check_lapsed,
+    check_revisions,
+    generated_mix,
 )
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "unodc"
@@ -216,3 +222,64 @@ def test_mutated_object_never_crashes(obj: dict[str, Any], key: str, value: Any)
     untouched = sum(1 for o in others if o["type"] == "report")
     assert len(outcomes) >= untouched  # the untouched reports still come out
     _assert_all_explained(outcomes)
+
+
+# --- revisions (Connector.revise) --------------------------------------------------------
+
+
+def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
+    """Each generated report revised each way is an UPDATE or a CANCEL of the same STIX id, a
+    higher version, RED with named countries, and a narrowing that reaches fewer countries."""
+    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
+
+
+def test_revisions_of_revisions_at_the_same_instant() -> None:
+    """A new version made within the same second as the last still moves ``modified`` on."""
+    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+
+
+def test_lapsed_report_is_renewed_by_an_update_and_still_revoked() -> None:
+    """A report revised after its short validity lapsed is renewed, or revoked cleanly."""
+    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
+
+
+def test_generator_expires_some_reports_soon() -> None:
+    """About 3 % of generated reports lapse within two minutes of the bundle."""
+    alerts, _, _, short = generated_mix(
+        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+    )
+    assert 0.01 * alerts <= short <= 0.06 * alerts
+
+
+def test_revision_is_written_the_stix_way() -> None:
+    """A new version keeps the id and moves ``modified`` on by a second even at the same
+    instant; RED is the TLP 2.0 RED marking with named countries; a cancel is ``revoked``."""
+    payload = CONNECTOR.generate(random.Random(25), 1, NOW)
+    (record,) = list(CONNECTOR.split(payload, "t"))
+    original = orjson.loads(record.data)["object"]
+    modified = datetime.fromisoformat(original["modified"])
+    stamp = modified + timedelta(seconds=1)
+    red = _report(CONNECTOR.revise(random.Random(4), record, modified, "raise_red"))
+    assert (red["id"], datetime.fromisoformat(red["modified"])) == (original["id"], stamp)
+    assert TLP_MARKINGS[red["object_marking_refs"][0]] is Tlp.RED
+    assert 1 <= len(red["x_unodc_release_to"]) <= 2
+    cancel = _report(CONNECTOR.revise(random.Random(4), record, NOW, "cancel"))
+    assert cancel["revoked"] is True
+    assert datetime.fromisoformat(cancel["modified"]) == NOW
+
+
+def test_release_and_deny_properties_are_read() -> None:
+    """``x_unodc_release_to`` and ``x_unodc_deny`` become the release and deny lists."""
+    bundle = orjson.loads(CONNECTOR.generate(random.Random(26), 1, NOW))
+    report = bundle["objects"][-1]
+    report["x_unodc_release_to"], report["x_unodc_deny"] = ["KZ", "UZB"], ["RU"]
+    (alert,) = accepted(run(orjson.dumps(bundle))).values()
+    assert alert.envelope.release_to_countries == ("KAZ", "UZB")
+    assert alert.envelope.deny_countries == ("RUS",)
+
+
+def _report(payload: bytes) -> dict[str, Any]:
+    (report,) = [o for o in orjson.loads(payload)["objects"] if o["type"] == "report"]
+    return dict(report)
