@@ -228,8 +228,14 @@ async def _drift(
     """For each existing topic, the planned settings the broker holds differently."""
     if not present:
         return []
-    described = await admin.describe_topics([s.name for s in present])
-    partitions = {t["topic"]: len(t["partitions"]) for t in described}
+    partitions: dict[str, int] = {}
+    for _ in range(20):
+        described = await admin.describe_topics([s.name for s in present])
+        partitions = {t["topic"]: len(t["partitions"]) for t in described}
+        # A topic created a moment ago may still show no partitions: ask again.
+        if all(partitions.get(s.name, 0) > 0 for s in present):
+            break
+        await asyncio.sleep(0.25)
     resources = [
         ConfigResource(ConfigResourceType.TOPIC, s.name, configs=dict(s.configs)) for s in present
     ]

@@ -222,6 +222,7 @@ class Exercise:
         factory = TravellerFactory(self.config.seed + 2)
         state = self.run_state
         started = time.monotonic()
+        last_tick = started - TICK_S
         next_watch = 0.0
         try:
             with Live(self._progress(0.0), console=self.console, refresh_per_second=4) as live:
@@ -235,7 +236,10 @@ class Exercise:
                     tick_start = time.monotonic()
                     now = datetime.now(UTC)
                     issued = 0
-                    for issue in plan.tick(TICK_S, now):
+                    # Issue for the time that really passed, so a slow tick is caught up on.
+                    span = min(1.0, tick_start - last_tick)
+                    last_tick = tick_start
+                    for issue in plan.tick(span, now):
                         ingest_ms = int(time.time() * 1000)
                         outcomes = list(process(connectors[issue.org], issue.payload, issue.source))
                         report = await publishers[issue.org].publish_outcomes(
@@ -250,7 +254,7 @@ class Exercise:
                         for outcome in outcomes:
                             if isinstance(outcome, Accepted):
                                 self._note_published(plan, outcome)
-                    state.issued_series.append((round(elapsed, 2), int(issued / TICK_S)))
+                    state.issued_series.append((round(elapsed, 2), int(issued / span)))
                     if elapsed >= next_watch:
                         await self._refresh_watchlists(posts)
                         next_watch = elapsed + 2.0
