@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 STORAGE_TOOL = "kafka.tools.StorageTool"
 BROKER_MAIN = "kafka.Kafka"
 OPEN_FILES_WANTED = 1_048_576
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 JVM_OPTS = [
     "-Xms256m",
     "-Xmx1g",
@@ -238,6 +239,9 @@ class LocalCluster:
                 start_new_session=True,
                 cwd=node,
             )
+        # Keep the handle: the broker outlives this call, and a collected handle of a running
+        # child warns; ``down`` reaps it through the same handle.
+        _CHILDREN[proc.pid] = proc
         self.pid_file(index).write_text(str(proc.pid))
         log.info("broker node started", node=index + 1, pid=proc.pid)
 
@@ -279,6 +283,10 @@ class LocalCluster:
             if _alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+            child = _CHILDREN.pop(pid, None)
+            if child is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(5)
         for index in range(spec.brokers):
             self.pid_file(index).unlink(missing_ok=True)
         return bool(pids)
