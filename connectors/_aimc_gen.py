@@ -26,6 +26,7 @@ from connectors._revise_b import (
     Marking,
     lapse_plan,
     narrowed,
+    next_change,
     raised_red,
     short_expiry,
     tlp_label,
@@ -163,6 +164,7 @@ def revise_bulletin(
 ) -> bytes:
     """A document holding the next revision of one (parsed) bulletin that maps to ``alert``."""
     env = alert.envelope
+    change = next_change(change, env)
     local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
     bulletin.set("revision", str(env.version + 1))
     bulletin.set("status", "cancelled" if change == "cancel" else "amended")

@@ -21,6 +21,7 @@ from connectors._revise_b import (
     Marking,
     lapse_plan,
     narrowed,
+    next_change,
     raised_red,
     short_expiry,
     tlp_label,
@@ -198,6 +199,7 @@ def revise_telex(
 ) -> bytes:
     """One telex revising the telex of ``fields``, which maps to ``alert``."""
     env = alert.envelope
+    change = next_change(change, env)
     local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
     out = dict(fields)
     out["REV"] = str(env.version + 1)

@@ -29,6 +29,7 @@ from connectors._revise_b import (
     Marking,
     lapse_plan,
     narrowed,
+    next_change,
     raised_red,
     short_expiry,
     tlp_label,
@@ -195,6 +196,7 @@ def revise_circular(
     """An export holding the next revision of one circular; ``alert`` is what it maps to now."""
     circular: dict[str, Any] = orjson.loads(record.data)
     env = alert.envelope
+    change = next_change(change, env)
     local = now.astimezone(ZoneInfo(MEMBER_ZONES[env.originating_country]))
     circular["revision"] = env.version + 1
     circular["state"] = "withdrawn" if change == "cancel" else "active"

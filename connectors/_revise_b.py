@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connectors.base import Revision
-from gateway.contract import Envelope, Tlp
+from gateway.contract import Envelope, MsgType, Tlp
 
 __all__ = [
     "REVIEW_OFFENCES",
@@ -25,6 +25,7 @@ __all__ = [
     "lapse_plan",
     "later",
     "narrowed",
+    "next_change",
     "raised_red",
     "short_expiry",
     "tlp_label",
@@ -90,6 +91,12 @@ def raised_red(
 def tlp_label(tlp: Tlp) -> str:
     """The FIRST spelling of a label: ``TLP:AMBER+STRICT``, ``TLP:RED``."""
     return "TLP:" + tlp.value.replace("_", "+")
+
+
+def next_change(change: Revision, current: Envelope) -> Revision:
+    """The change an organization actually sends: a withdrawn alert can only be withdrawn
+    again (a later withdrawal), never revived by an update or a marking change."""
+    return "cancel" if current.msg_type is MsgType.CANCEL else change
 
 
 def lapse_plan(

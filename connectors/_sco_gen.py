@@ -17,6 +17,7 @@ from connectors._revise_b import (
     Marking,
     lapse_plan,
     narrowed,
+    next_change,
     raised_red,
     short_expiry,
     tlp_label,
@@ -105,11 +106,12 @@ def revise_row(
     """A register of one row revising the row in ``data`` (header and row), which maps to
     ``alert``."""
     header, row = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter="\t"))
+    cells = dict(zip(header, row, strict=True))
+    env = alert.envelope
+    change = next_change(change, env)
     columns = list(header)
     if change in ("narrow", "raise_red"):
         columns += [c for c in (RELEASE_COLUMN, DENY_COLUMN) if c not in columns]
-    cells = dict(zip(header, row, strict=True))
-    env = alert.envelope
     local = now.astimezone(ZoneInfo(ZONE))
     cells["Редакция"] = str(env.version + 1)
     cells["Статус"] = "отозван" if change == "cancel" else "изменён"

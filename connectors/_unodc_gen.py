@@ -19,6 +19,7 @@ from connectors._revise_b import (
     lapse_plan,
     later,
     narrowed,
+    next_change,
     raised_red,
     short_expiry,
 )
@@ -113,6 +114,7 @@ def revise_report(
     report: dict[str, Any] = doc["object"]
     context: list[Any] = list(doc.get("context") or [])
     env = alert.envelope
+    change = next_change(change, env)
     stamp = later(env.issued_at, now)  # issued_at is the previous modified
     report["modified"] = _stamp(stamp)
     plan = lapse_plan(env.expires_at, stamp, change)

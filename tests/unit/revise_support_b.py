@@ -18,6 +18,7 @@ __all__ = [
     "check_chain",
     "check_lapsed",
     "check_revisions",
+    "check_withdrawn",
     "generated_mix",
     "recipients",
 ]
@@ -150,3 +151,20 @@ def generated_mix(connector: Connector, payload: bytes, now: datetime) -> tuple[
             facts = facts_of(kind.value, record["envelope"], record.get("subject"))
             held += _POLICY.review_rule(facts) is not None
     return alerts, persons, held, short
+
+
+def check_withdrawn(connector: Connector, payload: bytes, now: datetime) -> int:
+    """A withdrawn record is only ever withdrawn again, at a higher version, whatever the
+    change asked; returns how many withdrawn records the payload held."""
+    rng = random.Random(0)
+    withdrawn = 0
+    for record in connector.split(payload, "sample"):
+        before = process_record(connector, record, now)
+        if not isinstance(before, Accepted) or before.alert.envelope.msg_type is not MsgType.CANCEL:
+            continue
+        withdrawn += 1
+        for change in CHANGES:
+            after = _one(connector, connector.revise(rng, record, now, change), now)
+            assert after.alert.envelope.msg_type is MsgType.CANCEL
+            assert after.alert.envelope.version > before.alert.envelope.version
+    return withdrawn

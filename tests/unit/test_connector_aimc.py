@@ -32,6 +32,7 @@ from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
     check_revisions,
+    check_withdrawn,
     generated_mix,
 )
 
@@ -334,3 +335,8 @@ def test_deny_and_valid_until_time_are_read() -> None:
     (alert,) = accepted(run(bulletin.encode())).values()
     assert alert.envelope.deny_countries == ("SYR", "EGY")
     assert alert.envelope.expires_at == datetime(2025, 6, 1, 9, 1, 30, tzinfo=UTC)  # Amman +3
+
+
+def test_withdrawn_sample_record_is_only_withdrawn_again() -> None:
+    """Revising the sample's withdrawn record any way gives a later withdrawal, never a revival."""
+    assert check_withdrawn(CONNECTOR, CONNECTOR.sample_path().read_bytes(), NOW) >= 1

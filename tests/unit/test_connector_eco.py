@@ -33,6 +33,7 @@ from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
     check_revisions,
+    check_withdrawn,
     generated_mix,
 )
 
@@ -310,3 +311,8 @@ def test_deny_and_valid_time_are_read() -> None:
     (alert,) = accepted(run(telex.encode())).values()
     assert alert.envelope.deny_countries == ("AFG", "PAK")
     assert alert.envelope.expires_at == datetime(2025, 6, 1, 8, 31, 30, tzinfo=UTC)  # Tehran +3:30
+
+
+def test_withdrawn_sample_record_is_only_withdrawn_again() -> None:
+    """Revising the sample's withdrawn record any way gives a later withdrawal, never a revival."""
+    assert check_withdrawn(CONNECTOR, CONNECTOR.sample_path().read_bytes(), NOW) >= 1

@@ -37,6 +37,7 @@ from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
     check_revisions,
+    check_withdrawn,
     generated_mix,
 )
 
@@ -353,3 +354,8 @@ def test_revision_is_written_the_gccpol_way() -> None:
     assert 1 <= len(red["classification"]["release_to"]) <= 2
     cancel = orjson.loads(CONNECTOR.revise(rng, record, NOW, "cancel"))["circulars"][0]
     assert (cancel["state"], cancel["revision"]) == ("withdrawn", original["revision"] + 1)
+
+
+def test_withdrawn_sample_record_is_only_withdrawn_again() -> None:
+    """Revising the sample's withdrawn record any way gives a later withdrawal, never a revival."""
+    assert check_withdrawn(CONNECTOR, CONNECTOR.sample_path().read_bytes(), NOW) >= 1

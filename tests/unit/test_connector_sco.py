@@ -22,6 +22,7 @@ from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
     check_revisions,
+    check_withdrawn,
     generated_mix,
 )
 
@@ -291,3 +292,8 @@ def test_release_deny_and_validity_time_are_read() -> None:
 def _cells(payload: bytes) -> dict[str, str]:
     header, row = list(csv.reader(io.StringIO(payload.decode("utf-8-sig")), delimiter="\t"))
     return dict(zip(header, row, strict=True))
+
+
+def test_withdrawn_sample_record_is_only_withdrawn_again() -> None:
+    """Revising the sample's withdrawn record any way gives a later withdrawal, never a revival."""
+    assert check_withdrawn(CONNECTOR, CONNECTOR.sample_path().read_bytes(), NOW) >= 1

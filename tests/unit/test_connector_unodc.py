@@ -25,6 +25,7 @@ from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
     check_revisions,
+    check_withdrawn,
     generated_mix,
 )
 
@@ -283,3 +284,8 @@ def test_release_and_deny_properties_are_read() -> None:
 def _report(payload: bytes) -> dict[str, Any]:
     (report,) = [o for o in orjson.loads(payload)["objects"] if o["type"] == "report"]
     return dict(report)
+
+
+def test_withdrawn_sample_record_is_only_withdrawn_again() -> None:
+    """Revising the sample's withdrawn record any way gives a later withdrawal, never a revival."""
+    assert check_withdrawn(CONNECTOR, CONNECTOR.sample_path().read_bytes(), NOW) >= 1
