@@ -22,8 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from gateway.headers import RouteHeaders
 from gateway.post.api import create_app
+from gateway.post.metrics import Hops
 from gateway.post.service import PostService
 from gateway.settings import Settings
 from gateway.topology import Topology
@@ -35,7 +35,7 @@ log = structlog.get_logger(__name__)
 SAMPLE_LIMIT = 500_000
 
 
-def latency_sample(post: str, headers: RouteHeaders, now_ms: int) -> dict[str, Any]:
+def latency_sample(post: str, headers: Hops, now_ms: int) -> dict[str, Any]:
     """One delivery's latency: end to end from ingest (or issue) and per hop, in ms."""
     start = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
     hops: dict[str, int] = {}
@@ -96,7 +96,7 @@ class PostsHost:
         # Keep each delivery's exact latency beside the histograms the post already observes.
         observe = service.metrics.delivered
 
-        def delivered(headers: RouteHeaders, now_ms: int) -> None:
+        def delivered(headers: Hops, now_ms: int) -> None:
             observe(headers, now_ms)
             self.samples.append(latency_sample(service.name, headers, now_ms))
 

@@ -49,10 +49,11 @@ class Route(NamedTuple):
     ts_connector: int | None = None
     ts_hub: int | None = None
     ts_node: int | None = None
+    ts_ingest: int | None = None
 
 
 _TS = {H.TS_ISSUED: "ts_issued", H.TS_CONNECTOR: "ts_connector", H.TS_HUB: "ts_hub",
-       H.TS_NODE: "ts_node"}  # fmt: skip
+       H.TS_NODE: "ts_node", H.TS_INGEST: "ts_ingest"}  # fmt: skip
 _TEXT = {H.ORG: "org", H.KIND: "kind", H.TLP: "tlp"}
 
 

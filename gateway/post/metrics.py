@@ -19,6 +19,8 @@ class Hops(Protocol):
     @property
     def ts_issued(self) -> int | None: ...
     @property
+    def ts_ingest(self) -> int | None: ...
+    @property
     def ts_connector(self) -> int | None: ...
     @property
     def ts_hub(self) -> int | None: ...
@@ -102,10 +104,14 @@ class PostMetrics:
                 self.hop.labels("post", org, kind),
             )
         e2e, hops, post = children
-        if headers.ts_issued is not None:
-            e2e.observe(max(0, now_ms - headers.ts_issued) / 1000)
+        # Latency starts when the export reached its connector; an alert's own issued_at may
+        # be years old (a notice loaded today), so it is only the fallback.
+        start_ms = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
+        if start_ms is not None:
+            e2e.observe(max(0, now_ms - start_ms) / 1000)
         for child, (_, start, end) in zip(hops, _HOPS, strict=True):
-            a, b = getattr(headers, start), getattr(headers, end)
+            a = start_ms if start == "ts_issued" else getattr(headers, start)
+            b = getattr(headers, end)
             if a is not None and b is not None:
                 child.observe(max(0, b - a) / 1000)
         if headers.ts_node is not None:
