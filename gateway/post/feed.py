@@ -26,6 +26,7 @@ from gateway.kafka import make_consumer
 from gateway.post.metrics import PostMetrics
 from gateway.post.store import Change, PostStore, StoredRecord
 from gateway.screening import Entry, Watchlist, entry_from_record
+from gateway.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 from gateway.settings import Settings
 
 __all__ = ["REBUILD_AFTER_S", "PostFeed", "Route", "entry_of", "route_of"]
@@ -141,6 +142,10 @@ class PostFeed:
 
     def _stored_entry(self, stored: StoredRecord) -> Entry | None:
         try:
+            if stored.snapshot is not None:
+                entry = entry_from_snapshot(stored.snapshot)
+                if entry is not None:
+                    return entry
             return entry_of(stored.payload, Route(org=stored.org, linked=stored.linked))
         except DecodeError as error:
             log.warning(
@@ -297,7 +302,10 @@ class PostFeed:
             changes[alert_id] = Change(alert_id)
             entries[alert_id] = None
             return "red_dropped"
-        changes[alert_id] = Change(alert_id, entry.version, record.value, entry.org, entry.linked)
+        changes[alert_id] = Change(
+            alert_id, entry.version, record.value, entry.org, entry.linked,
+            entry_to_snapshot(entry),
+        )  # fmt: skip
         entries[alert_id] = entry
         self.metrics.delivered(route, now_ms)
         return "upsert"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["Change", "PostStore", "StoredRecord"]
 
-_VERSION = 2
+_VERSION = 3
 _DROP = "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS records (
     version INTEGER NOT NULL,
     payload BLOB NOT NULL,
     org TEXT NOT NULL,
-    linked TEXT NOT NULL
+    linked TEXT NOT NULL,
+    snapshot TEXT
 );
 CREATE TABLE IF NOT EXISTS offsets (
     topic TEXT NOT NULL,
@@ -45,6 +46,7 @@ class StoredRecord:
     payload: bytes
     org: str
     linked: tuple[str, ...]
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class Change:
     payload: bytes | None = None
     org: str = ""
     linked: tuple[str, ...] = ()
+    snapshot: str | None = None  # the normalized entry (screening.snapshot), a restart cache
 
 
 class PostStore:
@@ -91,14 +94,17 @@ class PostStore:
                 deletes.append((change.alert_id,))
             else:
                 linked = ",".join(change.linked)
-                puts.append((change.alert_id, change.version, change.payload, change.org, linked))
+                puts.append(
+                    (change.alert_id, change.version, change.payload, change.org, linked,
+                     change.snapshot)
+                )  # fmt: skip
         db = self._db
         db.execute("BEGIN")
         try:
             # Callers fold a batch per alert id (last change wins), so the deletes and the
             # puts never name the same id and their order does not matter.
             db.executemany("DELETE FROM records WHERE alert_id = ?", deletes)
-            db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", puts)
+            db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", puts)
             db.executemany(
                 "INSERT OR REPLACE INTO offsets VALUES (?, ?, ?)",
                 [(t, p, o) for (t, p), o in offsets.items()],
@@ -111,10 +117,12 @@ class PostStore:
 
     def records(self) -> Iterator[StoredRecord]:
         """Every record held, in no particular order."""
-        cursor = self._db.execute("SELECT alert_id, version, payload, org, linked FROM records")
-        for alert_id, version, payload, org, linked in cursor:
+        cursor = self._db.execute(
+            "SELECT alert_id, version, payload, org, linked, snapshot FROM records"
+        )
+        for alert_id, version, payload, org, linked, snapshot in cursor:
             ids = tuple(x for x in linked.split(",") if x)
-            yield StoredRecord(alert_id, version, bytes(payload), org, ids)
+            yield StoredRecord(alert_id, version, bytes(payload), org, ids, snapshot)
 
     def count(self) -> int:
         """How many records the store holds."""

@@ -17,6 +17,7 @@ from gateway.screening import (
 )
 from gateway.screening.match import dob_compatibility, name_similarity
 from gateway.screening.normalize import normalize_identifier, parse_partial_date
+from gateway.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 
 
 def person(
@@ -310,3 +311,11 @@ def test_identifiers_normalize() -> None:
     """Identifiers keep only upper-case letters and digits; an IMO prefix is dropped."""
     assert normalize_identifier("imo 9074729") == "9074729"
     assert normalize_identifier("mwcu-605978 4") == "MWCU6059784"
+
+
+def test_snapshot_round_trips_entries(watchlist: Watchlist) -> None:
+    """Every entry survives its JSON snapshot unchanged; a foreign snapshot reads as None."""
+    for entry in watchlist.entries():
+        assert entry_from_snapshot(entry_to_snapshot(entry)) == entry
+    assert entry_from_snapshot('[99, "x"]') is None
+    assert entry_from_snapshot("not json") is None
