@@ -135,6 +135,7 @@ def render(meta: dict[str, Any], results: list[BenchResult]) -> str:
         f"Kafka {meta.get('kafka')} |",
         f"| mode | {meta.get('mode')} ({meta.get('duration_s')} s) |",
         f"| command | `{meta.get('command')}` |",
+        *(f"| rerun of {key} | {when} |" for key, when in (meta.get("reruns") or {}).items()),
         "",
     ]
     for result in results:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,8 @@ __all__ = ["Latencies", "main", "percentile", "publish_at_rate", "run"]
 
 PARTITIONS = 3
 AIM_P99_MS = 200.0
+IDLE_POLLS = 20  # 20 empty 250 ms polls after the last send: the pipeline has drained
+DRAIN_S = 240.0
 WARM_UP = 400  # alerts kept for warm-up batches of 20
 POST_CLIENTS = 2  # border-post processes started; the reader covers every post topic
 
@@ -69,6 +72,8 @@ class Latencies:
     hops: dict[str, list[float]] = field(default_factory=dict)
     sent: int = 0
     achieved_rate: float = 0.0
+    truncated: bool = False
+    cpu_cores: dict[str, float] = field(default_factory=dict)
 
     def add_hop(self, name: str, value: int | None, since: int | None) -> None:
         """Record one hop when both stamps are there."""
@@ -117,7 +122,7 @@ async def _read(
 ) -> None:
     """Take latencies of every record arriving until ``until`` is set and the topics are idle."""
     idle = 0
-    while not until.is_set() or idle < 4:
+    while not until.is_set() or idle < IDLE_POLLS:
         batch = await consumer.getmany(timeout_ms=250, max_records=5_000)
         now_ms = int(time.time() * 1000)
         idle = 0 if batch else idle + 1
@@ -153,10 +158,50 @@ async def measure(
         reader = asyncio.create_task(_read(consumer, result, done, int(time.time() * 1000)))
         result.sent, result.achieved_rate = await publish_at_rate(bootstrap, names, alerts, rate)
         done.set()
-        await asyncio.wait_for(reader, timeout=120)
+        try:
+            await asyncio.wait_for(reader, timeout=DRAIN_S)
+        except TimeoutError:
+            result.truncated = True  # still arriving after DRAIN_S: the p99 is a lower bound
         return result
     finally:
         await consumer.stop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_snapshot(procs: dict[str, int]) -> dict[str, float]:
+    times = os.times()
+    snap = {name: _cpu_seconds(pid) for name, pid in procs.items()}
+    snap["bench publisher and reader"] = times.user + times.system
+    snap["machine"] = _machine_busy()
+    return snap
+
+
+def _cores(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
+    """Cores used per component over ``wall`` seconds; the rest is the broker and others."""
+    used = {k: (after[k] - before[k]) / wall for k in before}
+    machine = used.pop("machine")
+    grouped: dict[str, float] = {}
+    for name, cores in used.items():
+        key = "posts" if name.startswith("post ") else name
+        grouped[key] = grouped.get(key, 0.0) + cores
+    grouped["broker and everything else"] = max(0.0, machine - sum(grouped.values()))
+    grouped["machine"] = machine
+    return {k: round(v, 2) for k, v in grouped.items()}
 
 
 def _setup(workdir: Path, smoke: bool) -> tuple[Topology, Path]:
@@ -175,17 +220,17 @@ async def _topics(bootstrap: str, prefix: str, topology: Topology) -> None:
 
 def _components(
     workdir: Path, env: dict[str, str], topology: Topology, posts: int
-) -> list[subprocess.Popen[bytes]]:
+) -> dict[str, subprocess.Popen[bytes]]:
     """Hub, every national node (one process) and the first ``posts`` border-post clients."""
     py = sys.executable
-    procs = [spawn([py, "-m", "gateway", "hub", "run"], env, workdir / "hub.log")]
-    procs.append(spawn([py, "-m", "gateway", "node", "run", "--all"], env, workdir / "node.log"))
+    procs = {"hub": spawn([py, "-m", "gateway", "hub", "run"], env, workdir / "hub.log")}
+    procs["node"] = spawn([py, "-m", "gateway", "node", "run", "--all"], env,
+                          workdir / "node.log")  # fmt: skip
     for country, post in list(topology.posts())[:posts]:
         post_id = f"{country.code}.{post.id}"
-        procs.append(
-            spawn([py, "-m", "gateway", "post", "run", post_id], env,
-                  workdir / f"post-{post_id}.log")
-        )  # fmt: skip
+        procs[f"post {post_id}"] = spawn(
+            [py, "-m", "gateway", "post", "run", post_id], env, workdir / f"post-{post_id}.log"
+        )
     return procs
 
 
@@ -194,7 +239,7 @@ def _summary(lat: Latencies) -> dict[str, Any]:
     return {
         "sent": lat.sent, "delivered": len(lat.total), "achieved_rate": round(lat.achieved_rate),
         "p50_ms": percentile(lat.total, 0.50), "p99_ms": percentile(lat.total, 0.99),
-        "hop_p50_ms": hops,
+        "hop_p50_ms": hops, "cpu_cores": lat.cpu_cores, "truncated": lat.truncated,
     }  # fmt: skip
 
 
@@ -242,12 +287,16 @@ def _interval(
         offset = _warm_up(bootstrap, names, targets, pool)
         if offset is None:
             raise RuntimeError(f"the components did not settle during warm-up; see {work}")
+        pids = {name: proc.pid for name, proc in procs.items()}
         for rate in rates:
             batch = pool[offset : offset + rate * seconds]
             offset += len(batch)
+            before, clock = _cpu_snapshot(pids), time.perf_counter()
             out[rate] = asyncio.run(measure(bootstrap, names, targets, batch, rate))
+            wall = time.perf_counter() - clock
+            out[rate].cpu_cores = _cores(before, _cpu_snapshot(pids), wall)
     finally:
-        for proc in reversed(procs):
+        for proc in reversed(list(procs.values())):
             stop(proc)
     return out
 
@@ -318,7 +367,12 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
         for name, r in runs.items()
         if r["hop_p50_ms"]
     )
-    result.note = f"Median per hop ({hops})." if hops else ""
+    cpu = "; ".join(
+        f"{name}: " + ", ".join(f"{k} {v}" for k, v in r["cpu_cores"].items())
+        for name, r in runs.items()
+        if r["cpu_cores"]
+    )
+    result.note = f"Median per hop ({hops}).\n\nCores used ({cpu})." if hops else ""
     result.seconds = time.perf_counter() - started
     return result
 

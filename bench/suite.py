@@ -149,6 +149,30 @@ def run_suite(bootstrap: str, *, smoke: bool, only: set[str] | None, workdir: Pa
     return ctx
 
 
+def _load(path: Path) -> tuple[dict[str, Any], list[BenchResult]]:
+    """A saved suite document as its meta and results."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    titles = {s.key: s.title for s in STEPS}
+    results = [
+        _foreign.from_json(r["key"], r["title"] or titles.get(r["key"], r["key"]), r)
+        for r in saved["results"]
+    ]
+    return saved["meta"], results
+
+
+def _merge(
+    path: Path, meta: dict[str, Any], fresh: list[BenchResult]
+) -> tuple[dict[str, Any], list[BenchResult]]:
+    """Put the steps just rerun (``--only``) into the saved document; keep the rest."""
+    old_meta, old = _load(path)
+    by_key = {r.key: r for r in old} | {r.key: r for r in fresh}
+    order = [s.key for s in STEPS]
+    merged = sorted(by_key.values(), key=lambda r: order.index(r.key) if r.key in order else 99)
+    reruns = dict(old_meta.get("reruns") or {})
+    reruns.update(dict.fromkeys((r.key for r in fresh), f"{meta['date']}: `{meta['command']}`"))
+    return old_meta | {"reruns": reruns}, merged
+
+
 def _command(argv: list[str]) -> str:
     return shlex.join([".venv/bin/python", "-m", "bench.suite", *argv])
 
@@ -166,13 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(args_list)
     if args.render is not None:
-        saved = json.loads(args.render.read_text(encoding="utf-8"))
-        titles = {s.key: s.title for s in STEPS}
-        results = [
-            _foreign.from_json(r["key"], r["title"] or titles.get(r["key"], r["key"]), r)
-            for r in saved["results"]
-        ]
-        write_markdown(args.out, saved["meta"], results)
+        saved_meta, saved_results = _load(args.render)
+        write_markdown(args.out, saved_meta, saved_results)
         console.print(f"rewrote {args.out} from {args.render}")
         return 0
     started = time.time()
@@ -185,10 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "smoke" if args.smoke else "full",
         "duration_s": round(time.time() - started, 1),
     }
-    document = {"meta": meta, "results": [r.as_json() for r in ctx.results.values()]}
+    results = list(ctx.results.values())
+    if args.only and args.json.exists():
+        meta, results = _merge(args.json, meta, results)
+    document = {"meta": meta, "results": [r.as_json() for r in results]}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
-    write_markdown(args.out, meta, list(ctx.results.values()))
+    write_markdown(args.out, meta, results)
     console.print(f"wrote {args.json} and {args.out}")
     broken = [r.key for r in ctx.results.values() if r.error and not _foreign.landing(r)]
     return 1 if broken else 0
