@@ -1,7 +1,8 @@
 """Peer: the hub against the same routing written with Quix Streams, on the same prepared input.
 
 Every contender gets its own topic prefix holding the same N pre-produced ingress alerts, runs
-as its own process, and is timed from its first to its last commit. The output counts per
+as its own process, and is timed from its first to its last commit; the full run interleaves
+two rounds and keeps each contender's best. The output counts per
 ``ncb`` topic must be equal, otherwise the comparison is void and the benchmark says so.
 Contenders: the hub (``frontline hub run``), the peers' shared routing on Frontline's engine
 (``bench.peers.engine_hub``) and on Quix Streams (``bench.peers.quix_hub``), all exactly-once
@@ -156,19 +157,24 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
     topology = load_topology(None)
     folder = workdir or Path(tempfile.mkdtemp(prefix="flb-peer-"))
     outcomes: dict[str, Outcome] = {}
-    for name in ("hub", "engine routing", "quix peer"):
-        outcomes[name] = asyncio.run(
-            race(bootstrap, name, topology, alerts, folder, commit_ms=commit_ms)
-        )
-        o = outcomes[name]
-        if not o.run.drained:
-            result.note += f"{name} did not drain its input: {o.run.log_tail[-600:]}\n"
+    rates: dict[str, list[float | None]] = {}
+    rounds = 1 if smoke else 2  # interleaved: a burst of other load hurts one round, not all
+    for _ in range(rounds):
+        for name in ("hub", "engine routing", "quix peer"):
+            o = asyncio.run(race(bootstrap, name, topology, alerts, folder, commit_ms=commit_ms))
+            rates.setdefault(name, []).append(o.run.rate)
+            if not o.run.drained:
+                result.note += f"{name} did not drain its input: {o.run.log_tail[-600:]}\n"
+            best = outcomes.get(name)
+            if best is None or (o.run.rate or 0.0) > (best.run.rate or 0.0):
+                outcomes[name] = o
     result.params = {
         "alerts": alerts, "countries": len(topology.countries), "partitions": PARTITIONS,
         "commit_interval_ms": commit_ms, "guarantee": "exactly-once",
         "deliveries": {n: o.deliveries for n, o in outcomes.items()},
         "held_for_review": {n: o.held for n, o in outcomes.items()},
         "startup_s": {n: round(o.run.startup_s, 2) for n, o in outcomes.items()},
+        "rates_per_round": {n: [round(r) if r else None for r in v] for n, v in rates.items()},
     }  # fmt: skip
     hub, engine, quix = outcomes["hub"], outcomes["engine routing"], outcomes["quix peer"]
     same = hub.per_topic == quix.per_topic == engine.per_topic and hub.held == quix.held
