@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,6 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
-from aiokafka.partitioner import murmur2
 
 from gateway.errors import FrontlineError
 from gateway.kafka import make_consumer, make_producer
@@ -40,6 +40,7 @@ from gateway.settings import Settings
 
 __all__ = [
     "EosEngine",
+    "Fanout",
     "Mode",
     "Output",
     "PartitionFailingError",
@@ -51,6 +52,8 @@ log = structlog.get_logger(__name__)
 
 # How long the input may pause before an open transaction is committed early.
 IDLE_COMMIT_S = 0.005
+# How long a new producer may wait for its output topics' metadata before its first send.
+WARM_UP_S = 10.0
 
 Headers = list[tuple[str, bytes]]
 
@@ -75,6 +78,19 @@ class Output(NamedTuple):
     partition: int | None = None
 
 
+class Fanout(NamedTuple):
+    """One record (same key, value and headers) to each of ``topics``, key-hashed partitions.
+
+    What a hub delivery is: one alert to a dozen national topics. Cheaper than a dozen
+    :class:`Output` records, and the key's partition is computed once per partition count.
+    """
+
+    topics: Sequence[str]
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = []  # noqa: RUF012  # why: never mutated; a shared empty list is safe
+
+
 class Processor(Protocol):
     """What an application plugs into the engine; every call runs on the event loop, one at a time.
 
@@ -88,10 +104,10 @@ class Processor(Protocol):
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
         """These input partitions are no longer ours (their last transaction has ended)."""
 
-    def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
+    def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output | Fanout]:
         """Transform a batch of one partition's ConsumerRecords into output records."""
 
-    def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output]:
+    def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output | Fanout]:
         """Timer work owned by this partition (e.g. expiry), run inside its transaction."""
 
     def committed(self, tp: TopicPartition) -> None:
@@ -109,6 +125,31 @@ class PartitionFailingError(FrontlineError):
 
 
 _partition_cache: dict[tuple[bytes, int], int] = {}
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+
+
+def _murmur2(data: bytes) -> int:
+    """Murmur2 as Kafka's Java client computes it (unsigned 32 bits), whole words unpacked."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    words = length >> 2
+    if words:
+        for word in struct.unpack_from(f"<{words}I", data):
+            k = (word * _M) & _MASK
+            k ^= k >> 24
+            h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
+    rest = length & 3
+    if rest:
+        tail = length & ~3
+        if rest >= 3:
+            h ^= data[tail + 2] << 16
+        if rest >= 2:
+            h ^= data[tail + 1] << 8
+        h = ((h ^ data[tail]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    return h ^ (h >> 15)
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -117,7 +158,7 @@ def partition_for(key: bytes, partitions: int) -> int:
     if found is None:
         if len(_partition_cache) > 200_000:
             _partition_cache.clear()  # bounded memory; recomputing is cheap enough
-        found = (murmur2(key) & 0x7FFFFFFF) % partitions
+        found = (_murmur2(key) & 0x7FFFFFFF) % partitions
         _partition_cache[(key, partitions)] = found
     return found
 
@@ -172,6 +213,7 @@ class EosEngine:
         on_transaction: Callable[[str, int], None] | None = None,
         consumer_overrides: dict[str, Any] | None = None,
         producer_overrides: dict[str, Any] | None = None,
+        output_topics: Sequence[str] = (),
     ) -> None:
         self.settings = settings
         self.app_id = app_id
@@ -184,6 +226,7 @@ class EosEngine:
         self._on_transaction = on_transaction
         self._consumer_overrides = consumer_overrides or {}
         self._producer_overrides = producer_overrides or {}
+        self.output_topics = tuple(output_topics)
         self._workers: dict[TopicPartition, _Worker] = {}
         self._shared: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -230,6 +273,7 @@ class EosEngine:
         if self.mode is Mode.AT_LEAST_ONCE:
             self._shared = make_producer(self.settings, **self._producer_overrides)
             await self._shared.start()
+            await self._warm_up(self._shared)
         consumer.subscribe(list(self.topics), listener=_Listener(self))
         await consumer.start()
         clean = False
@@ -298,34 +342,80 @@ class EosEngine:
                         worker.failed = True
             await self._commit_all(consumer)
 
-    async def _feed(self, worker: _Worker, outputs: Sequence[Output]) -> None:
+    async def _feed(self, worker: _Worker, outputs: Sequence[Output | Fanout]) -> None:
         """Open the partition's transaction if needed and append outputs to its batches."""
         if not worker.open:
             if worker.transactional:
                 await worker.producer.begin_transaction()
             worker.open = True
         builders = worker.builders
+        counts = self._partitions
+        # Consecutive records mostly share a key (one alert's deliveries, state and audit):
+        # its partition for the last partition count seen is remembered here.
+        last: tuple[bytes | None, int, int] = (None, 0, 0)
         for out in outputs:
-            partition = out.partition
-            if partition is None:
-                count = self._partitions.get(out.topic)
-                if count is None:
-                    count = await self._partition_count(worker.producer, out.topic)
-                partition = partition_for(out.key, count) if out.key is not None else 0
-            slot = (out.topic, partition)
-            builder = builders.get(slot)
-            if builder is None:
-                builder = builders[slot] = worker.producer.create_batch()
-            if builder.append(key=out.key, value=out.value, timestamp=None, headers=out.headers):
-                continue
-            # The batch is full: hand it to the producer and start a new one.
-            worker.sent.append(
-                await worker.producer.send_batch(builder, slot[0], partition=slot[1])
-            )
-            builder = builders[slot] = worker.producer.create_batch()
-            if builder.append(key=out.key, value=out.value, timestamp=None, headers=out.headers):
-                continue
-            raise KafkaError(f"one record for {out.topic} exceeds max_batch_size")
+            key, value, headers = out.key, out.value, out.headers
+            if type(out) is Fanout:
+                topics, fixed = out.topics, None
+            else:
+                topics, fixed = (out.topic,), out.partition  # type: ignore[union-attr]  # why: an Output here
+            for topic in topics:
+                partition = fixed
+                if partition is None:
+                    count = counts.get(topic)
+                    if count is None:
+                        count = await self._partition_count(worker.producer, topic)
+                    if key is None:
+                        partition = 0
+                    elif key is last[0] and count == last[1]:
+                        partition = last[2]
+                    else:
+                        partition = partition_for(key, count)
+                        last = (key, count, partition)
+                slot = (topic, partition)
+                builder = builders.get(slot)
+                if builder is not None and builder.append(
+                    key=key, value=value, timestamp=None, headers=headers
+                ):
+                    continue
+                await self._append_new(worker, slot, key, value, headers)
+
+    async def _append_new(
+        self,
+        worker: _Worker,
+        slot: tuple[str, int],
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+    ) -> None:
+        """Send the slot's full batch (if any), start a new one and append the record to it."""
+        producer = worker.producer
+        full = worker.builders.get(slot)
+        if full is not None:
+            worker.sent.append(await producer.send_batch(full, slot[0], partition=slot[1]))
+        builder = worker.builders[slot] = producer.create_batch()
+        if not builder.append(key=key, value=value, timestamp=None, headers=headers):
+            raise KafkaError(f"one record for {slot[0]} exceeds max_batch_size")
+
+    async def _warm_up(self, producer: AIOKafkaProducer) -> None:
+        """Learn every known output topic's partitions in one metadata round, not one per topic.
+
+        Each producer otherwise asks for metadata again at its first send to each topic (and
+        the answer lists every topic asked so far). A topic that cannot be found is left for
+        the first send to it to report, as without the warm-up.
+        """
+        if not self.output_topics:
+            return
+        asked = asyncio.gather(
+            *(producer.partitions_for(t) for t in self.output_topics), return_exceptions=True
+        )
+        try:
+            found = await asyncio.wait_for(asked, WARM_UP_S)
+        except TimeoutError:
+            return
+        for topic, parts in zip(self.output_topics, found, strict=True):
+            if isinstance(parts, (set, frozenset)) and parts:
+                self._partitions.setdefault(topic, len(parts))
 
     async def _partition_count(self, producer: AIOKafkaProducer, topic: str) -> int:
         """Partitions of an output topic, asked once (waits for metadata; raises if missing)."""
@@ -486,6 +576,7 @@ class EosEngine:
             **self._producer_overrides,
         )
         await producer.start()  # init_transactions: fences a zombie, aborts its open txn
+        await self._warm_up(producer)
         return _Worker(tp, producer, transactional=True)
 
     async def _revoke(self, revoked: frozenset[TopicPartition]) -> None:

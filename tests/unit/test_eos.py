@@ -37,3 +37,16 @@ def test_output_defaults_and_tombstone() -> None:
 def test_mode_values_are_the_cli_spellings() -> None:
     """The modes are spelled as `frontline hub run --mode` accepts them."""
     assert [m.value for m in Mode] == ["exactly-once", "at-least-once"]
+
+
+def test_murmur2_matches_aiokafka_for_every_tail_length() -> None:
+    """The word-wise murmur2 equals aiokafka's for keys of every length, tails included."""
+    from aiokafka.partitioner import murmur2  # noqa: PLC0415  # why: the reference, only here
+
+    from gateway.eos import _murmur2  # noqa: PLC0415  # why: a private helper, only here
+
+    rng = random.Random(11)
+    for length in range(0, 41):
+        for _ in range(25):
+            key = bytes(rng.randrange(256) for _ in range(length))
+            assert _murmur2(key) == murmur2(key) & 0xFFFFFFFF
