@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 
-from gateway.eos import EosEngine, Mode, Output
+from gateway.eos import EosEngine, Fanout, Mode, Output
 from gateway.errors import SetupError
 from gateway.headers import H
 from gateway.hub_metrics import BatchCounts, HubMetrics
@@ -96,13 +96,13 @@ class HubProcessor:
         for tp in partitions:
             self.store.abort((tp.topic, tp.partition))
 
-    def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output]:
+    def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output | Fanout]:
         """Route a batch of one ingress partition's records."""
         started = time.perf_counter()
         owner: Owner = (tp.topic, tp.partition)
         org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
         now_ms = int(time.time() * 1000)
-        outputs: list[Output] = []
+        outputs: list[Output | Fanout] = []
         counts = BatchCounts()
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
         for record in records:
@@ -119,10 +119,10 @@ class HubProcessor:
             self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
         return outputs
 
-    def tick(self, tp: TopicPartition, now_ms: int) -> list[Output]:
+    def tick(self, tp: TopicPartition, now_ms: int) -> list[Output | Fanout]:
         """Expire due alerts and apply reviewers' decisions on alerts this partition owns."""
         owner: Owner = (tp.topic, tp.partition)
-        outputs: list[Output] = []
+        outputs: list[Output | Fanout] = []
         for entry in self.store.due(owner, now_ms):
             if self.store.get(owner, entry.alert_id) is not entry:
                 continue  # changed in the open transaction; its commit re-arms the timer
@@ -155,7 +155,7 @@ class HubProcessor:
 
     # -- effects to records --------------------------------------------------------------
 
-    def _emit(self, effects: Effects, owner: Owner, out: list[Output]) -> None:
+    def _emit(self, effects: Effects, owner: Owner, out: list[Output | Fanout]) -> None:
         """Append the Kafka records of one decision, state and audit last."""
         key = effects.alert_id.encode() if effects.alert_id is not None else None
         if effects.quarantine is not None:
@@ -164,8 +164,8 @@ class HubProcessor:
         payload = effects.payload
         if key is not None:
             ncb = self._ncb
-            for country, headers in effects.deliveries.items():
-                out.append(Output(ncb[country], key, payload, headers))
+            if effects.deliveries:
+                self._deliver(effects, key, out)
             if effects.tombstones:
                 base = effects.tombstone_headers
                 for country, reason in effects.tombstones.items():
@@ -180,6 +180,19 @@ class HubProcessor:
                 out.append(self.store.stage(owner, effects.state))
         audit_key = key if key is not None else f"{owner[0]}[{owner[1]}]".encode()
         out.append(Output(self._audit_topic, audit_key, effects.audit))
+
+    def _deliver(self, effects: Effects, key: bytes, out: list[Output | Fanout]) -> None:
+        """One Fanout record for the recipients sharing one header list (all but those told
+        of linked alerts); the others get an Output with their own headers."""
+        ncb, payload, shared = self._ncb, effects.payload, effects.shared_headers
+        fanout: list[str] = []
+        for country, headers in effects.deliveries.items():
+            if headers is shared:
+                fanout.append(ncb[country])
+            else:
+                out.append(Output(ncb[country], key, payload, headers))
+        if fanout and shared is not None:
+            out.append(Fanout(fanout, key, payload, shared))
 
     def _count(self, effects: Effects) -> None:
         if self.metrics is not None:
@@ -233,6 +246,7 @@ class HubService:
         self.policy = policy or load_policy(settings.policy_file)
         self.metrics = metrics or HubMetrics()
         self.hub_id = hub_id or f"{socket.gethostname()}:{os.getpid()}"
+        topics = hub_topics(self.topology, self.names)
         self.store = StateStore(self.names.hub_state)
         self.reader = ChangelogReader(settings, self.store)
         self.decisions = DecisionTail(settings, self.names.review_decisions)
@@ -244,10 +258,11 @@ class HubService:
         self.engine = EosEngine(
             settings,
             app_id=f"{settings.topic_prefix}hub",
-            topics=hub_topics(self.topology, self.names)["ingress"],
+            topics=topics["ingress"],
             processor=self.processor,
             mode=mode,
             on_transaction=self.metrics.transaction,
+            output_topics=[*topics["ncb"], *topics["internal"]],
         )
 
     def stop(self) -> None:

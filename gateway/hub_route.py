@@ -77,6 +77,8 @@ class Effects:
     payload: bytes | None = None
     # country -> headers of the delivered record (payload unchanged)
     deliveries: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)
+    # the header list most deliveries share (the same object), so the writer fans it out
+    shared_headers: list[tuple[str, bytes]] | None = None
     tombstones: dict[str, str] = field(default_factory=dict)  # country -> fl-reason
     tombstone_headers: list[tuple[str, bytes]] = field(default_factory=list)
     state: AlertState | None = None
@@ -91,6 +93,36 @@ class Effects:
 def _moment(now_ms: int) -> datetime:
     """``now_ms`` as an aware datetime; a batch shares one ``now``, so this is cached."""
     return datetime.fromtimestamp(now_ms / 1000, UTC)
+
+
+# Decisions remembered per policy, candidates and facts (alert id, version, expiry aside).
+_decided: dict[tuple[Any, ...], Decision] = {}
+_DECISIONS_MAX = 8192
+_EXPIRY_MARGIN_MS = 1000
+
+
+def _decide(
+    policy: Policy, facts: RoutingFacts, candidates: frozenset[str], now_ms: int,
+    expires_ms: int | None,
+) -> Decision:  # fmt: skip
+    """``policy.decide``, reused for facts that differ only in alert id, version and expiry.
+
+    Only ``expires_at`` makes a decision depend on the time, so an alert expiring within a
+    second (or expired) is always decided afresh; any other is decided as one without expiry.
+    """
+    if expires_ms is not None and expires_ms <= now_ms + _EXPIRY_MARGIN_MS:
+        return policy.decide(facts, candidates, _moment(now_ms))
+    key = (
+        policy, candidates, facts.source_org, facts.originating_country, facts.msg_type,
+        facts.status, facts.tlp, facts.kind, facts.release_to_countries, facts.release_to_orgs,
+        facts.deny_countries, facts.deny_orgs, facts.offences,
+    )  # fmt: skip
+    found = _decided.get(key)
+    if found is None:
+        if len(_decided) >= _DECISIONS_MAX:
+            _decided.clear()  # bounded memory; deciding again is cheap
+        found = _decided[key] = policy.decide(facts, candidates, _moment(now_ms))
+    return found
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -265,7 +297,8 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         return Effects(action, audit, alert_id, org, kind)
 
     facts = facts_of(kind, env, subject)
-    decision = policy.decide(facts, candidates, _moment(now_ms))
+    expires_ms = _ms(env.get("expires_at"))
+    decision = _decide(policy, facts, candidates, now_ms, expires_ms)
     recipients = decision.recipients
     denied: dict[str, str] = dict(decision.denied)
     if recipients and decision.feed is Feed.EXERCISE:
@@ -275,7 +308,6 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     idents = strong_identifiers(kind, subject)
     holders = prev.recipients if prev is not None else _EMPTY
     seq = prev.seq + 1 if prev is not None else 1
-    expires_ms = _ms(env.get("expires_at"))
     cancelled = env["msg_type"] == "CANCEL"
     headers = [
         (H.KIND, kind.encode()),
@@ -334,7 +366,8 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     )  # fmt: skip
     return Effects(
         action, audit, alert_id, org, kind, payload=rec.value, deliveries=deliveries,
-        tombstones=revoke, tombstone_headers=_tomb_headers(kind, org, version, now_ms),
+        shared_headers=headers, tombstones=revoke,
+        tombstone_headers=_tomb_headers(kind, org, version, now_ms),
         state=AlertState(
             alert_id, version, org, kind, rec.owner, recipients, expires_ms, idents, None,
             cancelled, seq,
@@ -347,13 +380,17 @@ def _deliveries(
     recipients: Iterable[str], shared: Headers, linked: list[str], store: StateStore
 ) -> dict[str, Headers]:
     """Headers per recipient; a linked alert is named only to countries that hold it."""
+    out = dict.fromkeys(recipients, shared)
     if not linked:
-        return dict.fromkeys(recipients, shared)
-    holders = {a: e.recipients for a in linked if (e := store.committed(a)) is not None}
-    out: dict[str, Headers] = {}
-    for country in recipients:
-        seen = [a for a in linked if country in holders.get(a, ())]
-        out[country] = [*shared, (H.LINKED, ",".join(seen).encode())] if seen else shared
+        return out
+    holders = [(a, e.recipients) for a in linked if (e := store.committed(a)) and e.recipients]
+    if not holders:
+        return out
+    # Only recipients holding a linked alert get their own list; the rest keep ``shared``.
+    reached: frozenset[str] = frozenset().union(*(held for _, held in holders))
+    for country in reached.intersection(out):
+        seen = [a for a, held in holders if country in held]
+        out[country] = [*shared, (H.LINKED, ",".join(seen).encode())]
     return out
 
 
@@ -404,7 +441,8 @@ def review_verdict(
         )  # fmt: skip
         return Effects(
             Action.APPROVED, audit, entry.alert_id, entry.org, entry.kind, payload=held.payload,
-            deliveries=dict.fromkeys(held.recipients, headers), tombstones=revoke,
+            deliveries=dict.fromkeys(held.recipients, headers), shared_headers=headers,
+            tombstones=revoke,
             tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
             state=replace(entry, recipients=held.recipients, held=None, seq=entry.seq + 1),
             review_clear=True,

@@ -1,0 +1,102 @@
+"""The hub's fast paths give the records the plain paths give: fan-out, headers, decisions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.producer.message_accumulator import BatchBuilder
+
+from gateway.audit import Action
+from gateway.eos import EosEngine, Fanout, Output, _Worker, partition_for
+from gateway.hub_route import Effects, Inbound, route
+from gateway.policy import load_policy
+from gateway.settings import Settings
+from gateway.state import StateStore
+from gateway.topology import load_topology
+from tests.unit.test_hub_support import make_alert
+
+NOW = 1_800_000_000_000
+OWNER = ("fl.ingress.interpol", 0)
+
+
+class _Producer:
+    """Builds real aiokafka batches and remembers what was sent where."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int, BatchBuilder]] = []
+
+    def create_batch(self) -> BatchBuilder:
+        return BatchBuilder(1024, 0, is_transactional=1)
+
+    async def send_batch(self, batch: BatchBuilder, topic: str, *, partition: int) -> Any:
+        self.sent.append((topic, partition, batch))
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    async def begin_transaction(self) -> None:
+        return None
+
+
+async def _fed(outputs: list[Output | Fanout]) -> dict[tuple[str, int], int]:
+    """Records per (topic, partition) after the engine appends ``outputs`` and flushes."""
+    engine = EosEngine(Settings(bootstrap_servers="x:1"), app_id="t", topics=[], processor=None)  # type: ignore[arg-type]  # why: _feed never calls the processor
+    engine._partitions.update({"a": 3, "b": 5, "c": 1})
+    producer = _Producer()
+    worker = _Worker(TopicPartition("in", 0), producer, transactional=True)
+    await engine._feed(worker, outputs)
+    await engine._flush_builders(worker)
+    counts: dict[tuple[str, int], int] = {}
+    for topic, partition, batch in producer.sent:
+        counts[(topic, partition)] = counts.get((topic, partition), 0) + batch.record_count()
+    return counts
+
+
+async def test_fanout_lands_where_single_outputs_land() -> None:
+    """A Fanout writes one record per topic, each on the key's partition, as Outputs would."""
+    keys = [f"INTERPOL:{n}".encode() for n in range(40)]
+    fan = [Fanout(["a", "b", "c"], k, b"v" * 100, [("h", b"1")]) for k in keys]
+    single = [Output(t, k, b"v" * 100, [("h", b"1")]) for k in keys for t in ("a", "b", "c")]
+    counts = await _fed(list(fan))
+    assert counts == await _fed(list(single))
+    assert sum(counts.values()) == 120
+    assert counts[("b", partition_for(keys[0], 5))] >= 1
+
+
+async def test_full_batches_are_sent_and_refilled() -> None:
+    """Records beyond one batch's size start a new batch: none is lost, none is doubled."""
+    outputs: list[Output | Fanout] = [Fanout(["a"], b"same-key", b"x" * 300) for _ in range(20)]
+    counts = await _fed(outputs)
+    assert counts == {("a", partition_for(b"same-key", 3)): 20}
+
+
+def _route(store: StateStore, value: bytes, now_ms: int = NOW) -> Effects:
+    policy, countries = load_policy(), frozenset(c.code for c in load_topology().countries)
+    effects = route(Inbound("INTERPOL", OWNER, 1, value, []), store, policy, now_ms,
+                    candidates=countries)  # fmt: skip
+    if effects.state is not None:
+        store.stage(OWNER, effects.state)
+        store.commit(OWNER)
+    return effects
+
+
+def test_deliveries_share_one_header_list_unless_linked() -> None:
+    """Every recipient gets the very same header list object, the one the writer fans out."""
+    effects = _route(StateStore("s"), make_alert("INTERPOL:F-1"))
+    assert effects.deliveries
+    assert effects.shared_headers is not None
+    assert all(h is effects.shared_headers for h in effects.deliveries.values())
+
+
+def test_remembered_decision_never_outlives_an_expiry() -> None:
+    """Facts decided once are decided afresh when the next alert with them has expired."""
+    store = StateStore("s")
+    first = _route(store, make_alert("INTERPOL:F-2", expires_at="2099-01-01T00:00:00Z"))
+    assert first.action is Action.DELIVERED
+    late = _route(store, make_alert("INTERPOL:F-3", expires_at="2020-01-01T00:00:00Z"))
+    assert late.action is Action.DENIED
+    assert set(late.denied.values()) == {"EXPIRED"}
+    again = _route(store, make_alert("INTERPOL:F-4", expires_at="2098-01-01T00:00:00Z"))
+    assert set(again.deliveries) == set(first.deliveries)
