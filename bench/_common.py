@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,23 @@ class Alert:
     issued_ms: int
 
 
+def _lasting(value: bytes, now: datetime) -> bytes:
+    """The alert re-encoded to expire in 30 days when it would expire within a day.
+
+    Generators draw some validity periods of minutes; such an alert would be routed while
+    fresh and denied as EXPIRED minutes later, so two contenders run minutes apart would
+    write different counts.
+    """
+    from gateway.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
+
+    kind, record = decode_dict(value)
+    expires = record["envelope"].get("expires_at")
+    if expires is None or expires > now + timedelta(days=1):
+        return value
+    record["envelope"]["expires_at"] = now + timedelta(days=30)
+    return encode_dict(kind, record)
+
+
 @cache
 def _pool(seed: int, per_org: int) -> tuple[Alert, ...]:
     """Valid encoded alerts from every connector with a generator (cached per process)."""
@@ -208,7 +225,8 @@ def _pool(seed: int, per_org: int) -> tuple[Alert, ...]:
         for outcome in process(connector, payload, "bench", now=now):
             if isinstance(outcome, Accepted):
                 issued = int(outcome.alert.envelope.issued_at.timestamp() * 1000)
-                alerts.append(Alert(connector.org, outcome.key, outcome.value, issued))
+                value = _lasting(outcome.value, now)
+                alerts.append(Alert(connector.org, outcome.key, value, issued))
     if not alerts:
         raise RuntimeError("no connector could generate alerts")
     return tuple(alerts)

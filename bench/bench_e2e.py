@@ -183,6 +183,24 @@ def _machine_busy() -> float:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def broker_pids(bootstrap: str) -> list[int]:
+    """Local Kafka processes (``kafka.Kafka``) listening on one of the bootstrap ports."""
+    ports = {part.rsplit(":", 1)[-1] for part in bootstrap.split(",")}
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+            if b"kafka.Kafka" not in args:
+                continue
+            props = Path(args[-2].decode() if not args[-1] else args[-1].decode()).read_text()
+        except (OSError, UnicodeDecodeError, IndexError):
+            continue
+        listeners = [line for line in props.splitlines() if line.startswith("listeners")]
+        if any(f":{port}" in line for line in listeners for port in ports):
+            found.append(int(cmdline.parent.name))
+    return found
+
+
 def _cpu_snapshot(procs: dict[str, int]) -> dict[str, float]:
     times = os.times()
     snap = {name: _cpu_seconds(pid) for name, pid in procs.items()}
@@ -197,9 +215,9 @@ def _cores(before: dict[str, float], after: dict[str, float], wall: float) -> di
     machine = used.pop("machine")
     grouped: dict[str, float] = {}
     for name, cores in used.items():
-        key = "posts" if name.startswith("post ") else name
+        key = name.split(" ", 1)[0] + "s" if name.startswith(("post ", "broker ")) else name
         grouped[key] = grouped.get(key, 0.0) + cores
-    grouped["broker and everything else"] = max(0.0, machine - sum(grouped.values()))
+    grouped["other load on the machine"] = max(0.0, machine - sum(grouped.values()))
     grouped["machine"] = machine
     return {k: round(v, 2) for k, v in grouped.items()}
 
@@ -288,6 +306,7 @@ def _interval(
         if offset is None:
             raise RuntimeError(f"the components did not settle during warm-up; see {work}")
         pids = {name: proc.pid for name, proc in procs.items()}
+        pids |= {f"broker {n}": pid for n, pid in enumerate(broker_pids(bootstrap))}
         for rate in rates:
             batch = pool[offset : offset + rate * seconds]
             offset += len(batch)
