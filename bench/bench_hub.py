@@ -10,7 +10,8 @@ group join count for nobody. The raw pass-through consumes the same topics and w
 record, unchanged, to as many national topics as the hub's average fan-out, with no
 decoding, policy, state or audit: the ceiling aiokafka sets on this machine. Each
 contender's CPU time (user + system, start-up included) is reported per input alert.
-``--profile PATH`` instead runs only the exactly-once hub, under cProfile, writing PATH.
+``--profile PATH`` instead runs only the exactly-once hub, under cProfile, writing PATH;
+``--offline`` times the hub's own code (routing and batch appends, no broker) per alert.
 """
 
 from __future__ import annotations
@@ -166,6 +167,63 @@ async def profile(bootstrap: str, alerts_n: int, path: Path) -> None:
     print(f"  profiled: {found[0]}", flush=True)
 
 
+class _NoBroker:
+    """A stand-in producer: real aiokafka batches, sends that complete at once."""
+
+    def create_batch(self) -> Any:
+        from aiokafka.producer.message_accumulator import BatchBuilder  # noqa: PLC0415  # why: offline only
+
+        return BatchBuilder(262_144, 0, is_transactional=1)
+
+    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any:
+        batch._build()  # why: encode the batch as a send would
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    async def begin_transaction(self) -> None:
+        return None
+
+
+async def offline(alerts_n: int, batch: int = 500) -> float:
+    """CPU seconds per alert of HubProcessor.process plus the engine's appends, no broker."""
+    from types import SimpleNamespace  # noqa: PLC0415  # why: offline only
+
+    from aiokafka import TopicPartition  # noqa: PLC0415  # why: offline only
+
+    from gateway.eos import EosEngine, _Worker  # noqa: PLC0415  # why: offline only
+    from gateway.hub import HubProcessor  # noqa: PLC0415  # why: offline only
+    from gateway.policy import load_policy  # noqa: PLC0415  # why: offline only
+    from gateway.settings import Settings  # noqa: PLC0415  # why: offline only
+    from gateway.state import StateStore  # noqa: PLC0415  # why: offline only
+
+    names, topology = TopicNames("fl."), load_topology()
+    store = StateStore(names.hub_state)
+    hub = HubProcessor(policy=load_policy(), topology=topology, names=names, store=store)
+    engine = EosEngine(Settings(bootstrap_servers="none:1"), app_id="x", topics=[], processor=hub)
+    outputs = [t for topics in hub_topics(topology, names).values() for t in topics]
+    engine._partitions.update(dict.fromkeys(outputs, 3))
+    now = int(time.time() * 1000)
+    by_tp: dict[Any, list[Any]] = {}
+    for alert in prepared_alerts(alerts_n):
+        tp = TopicPartition(names.ingress(alert.org), alert.key[-1] % PARTITIONS)
+        records = by_tp.setdefault(tp, [])
+        records.append(SimpleNamespace(offset=len(records), value=alert.value, key=alert.key,
+                                       headers=(), timestamp=now))  # fmt: skip
+    workers = {tp: _Worker(tp, _NoBroker(), transactional=True) for tp in by_tp}
+    started = time.process_time()
+    for tp, records in by_tp.items():
+        for start in range(0, len(records), batch):
+            worker = workers[tp]
+            await engine._feed(worker, hub.process(tp, records[start : start + batch]))
+            await engine._flush_builders(worker)
+            worker.sent.clear()
+            hub.committed(tp)
+    per_alert = (time.process_time() - started) / alerts_n
+    print(f"  offline: {per_alert * 1e6:,.1f} µs CPU per alert (routing and appends)", flush=True)
+    return per_alert
+
+
 async def run(bootstrap: str, alerts_n: int) -> BenchResult:
     """Measure the three contenders one after another on the same broker and input."""
     result = BenchResult("hub", "Hub: exactly-once and at-least-once vs raw pass-through")
@@ -197,10 +255,14 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a quick run (10,000 alerts)")
     parser.add_argument("--json", type=Path, default=None, help="write the result here")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the hub to here")
+    parser.add_argument("--offline", action="store_true", help="time the hub's code alone")
     parser.add_argument("--raw-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_worker:
         asyncio.run(raw_worker())
+        return
+    if args.offline:
+        asyncio.run(offline(10_000 if args.smoke else args.alerts))
         return
     bootstrap = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
     if not bootstrap:
