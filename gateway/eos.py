@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import struct
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from aiokafka.errors import KafkaError, ProducerFenced
 
 from gateway.errors import FrontlineError
 from gateway.kafka import make_consumer, make_producer
+from gateway.partitioning import partition_for
 from gateway.settings import Settings
 
 __all__ = [
@@ -122,45 +122,6 @@ _MAX_FAILURES = 5  # consecutive aborts of one partition before the engine gives
 
 class PartitionFailingError(FrontlineError):
     """One input partition keeps failing: the engine stops rather than loop for ever."""
-
-
-_partition_cache: dict[tuple[bytes, int], int] = {}
-_M = 0x5BD1E995
-_MASK = 0xFFFFFFFF
-
-
-def _murmur2(data: bytes) -> int:
-    """Murmur2 as Kafka's Java client computes it (unsigned 32 bits), whole words unpacked."""
-    length = len(data)
-    h = 0x9747B28C ^ length
-    words = length >> 2
-    if words:
-        for word in struct.unpack_from(f"<{words}I", data):
-            k = (word * _M) & _MASK
-            k ^= k >> 24
-            h = ((h * _M) & _MASK) ^ ((k * _M) & _MASK)
-    rest = length & 3
-    if rest:
-        tail = length & ~3
-        if rest >= 3:
-            h ^= data[tail + 2] << 16
-        if rest >= 2:
-            h ^= data[tail + 1] << 8
-        h = ((h ^ data[tail]) * _M) & _MASK
-    h ^= h >> 13
-    h = (h * _M) & _MASK
-    return h ^ (h >> 15)
-
-
-def partition_for(key: bytes, partitions: int) -> int:
-    """Kafka's default partition for ``key`` (murmur2, like the Java client), cached."""
-    found = _partition_cache.get((key, partitions))
-    if found is None:
-        if len(_partition_cache) > 200_000:
-            _partition_cache.clear()  # bounded memory; recomputing is cheap enough
-        found = (_murmur2(key) & 0x7FFFFFFF) % partitions
-        _partition_cache[(key, partitions)] = found
-    return found
 
 
 @dataclass(slots=True)
