@@ -77,3 +77,30 @@ def test_broker_died_during_start_shows_log_tail(frontline: Run, tmp_path: Path)
     assert broken.returncode == 2
     assert "died during start" in broken.stderr
     assert "fix:" in broken.stderr
+
+
+def test_three_node_cluster_replicates(frontline: Run, tmp_path: Path) -> None:
+    """`broker up --brokers 3` starts three nodes that accept a topic replicated three times."""
+    data = str(tmp_path / "cluster")
+    env = {"FRONTLINE_BOOTSTRAP_SERVERS": ""}
+    up = frontline("broker", "up", "--data-dir", data, "--port", "0", "--brokers", "3", env=env)
+    assert up.returncode == 0, up.stderr
+    bootstrap = up.stdout.strip().splitlines()[-1]
+    try:
+        assert len(bootstrap.split(",")) == 3
+        runtime = resolve_runtime()
+        created = subprocess.run(
+            [runtime.java, "-cp", runtime.classpath, "org.apache.kafka.tools.TopicCommand",
+             "--bootstrap-server", bootstrap, "--create", "--topic", "replicated",
+             "--partitions", "1", "--replication-factor", "3"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        described = subprocess.run(
+            [runtime.java, "-cp", runtime.classpath, "org.apache.kafka.tools.TopicCommand",
+             "--bootstrap-server", bootstrap, "--describe", "--topic", "replicated"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert "ReplicationFactor: 3" in described.stdout
+    finally:
+        frontline("broker", "down", "--data-dir", data, env=env)
