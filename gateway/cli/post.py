@@ -134,9 +134,11 @@ def run(
             return
         assert post_id is not None  # checked above
         country, post = _resolve(settings, post_id)
-        service = PostService(settings, country, post)
+        # The store loads inside ``run`` so the HTTP API answers (status "loading") at once.
+        service = PostService(settings, country, post, restore=False)
         console.print(
-            f"post {service.name}: {service.restored} alerts restored, following {service.topic}",
+            f"post {service.name}: loading {service.store.count()} stored alerts, then"
+            f" following {service.topic}",
             highlight=False,
         )
         asyncio.run(service.run(http_port=http_port, host=host))

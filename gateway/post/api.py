@@ -86,7 +86,7 @@ class ObjectScreenRequest(_In):
 class Health(BaseModel):
     """Whether the post can screen, and how fresh its watchlist is."""
 
-    status: Literal["ok", "stale", "offline"]
+    status: Literal["ok", "stale", "offline", "loading"]
     post: str
     topic: str
     watchlist_size: int
@@ -125,10 +125,13 @@ def create_app(service: PostService) -> FastAPI:
 
     @app.get("/health", response_model=Health, tags=["status"])
     async def health() -> Health:
-        """Screening always works from the local watchlist; status says how fresh it is."""
+        """Screening always works from the local watchlist; status says how complete and fresh."""
         staleness = service.feed.staleness_seconds()
-        if staleness is None:
-            status: Literal["ok", "stale", "offline"] = "offline"
+        status: Literal["ok", "stale", "offline", "loading"]
+        if service.restored is None:
+            status = "loading"
+        elif staleness is None:
+            status = "offline"
         else:
             status = "ok" if staleness <= STALE_AFTER_S else "stale"
         return Health(

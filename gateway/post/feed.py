@@ -108,6 +108,7 @@ class PostFeed:
         stored = store.meta(_META_CONTACT)
         self.last_contact_ms: int | None = int(stored) if stored else None
         self.fetched = 0  # records read from Kafka since start: restarts must not re-read all
+        self.loading: tuple[int, int] | None = None  # (loaded, total) while the store loads
         self.caught_up = asyncio.Event()
 
     # -- state --------------------------------------------------------------------------------
@@ -129,10 +130,30 @@ class PostFeed:
         """Load the store into the watchlist (before serving); returns the records loaded."""
         loaded = 0
         for stored in self.store.records():
-            entry = self._stored_entry(stored)
-            if entry is not None:
-                self.watchlist.upsert(entry)
-                loaded += 1
+            loaded += self._restore_one(stored)
+        return self._restored(loaded)
+
+    async def restore_async(self, chunk: int = 2_000) -> int:
+        """Load the store while the event loop keeps serving; ``loading`` tells how far."""
+        total = self.store.count()
+        self.loading = (0, total)
+        loaded = 0
+        for n, stored in enumerate(self.store.records(), start=1):
+            loaded += self._restore_one(stored)
+            if n % chunk == 0:
+                self.loading = (n, total)
+                await asyncio.sleep(0)  # let screenings and health checks through
+        self.loading = None
+        return self._restored(loaded)
+
+    def _restore_one(self, stored: StoredRecord) -> int:
+        entry = self._stored_entry(stored)
+        if entry is None:
+            return 0
+        self.watchlist.upsert(entry)
+        return 1
+
+    def _restored(self, loaded: int) -> int:
         self.refresh_gauges()
         # Long-lived watchlist objects leave the cyclic GC's young generations, so a full
         # collection no longer walks a million entries in the middle of a screening.

@@ -56,6 +56,7 @@ class PostService:
         registry: CollectorRegistry | None = None,
         store: PostStore | None = None,
         retry_s: float = 1.0,
+        restore: bool = True,
     ) -> None:
         self.settings = settings
         self.country = country
@@ -69,7 +70,8 @@ class PostService:
         self.feed = PostFeed(
             settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
         )
-        self.restored = self.feed.restore()
+        # restore=False leaves the loading to ``run``, which serves HTTP meanwhile.
+        self.restored = self.feed.restore() if restore else None
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -93,6 +95,11 @@ class PostService:
         self.metrics.screenings.labels(self.name, kind, "hit" if hits else "clear").inc()
         staleness = self.feed.staleness_seconds()
         warnings = []
+        if self.restored is None:
+            done, total = self.feed.loading or (0, self.store.count())
+            warnings.append(
+                f"the watchlist is still loading from the local store: {done} of {total} alerts"
+            )
         if staleness is None:
             warnings.append("the post has never reached its feed: the watchlist may be empty")
         elif staleness > 60:
@@ -111,7 +118,7 @@ class PostService:
         """Follow the feed and, with ``http_port``, serve the API on the same event loop."""
         from gateway.post.api import create_app  # noqa: PLC0415  # why: the CLI's offline commands need no web stack
 
-        tasks = [asyncio.create_task(self.feed.run(), name="post-feed")]
+        tasks: list[asyncio.Task[None]] = []
         server: uvicorn.Server | None = None
         loop = asyncio.get_running_loop()
         if http_port is None:  # uvicorn handles the signals when it serves
@@ -123,8 +130,12 @@ class PostService:
             )
             server = uvicorn.Server(config)
             tasks.append(asyncio.create_task(server.serve(), name="post-http"))
-        log.info("post_started", post=self.name, topic=self.topic, restored=self.restored)
         try:
+            await self.load()  # the API answers (flagged "loading") meanwhile
+            log.info("post_started", post=self.name, topic=self.topic, restored=self.restored)
+            # The feed starts after the store is loaded: a stored version must never land
+            # on top of a newer one, or resurrect an alert the feed has since removed.
+            tasks.append(asyncio.create_task(self.feed.run(), name="post-feed"))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
@@ -137,6 +148,12 @@ class PostService:
             if http_port is None:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(sig)
+
+    async def load(self) -> int:
+        """Load the local store without blocking the loop (for ``restore=False``)."""
+        if self.restored is None:
+            self.restored = await self.feed.restore_async()
+        return self.restored
 
     def stop(self) -> None:
         """Ask ``run`` to return."""

@@ -135,3 +135,17 @@ async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     )
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/health", "/watchlist", "/screen/person", "/screen/object", "/metrics"} <= set(paths)
+
+
+async def test_post_answers_while_its_store_loads(service: PostService, tmp_path: Path) -> None:
+    """A post started without waiting for its store says "loading" and warns in every answer."""
+    later = PostService(Settings(data_dir=tmp_path), "FRA", "CDG", restore=False)
+    transport = httpx.ASGITransport(app=create_app(later))
+    async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
+        assert (await http.get("/health")).json()["status"] == "loading"
+        body = (await http.post("/screen/person", json={"name": "Anna Eriksson"})).json()
+        assert any("still loading" in w for w in body["warnings"])
+        assert await later.load() == 2
+        assert (await http.get("/health")).json()["status"] != "loading"
+        found = (await http.post("/screen/person", json={"name": "Anna Eriksson"})).json()
+        assert found["hits"][0]["subject_id"] == "INTERPOL:2025-118422"
