@@ -380,7 +380,7 @@ async def bootstrap(result: BenchResult, bootstrap_servers: str, n: int) -> None
         rate = len(service.watchlist) / took
         t0 = time.perf_counter()
         again = PostService(settings, "FRA", "CDG")  # a restart: the store loads before Kafka
-        restore = again.restored / (time.perf_counter() - t0)
+        restore = (again.restored or 0) / (time.perf_counter() - t0)
         again.store.close()
         result.add(
             Figure(
