@@ -12,7 +12,7 @@ DATA_DIR ?= .frontline
 help:
 	@echo "make demo   - start a local Kafka, create the topics and run the exercise"
 	@echo "make test   - set up, lint, type-check and run every test (unit, integration, e2e)"
-	@echo "make bench  - run the benchmark suite and write docs/benchmarks.md"
+	@echo "make bench  - run the benchmark suite and write docs/benchmarks.md and .json"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ demo: venv jars
 	$(BIN)/frontline broker up --data-dir $(DATA_DIR)/broker --port $(DEMO_PORT)
 	FRONTLINE_BOOTSTRAP_SERVERS=127.0.0.1:$(DEMO_PORT) $(BIN)/frontline simulate $(DEMO_ARGS) --report reports/latest
 	@echo "Report: reports/latest/report.html  ·  broker still running; stop it with: make broker-down"
+
+# The benchmark suite: every figure beside its reference measured in the same run, on a
+# broker of its own; rewrites the generated part of docs/benchmarks.md (about 30 minutes).
+bench: venv jars
+	$(BIN)/python -m bench.suite --out docs/benchmarks.md --json docs/benchmarks.json
+
+# Tiny sizes: checks the harness in a few minutes (CI runs it as a test).
+bench-smoke: venv jars
+	$(BIN)/python -m bench.suite --smoke --out /tmp/frontline-bench-smoke.md --json /tmp/frontline-bench-smoke.json
 
 broker-down: venv
 	$(BIN)/frontline broker down --data-dir $(DATA_DIR)/broker
