@@ -141,7 +141,13 @@ async def _read(
 
 
 async def measure(
-    bootstrap: str, names: TopicNames, targets: list[str], alerts: list[Alert], rate: int
+    bootstrap: str,
+    names: TopicNames,
+    targets: list[str],
+    alerts: list[Alert],
+    rate: int,
+    *,
+    partitions: int = PARTITIONS,
 ) -> Latencies:
     """Publish ``alerts`` at ``rate`` while reading ``targets``; the latencies seen."""
     consumer = AIOKafkaConsumer(
@@ -150,7 +156,7 @@ async def measure(
     )  # fmt: skip
     await consumer.start()
     try:
-        parts = [TopicPartition(t, p) for t in targets for p in range(PARTITIONS)]
+        parts = [TopicPartition(t, p) for t in targets for p in range(partitions)]
         consumer.assign(parts)
         await consumer.seek_to_end(*parts)
         result = Latencies()
@@ -230,10 +236,10 @@ def _setup(workdir: Path, smoke: bool) -> tuple[Topology, Path]:
     return topology, write_topology(topology, workdir / "topology.toml")
 
 
-async def _topics(bootstrap: str, prefix: str, topology: Topology) -> None:
-    settings = Settings(bootstrap_servers=bootstrap, topic_prefix=prefix, partitions=PARTITIONS)
+async def _topics(bootstrap: str, prefix: str, topology: Topology, partitions: int) -> None:
+    settings = Settings(bootstrap_servers=bootstrap, topic_prefix=prefix, partitions=partitions)
     wanted = [s.name for s in plan_topics(topology, settings)]
-    await create_topics(bootstrap, [*wanted, f"{prefix}review.decisions"], PARTITIONS)
+    await create_topics(bootstrap, [*wanted, f"{prefix}review.decisions"], partitions)
 
 
 def _components(
@@ -284,17 +290,18 @@ def _interval(
     commit_ms: int,
     rates: list[int],
     seconds: int,
+    partitions: int = PARTITIONS,
 ) -> dict[int, Latencies]:
     """Start every component with one commit interval on a fresh prefix; measure each rate."""
     prefix = f"be{run_id()}."
     names = TopicNames(prefix)
-    asyncio.run(_topics(bootstrap, prefix, topology))
-    work = folder / f"commit-{commit_ms}"
+    asyncio.run(_topics(bootstrap, prefix, topology, partitions))
+    work = folder / f"commit-{commit_ms}-p{partitions}"
     env = {
         "FRONTLINE_BOOTSTRAP_SERVERS": bootstrap, "FRONTLINE_TOPIC_PREFIX": prefix,
         "FRONTLINE_TOPOLOGY_FILE": str(topology_file), "FRONTLINE_LOG_LEVEL": "WARNING",
         "FRONTLINE_LOG_FORMAT": "json", "FRONTLINE_COMMIT_INTERVAL_MS": str(commit_ms),
-        "FRONTLINE_DATA_DIR": str(work / "data"), "FRONTLINE_PARTITIONS": str(PARTITIONS),
+        "FRONTLINE_DATA_DIR": str(work / "data"), "FRONTLINE_PARTITIONS": str(partitions),
     }  # fmt: skip
     targets = [names.post(c.code, p.id) for c, p in topology.posts()]
     orgs = {o.code for o in topology.organizations}
@@ -311,7 +318,9 @@ def _interval(
             batch = pool[offset : offset + rate * seconds]
             offset += len(batch)
             before, clock = _cpu_snapshot(pids), time.perf_counter()
-            out[rate] = asyncio.run(measure(bootstrap, names, targets, batch, rate))
+            out[rate] = asyncio.run(
+                measure(bootstrap, names, targets, batch, rate, partitions=partitions)
+            )
             wall = time.perf_counter() - clock
             out[rate].cpu_cores = _cores(before, _cpu_snapshot(pids), wall)
     finally:
@@ -347,21 +356,28 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     topology, topology_file = _setup(folder, smoke)
     default_ms = Settings().commit_interval_ms
-    intervals = [default_ms] if smoke else [default_ms, 25]
     rates = [100] if smoke else [1_000, 5_000]
+    # (commit interval, partitions per topic, rates): the last isolates the transaction count
+    configs = (
+        [(default_ms, PARTITIONS, rates)]
+        if smoke
+        else [(default_ms, PARTITIONS, rates), (25, PARTITIONS, rates), (default_ms, 1, [1_000])]
+    )
     seconds = 3 if smoke else 20
     runs: dict[str, Any] = {}
     bare = baseline(bootstrap, topology, rates, min(seconds, 5))
     for rate, lat in bare.items():
         runs[f"{rate}/s, bare broker hop"] = _summary(lat)
-    for commit_ms in intervals:
+    for commit_ms, partitions, config_rates in configs:
         measured = _interval(
             bootstrap, folder, topology, topology_file,
-            commit_ms=commit_ms, rates=rates, seconds=seconds,
+            commit_ms=commit_ms, rates=config_rates, seconds=seconds, partitions=partitions,
         )  # fmt: skip
         for rate, lat in measured.items():
-            runs[f"{rate}/s, commit {commit_ms} ms"] = _summary(lat)
             label = f"at {rate:,}/s, commit {commit_ms} ms"
+            if partitions != PARTITIONS:
+                label += f", {partitions} partition per topic"
+            runs[label[3:]] = _summary(lat)
             ref = bare[rate].total
             result.add(Figure(f"p50 {label}", percentile(lat.total, 0.50), "ms",
                               percentile(ref, 0.50), "bare broker hop p50",
