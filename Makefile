@@ -58,7 +58,7 @@ demo: venv jars
 	@echo "Report: reports/latest/report.html  ·  broker still running; stop it with: make broker-down"
 
 # The benchmark suite: every figure beside its reference measured in the same run, on a
-# broker of its own; rewrites the generated part of docs/benchmarks.md (about 30 minutes).
+# broker of its own; rewrites the generated part of docs/benchmarks.md (about 25 minutes).
 bench: venv jars
 	$(BIN)/python -m bench.suite --out docs/benchmarks.md --json docs/benchmarks.json
 
