@@ -44,6 +44,14 @@ def simulate(
     planted_share: Annotated[
         float, typer.Option(min=0, max=1, help="Share of travellers who are planted matches.")
     ] = 0.2,
+    partitions: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Partitions per topic; one keeps each exactly-once hop near "
+            "one commit interval on one machine (docs/benchmarks.md, section 4).",
+        ),
+    ] = 1,
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
@@ -57,6 +65,7 @@ def simulate(
         report_dir=report,
         metrics_base_port=metrics_base_port,
         planted_share=planted_share,
+        partitions=partitions,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

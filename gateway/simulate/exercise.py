@@ -72,6 +72,7 @@ class ExerciseConfig(BaseModel):
     metrics_base_port: int = 9401
     planted_share: float = 0.2
     travellers_per_s: float = 40.0
+    partitions: int = 1
     drain_timeout_s: float = 90.0
 
 
@@ -136,6 +137,7 @@ class Exercise:
                 "topic_prefix": prefix,
                 "topology_file": topology_file,
                 "data_dir": self.report_dir / "state",
+                "partitions": self.config.partitions,
             }
         )
 
