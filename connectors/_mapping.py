@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from connectors.base import ConnectorError
 from gateway.contract import PartialDate, Tlp
 from gateway.identifiers import alpha2_to_alpha3, is_iso3
@@ -20,6 +22,7 @@ from gateway.identifiers import alpha2_to_alpha3, is_iso3
 __all__ = [
     "Fields",
     "country3",
+    "json_object",
     "parse_instant",
     "parse_partial_date",
     "parse_tlp",
@@ -174,3 +177,17 @@ def parse_partial_date(
     if d is not None and (m is None or not 1 <= d <= calendar.monthrange(y, m)[1]):
         raise ConnectorError.one(stage, path, "bad_date", "day out of range for its month")
     return PartialDate(year=y, month=m, day=d)
+
+
+def json_object(data: bytes | str, what: str) -> dict[str, Any]:
+    """Parse one record's JSON object; ``parse``-stage refusals for bad JSON or a non-object.
+
+    ``what`` names the record in the message ("a notice", "a circular").
+    """
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise ConnectorError.one("parse", "", "bad_json", f"{what} is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise ConnectorError.one("parse", "", "not_an_object", f"{what} is a JSON object")
+    return parsed

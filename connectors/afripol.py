@@ -43,9 +43,9 @@ import orjson
 import pycountry
 
 from connectors._afripol_gen import generate_lines, revise_fiche
-from connectors._mapping import Fields, parse_instant, parse_partial_date, parse_tlp
+from connectors._mapping import Fields, json_object, parse_instant, parse_partial_date, parse_tlp
 from connectors._revise_a import current_alert
-from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.base import Connector, RawRecord, Revision, stamp_version
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -467,13 +467,7 @@ class AfripolConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one fiche to a wanted-person or commodity alert."""
-        try:
-            data = orjson.loads(_decode(record.data.strip()))
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "bad_json", "the line is not JSON") from None
-        if not isinstance(data, dict):
-            raise ConnectorError.one("parse", "", "not_an_object", "a fiche is a JSON object")
-        f = Fields(data)
+        f = Fields(json_object(_decode(record.data.strip()), "a fiche"))
         kind = _choice(f, "type", {"PERSONNE": "PERSONNE", "MARCHANDISE": "MARCHANDISE"})
         envelope = _envelope(f)
         cancel = envelope.msg_type is MsgType.CANCEL

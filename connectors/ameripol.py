@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import orjson
 
 from connectors._ameripol_gen import generate_document, revise_alert
-from connectors._mapping import Fields, country3, parse_partial_date, parse_tlp
+from connectors._mapping import Fields, country3, json_object, parse_partial_date, parse_tlp
 from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
@@ -429,13 +429,7 @@ class AmeripolConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one AMERIPOL alert to a wanted-person or commodity alert."""
-        try:
-            data = orjson.loads(record.data)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "bad_json", "not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ConnectorError.one("parse", "", "not_an_object", "an alert is a JSON object")
-        f = Fields(data)
+        f = Fields(json_object(record.data, "an alert"))
         kind = _choice(f, "tipo", {"PERSONA": "PERSONA", "MERCANCIA": "MERCANCIA"})
         envelope = _envelope(f)
         cancel = envelope.msg_type is MsgType.CANCEL

@@ -34,7 +34,7 @@ from connectors._arabic import (
     parse_calendar,
     transliterate,
 )
-from connectors._mapping import Fields, country3, parse_tlp
+from connectors._mapping import Fields, country3, json_object, parse_tlp
 from connectors._native import (
     native_date,
     native_partial,
@@ -149,12 +149,7 @@ class GccpolConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one circular to a wanted-person or commodity alert."""
-        try:
-            circular = orjson.loads(record.data)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("parse", "", "bad_json", "record is not JSON") from None
-        if not isinstance(circular, dict):
-            raise ConnectorError.one("parse", "", "not_an_object", "a circular is a JSON object")
+        circular = json_object(record.data, "a circular")
         f = Fields(circular)
         kind = f.need("type").lower()
         if kind not in ("wanted", "commodity"):

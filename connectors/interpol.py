@@ -27,7 +27,14 @@ from typing import Any, ClassVar
 import orjson
 
 from connectors._interpol_gen import generate_page, revise_notice
-from connectors._mapping import Fields, country3, parse_instant, parse_partial_date, parse_tlp
+from connectors._mapping import (
+    Fields,
+    country3,
+    json_object,
+    parse_instant,
+    parse_partial_date,
+    parse_tlp,
+)
 from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
 from gateway.contract import (
@@ -131,11 +138,8 @@ class InterpolConnector(Connector):
         """Map one notice to a wanted-person alert."""
         notice = record.parsed
         if notice is None:
-            try:
-                notice = orjson.loads(record.data)
-            except orjson.JSONDecodeError:
-                raise ConnectorError.one("parse", "", "bad_json", "record is not JSON") from None
-        if not isinstance(notice, dict):
+            notice = json_object(record.data, "a notice")
+        elif not isinstance(notice, dict):
             raise ConnectorError.one("parse", "", "not_an_object", "a notice is a JSON object")
         f = Fields(notice)
         entity_id = f.need("entity_id")
