@@ -5,18 +5,31 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
 from gateway.errors import FrontlineError
 from gateway.settings import Settings
 
-__all__ = ["console", "err_console", "fail", "run_async", "settings_of"]
+__all__ = [
+    "MetricsPort",
+    "console",
+    "err_console",
+    "fail",
+    "run_async",
+    "serve_metrics",
+    "settings_of",
+]
 
 console = Console()
 err_console = Console(stderr=True)
+
+MetricsPort = Annotated[
+    int | None, typer.Option(help="Serve Prometheus metrics on this port (0 = any free).")
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -46,3 +59,9 @@ def run_async(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
         return asyncio.run(func(*args, **kwargs))
 
     return wrapper
+
+
+def serve_metrics(registry: CollectorRegistry, port: int, settings: Settings) -> None:
+    """Serve ``registry`` at ``/metrics`` on FRONTLINE_METRICS_HOST and say where."""
+    server, _ = start_http_server(port, addr=settings.metrics_host, registry=registry)
+    console.print(f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False)

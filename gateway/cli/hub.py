@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
 
-from gateway.cli._common import console, fail, settings_of
+from gateway.cli._common import MetricsPort, fail, serve_metrics, settings_of
 from gateway.eos import Mode
 from gateway.errors import FrontlineError
 from gateway.hub import run_hub
@@ -26,9 +25,7 @@ def _hub() -> None:
 @app.command()
 def run(
     ctx: typer.Context,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus metrics on this port (0 = any free).")
-    ] = None,
+    metrics_port: MetricsPort = None,
     mode: Annotated[
         Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
     ] = Mode.EXACTLY_ONCE,
@@ -39,10 +36,7 @@ def run(
     settings = settings_of(ctx)
     metrics = HubMetrics()
     if metrics_port is not None:
-        server, _ = start_http_server(
-            metrics_port, addr=settings.metrics_host, registry=metrics.registry
-        )
-        console.print(f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False)
+        serve_metrics(metrics.registry, metrics_port, settings)
     try:
         asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
     except FrontlineError as error:

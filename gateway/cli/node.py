@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from prometheus_client import start_http_server
 
-from gateway.cli._common import console, fail, settings_of
+from gateway.cli._common import MetricsPort, console, fail, serve_metrics, settings_of
 from gateway.eos import Mode
 from gateway.errors import ConfigError, FrontlineError
 
@@ -30,9 +29,7 @@ def run(
     all_countries: Annotated[
         bool, typer.Option("--all", help="Every country of the topology, in this one process.")
     ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus metrics on this port (0 = any free).")
-    ] = None,
+    metrics_port: MetricsPort = None,
     mode: Annotated[
         Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
     ] = Mode.EXACTLY_ONCE,
@@ -62,12 +59,7 @@ def run(
                 ) from None
         metrics = NodeMetrics()
         if metrics_port is not None:
-            server, _ = start_http_server(
-                metrics_port, addr=settings.metrics_host, registry=metrics.registry
-            )
-            console.print(
-                f"metrics on http://127.0.0.1:{server.server_port}/metrics", highlight=False
-            )
+            serve_metrics(metrics.registry, metrics_port, settings)
         console.print(f"national node for {len(codes)} countr{'y' if len(codes) == 1 else 'ies'}")
         asyncio.run(run_node(settings, topology, codes, metrics=metrics, mode=mode))
     except FrontlineError as error:
