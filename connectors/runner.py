@@ -49,7 +49,7 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-_TOPIC_CHECKS = 8  # about two seconds for a just-created topic to show up
+_TOPIC_CHECKS = 40  # about ten seconds for a just-created topic to show up
 _CHUNK = 500  # records per task handed to a worker process
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,6 +54,11 @@ from gateway.topics import apply_topics, plan_topics
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Exercise", "ExerciseConfig"]
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
 
 log = structlog.get_logger(__name__)
 TICK_S = 0.25
@@ -161,7 +167,12 @@ class Exercise:
         """Run the whole exercise and write the report; True when nothing was lost."""
         # The live table is the exercise's output; components log to files under logs/.
         configure_logging(self.settings.log_format, "WARNING")
-        return asyncio.run(self._main())
+        # SIGTERM unwinds like Ctrl-C, so the child components are stopped, not orphaned.
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return asyncio.run(self._main())
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     async def _main(self) -> bool:
         self.report_dir.mkdir(parents=True, exist_ok=True)
