@@ -28,6 +28,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit.connector_kit import accepted_as
 from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
@@ -46,12 +47,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, WantedPersonAlert]:
-    out: dict[str, WantedPersonAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), o
-        assert isinstance(o.alert, WantedPersonAlert)
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_as(outcomes, WantedPersonAlert)
 
 
 SAMPLE = accepted(run(CONNECTOR.sample_path().read_bytes()))

@@ -29,6 +29,7 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
+from tests.unit.connector_kit import accepted_alerts
 from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
@@ -47,11 +48,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, AnyAlert]:
-    out: dict[str, AnyAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), o
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_alerts(outcomes)
 
 
 SAMPLE = accepted(run(CONNECTOR.sample_path().read_bytes()))

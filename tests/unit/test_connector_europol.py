@@ -26,6 +26,7 @@ from gateway.contract import (
     WantedPersonAlert,
 )
 from tests.unit._revise_a_checks import generated, generated_shares, revise_all
+from tests.unit.connector_kit import accepted_alerts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "europol"
 NOW = datetime.now(UTC)
@@ -37,11 +38,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, AnyAlert]:
-    out: dict[str, AnyAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), o
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_alerts(outcomes)
 
 
 SAMPLE = accepted(run(CONNECTOR.sample_path().read_bytes()))

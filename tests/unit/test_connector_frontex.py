@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.base import Accepted, Outcome, Refused, process
+from connectors.base import Outcome, Refused, process
 from connectors.frontex import COLUMNS, FrontexConnector
 from gateway.contract import (
     CommodityAction,
@@ -24,6 +24,7 @@ from gateway.contract import (
     Tlp,
 )
 from tests.unit._revise_a_checks import generated, generated_shares, revise_all
+from tests.unit.connector_kit import accepted_as
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "frontex"
 NOW = datetime.now(UTC)
@@ -35,12 +36,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, CommodityAlert]:
-    out: dict[str, CommodityAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), o
-        assert isinstance(o.alert, CommodityAlert)
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_as(outcomes, CommodityAlert)
 
 
 SAMPLE = accepted(run(CONNECTOR.sample_path().read_bytes()))

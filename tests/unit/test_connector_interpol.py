@@ -24,6 +24,7 @@ from gateway.contract import (
     WantedPersonAlert,
 )
 from tests.unit._revise_a_checks import generated, generated_shares, revise_all
+from tests.unit.connector_kit import accepted_as
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "interpol"
 NOW = datetime.now(UTC)  # notices without stamps are issued "now"
@@ -37,12 +38,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, WantedPersonAlert]:
-    out: dict[str, WantedPersonAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), getattr(getattr(o, "quarantine", None), "reasons", o)
-        assert isinstance(o.alert, WantedPersonAlert)
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_as(outcomes, WantedPersonAlert)
 
 
 def test_sample_maps_every_notice() -> None:

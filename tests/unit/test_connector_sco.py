@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from connectors.base import Accepted, Outcome, Refused, process
 from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ScoConnector, country
 from gateway.contract import MsgType, ThreatAssessmentAlert, ThreatType, Tlp
+from tests.unit.connector_kit import accepted_as
 from tests.unit.revise_support_b import (
     check_chain,
     check_lapsed,
@@ -36,12 +37,7 @@ def run(payload: bytes, source: str = "test") -> list[Outcome]:
 
 
 def accepted(outcomes: list[Outcome]) -> dict[str, ThreatAssessmentAlert]:
-    out: dict[str, ThreatAssessmentAlert] = {}
-    for o in outcomes:
-        assert isinstance(o, Accepted), o
-        assert isinstance(o.alert, ThreatAssessmentAlert)
-        out[o.alert.envelope.alert_id] = o.alert
-    return out
+    return accepted_as(outcomes, ThreatAssessmentAlert)
 
 
 SAMPLE = accepted(run(CONNECTOR.sample_path().read_bytes()))
