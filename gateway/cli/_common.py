@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 
@@ -91,8 +92,6 @@ def emit_json(value: Any) -> None:
 @contextlib.contextmanager
 def kafka_errors(settings: Settings, doing: str) -> Iterator[None]:
     """Turn an unreachable or failing broker into a ``SetupError`` naming the fix."""
-    from aiokafka.errors import KafkaError  # why: keep `frontline --help` free of aiokafka
-
     try:
         yield
     except KafkaError as error:
