@@ -245,8 +245,11 @@ class LocalCluster:
         self.pid_file(index).write_text(str(proc.pid))
         log.info("broker node started", node=index + 1, pid=proc.pid)
 
-    def _wait_ready(self, spec: ClusterSpec, timeout: float) -> None:
+    def _wait_ready(self, spec: ClusterSpec, timeout: float, only: list[int] | None = None) -> None:
+        """Wait until each node in ``only`` (default: all) answers on its own port with
+        metadata listing every node."""
         deadline = time.monotonic() + timeout
+        waiting = list(range(spec.brokers)) if only is None else list(only)
         while True:
             for index in range(spec.brokers):
                 if not _alive(self._pid(index)):
@@ -255,14 +258,76 @@ class LocalCluster:
                         + self.tail(index, 25),
                         hint=f"Read {self.log_file(index)}; `frontline broker down` then up again.",
                     )
-            if asyncio.run(_answers_metadata(spec.bootstrap, spec.brokers)):
+            waiting = [
+                i
+                for i in waiting
+                if not asyncio.run(_answers_metadata(f"127.0.0.1:{spec.ports[i]}", spec.brokers))
+            ]
+            if not waiting:
                 return
             if time.monotonic() > deadline:
                 raise SetupError(
-                    f"The broker did not answer metadata requests within {timeout:.0f}s.",
-                    hint=f"Read {self.log_file(0)}.",
+                    f"Node {waiting[0] + 1} did not answer metadata requests within "
+                    f"{timeout:.0f}s.",
+                    hint=f"Read {self.log_file(waiting[0])}.",
                 )
             time.sleep(0.5)
+
+    # -- one node ----------------------------------------------------------------------
+    def _node_index(self, spec: ClusterSpec, node_id: int) -> int:
+        if not 1 <= node_id <= spec.brokers:
+            raise SetupError(
+                f"There is no node {node_id}: the cluster in {self.data_dir} has "
+                f"{spec.brokers} node(s).",
+                hint=f"Pick a node from 1 to {spec.brokers}.",
+            )
+        return node_id - 1
+
+    def _recorded(self) -> ClusterSpec:
+        spec = self.spec()
+        if spec is None:
+            raise SetupError(
+                f"{self.data_dir} holds no cluster (no cluster.json).",
+                hint="Start one with `frontline broker up --data-dir DIR`.",
+            )
+        return spec
+
+    def node_pid(self, node_id: int) -> int | None:
+        """The pid of node ``node_id`` (1-based) if it runs, else None."""
+        spec = self._recorded()
+        pid = self._pid(self._node_index(spec, node_id))
+        return pid if _alive(pid) else None
+
+    def start_node(self, node_id: int, *, timeout: float = 60.0) -> bool:
+        """Start node ``node_id`` (1-based) of the recorded cluster if it is not running.
+
+        Waits until the node answers metadata listing every node; returns False if it
+        was already running. Its data folder is never reformatted.
+        """
+        spec = self._recorded()
+        index = self._node_index(spec, node_id)
+        if _alive(self._pid(index)):
+            return False
+        for p in (spec.ports[index], spec.controller_ports[index]):
+            if port_in_use(p):
+                raise SetupError(
+                    f"Port {p} of node {node_id} on 127.0.0.1 is already in use.",
+                    hint="Stop what holds it; the node's ports are recorded in cluster.json.",
+                )
+        self._start_node(resolve_runtime(), index)
+        self._wait_ready(spec, timeout, only=[index])
+        return True
+
+    def stop_node(self, node_id: int, *, kill: bool = False, timeout: float = 60.0) -> bool:
+        """Stop node ``node_id`` (1-based): SIGTERM (or SIGKILL with ``kill``); True if it ran."""
+        spec = self._recorded()
+        index = self._node_index(spec, node_id)
+        pid = self._pid(index)
+        if not _alive(pid):
+            return False
+        assert pid is not None
+        _stop_pids([pid], kill=kill, timeout=timeout)
+        return True
 
     # -- down and logs -----------------------------------------------------------------
     def down(self, timeout: float = 60.0) -> bool:
@@ -273,20 +338,7 @@ class LocalCluster:
         pids = [
             p for p in (self._pid(i) for i in range(spec.brokers)) if p is not None and _alive(p)
         ]
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        for pid in pids:
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            child = _CHILDREN.pop(pid, None)
-            if child is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(5)
+        _stop_pids(pids, kill=False, timeout=timeout)
         for index in range(spec.brokers):
             self.pid_file(index).unlink(missing_ok=True)
         return bool(pids)
@@ -297,6 +349,24 @@ class LocalCluster:
         if not path.exists():
             return "(no log yet)"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop_pids(pids: list[int], *, kill: bool, timeout: float) -> None:
+    """Signal ``pids`` (SIGTERM, or SIGKILL with ``kill``), wait, then SIGKILL what remains."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in pids:
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        child = _CHILDREN.pop(pid, None)
+        if child is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(5)
 
 
 def _raise_file_limit() -> None:
