@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["LogFormat", "SecurityProtocol", "Settings"]
+from gateway.errors import ConfigError
+
+__all__ = ["LogFormat", "LogLevel", "SecurityProtocol", "Settings", "load_settings"]
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# Kafka topic names: ASCII letters, digits, '.', '_' and '-', at most 249 characters; the
+# prefix leaves room for the longest name built on it (``<prefix>post.XXX.<40-char post id>``).
+TOPIC_PREFIX_PATTERN = r"^[A-Za-z0-9._-]*$"
+TOPIC_PREFIX_MAX = 100
 
 
 class SecurityProtocol(StrEnum):
@@ -45,7 +55,9 @@ class Settings(BaseSettings):
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
 
-    topic_prefix: str = Field(default="fl.", pattern=r"^[A-Za-z0-9._-]*$")
+    topic_prefix: str = Field(
+        default="fl.", pattern=TOPIC_PREFIX_PATTERN, max_length=TOPIC_PREFIX_MAX
+    )
     topology_file: Path | None = Field(
         default=None, description="Topology TOML; unset means the shipped default."
     )
@@ -56,15 +68,18 @@ class Settings(BaseSettings):
         default=Path(".frontline"), description="Where the local broker and posts keep state."
     )
 
-    linger_ms: int = Field(default=5, ge=0)
-    max_batch_size: int = Field(default=262_144, ge=1024)
+    linger_ms: int = Field(default=5, ge=0, le=60_000)
+    max_batch_size: int = Field(default=262_144, ge=1024, le=16 * 1024 * 1024)
     commit_interval_ms: int = Field(
         default=100,
         ge=1,
+        le=60_000,
         description="How long a transaction stays open: lower = less latency, higher = throughput.",
     )
-    partitions: int = Field(default=3, ge=1, description="Partitions for topics Frontline creates.")
-    replication_factor: int = Field(default=1, ge=1)
+    partitions: int = Field(
+        default=3, ge=1, le=1000, description="Partitions for topics Frontline creates."
+    )
+    replication_factor: int = Field(default=1, ge=1, le=32)
 
     metrics_host: str = Field(
         default="127.0.0.1",
@@ -72,4 +87,66 @@ class Settings(BaseSettings):
     )
 
     log_format: LogFormat = LogFormat.AUTO
-    log_level: str = "INFO"
+    log_level: Annotated[
+        LogLevel, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)
+    ] = "INFO"
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str | None) -> str | None:
+        """``host[:port]`` items, comma-separated, each port in 1..65535."""
+        if value is None or not value.strip():
+            return None
+        for item in value.split(","):
+            host, sep, port = item.strip().rpartition(":")
+            if not sep:
+                host, port = port, "9092"
+            if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{item.strip()!r} is not host:port with a port in 1..65535")
+        return value
+
+
+# What each setting accepts, for error messages (pydantic's own message comes first).
+_ALLOWED = {
+    "topic_prefix": (
+        f"ASCII letters, digits, '.', '_' and '-' (Kafka topic characters),"
+        f" at most {TOPIC_PREFIX_MAX}; default 'fl.'"
+    ),
+    "log_format": "one of auto, json, console",
+    "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "security_protocol": "one of " + ", ".join(p.value for p in SecurityProtocol),
+    "bootstrap_servers": "host:port[,host:port...], e.g. 127.0.0.1:9092",
+}
+
+
+def _describe(error: Any) -> str:
+    """``FRONTLINE_X='given': pydantic's message (allowed: ...)`` for one validation error."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    given = error.get("input")
+    shown = f"={given!r}" if isinstance(given, str | int | float) else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    allowed = _ALLOWED.get(field)
+    if allowed is None:
+        info = Settings.model_fields.get(field)
+        metadata = info.metadata if info is not None else []
+        low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in metadata if hasattr(m, "le")), None)
+        allowed = f"a whole number in {low}..{high}" if low is not None else None
+    tail = f" (allowed: {allowed})" if allowed else ""
+    return f"FRONTLINE_{field.upper()}{shown}: {message}{tail}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and ``overrides``); a bad value is a ``ConfigError``."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = [_describe(e) for e in error.errors()]
+        raise ConfigError(
+            "invalid setting"
+            + ("s" if len(problems) > 1 else "")
+            + ":\n  "
+            + "\n  ".join(problems),
+            hint="Fix or unset the named FRONTLINE_* environment variable"
+            " (docs/operations.md lists every setting).",
+        ) from None

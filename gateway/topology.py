@@ -380,10 +380,18 @@ def load_topology(path: Path | None = None) -> Topology:
     """Read a topology file; None means the shipped default ``deploy/topology.toml``."""
     target = path if path is not None else resource_path("topology")
     try:
-        text = target.read_text(encoding="utf-8")
+        data = target.read_bytes()
     except OSError as error:
         raise ConfigError(
             f"cannot read topology file {target}: {error.strerror or error}",
             hint="Check FRONTLINE_TOPOLOGY_FILE or --topology, or unset it to use the default.",
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{target}:{line}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
+            hint="TOML files are UTF-8: save it as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`).",
         ) from None
     return parse_topology(text, str(target))

@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -143,7 +143,24 @@ def validate_alert(
         checker.commodity(subject)
     elif isinstance(subject, ThreatAssessment):
         checker.threat(subject)
+    for path in _unencodable(alert.model_dump(mode="python"), ()):
+        checker.add(path, "not_utf8", "holds an unpaired surrogate: not encodable as UTF-8")
     return checker.problems
+
+
+def _unencodable(value: object, loc: tuple[int | str, ...]) -> Iterator[str]:
+    """Paths of the strings in ``value`` that UTF-8 cannot encode (lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield _path(loc)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unencodable(item, (*loc, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _unencodable(item, (*loc, index))
 
 
 class _Checker:

@@ -10,7 +10,7 @@ import typer
 from gateway.cli._common import fail
 from gateway.errors import FrontlineError
 from gateway.logconfig import configure_logging
-from gateway.settings import LogFormat, Settings
+from gateway.settings import LogFormat, load_settings
 
 __all__ = ["app", "main"]
 
@@ -58,6 +58,19 @@ def _register() -> None:
 _register()
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: the installed package's version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415  # why: only for --version
+
+        try:
+            number = version("frontline-gateway")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        typer.echo(f"frontline {number}")
+        raise typer.Exit
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -65,10 +78,22 @@ def root(
         LogFormat | None,
         typer.Option(help="Log rendering; default from FRONTLINE_LOG_FORMAT, else auto."),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Build the settings once and configure logging for every sub-command."""
     overrides = {} if log_format is None else {"log_format": log_format}
-    settings = Settings(**overrides)  # type: ignore[arg-type]  # env values fill the rest
+    try:
+        settings = load_settings(**overrides)
+    except FrontlineError as error:
+        raise fail(error) from None
     configure_logging(settings.log_format, settings.log_level)
     ctx.obj = settings
 

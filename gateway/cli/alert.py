@@ -12,12 +12,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from gateway.cli._common import err_console, fail
+from gateway.cli._common import err_console, fail, read_utf8
 from gateway.codec import decode as decode_alert
 from gateway.codec import encode as encode_alert
 from gateway.codec import peek_fingerprint
 from gateway.contract import ALERT_MODELS, AlertKind, AnyAlert
-from gateway.errors import ConfigError, DecodeError
+from gateway.errors import ConfigError, DecodeError, FrontlineError
 from gateway.validation import (
     Problem,
     infer_kind,
@@ -43,9 +43,15 @@ def _read_json(text: str, source: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise fail(ConfigError(f"{source} is not JSON: {error}")) from error
+        raise fail(
+            ConfigError(f"{source} is not JSON: {error}", hint="Fix the JSON at that position.")
+        ) from None
+    except RecursionError:
+        raise fail(ConfigError(f"{source} nests too deeply", hint="Flatten the JSON.")) from None
     if not isinstance(data, dict):
-        raise fail(ConfigError(f"{source} must hold a JSON object"))
+        raise fail(
+            ConfigError(f"{source} must hold a JSON object", hint="Wrap the alert in {...}.")
+        )
     return data
 
 
@@ -80,14 +86,11 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Report every problem of a JSON alert with its field path; exit 1 if there is any."""
-    if str(file) == "-":
-        text = typer.get_text_stream("stdin").read()
-    else:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise fail(ConfigError(f"cannot read {file}: {error.strerror}")) from error
-    data, kind = _unwrap(_read_json(text, str(file)), kind)
+    try:
+        text = read_utf8(file, "alert file")
+    except FrontlineError as error:
+        raise fail(error) from None
+    data, kind = _unwrap(_read_json(text, "stdin" if str(file) == "-" else str(file)), kind)
     problems = validate_alert(data, kind=kind)
     if problems:
         _report(problems, as_json)
@@ -106,7 +109,11 @@ def encode(
     ] = False,
 ) -> None:
     """Read a JSON alert on stdin, write its Avro single-object encoding to stdout."""
-    data, kind = _unwrap(_read_json(typer.get_text_stream("stdin").read(), "stdin"), kind)
+    try:
+        text = read_utf8("-", "alert on")
+    except FrontlineError as error:
+        raise fail(error) from None
+    data, kind = _unwrap(_read_json(text, "stdin"), kind)
     kind = kind or infer_kind(data)
     if kind is None:
         raise fail(ConfigError("cannot tell the alert kind", hint="pass --kind"))

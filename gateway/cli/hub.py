@@ -35,9 +35,9 @@ def run(
 
     settings = settings_of(ctx)
     metrics = HubMetrics()
-    if metrics_port is not None:
-        serve_metrics(metrics.registry, metrics_port, settings)
     try:
+        if metrics_port is not None:
+            serve_metrics(metrics.registry, metrics_port, settings)
         asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
     except FrontlineError as error:
         raise fail(error) from None
