@@ -51,6 +51,9 @@ class RevokeReason:
     EXPIRED = "EXPIRED"
     NARROWED = "NARROWED"
     REVIEW_REJECTED = "REVIEW_REJECTED"
+    # A held version raises the TLP to RED: the delivered one may sit at border posts, and
+    # the hub cannot re-label it without its payload, so it is withdrawn until the review.
+    TLP_RED = "TLP_RED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,7 @@ def _invalid(envelope: Mapping[str, Any], subject: object) -> Reason | None:
 
 
 def _quarantine(
-    rec: Inbound, stage: str, reason: Reason, now_ms: int, hub: str, *,
+    rec: Inbound, stage: str, reason: Reason, now_ms: int, hub: str, *, policy_version: str,
     alert_id: str | None = None, version: int = 0, kind: str = "UNKNOWN",
 ) -> Effects:  # fmt: skip
     source = f"{rec.owner[0]}[{rec.owner[1]}]@{rec.offset}"
@@ -212,7 +215,7 @@ def _quarantine(
     )  # fmt: skip
     audit = _audit(
         (alert_id or source, version, rec.topic_org, kind), Action.QUARANTINED, now_ms, hub,
-        reason=reason.code, stage=stage, source=source,
+        reason=reason.code, stage=stage, source=source, policy_version=policy_version,
     )  # fmt: skip
     return Effects(
         Action.QUARANTINED, audit, alert_id, rec.topic_org, kind, quarantine=record,
@@ -267,33 +270,35 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     """Decide what one ingress record produces: deliveries, tombstones, hold, state, audit."""
     if rec.value is None:
         reason = Reason("", "tombstone", "ingress records must carry a value")
-        return _quarantine(rec, "decode", reason, now_ms, hub)
+        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy.version)
     try:
         kind, record = decode_dict(rec.value)
     except QuarantineError as error:
         reason = Reason("", error.quarantine_reason, error.message)
-        return _quarantine(rec, "decode", reason, now_ms, hub)
+        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy.version)
     env, subject = record["envelope"], record.get("subject")
     alert_id, version, org = env["alert_id"], env["version"], env["source_org"]
     problem = _invalid(env, subject)
     if problem is not None:
         return _quarantine(
-            rec, "validate", problem, now_ms, hub, alert_id=alert_id, version=version, kind=kind
-        )
+            rec, "validate", problem, now_ms, hub, policy_version=policy.version, alert_id=alert_id,
+            version=version, kind=kind,
+        )  # fmt: skip
     if org != rec.topic_org:
         reason = Reason(
             "envelope.source_org", "source_org_mismatch",
             f"source_org {org} published on the ingress topic of {rec.topic_org}",
         )  # fmt: skip
         return _quarantine(
-            rec, "spoof", reason, now_ms, hub, alert_id=alert_id, version=version, kind=kind
-        )
+            rec, "spoof", reason, now_ms, hub, policy_version=policy.version, alert_id=alert_id,
+            version=version, kind=kind,
+        )  # fmt: skip
 
     who = (alert_id, version, org, kind)
     prev = store.get(rec.owner, alert_id)
     if prev is not None and version <= prev.version:
         action = Action.DUPLICATE if version == prev.version else Action.STALE
-        audit = _audit(who, action, now_ms, hub, latest=prev.version)
+        audit = _audit(who, action, now_ms, hub, latest=prev.version, policy_version=policy.version)
         return Effects(action, audit, alert_id, org, kind)
 
     facts = facts_of(kind, env, subject)
@@ -326,27 +331,10 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         headers.append((H.TS_INGEST, str(ingest).encode()))
 
     if decision.hold_for_review and recipients:
-        held = Held(
-            version=version, rule=decision.hold_for_review, recipients=recipients,
-            payload=rec.value, held_at_ms=now_ms,
-            headers=tuple((k, v.decode()) for k, v in headers),
-        )  # fmt: skip
-        audit = _audit(
-            who, Action.HELD, now_ms, hub, recipients=sorted(recipients),
-            denied=denied, policy_version=decision.policy_version, rule=decision.hold_for_review,
-        )  # fmt: skip
-        review_headers = [
-            *headers,
-            (REVIEW_RULE, held.rule.encode()),
-            (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
-        ]
-        return Effects(
-            Action.HELD, audit, alert_id, org, kind, payload=rec.value,
-            state=AlertState(
-                alert_id, version, org, kind, rec.owner, holders, expires_ms, idents, held,
-                cancelled, seq,
-            ),
-            review_put=review_headers, denied=denied, reason=held.rule,
+        return _hold(
+            rec, who, tlp=env["tlp"], prev=prev, decision=decision, recipients=recipients,
+            denied=denied, headers=headers, expires_ms=expires_ms, idents=idents,
+            now_ms=now_ms, hub=hub,
         )  # fmt: skip
 
     gone = holders - recipients
@@ -370,9 +358,68 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
         tombstone_headers=_tomb_headers(kind, org, version, now_ms),
         state=AlertState(
             alert_id, version, org, kind, rec.owner, recipients, expires_ms, idents, None,
-            cancelled, seq,
+            cancelled, seq, live_version=version, live_tlp=env["tlp"],
+            policy_version=decision.policy_version,
         ),
         review_clear=prev is not None and prev.held is not None, denied=denied,
+    )  # fmt: skip
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    """The earlier of two expiries; None is "never"."""
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
+
+
+def _hold(
+    rec: Inbound, who: tuple[str, int, str, str], *, tlp: str, prev: AlertState | None,
+    decision: Decision, recipients: frozenset[str], denied: dict[str, str], headers: Headers,
+    expires_ms: int | None, idents: tuple[str, ...], now_ms: int, hub: str,
+) -> Effects:  # fmt: skip
+    """Hold a version for review; its restrictions reach the earlier version's holders at once.
+
+    Only what widens waits for the reviewer. A country the held version would no longer reach
+    (deny list, narrowing, TLP:RED not naming it) loses the earlier version now (``NARROWED``);
+    a raise to RED withdraws it from every holder (``TLP_RED``: their border posts may hold
+    it); a shorter expiry becomes the holders' expiry. The delivered version keeps its own
+    expiry otherwise: a longer one in the held version waits for the approval.
+    """
+    assert rec.value is not None
+    alert_id, version, org, kind = who
+    holders = prev.recipients if prev is not None else _EMPTY
+    revoke = dict.fromkeys(sorted(holders - recipients), RevokeReason.NARROWED)
+    if tlp == "RED" and (prev is None or prev.live_tlp != "RED"):
+        revoke.update(dict.fromkeys(sorted(holders & recipients), RevokeReason.TLP_RED))
+        revoke = dict(sorted(revoke.items()))
+    kept = holders - revoke.keys()
+    held = Held(
+        version=version, rule=decision.hold_for_review or "", recipients=recipients,
+        payload=rec.value, held_at_ms=now_ms,
+        headers=tuple((k, v.decode()) for k, v in headers), expires_at_ms=expires_ms,
+    )  # fmt: skip
+    live_expiry = _earliest(prev.expires_at_ms, expires_ms) if prev is not None else None
+    audit = _audit(
+        who, Action.HELD, now_ms, hub, recipients=sorted(recipients),
+        denied=denied, revoked=revoke, policy_version=decision.policy_version, rule=held.rule,
+        live_version=prev.live_version if prev is not None and kept else None,
+    )  # fmt: skip
+    review_headers = [
+        *headers,
+        (REVIEW_RULE, held.rule.encode()),
+        (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
+    ]
+    state = AlertState(
+        alert_id, version, org, kind, rec.owner, kept, live_expiry, idents, held,
+        False, prev.seq + 1 if prev is not None else 1,
+        live_version=prev.live_version if prev is not None else 0,
+        live_tlp=prev.live_tlp if prev is not None else "",
+        policy_version=decision.policy_version,
+    )  # fmt: skip
+    return Effects(
+        Action.HELD, audit, alert_id, org, kind, payload=rec.value, tombstones=revoke,
+        tombstone_headers=_tomb_headers(kind, org, version, now_ms), state=state,
+        review_put=review_headers, denied=denied, reason=held.rule,
     )  # fmt: skip
 
 
@@ -402,34 +449,64 @@ def _tomb_headers(kind: str, org: str, version: int, now_ms: int | None = None) 
     return pairs
 
 
+def _due(expires_ms: int | None, now_ms: int) -> bool:
+    return expires_ms is not None and expires_ms <= now_ms
+
+
 def expire(entry: AlertState, now_ms: int, hub: str = "hub") -> Effects:
-    """An alert whose ``expires_at`` passed: tombstones to every holder, any hold dropped."""
-    revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.EXPIRED)
+    """Expiry passed: the live version's holders get tombstones, a lapsed hold is dropped.
+
+    The delivered version and a held one each keep their own expiry: a held version that
+    expires later does not keep the delivered one alive, and one that lapses unreviewed
+    revokes nothing by itself (a shorter expiry was already applied when it was held).
+    """
+    live_due = bool(entry.recipients) and _due(entry.expires_at_ms, now_ms)
+    held = entry.held
+    held_due = held is not None and _due(held.expires_at_ms, now_ms)
+    revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.EXPIRED) if live_due else {}
+    version = entry.live_version or entry.version
+    if not live_due and held is not None:
+        version = held.version
     audit = _audit(
-        (entry.alert_id, entry.version, entry.org, entry.kind), Action.REVOKED, now_ms, hub,
-        revoked=revoke, reason=RevokeReason.EXPIRED,
+        (entry.alert_id, version, entry.org, entry.kind), Action.REVOKED, now_ms, hub,
+        revoked=revoke, reason=RevokeReason.EXPIRED, policy_version=entry.policy_version,
+        held_version=held.version if held is not None and held_due else None,
+    )  # fmt: skip
+    state = replace(
+        entry, recipients=_EMPTY if live_due else entry.recipients,
+        held=None if held_due else held, seq=entry.seq + 1,
     )  # fmt: skip
     return Effects(
         Action.REVOKED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
-        tombstone_headers=_tomb_headers(entry.kind, entry.org, entry.version, now_ms),
-        state=replace(entry, recipients=_EMPTY, held=None, seq=entry.seq + 1),
-        review_clear=entry.held is not None, reason=RevokeReason.EXPIRED,
+        tombstone_headers=_tomb_headers(entry.kind, entry.org, version, now_ms),
+        state=state, review_clear=held_due, reason=RevokeReason.EXPIRED,
     )  # fmt: skip
 
 
+def _reviewer_fields(reviewer: str, authenticated: bool) -> dict[str, Any]:
+    """How an audit record names the reviewer: the identity, and whether anyone checked it."""
+    return {"reviewer": reviewer, "reviewer_authenticated": authenticated}
+
+
 def review_verdict(
-    entry: AlertState, *, approve: bool, reviewer: str, note: str, now_ms: int, hub: str = "hub"
-) -> Effects:
+    entry: AlertState, *, approve: bool, reviewer: str, note: str, now_ms: int, hub: str = "hub",
+    reviewer_authenticated: bool = False,
+) -> Effects:  # fmt: skip
     """Apply a reviewer's decision to a held alert.
 
     Approval delivers the held version (payload unchanged) to the recipients computed when it
     was held and revokes countries that held an earlier version but are not among them.
-    Rejection revokes the alert from every country that holds an earlier version.
+    Rejection revokes the alert from every country that holds an earlier version. The
+    reviewer is recorded as claimed (an OS user name) with ``reviewer_authenticated`` false
+    until operators are authenticated.
     """
     held = entry.held
     assert held is not None, "review_verdict needs a held entry"
-    if approve and entry.expires_at_ms is not None and entry.expires_at_ms <= now_ms:
+    if approve and _due(held.expires_at_ms, now_ms):
         return expire(entry, now_ms, hub)
+    held_headers = dict(held.headers)
+    policy_version = held_headers.get(H.POLICY_VERSION, "") or entry.policy_version
+    who = _reviewer_fields(reviewer, reviewer_authenticated)
     if approve:
         headers = [(k, v.encode()) for k, v in held.headers if k != H.TS_HUB]
         headers.append((H.TS_HUB, str(now_ms).encode()))
@@ -437,21 +514,24 @@ def review_verdict(
         audit = _audit(
             (entry.alert_id, held.version, entry.org, entry.kind), Action.APPROVED, now_ms, hub,
             recipients=sorted(held.recipients), revoked=revoke, rule=held.rule,
-            reviewer=reviewer, note=note or None,
+            note=note or None, policy_version=policy_version, **who,
+        )  # fmt: skip
+        state = replace(
+            entry, recipients=held.recipients, held=None, seq=entry.seq + 1,
+            expires_at_ms=held.expires_at_ms, live_version=held.version,
+            live_tlp=held_headers.get(H.TLP, ""), policy_version=policy_version,
         )  # fmt: skip
         return Effects(
             Action.APPROVED, audit, entry.alert_id, entry.org, entry.kind, payload=held.payload,
             deliveries=dict.fromkeys(held.recipients, headers), shared_headers=headers,
             tombstones=revoke,
             tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
-            state=replace(entry, recipients=held.recipients, held=None, seq=entry.seq + 1),
-            review_clear=True,
-            reason=held.rule,
+            state=state, review_clear=True, reason=held.rule,
         )  # fmt: skip
     revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.REVIEW_REJECTED)
     audit = _audit(
         (entry.alert_id, held.version, entry.org, entry.kind), Action.REJECTED, now_ms, hub,
-        revoked=revoke, rule=held.rule, reviewer=reviewer, note=note or None,
+        revoked=revoke, rule=held.rule, note=note or None, policy_version=policy_version, **who,
     )  # fmt: skip
     return Effects(
         Action.REJECTED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,

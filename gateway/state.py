@@ -39,6 +39,7 @@ class Held:
     payload: bytes
     headers: tuple[tuple[str, str], ...]
     held_at_ms: int
+    expires_at_ms: int | None = None  # the held version's own expiry
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,20 @@ class AlertState:
     held: Held | None = None
     cancelled: bool = False
     seq: int = 0  # bumped on every change; a catch-up never applies an older one
+    # What the holders (``recipients``) hold: its version and TLP; ``expires_at_ms`` is its
+    # expiry, shortened (never lengthened) by a held version's restriction.
+    live_version: int = 0
+    live_tlp: str = ""
+    policy_version: str = ""  # the policy version of the last decision on this alert
+
+    def deadline_ms(self) -> int | None:
+        """When the expiry timer must next look at this entry: the live expiry (while someone
+        holds the alert) or the held version's own expiry, whichever comes first."""
+        found = self.expires_at_ms if self.recipients else None
+        held = self.held
+        if held is not None and held.expires_at_ms is not None:
+            found = held.expires_at_ms if found is None else min(found, held.expires_at_ms)
+        return found
 
     def to_bytes(self) -> bytes:
         """The changelog value (JSON)."""
@@ -73,6 +88,9 @@ class AlertState:
                 "i": list(self.idents),
                 "c": self.cancelled,
                 "s": self.seq,
+                "lv": self.live_version,
+                "lt": self.live_tlp,
+                "pv": self.policy_version,
                 "h": None
                 if held is None
                 else {
@@ -82,6 +100,7 @@ class AlertState:
                     "payload": base64.b64encode(held.payload).decode(),
                     "hdr": [list(pair) for pair in held.headers],
                     "at": held.held_at_ms,
+                    "x": held.expires_at_ms,
                 },
             }
         )
@@ -101,6 +120,7 @@ class AlertState:
                 payload=base64.b64decode(h["payload"]),
                 headers=tuple((str(k), str(v)) for k, v in h["hdr"]),
                 held_at_ms=int(h["at"]),
+                expires_at_ms=None if h.get("x") is None else int(h["x"]),
             )
         )
         return cls(
@@ -115,6 +135,9 @@ class AlertState:
             held=held,
             cancelled=bool(raw.get("c", False)),
             seq=int(raw.get("s", 0)),
+            live_version=int(raw.get("lv", 0)),
+            live_tlp=str(raw.get("lt", "")),
+            policy_version=str(raw.get("pv", "")),
         )
 
 
@@ -198,8 +221,9 @@ class StateStore:
             owned.held.add(entry.alert_id)
         else:
             owned.held.discard(entry.alert_id)
-        if entry.expires_at_ms is not None and (entry.recipients or entry.held is not None):
-            heapq.heappush(owned.expiry, (entry.expires_at_ms, entry.alert_id))
+        deadline = entry.deadline_ms()
+        if deadline is not None:
+            heapq.heappush(owned.expiry, (deadline, entry.alert_id))
         return True
 
     def linked(self, idents: Iterable[str], alert_id: str) -> list[str]:
@@ -212,7 +236,7 @@ class StateStore:
         return sorted(found)[:MAX_LINKED]
 
     def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
-        """Committed entries of ``owner`` whose expiry passed and that still reach someone."""
+        """Committed entries of ``owner`` whose live expiry or held version's expiry passed."""
         owned = self._owned.get(owner)
         if owned is None:
             return []
@@ -221,12 +245,7 @@ class StateStore:
         while heap and heap[0][0] <= now_ms:
             expires, alert_id = heapq.heappop(heap)
             entry = self._entries.get(alert_id)
-            if (
-                entry is not None
-                and entry.owner == owner
-                and entry.expires_at_ms == expires
-                and (entry.recipients or entry.held is not None)
-            ):
+            if entry is not None and entry.owner == owner and entry.deadline_ms() == expires:
                 out.append(entry)
         return out
 
