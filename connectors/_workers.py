@@ -3,19 +3,65 @@
 ``Ready`` is an outcome stripped to the key, value, headers and result the publisher needs:
 cheap to pickle, so ``--workers N`` can map, validate and encode in N processes while the
 main process only sends.
+
+A record too large for its topic (an alert over the ingress limit, or refused bytes over the
+quarantine limit) becomes a bounded quarantine record here, with reason ``too_large``: the
+first :data:`PREFIX_BYTES` of the original, its size and its SHA-256. One oversized record
+never stops a run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
 from connectors.base import Accepted, Connector, Outcome, RawRecord, process_record
 from connectors.results import RecordResult
 from gateway.headers import H
+from gateway.quarantine import QuarantineRecord, Reason
 
-__all__ = ["Ready", "init_worker", "run_chunk", "to_ready"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "PREFIX_BYTES",
+    "Q_SHA256",
+    "Q_SIZE",
+    "Limits",
+    "Ready",
+    "init_worker",
+    "record_size",
+    "run_chunk",
+    "to_ready",
+    "too_large",
+]
+
+PREFIX_BYTES = 64 * 1024  # what a too_large quarantine record keeps of the original
+Q_SIZE = "fl-q-size"  # header of a too_large record: the original's size in bytes
+Q_SHA256 = "fl-q-sha256"  # header of a too_large record: the original's SHA-256, hex
+# Room left for the headers the publisher adds when sending (timestamps) and for the
+# extra too_large headers: a record is checked against its topic's limit minus this.
+_SEND_MARGIN = 1024
+_PREFIX_MARGIN = 8192  # room for a too_large record's key and headers (reasons included)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The largest record (batch bytes, as the broker counts them) each topic accepts."""
+
+    ingress: int
+    quarantine: int
+
+
+# aiokafka's default max_request_size (1 MiB) is also the broker's default max.message.bytes.
+DEFAULT_LIMITS = Limits(ingress=1_048_576, quarantine=1_048_576)
+
+
+def record_size(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> int:
+    """The size of a one-record batch holding this record, as the producer estimates it."""
+    return int(DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +77,65 @@ class Ready:
     started: float  # time.perf_counter() when its processing began (system-wide on Linux)
 
 
-def to_ready(outcome: Outcome, index: int, started: float) -> Ready:
+def to_ready(
+    outcome: Outcome, index: int, started: float, limits: Limits = DEFAULT_LIMITS
+) -> Ready:
+    """Reduce an outcome; a record too large for its topic becomes a too_large quarantine."""
+    ready = _reduce(outcome, index, started)
+    if ready.published:
+        if record_size(ready.key, ready.value, ready.headers) + _SEND_MARGIN <= limits.ingress:
+            return ready
+        assert isinstance(outcome, Accepted)  # only an Accepted outcome is published
+        record = outcome.record
+        return too_large(
+            QuarantineRecord(
+                org=record.org, stage="encode", component="connector", source=record.where,
+                reasons=(), original=record.data, ts_ms=int(time.time() * 1000),
+            ),
+            ready.kind, index, started, f"the encoded alert exceeds the ingress limit of "
+            f"{limits.ingress} bytes", limits.quarantine,
+        )  # fmt: skip
+    if record_size(ready.key, ready.value, ready.headers) + _SEND_MARGIN <= limits.quarantine:
+        return ready
+    assert not isinstance(outcome, Accepted)
+    return too_large(
+        outcome.quarantine, ready.kind, index, started,
+        f"the record exceeds the quarantine limit of {limits.quarantine} bytes", limits.quarantine,
+    )  # fmt: skip
+
+
+def too_large(  # noqa: PLR0917  # positional: internal, called from to_ready only
+    refused: QuarantineRecord, kind: str, index: int, started: float, why: str, limit: int
+) -> Ready:
+    """A bounded quarantine record for an oversized one: a prefix, the size and the SHA-256.
+
+    The reasons the record was refused for (if any) are kept, after ``too_large``.
+    """
+    original = refused.original
+    digest = hashlib.sha256(original).hexdigest()
+    keep = max(0, min(PREFIX_BYTES, limit - _PREFIX_MARGIN))
+    reason = Reason(
+        "", "too_large",
+        f"{why}: {len(original)} bytes, sha256 {digest}; the value keeps the first "
+        f"{min(len(original), keep)} bytes",
+    )  # fmt: skip
+    bounded = QuarantineRecord(
+        org=refused.org, stage=refused.stage, component=refused.component,
+        source=refused.source, reasons=(reason, *refused.reasons[:20]),
+        original=original[:keep], ts_ms=refused.ts_ms,
+    )  # fmt: skip
+    headers = [
+        *bounded.headers(),
+        (Q_SIZE, str(len(original)).encode()),
+        (Q_SHA256, digest.encode()),
+    ]
+    result = RecordResult(
+        index, bounded.source, "quarantined", kind, stage=bounded.stage, reasons=bounded.reasons
+    )
+    return Ready(False, kind, bounded.key(), bounded.original, headers, result, started)
+
+
+def _reduce(outcome: Outcome, index: int, started: float) -> Ready:
     """Reduce an outcome; headers are built by hand since this runs once per record."""
     if isinstance(outcome, Accepted):
         env = outcome.alert.envelope
@@ -68,11 +172,14 @@ def init_worker(org: str) -> None:
     _connector = get_connector(org)
 
 
-def run_chunk(records: list[RawRecord], first_index: int, now: datetime | None) -> list[Ready]:
+def run_chunk(
+    records: list[RawRecord], first_index: int, now: datetime | None, limits: Limits
+) -> list[Ready]:
     """Run the pipeline over consecutive records of one payload (in a worker process)."""
     assert _connector is not None  # set by init_worker
     out: list[Ready] = []
     for offset, record in enumerate(records):
         started = time.perf_counter()
-        out.append(to_ready(process_record(_connector, record, now), first_index + offset, started))
+        outcome = process_record(_connector, record, now)
+        out.append(to_ready(outcome, first_index + offset, started, limits))
     return out

@@ -3,6 +3,10 @@
 One idempotent producer (acks=all) per run. Sends are batched: each record's ``send()`` is
 queued and the delivery futures are awaited together, so the producer fills whole batches.
 A run returns counts per kind that always balance: records in = published + quarantined.
+
+At start the publisher reads both topics' ``max.message.bytes``; a record over its topic's
+limit is quarantined bounded (reason ``too_large``, see :mod:`connectors._workers`) and the
+rest of the payload flows.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
 import structlog
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
-from connectors._workers import Ready, init_worker, run_chunk, to_ready
+from connectors._workers import DEFAULT_LIMITS, Limits, Ready, init_worker, run_chunk, to_ready
 from connectors.base import (
     Connector,
     Outcome,
@@ -103,6 +109,7 @@ class Publisher:
         self._lock = asyncio.Lock()
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self.limits = DEFAULT_LIMITS
 
     async def start(self) -> None:
         """Check the topics exist, then start the idempotent producer."""
@@ -157,6 +164,7 @@ class Publisher:
             for attempt in range(_TOPIC_CHECKS):
                 missing = sorted(wanted - set(await admin.list_topics()))
                 if not missing:
+                    self.limits = await self._topic_limits(admin)
                     return
                 if attempt < _TOPIC_CHECKS - 1:
                     await asyncio.sleep(0.25)
@@ -172,6 +180,25 @@ class Publisher:
             hint="create them with `frontline topics apply` (the broker does not auto-create)",
         )
 
+    async def _topic_limits(self, admin: AIOKafkaAdminClient) -> Limits:
+        """Each topic's ``max.message.bytes``, capped by the producer's request limit."""
+        found: dict[str, int] = {}
+        responses = await admin.describe_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, name)
+                for name in (self.ingress_topic, self.quarantine_topic)
+            ]
+        )
+        for response in responses:
+            for _code, _message, _type, name, entries in response.resources:
+                for entry in entries:
+                    if entry[0] == "max.message.bytes" and str(entry[1]).isdigit():
+                        found[name] = int(entry[1])
+        return Limits(
+            ingress=min(DEFAULT_LIMITS.ingress, found.get(self.ingress_topic, 1 << 30)),
+            quarantine=min(DEFAULT_LIMITS.quarantine, found.get(self.quarantine_topic, 1 << 30)),
+        )
+
     async def publish(
         self,
         payload: bytes,
@@ -185,7 +212,8 @@ class Publisher:
         started = time.perf_counter()
         records = split_records(self.connector, payload, source)
         if isinstance(records, Refused):
-            return await self._publish_ready(_single(records, started), keep_results, ingest)
+            single = _single(records, started, self.limits)
+            return await self._publish_ready(single, keep_results, ingest)
         if self._pool is None or len(records) <= _CHUNK:
             items = self._inline(records, now, started)
             return await self._publish_ready(items, keep_results, ingest)
@@ -213,7 +241,7 @@ class Publisher:
                 outcome = next(iterator, None)
                 if outcome is None:
                     return
-                yield to_ready(outcome, index, started)
+                yield to_ready(outcome, index, started, self.limits)
                 index += 1
 
         return await self._publish_ready(ready(), keep_results, ingest)
@@ -222,7 +250,8 @@ class Publisher:
         self, records: list[RawRecord], now: datetime | None, started: float
     ) -> AsyncIterator[Ready]:
         for index, record in enumerate(records):
-            yield to_ready(process_record(self.connector, record, now), index, started)
+            outcome = process_record(self.connector, record, now)
+            yield to_ready(outcome, index, started, self.limits)
             started = time.perf_counter()
 
     async def _parallel(
@@ -237,6 +266,7 @@ class Publisher:
                 [replace(r, parsed=None) for r in records[i : i + _CHUNK]],
                 i,
                 now,
+                self.limits,
             )
             for i in range(0, len(records), _CHUNK)
         ]
@@ -319,8 +349,8 @@ class Publisher:
         log.debug("connector.batch_delivered", org=org, records=len(pending))
 
 
-async def _single(refused: Refused, started: float) -> AsyncIterator[Ready]:
-    yield to_ready(refused, 0, started)
+async def _single(refused: Refused, started: float, limits: Limits) -> AsyncIterator[Ready]:
+    yield to_ready(refused, 0, started, limits)
 
 
 def _now_ms() -> int:
