@@ -12,7 +12,6 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-import click
 import typer
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, start_http_server
@@ -59,19 +58,16 @@ MetricsPort = Annotated[
 ]
 
 
-class FiniteFloat(click.FloatRange):
-    """A float option in ``[min, max]`` that refuses NaN and infinities (FloatRange lets them by).
+def _finite(value: float | None) -> float | None:
+    """Option callback: NaN and infinities pass typer's range checks, so refuse them here."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value!r} is not a finite number.")
+    return value
 
-    Use as ``typer.Option(click_type=FiniteFloat(0, 1))``.
-    """
 
-    name = "finite float"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super().convert(value, param, ctx)  # NaN passes FloatRange's comparisons
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number.", param, ctx)
-        return number
+def FiniteFloat(low: float | None, high: float | None, help_text: str) -> Any:  # noqa: N802  # why: reads like a type
+    """A ``typer.Option`` for a float in ``[low, high]`` that refuses NaN and infinities."""
+    return typer.Option(min=low, max=high, callback=_finite, help=help_text)
 
 
 def PortNumber(help_text: str, *, allow_zero: bool = False) -> Any:  # noqa: N802  # why: reads like a type

@@ -8,46 +8,65 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli._common import settings_of
-from gateway.errors import ConfigError
+from gateway.cli._common import FiniteFloat, fail, settings_of
+from gateway.errors import ConfigError, FrontlineError
 
 __all__ = ["app", "parse_duration"]
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+MAX_DURATION_S = 7 * 24 * 3600.0
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in '90', '60s', '2m', '1h' or '500ms'."""
+    """Seconds in '90', '60s', '2m', '1h' or '500ms'; more than 0, at most a week."""
     match = _DURATION.match(text)
     if match is None:
         raise ConfigError(f"cannot read the duration {text!r}", hint="write it as 60s, 2m or 90")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if not 0 < seconds <= MAX_DURATION_S:
+        raise ConfigError(
+            f"the duration {text!r} is out of range", hint="give more than 0 and at most 168h"
+        )
+    return seconds
 
 
 def simulate(
     ctx: typer.Context,
     *,
     duration: Annotated[str, typer.Option(help="How long traffic flows: 60s, 2m ...")] = "60s",
-    rate: Annotated[float, typer.Option(min=1, help="Native records issued per second.")] = 200,
-    countries: Annotated[int, typer.Option(min=1, help="Countries with a national node.")] = 12,
-    posts_per_country: Annotated[int, typer.Option(min=1, help="Border posts per country.")] = 2,
+    rate: Annotated[
+        float,
+        FiniteFloat(1, 100_000, "Native records issued per second."),
+    ] = 200,
+    countries: Annotated[
+        int, typer.Option(min=1, max=250, help="Countries with a national node.")
+    ] = 12,
+    posts_per_country: Annotated[
+        int, typer.Option(min=1, max=50, help="Border posts per country.")
+    ] = 2,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same exercise.")] = 7,
     report: Annotated[
         Path, typer.Option(help="Folder for report.json, report.html and component logs.")
     ] = Path("reports/latest"),
     metrics_base_port: Annotated[
         int,
-        typer.Option(help="Metrics ports: connectors at P, hub P+1, nodes P+2, posts P+3."),
+        typer.Option(
+            min=1024,
+            max=65532,
+            help="Metrics ports: connectors at P, hub P+1, nodes P+2, posts P+3.",
+        ),
     ] = 9401,
     planted_share: Annotated[
-        float, typer.Option(min=0, max=1, help="Share of travellers who are planted matches.")
+        float,
+        FiniteFloat(0, 1, "Share of travellers who are planted matches."),
     ] = 0.2,
     partitions: Annotated[
         int,
         typer.Option(
             min=1,
+            max=1000,
             help="Partitions per topic; one keeps each exactly-once hop near "
             "one commit interval on one machine (docs/benchmarks.md, section 4).",
         ),
@@ -56,8 +75,12 @@ def simulate(
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
 
+    try:
+        duration_s = parse_duration(duration)
+    except FrontlineError as error:
+        raise fail(error) from None
     config = ExerciseConfig(
-        duration_s=parse_duration(duration),
+        duration_s=duration_s,
         rate=rate,
         countries=countries,
         posts_per_country=posts_per_country,

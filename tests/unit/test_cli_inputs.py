@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from typing import Annotated
 
-import click
 import pytest
+import typer
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
@@ -114,10 +115,38 @@ def test_version_prints_the_package_version() -> None:
 
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e999", "2", "-0.5"])
 def test_finite_float_refuses_non_finite_and_out_of_range(text: str) -> None:
-    """The shared float option type refuses NaN, infinities and values outside its bounds."""
-    with pytest.raises(click.BadParameter):
-        FiniteFloat(0, 1).convert(text, None, None)
-    assert FiniteFloat(0, 1).convert("0.25", None, None) == 0.25
+    """The shared float option refuses NaN, infinities and values outside its bounds."""
+    probe = typer.Typer()
+
+    @probe.command()
+    def share(value: Annotated[float, FiniteFloat(0, 1, "a share")] = 0.5) -> None:
+        typer.echo(f"ok {value}")
+
+    refused = CliRunner().invoke(probe, ["--value", text])
+    assert refused.exit_code == 2
+    assert "--value" in refused.output
+    assert CliRunner().invoke(probe, ["--value", "0.25"]).output == "ok 0.25\n"
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "0", "1e999"])
+def test_unbounded_above_finite_float_still_refuses_nan(text: str) -> None:
+    """With no upper bound the option still refuses NaN and infinity (typer's range lets NaN by)."""
+    probe = typer.Typer()
+
+    @probe.command()
+    def rate(value: Annotated[float, FiniteFloat(1, None, "a rate")] = 1.0) -> None:
+        typer.echo(f"ok {value}")
+
+    assert CliRunner().invoke(probe, ["--value", text]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "args", [["--rate", "nan"], ["--planted-share", "nan"], ["--duration", "9999h"]]
+)
+def test_simulate_refuses_nan_and_out_of_range(args: list[str]) -> None:
+    """`simulate` refuses a NaN rate or share and a duration past a week before starting."""
+    code, _ = _run(["simulate", *args])
+    assert code == 2
 
 
 def test_metrics_port_in_use_is_a_setup_error() -> None:
