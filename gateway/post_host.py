@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from gateway.post.api import create_app
+from gateway.post.api import create_app, health_of
 from gateway.post.metrics import Hops
 from gateway.post.service import PostService
 from gateway.settings import Settings
@@ -110,15 +110,8 @@ class PostsHost:
 
         @root.get("/health")
         async def health() -> dict[str, Any]:
-            """Each post's watchlist size and staleness."""
-            return {
-                "posts": [
-                    {"post": s.name, "watchlist_size": len(s.watchlist),
-                     "staleness_seconds": s.feed.staleness_seconds(),
-                     "caught_up": s.feed.caught_up.is_set()}
-                    for s in self.services
-                ]
-            }  # fmt: skip
+            """Each post's health (as its own /health): status, size, staleness, feed contact."""
+            return {"posts": [health_of(s).model_dump(mode="json") for s in self.services]}
 
         @root.get("/metrics", response_class=Response)
         async def metrics() -> Response:
@@ -153,4 +146,4 @@ class PostsHost:
             server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             for service in self.services:
-                service.store.close()
+                service.close()

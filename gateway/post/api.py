@@ -1,4 +1,10 @@
-"""The border post's HTTP API (FastAPI, OpenAPI at /docs): health, watchlist, screening, metrics."""
+"""The border post's HTTP API (FastAPI, OpenAPI at /docs): health, watchlist, screening, metrics.
+
+Every field of a request is bounded (``MAX_*`` below, and the body by ``guard``): no request
+can cost the post more than a bounded amount of memory and time. Screening runs on the
+service's worker threads, never on the event loop that follows the feed and answers
+``/health``. The /docs page is served with its assets from the post itself (no CDN).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +12,89 @@ from typing import Annotated, Literal, Self
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.post.service import PostService
+from gateway.identifiers import is_iso3
+from gateway.post.guard import RequestGuard, install_validation_handler
+from gateway.post.service import FEED_LOST_AFTER_S, PostBusyError, PostService
 from gateway.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
-from gateway.screening.normalize import parse_partial_date
+from gateway.screening.normalize import normalize_name, parse_partial_date
 
 __all__ = [
+    "MAX_ID_CHARS",
+    "MAX_LIMIT",
+    "MAX_NAME_CHARS",
+    "MAX_NAME_TOKENS",
+    "MAX_TOKEN_CHARS",
     "Health",
     "ObjectScreenRequest",
     "PersonScreenRequest",
     "WatchlistAnswer",
     "WatchlistItem",
     "create_app",
+    "health_of",
+]
+
+MAX_NAME_CHARS = 200  # per name field; the longest passport names are well under this
+MAX_NAME_TOKENS = 12  # words in the name once normalized (all name fields together)
+MAX_TOKEN_CHARS = 64  # one word once transliterated
+MAX_ID_CHARS = 40  # document, container, IMO, VIN, plate
+MAX_LIMIT = 100  # hits per answer
+
+Name = Annotated[str | None, Field(default=None, max_length=MAX_NAME_CHARS)]
+Identifier = Annotated[str | None, Field(default=None, max_length=MAX_ID_CHARS)]
+Country = Annotated[
+    str | None,
+    Field(default=None, max_length=3, description="ISO 3166-1 alpha-3", examples=["FRA"]),
 ]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid Unicode text (a lone surrogate)") from None
+        return value
+
+
+def _country(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    code = value.upper()
+    if not is_iso3(code):
+        raise ValueError("not an ISO 3166-1 alpha-3 country code (e.g. FRA)")
+    return code
+
 
 class PersonScreenRequest(_In):
     """A traveller: any of the fields may be missing, but a name or a document is needed."""
 
-    name: str | None = Field(default=None, description="Full name in any script and order")
-    given_names: str | None = None
-    family_name: str | None = None
-    date_of_birth: str | None = Field(
-        default=None, description="YYYY, YYYY-MM or YYYY-MM-DD", examples=["1980-05-17"]
+    name: Name = Field(
+        default=None, max_length=MAX_NAME_CHARS, description="Full name in any script and order"
     )
-    nationality: str | None = Field(default=None, description="ISO 3166-1 alpha-3")
-    document_number: str | None = None
-    document_country: str | None = Field(default=None, description="ISO 3166-1 alpha-3")
-    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
-    limit: int = Field(default=10, ge=1, le=100)
+    given_names: Name = None
+    family_name: Name = None
+    date_of_birth: str | None = Field(
+        default=None,
+        max_length=10,
+        description="YYYY, YYYY-MM or YYYY-MM-DD",
+        examples=["1980-05-17"],
+    )
+    nationality: Country = None
+    document_number: Identifier = None
+    document_country: Country = None
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0, allow_inf_nan=False)
+    limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
+
+    _countries = field_validator("nationality", "document_country")(_country)
 
     @model_validator(mode="after")
     def _needs_something(self) -> Self:
@@ -48,6 +102,11 @@ class PersonScreenRequest(_In):
             raise ValueError("give a name (name, given_names, family_name) or a document_number")
         if self.date_of_birth:
             parse_partial_date(self.date_of_birth)  # ValueError -> 422 with the format to use
+        form = normalize_name(self.name, self.given_names, self.family_name)
+        if len(form.tokens) > MAX_NAME_TOKENS:
+            raise ValueError(f"a name of more than {MAX_NAME_TOKENS} words")
+        if any(len(token) > MAX_TOKEN_CHARS for token in form.tokens):
+            raise ValueError(f"a name word of more than {MAX_TOKEN_CHARS} letters")
         return self
 
     def query(self) -> PersonQuery:
@@ -65,12 +124,14 @@ class PersonScreenRequest(_In):
 class ObjectScreenRequest(_In):
     """A conveyance: one or more of container (ISO 6346), IMO number, VIN, plate."""
 
-    container: str | None = Field(default=None, examples=["MWCU6059784"])
-    imo: str | None = Field(default=None, examples=["9074729"])
-    vin: str | None = Field(default=None, examples=["1M8GDM9AXKP042788"])
-    plate: str | None = None
-    plate_country: str | None = Field(default=None, description="ISO 3166-1 alpha-3")
-    limit: int = Field(default=10, ge=1, le=100)
+    container: Identifier = Field(default=None, max_length=MAX_ID_CHARS, examples=["MWCU6059784"])
+    imo: Identifier = Field(default=None, max_length=MAX_ID_CHARS, examples=["9074729"])
+    vin: Identifier = Field(default=None, max_length=MAX_ID_CHARS, examples=["1M8GDM9AXKP042788"])
+    plate: Identifier = None
+    plate_country: Country = None
+    limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
+
+    _countries = field_validator("plate_country")(_country)
 
     @model_validator(mode="after")
     def _needs_something(self) -> Self:
@@ -83,15 +144,23 @@ class ObjectScreenRequest(_In):
         return ObjectQuery(self.container, self.imo, self.vin, self.plate, self.plate_country)
 
 
+HealthStatus = Literal["ok", "stale", "offline", "loading"]
+
+
 class Health(BaseModel):
     """Whether the post can screen, and how fresh its watchlist is."""
 
-    status: Literal["ok", "stale", "offline", "loading"]
+    status: HealthStatus = Field(
+        description="ok: in contact with its feed; stale: no contact for "
+        f"{FEED_LOST_AFTER_S:.0f} s (broker or network away); offline: never reached its "
+        "feed; loading: the local store is still loading"
+    )
     post: str
     topic: str
     watchlist_size: int
     staleness_seconds: float | None
-    caught_up: bool
+    feed_reachable: bool = Field(description="a fetch answer came in the last few seconds")
+    caught_up: bool = Field(description="read its feed to the end and still in contact")
 
 
 class WatchlistItem(BaseModel):
@@ -112,36 +181,45 @@ class WatchlistAnswer(BaseModel):
     items: list[WatchlistItem]
 
 
-STALE_AFTER_S = 60.0
+def health_of(service: PostService) -> Health:
+    """A post's health: ``ok`` only while its feed answers (a fetch every half second)."""
+    staleness = service.feed.staleness_seconds()
+    reachable = staleness is not None and staleness <= FEED_LOST_AFTER_S
+    status: HealthStatus
+    if service.restored is None:
+        status = "loading"
+    elif staleness is None:
+        status = "offline"
+    else:
+        status = "ok" if reachable else "stale"
+    return Health(
+        status=status,
+        post=service.name,
+        topic=service.topic,
+        watchlist_size=len(service.watchlist),
+        staleness_seconds=staleness,
+        feed_reachable=reachable,
+        caught_up=reachable and service.feed.caught_up.is_set(),
+    )
+
+
+_FIELDS = frozenset(PersonScreenRequest.model_fields) | frozenset(ObjectScreenRequest.model_fields)
 
 
 def create_app(service: PostService) -> FastAPI:
     """The FastAPI application of one post."""
-    app = FastAPI(
+    app = FastAPIOffline(
         title=f"Frontline border post {service.name}",
         summary="Screen travellers and conveyances against the post's local watchlist.",
         version="1",
     )
+    app.add_middleware(RequestGuard)
+    install_validation_handler(app, _FIELDS)
 
     @app.get("/health", response_model=Health, tags=["status"])
     async def health() -> Health:
         """Screening always works from the local watchlist; status says how complete and fresh."""
-        staleness = service.feed.staleness_seconds()
-        status: Literal["ok", "stale", "offline", "loading"]
-        if service.restored is None:
-            status = "loading"
-        elif staleness is None:
-            status = "offline"
-        else:
-            status = "ok" if staleness <= STALE_AFTER_S else "stale"
-        return Health(
-            status=status,
-            post=service.name,
-            topic=service.topic,
-            watchlist_size=len(service.watchlist),
-            staleness_seconds=staleness,
-            caught_up=service.feed.caught_up.is_set(),
-        )
+        return health_of(service)
 
     @app.get("/watchlist", response_model=WatchlistAnswer, tags=["status"])
     async def watchlist(
@@ -164,16 +242,21 @@ def create_app(service: PostService) -> FastAPI:
     async def screen_person(request: PersonScreenRequest) -> ScreeningAnswer:
         """Subjects that may be this traveller, best first, each with why it matched."""
         try:
-            return service.screen_person(
+            return await service.screen_person_async(
                 request.query(), threshold=request.threshold, limit=request.limit
             )
+        except PostBusyError as error:
+            raise HTTPException(503, error.message, headers={"Retry-After": "1"}) from None
         except ValueError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 
     @app.post("/screen/object", response_model=ScreeningAnswer, tags=["screening"])
     async def screen_object(request: ObjectScreenRequest) -> ScreeningAnswer:
         """Commodity alerts naming this container, ship, vehicle or plate."""
-        return service.screen_object(request.query(), limit=request.limit)
+        try:
+            return await service.screen_object_async(request.query(), limit=request.limit)
+        except PostBusyError as error:
+            raise HTTPException(503, error.message, headers={"Retry-After": "1"}) from None
 
     @app.get("/metrics", tags=["status"], response_class=Response)
     async def metrics() -> Response:

@@ -23,6 +23,7 @@ from gateway.codec import decode_dict
 from gateway.errors import DecodeError
 from gateway.headers import H
 from gateway.kafka import make_consumer
+from gateway.post.gate import WatchlistGate
 from gateway.post.metrics import PostMetrics
 from gateway.post.store import Change, PostStore, StoredRecord
 from gateway.screening import Entry, Watchlist, entry_from_record
@@ -80,6 +81,16 @@ def entry_of(payload: bytes, route: Route) -> Entry | None:
     return entry_from_record(kind, record, org=route.org, linked=route.linked)
 
 
+class _Staged(NamedTuple):
+    """A fetched batch folded per alert id, ready for the watchlist and the store."""
+
+    now_ms: int
+    changes: dict[str, Change]
+    entries: dict[str, Entry | None]
+    offsets: dict[tuple[str, int], int]
+    counts: dict[str, int]
+
+
 class PostFeed:
     """Keeps one post's watchlist and store in step with its feed topic."""
 
@@ -110,6 +121,7 @@ class PostFeed:
         self.fetched = 0  # records read from Kafka since start: restarts must not re-read all
         self.loading: tuple[int, int] | None = None  # (loaded, total) while the store loads
         self.caught_up = asyncio.Event()
+        self.gate = WatchlistGate()  # screenings read from threads; the feed writes alone
 
     # -- state --------------------------------------------------------------------------------
 
@@ -137,12 +149,20 @@ class PostFeed:
         """Load the store while the event loop keeps serving; ``loading`` tells how far."""
         total = self.store.count()
         self.loading = (0, total)
-        loaded = 0
-        for n, stored in enumerate(self.store.records(), start=1):
-            loaded += self._restore_one(stored)
-            if n % chunk == 0:
-                self.loading = (n, total)
-                await asyncio.sleep(0)  # let screenings and health checks through
+        loaded = read = 0
+        records = self.store.records()
+        done = False
+        while not done:
+            async with self.gate.write():
+                for _ in range(chunk):
+                    stored = next(records, None)
+                    if stored is None:
+                        done = True
+                        break
+                    read += 1
+                    loaded += self._restore_one(stored)
+            self.loading = (read, total)
+            await asyncio.sleep(0)  # let screenings and health checks through
         self.loading = None
         return self._restored(loaded)
 
@@ -221,7 +241,7 @@ class PostFeed:
                 batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
                 self._note_contact(consumer, tps)
                 if batch:
-                    self.apply(batch)
+                    await self.apply_async(batch)
                 if not self.caught_up.is_set() and await self._at_end(consumer, tps):
                     self.caught_up.set()
                     gc.freeze()
@@ -240,8 +260,9 @@ class PostFeed:
         if stored and (too_old or below):
             log.warning("post_store_rebuild", topic=self.topic, too_old=too_old, below=below)
             self.store.reset()
-            for entry in list(self.watchlist.entries()):
-                self.watchlist.remove(entry.alert_id)
+            async with self.gate.write():
+                for entry in list(self.watchlist.entries()):
+                    self.watchlist.remove(entry.alert_id)
             stored = {}
         for tp in tps:
             if tp.partition in stored:
@@ -267,6 +288,19 @@ class PostFeed:
 
     def apply(self, batch: dict[TopicPartition, Sequence[Any]]) -> None:
         """Fold a fetched batch per alert id, apply it to the watchlist, then store it."""
+        staged = self._stage(batch)
+        with self.gate.write_blocking():
+            self._update_watchlist(staged)
+        self._store(staged)
+
+    async def apply_async(self, batch: dict[TopicPartition, Sequence[Any]]) -> None:
+        """``apply`` from the event loop: waits for running screenings without blocking it."""
+        staged = self._stage(batch)
+        async with self.gate.write():
+            self._update_watchlist(staged)
+        self._store(staged)
+
+    def _stage(self, batch: dict[TopicPartition, Sequence[Any]]) -> _Staged:
         now_ms = int(self._clock() * 1000)
         changes: dict[str, Change] = {}
         entries: dict[str, Entry | None] = {}
@@ -279,16 +313,21 @@ class PostFeed:
                 counts[outcome] = counts.get(outcome, 0) + 1
             if records:
                 offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
-        for alert_id, entry in entries.items():
+        return _Staged(now_ms, changes, entries, offsets, counts)
+
+    def _update_watchlist(self, staged: _Staged) -> None:
+        counts = staged.counts
+        for alert_id, entry in staged.entries.items():
             if entry is None:
                 self.watchlist.remove(alert_id)
             elif not self.watchlist.upsert(entry):
-                changes.pop(alert_id, None)  # older than what the post holds: keep the newer
+                staged.changes.pop(alert_id, None)  # older than the post holds: keep the newer
                 counts["stale"] = counts.get("stale", 0) + 1
-        self.store.apply(
-            changes.values(), offsets, {_META_CONTACT: str(self.last_contact_ms or now_ms)}
-        )
-        for outcome, n in counts.items():
+
+    def _store(self, staged: _Staged) -> None:
+        contact = str(self.last_contact_ms or staged.now_ms)
+        self.store.apply(staged.changes.values(), staged.offsets, {_META_CONTACT: contact})
+        for outcome, n in staged.counts.items():
             self.metrics.records.labels(self.metrics.post, outcome).inc(n)
 
     def _fold(

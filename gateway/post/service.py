@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import structlog
 import uvicorn
 from prometheus_client import CollectorRegistry
 
+from gateway.errors import FrontlineError
 from gateway.post.feed import PostFeed
 from gateway.post.metrics import PostMetrics
 from gateway.post.store import PostStore
@@ -28,9 +32,26 @@ from gateway.settings import Settings
 from gateway.topic_names import TopicNames
 from gateway.topology import Topology
 
-__all__ = ["PostService", "resolve_post", "store_path"]
+__all__ = [
+    "FEED_LOST_AFTER_S",
+    "SCREEN_QUEUE",
+    "SCREEN_WORKERS",
+    "PostBusyError",
+    "PostService",
+    "resolve_post",
+    "store_path",
+]
 
 log = structlog.get_logger(__name__)
+
+# The feed fetches every half second when idle: this long without an answer, it is lost.
+FEED_LOST_AFTER_S = 10.0
+SCREEN_WORKERS = 2  # screenings at once, on threads off the event loop that follows the feed
+SCREEN_QUEUE = 64  # screenings admitted at once (running or waiting); past it: busy (503)
+
+
+class PostBusyError(FrontlineError):
+    """Too many screenings in progress: the caller should retry in a moment."""
 
 
 def resolve_post(topology: Topology, post_id: str) -> tuple[str, str]:
@@ -72,6 +93,10 @@ class PostService:
         )
         # restore=False leaves the loading to ``run``, which serves HTTP meanwhile.
         self.restored = self.feed.restore() if restore else None
+        if self.restored is None:  # counted here: screenings must not touch the store
+            self.feed.loading = (0, self.store.count())
+        self._screeners: ThreadPoolExecutor | None = None  # started on first use
+        self._admitted = 0
 
     # -- screening ----------------------------------------------------------------------------
 
@@ -80,14 +105,41 @@ class PostService:
     ) -> ScreeningAnswer:
         """Screen a traveller; the answer carries the watchlist's staleness."""
         started = time.perf_counter()
-        hits = screen_person(self.watchlist, query, threshold=threshold, limit=limit)
+        with self.feed.gate.read():
+            hits = screen_person(self.watchlist, query, threshold=threshold, limit=limit)
         return self._answer("person", hits, started)
 
     def screen_object(self, query: ObjectQuery, *, limit: int = 10) -> ScreeningAnswer:
         """Screen a container, ship, vehicle or plate."""
         started = time.perf_counter()
-        hits = screen_object(self.watchlist, query, limit=limit)
+        with self.feed.gate.read():
+            hits = screen_object(self.watchlist, query, limit=limit)
         return self._answer("object", hits, started)
+
+    async def screen_person_async(
+        self, query: PersonQuery, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> ScreeningAnswer:
+        """``screen_person`` on a worker thread: the event loop keeps following the feed."""
+        call = functools.partial(self.screen_person, query, threshold=threshold, limit=limit)
+        return await self._offload(call)
+
+    async def screen_object_async(self, query: ObjectQuery, *, limit: int = 10) -> ScreeningAnswer:
+        """``screen_object`` on a worker thread."""
+        return await self._offload(functools.partial(self.screen_object, query, limit=limit))
+
+    async def _offload(self, call: Callable[[], ScreeningAnswer]) -> ScreeningAnswer:
+        if self._admitted >= SCREEN_QUEUE:
+            raise PostBusyError(
+                f"{self._admitted} screenings in progress at post {self.name}",
+                hint="send again in a second",
+            )
+        if self._screeners is None:
+            self._screeners = ThreadPoolExecutor(SCREEN_WORKERS, f"screen-{self.name}")
+        self._admitted += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._screeners, call)
+        finally:
+            self._admitted -= 1
 
     def _answer(self, kind: str, hits: list[Hit], started: float) -> ScreeningAnswer:
         took = time.perf_counter() - started
@@ -96,13 +148,13 @@ class PostService:
         staleness = self.feed.staleness_seconds()
         warnings = []
         if self.restored is None:
-            done, total = self.feed.loading or (0, self.store.count())
+            done, total = self.feed.loading or (0, 0)
             warnings.append(
                 f"the watchlist is still loading from the local store: {done} of {total} alerts"
             )
         if staleness is None:
             warnings.append("the post has never reached its feed: the watchlist may be empty")
-        elif staleness > 60:
+        elif staleness > FEED_LOST_AFTER_S:
             warnings.append(f"the watchlist was last refreshed {staleness:.0f} s ago")
         return ScreeningAnswer(
             hits=hits,
@@ -144,7 +196,7 @@ class PostService:
             if server is not None:
                 server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
-            self.store.close()
+            self.close()
             if http_port is None:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(sig)
@@ -158,3 +210,10 @@ class PostService:
     def stop(self) -> None:
         """Ask ``run`` to return."""
         self.feed.stop()
+
+    def close(self) -> None:
+        """Stop the screening threads and close the store (and its lock)."""
+        if self._screeners is not None:
+            self._screeners.shutdown(wait=False, cancel_futures=True)
+            self._screeners = None
+        self.store.close()

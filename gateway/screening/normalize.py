@@ -183,7 +183,7 @@ def parse_partial_date(
         )
     match = _DATE_TEXT.match(value)
     if match is None:
-        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError("not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
     y, m, d = match.groups()
     return _range(int(y), int(m) if m else None, int(d) if d else None)
 
