@@ -10,9 +10,18 @@ same id, which aborts the zombie's open transaction and bumps the epoch (as Faus
 Per commit interval (``Settings.commit_interval_ms``) the engine fetches with ``getmany``,
 hands each partition's records to :meth:`Processor.process`, appends the returned
 :class:`Output` records to per-destination batches, then, per input partition and
-concurrently, sends the batches, adds the input offsets with ``send_offsets_to_transaction``
-and commits. Any error aborts that partition's transaction, tells the processor to drop the
-state it staged (:meth:`Processor.aborted`) and re-seeks the partition to its committed offset.
+concurrently, sends the batches, waits until the broker acknowledged every one of them,
+then adds the input offsets with ``send_offsets_to_transaction`` and commits. aiokafka does
+neither wait nor fail the transaction when a batch fails (its commit goes out while batches
+are in flight), so the engine awaits each send itself: one failed send aborts the whole
+transaction (outputs, state changelog, audit and input offsets alike), tells the processor to
+drop the state it staged (:meth:`Processor.aborted`) and re-seeks the partition to its
+committed offset. After a failed send the partition's producer is closed and a new one
+initialised (a new epoch, sequence numbers from zero): an idempotent producer whose sequence
+has a gap (a broker restarted, a batch lost) would otherwise fail every later batch with
+``OutOfOrderSequenceNumber``. A send the broker can never accept (a record over the topic's
+``max.message.bytes``, a missing write permission) stops the engine with
+:class:`TopicRefusedError` naming the topic and the fix; nothing of it is committed.
 
 ``Mode.AT_LEAST_ONCE`` runs the same loop without transactions (one idempotent producer,
 offsets committed after delivery); it exists for comparison and for relaxed deployments.
@@ -33,6 +42,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
 
+from gateway.eos_errors import REFUSED as _REFUSED
+from gateway.eos_errors import PartitionFailingError, TopicRefusedError
+from gateway.eos_errors import refused as _refused
 from gateway.errors import FrontlineError
 from gateway.kafka import make_consumer, make_producer
 from gateway.partitioning import partition_for
@@ -45,6 +57,7 @@ __all__ = [
     "Output",
     "PartitionFailingError",
     "Processor",
+    "TopicRefusedError",
     "partition_for",
 ]
 
@@ -54,6 +67,11 @@ log = structlog.get_logger(__name__)
 IDLE_COMMIT_S = 0.005
 # How long a new producer may wait for its output topics' metadata before its first send.
 WARM_UP_S = 10.0
+# How long an abort, a producer's close or a new producer's start may take before retrying.
+ABORT_TIMEOUT_S = 15.0
+START_TIMEOUT_S = 30.0
+# How long the engine keeps re-creating a partition's producer before it gives up.
+RENEW_DEADLINE_S = 120.0
 
 Headers = list[tuple[str, bytes]]
 
@@ -120,10 +138,6 @@ class Processor(Protocol):
 _MAX_FAILURES = 5  # consecutive aborts of one partition before the engine gives up
 
 
-class PartitionFailingError(FrontlineError):
-    """One input partition keeps failing: the engine stops rather than loop for ever."""
-
-
 @dataclass(slots=True)
 class _Worker:
     """The open transaction (or at-least-once batch) of one input partition."""
@@ -134,7 +148,7 @@ class _Worker:
     open: bool = False
     next_offset: int | None = None
     builders: dict[tuple[str, int], Any] = field(default_factory=dict)
-    sent: list[asyncio.Future[Any]] = field(default_factory=list)
+    sent: list[tuple[str, asyncio.Future[Any]]] = field(default_factory=list)
     records: int = 0
     failed: bool = False
     failures: int = 0
@@ -195,6 +209,7 @@ class EosEngine:
         self._stopping = asyncio.Event()
         self._partitions: dict[str, int] = {}
         self._next_tick = 0.0
+        self._fatal: FrontlineError | None = None
         self.ready = asyncio.Event()
 
     # -- public ---------------------------------------------------------------------------
@@ -245,13 +260,19 @@ class EosEngine:
         finally:
             async with self._lock:
                 if clean:  # a stop finishes the open transactions; a crash aborts them
-                    with contextlib.suppress(KafkaError):
+                    try:
                         await self._commit_all(consumer)
+                    except KafkaError:
+                        pass
+                    except FrontlineError as error:
+                        self._fatal = self._fatal or error
                 await self._close_workers(list(self._workers))
             await consumer.stop()
             if self._shared is not None:
                 await self._shared.stop()
             self._consumer = None
+        if self._fatal is not None:
+            raise self._fatal
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -353,7 +374,8 @@ class EosEngine:
         producer = worker.producer
         full = worker.builders.get(slot)
         if full is not None:
-            worker.sent.append(await producer.send_batch(full, slot[0], partition=slot[1]))
+            sent = await producer.send_batch(full, slot[0], partition=slot[1])
+            worker.sent.append((slot[0], sent))
         builder = worker.builders[slot] = producer.create_batch()
         if not builder.append(key=key, value=value, timestamp=None, headers=headers):
             raise KafkaError(f"one record for {slot[0]} exceeds max_batch_size")
@@ -386,10 +408,26 @@ class EosEngine:
 
     async def _flush_builders(self, worker: _Worker) -> None:
         for (topic, partition), builder in worker.builders.items():
-            worker.sent.append(
-                await worker.producer.send_batch(builder, topic, partition=partition)
-            )
+            sent = await worker.producer.send_batch(builder, topic, partition=partition)
+            worker.sent.append((topic, sent))
         worker.builders.clear()
+
+    async def _send_all(self, worker: _Worker) -> tuple[str, BaseException] | None:
+        """Send the open batches and wait for every send; the first failure (topic, error).
+
+        Every future is awaited even after a failure, so no batch of this transaction is still
+        in flight when it is aborted.
+        """
+        failure: tuple[str, BaseException] | None = None
+        try:
+            await self._flush_builders(worker)
+        except Exception as error:  # why: a send refused before it left; the rest settles first
+            failure = ("", error)
+        results = await asyncio.gather(*(f for _, f in worker.sent), return_exceptions=True)
+        for (topic, _), result in zip(worker.sent, results, strict=True):
+            if isinstance(result, BaseException) and failure is None:
+                failure = (topic, result)
+        return failure
 
     async def _commit_all(self, consumer: AIOKafkaConsumer) -> None:
         """Commit every open partition (concurrently); abort and rewind those that fail."""
@@ -397,14 +435,35 @@ class EosEngine:
         if not open_workers:
             return
         if self.mode is Mode.EXACTLY_ONCE:
-            await asyncio.gather(*(self._commit_txn(consumer, w) for w in open_workers))
+            results = await asyncio.gather(
+                *(self._commit_txn(consumer, w) for w in open_workers), return_exceptions=True
+            )
+            # Every partition's commit or abort has ended; now the first error stops the loop.
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
             return
+        await self._commit_at_least_once(consumer, open_workers)
+
+    async def _commit_at_least_once(
+        self, consumer: AIOKafkaConsumer, open_workers: list[_Worker]
+    ) -> None:
+        """Await every send, then commit the offsets of the partitions fully delivered."""
         offsets: dict[TopicPartition, int] = {}
         delivered: list[_Worker] = []
+        refused: TopicRefusedError | None = None
+        send_failed = False
         for worker in open_workers:
-            error = "processing failed" if worker.failed else await self._deliver(worker)
-            if error is not None:
-                await self._abandon(consumer, worker, error)
+            if worker.failed:
+                await self._abandon(consumer, worker, "processing failed")
+                continue
+            failure = await self._send_all(worker)
+            if failure is not None:
+                topic, error = failure
+                if isinstance(error, _REFUSED):
+                    refused = refused or _refused(topic, error)
+                send_failed = True
+                await self._abandon(consumer, worker, type(error).__name__)
                 continue
             delivered.append(worker)
             if worker.next_offset is not None:
@@ -416,49 +475,74 @@ class EosEngine:
                 # The outputs are out already; the records will be processed again.
                 log.warning("eos_offset_commit_failed", partitions=len(offsets))
         for worker in delivered:
+            worker.failures = 0
             self._reset(worker)
             self.processor.committed(worker.tp)
             self._report("committed", worker)
+        if refused is not None:
+            self._fatal = self._fatal or refused
+            raise refused
+        if send_failed:
+            await self._renew_shared()
 
-    async def _deliver(self, worker: _Worker) -> str | None:
-        """At-least-once: send and await the batches; the error's name, or None."""
-        try:
-            await self._flush_builders(worker)
-            await asyncio.gather(*worker.sent)
-        except Exception as error:  # why: whatever failed, re-read from the last commit
-            return type(error).__name__
-        return None
+    async def _renew_shared(self) -> None:
+        """At-least-once: replace the shared idempotent producer after a failed send."""
+        old = self._shared
+        if old is None:
+            return
+        with contextlib.suppress(KafkaError, TimeoutError):
+            await asyncio.wait_for(old.stop(), ABORT_TIMEOUT_S)
+        new = await self._start_producer(None)
+        self._shared = new
+        for worker in self._workers.values():
+            worker.producer = new
 
     async def _commit_txn(self, consumer: AIOKafkaConsumer, worker: _Worker) -> None:
-        """Send batches, add offsets, commit; on failure abort, drop staged state and rewind."""
+        """Send batches, await them all, add offsets, commit; on any failure abort, drop the
+        staged state and rewind (a new producer after a failed send; stop if it never can)."""
         if worker.failed:
             await self._abandon(consumer, worker, "processing failed")
             return
         producer = worker.producer
-        try:
-            await self._flush_builders(worker)
-            if worker.next_offset is not None:
-                await producer.send_offsets_to_transaction(
-                    {worker.tp: worker.next_offset}, self.app_id
-                )
-            await producer.commit_transaction()
-        except ProducerFenced:
+        failure = await self._send_all(worker)
+        if failure is None:
+            try:
+                if worker.next_offset is not None:
+                    await producer.send_offsets_to_transaction(
+                        {worker.tp: worker.next_offset}, self.app_id
+                    )
+                await producer.commit_transaction()
+            except Exception as exc:  # why: whatever failed, abort and re-read
+                failure = ("", exc)
+        if failure is None:
+            worker.failures = 0
+            self._reset(worker)
+            self.processor.committed(worker.tp)
+            self._report("committed", worker)
+            return
+        topic, error = failure
+        if isinstance(error, ProducerFenced):
             log.warning("eos_fenced", topic=worker.tp.topic, partition=worker.tp.partition)
             self._reset(worker)
             self.processor.aborted(worker.tp)
             self._report("aborted", worker)
             await self._close_workers([worker.tp], fenced=True)
             return
-        except Exception as error:  # why: whatever failed, abort and re-read
-            await self._abandon(consumer, worker, type(error).__name__)
-            return
-        worker.failures = 0
-        self._reset(worker)
-        self.processor.committed(worker.tp)
-        self._report("committed", worker)
+        refused = isinstance(error, _REFUSED)
+        await self._abandon(consumer, worker, type(error).__name__, renew=not refused)
+        if refused:
+            fatal = _refused(topic, error)
+            self._fatal = self._fatal or fatal
+            raise fatal
 
-    async def _abandon(self, consumer: AIOKafkaConsumer, worker: _Worker, error: str) -> None:
-        """Abort the partition's transaction, drop its staged state and re-read its records."""
+    async def _abandon(
+        self, consumer: AIOKafkaConsumer, worker: _Worker, error: str, *, renew: bool = False
+    ) -> None:
+        """Abort the partition's transaction, drop its staged state and re-read its records.
+
+        ``renew`` (after a failed send or commit) replaces the partition's producer: a new
+        one fences the old epoch, so whatever the abort could not finish is aborted too.
+        """
         log.warning(
             "eos_transaction_failed",
             topic=worker.tp.topic,
@@ -466,18 +550,61 @@ class EosEngine:
             error=error,
         )
         if worker.open and worker.transactional:
-            with contextlib.suppress(KafkaError):
-                await worker.producer.abort_transaction()
+            with contextlib.suppress(KafkaError, TimeoutError):
+                await asyncio.wait_for(worker.producer.abort_transaction(), ABORT_TIMEOUT_S)
         self._reset(worker)
         self.processor.aborted(worker.tp)
         self._report("aborted", worker)
-        await self._rewind(consumer, worker)
         worker.failures += 1
+        if renew and worker.transactional:
+            await self._renew(worker)
+        await self._rewind(consumer, worker)
         if worker.failures > _MAX_FAILURES:
             raise PartitionFailingError(
                 f"{worker.tp.topic}[{worker.tp.partition}] failed {worker.failures} times: {error}",
                 hint="Read the log lines before this one; fix the broker or the failing code.",
             )
+
+    async def _renew(self, worker: _Worker) -> None:
+        """Close the partition's producer and start a new one with the same transactional id.
+
+        The new producer's ``init_transactions`` bumps the epoch: the old producer is fenced,
+        its open transaction aborted, and sequence numbers start again at zero.
+        """
+        with contextlib.suppress(KafkaError, TimeoutError):
+            await asyncio.wait_for(worker.producer.stop(), ABORT_TIMEOUT_S)
+        await asyncio.sleep(min(5.0, 0.2 * 2 ** (worker.failures - 1)))
+        worker.producer = await self._start_producer(worker.tp)
+        log.info("eos_producer_renewed", topic=worker.tp.topic, partition=worker.tp.partition)
+
+    async def _start_producer(self, tp: TopicPartition | None) -> AIOKafkaProducer:
+        """A started producer (transactional for ``tp``), retried until RENEW_DEADLINE_S."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RENEW_DEADLINE_S
+        delay = 0.5
+        while True:
+            producer = make_producer(
+                self.settings,
+                transactional_id=None if tp is None else f"{self.app_id}-{tp.topic}-{tp.partition}",
+                **self._producer_overrides,
+            )
+            try:
+                await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
+            except (KafkaError, TimeoutError) as error:
+                with contextlib.suppress(KafkaError, TimeoutError):
+                    await asyncio.wait_for(producer.stop(), ABORT_TIMEOUT_S)
+                if loop.time() + delay > deadline:
+                    where = "the shared producer" if tp is None else f"{tp.topic}[{tp.partition}]"
+                    raise PartitionFailingError(
+                        f"Could not start a producer for {where}: {type(error).__name__}",
+                        hint="Check that the brokers run and answer, then start again.",
+                    ) from error
+                log.warning("eos_producer_start_failed", error=type(error).__name__)
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
+                continue
+            await self._warm_up(producer)
+            return producer
 
     def _reset(self, worker: _Worker) -> None:
         worker.open = False
@@ -540,6 +667,11 @@ class EosEngine:
         await self._warm_up(producer)
         return _Worker(tp, producer, transactional=True)
 
+    def _fail(self, error: FrontlineError) -> None:
+        """Remember a fatal error raised in a rebalance callback and stop the loop."""
+        self._fatal = self._fatal or error
+        self.stop()
+
     async def _revoke(self, revoked: frozenset[TopicPartition]) -> None:
         """Finish the revoked partitions' transactions and close their producers."""
         async with self._lock:
@@ -549,11 +681,14 @@ class EosEngine:
             consumer = self._consumer
             for tp in mine:
                 worker = self._workers[tp]
-                if worker.open and consumer is not None:
-                    if worker.transactional:
-                        await self._commit_txn(consumer, worker)
-                    else:
-                        await self._commit_all(consumer)
+                if (worker.open or worker.failed) and consumer is not None:
+                    try:
+                        if worker.transactional:
+                            await self._commit_txn(consumer, worker)
+                        else:
+                            await self._commit_all(consumer)
+                    except FrontlineError as error:  # aiokafka would only log it
+                        self._fail(error)
             await self._close_workers(mine)
             self.processor.on_revoked(frozenset(mine))
 
