@@ -68,6 +68,24 @@ def _authorized(request: Request, token: SecretStr) -> bool:
     return hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())
 
 
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed :data:`MAX_BODY_BYTES`.
+
+    A declared ``Content-Length`` over the limit is refused before reading anything; a chunked
+    body is read chunk by chunk and reading stops at the first chunk past the limit, so a
+    client streaming gigabytes costs the server at most the limit plus one chunk.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
 def create_app(publisher: Publisher, token: SecretStr) -> FastAPI:
     """The intake app; its lifespan starts and stops the publisher's producer."""
 
@@ -102,11 +120,13 @@ def create_app(publisher: Publisher, token: SecretStr) -> FastAPI:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await _bounded_body(request)
+        if body is None:
+            log.warning("connector.http_body_too_large", org=org, limit=MAX_BODY_BYTES)
             return JSONResponse(
                 {"error": "too_large", "message": f"at most {MAX_BODY_BYTES} bytes per request"},
                 status_code=413,
+                headers={"Connection": "close"},
             )
         request_id = uuid.uuid4().hex[:12]
         try:

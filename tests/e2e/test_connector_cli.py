@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -217,3 +219,29 @@ def test_serve_answers_per_record(served: str, bootstrap: str, topics: TopicName
     assert 'outcome="published"} 5.0' in metrics
     assert len(asyncio.run(_count(bootstrap, topics.ingress("INTERPOL")))) == 5
     assert len(asyncio.run(_count(bootstrap, topics.quarantine))) == 1
+
+
+def test_serve_stops_reading_a_chunked_body_past_the_limit(served: str) -> None:
+    """A chunked POST that would send 1,000 MiB is answered 413 after about 16 MiB were taken."""
+    port = int(served.rsplit(":", 1)[1])
+    chunk = b"x" * (1024 * 1024)
+    sent = 0
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /records HTTP/1.1\r\nHost: intake\r\nTransfer-Encoding: chunked\r\n"
+            + f"Authorization: Bearer {TOKEN}\r\n\r\n".encode()
+        )
+        try:
+            for _ in range(1000):
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server closed the connection after answering
+        with contextlib.suppress(ConnectionResetError):
+            reply = sock.recv(4096)
+    assert sent < 64 * 1024 * 1024, f"the server took {sent} bytes"
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:80]
