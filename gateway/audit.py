@@ -14,11 +14,21 @@ from typing import Any
 
 import orjson
 
+from gateway.errors import ConfigError
 from gateway.hub_reading import assign_from_start, read_to_end
 from gateway.kafka import make_consumer
 from gateway.settings import Settings
 
-__all__ = ["Action", "audit_record", "decode_audit", "read_history"]
+__all__ = [
+    "MAX_ALERT_ID",
+    "Action",
+    "audit_record",
+    "checked_alert_id",
+    "decode_audit",
+    "read_history",
+]
+
+MAX_ALERT_ID = 200  # characters; the longest contract alert id is far shorter
 
 
 class Action(StrEnum):
@@ -69,6 +79,23 @@ def audit_record(
     return orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
 
 
+def checked_alert_id(text: str) -> str:
+    """An alert id typed by an operator; ConfigError when it is not printable UTF-8 text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            "the alert id is not valid UTF-8",
+            hint="Copy the id from `frontline review list` or the alert (INTERPOL:2025-118422).",
+        ) from None
+    if not text or len(text) > MAX_ALERT_ID or not text.isprintable():
+        raise ConfigError(
+            f"not an alert id: expected printable text of 1 to {MAX_ALERT_ID} characters",
+            hint="An alert id is '<ORG>:<id>', e.g. INTERPOL:2025-118422.",
+        )
+    return text
+
+
 def decode_audit(value: bytes | None) -> dict[str, Any] | None:
     """Parse one audit record; None for a tombstone or a value that is not a JSON object."""
     if value is None:
@@ -85,7 +112,6 @@ async def read_history(
 ) -> list[dict[str, Any]]:
     """Every audit record of ``alert_id``, in decision order (one key lives in one partition)."""
     consumer = make_consumer(settings, group_id=None)
-    await consumer.start()
     key = alert_id.encode()
     found: list[dict[str, Any]] = []
 
@@ -94,6 +120,7 @@ async def read_history(
             found.append(parsed)
 
     try:
+        await consumer.start()  # inside: stop() also closes a consumer that failed to start
         tps = await assign_from_start(consumer, topic)
         await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
     finally:

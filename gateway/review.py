@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -25,9 +26,12 @@ from gateway.settings import Settings
 from gateway.topic_names import TopicNames
 
 __all__ = [
+    "MAX_NOTE",
     "DecisionTail",
     "HeldAlert",
     "ReviewDecision",
+    "checked_note",
+    "claimed_reviewer",
     "list_held",
     "publish_decision",
 ]
@@ -36,11 +40,62 @@ log = structlog.get_logger(__name__)
 
 REVIEW_RULE = "fl-review-rule"
 REVIEW_RECIPIENTS = "fl-review-recipients"
+MAX_NOTE = 2000  # characters of a reviewer's note or reason
+MAX_REVIEWER = 64
+
+
+def checked_note(note: str, *, approve: bool) -> str:
+    """The note stripped; ConfigError when a rejection has no reason or the text is too long."""
+    text = note.strip()
+    if not approve and not text:
+        raise ConfigError(
+            "a rejection needs a reason",
+            hint="Say why it may not circulate: --reason 'Art. 3: political offence'.",
+        )
+    if len(text) > MAX_NOTE:
+        raise ConfigError(
+            f"the {'note' if approve else 'reason'} has {len(text)} characters, over {MAX_NOTE}",
+            hint="Keep it short; reference a case file for the details.",
+        )
+    if not text.isprintable():
+        raise ConfigError(
+            "the note contains control characters",
+            hint="Use plain text on one line.",
+        )
+    return text
+
+
+def claimed_reviewer(environ: Mapping[str, str]) -> str:
+    """The reviewer's name as the environment claims it (LOGNAME, USER, ...): not authenticated.
+
+    Audit records carry it with ``reviewer_authenticated: false`` until operators are
+    authenticated; ConfigError when no name is set or it is not a plain short name.
+    """
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        name = environ.get(variable, "").strip()
+        if name:
+            break
+    else:
+        raise ConfigError(
+            "no reviewer name: LOGNAME and USER are unset",
+            hint="Set LOGNAME to your operator name; it is recorded (unauthenticated).",
+        )
+    if len(name) > MAX_REVIEWER or not name.isprintable():
+        raise ConfigError(
+            f"the reviewer name in LOGNAME/USER is not a plain name of at most {MAX_REVIEWER}"
+            " characters",
+            hint="Set LOGNAME to your operator name.",
+        )
+    return name
 
 
 @dataclass(frozen=True, slots=True)
 class ReviewDecision:
-    """A reviewer's verdict on one held version of an alert."""
+    """A reviewer's verdict on one held version of an alert.
+
+    ``reviewer`` is the name the reviewer's environment claims; nothing authenticates it
+    yet, so the record and the hub's audit say ``reviewer_authenticated: false``.
+    """
 
     alert_id: str
     version: int
@@ -57,6 +112,7 @@ class ReviewDecision:
                 "version": self.version,
                 "decision": "APPROVE" if self.approve else "REJECT",
                 "reviewer": self.reviewer,
+                "reviewer_authenticated": False,
                 "note": self.note,
                 "ts": self.ts_ms,
             }
@@ -100,7 +156,6 @@ async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[Held
     """The compacted view of the review topic: the latest held record per alert, in order."""
     topic = TopicNames(settings.topic_prefix).review
     consumer = make_consumer(settings, group_id=None)
-    await consumer.start()
     latest: dict[str, HeldAlert | None] = {}
 
     def keep(record: Any) -> None:
@@ -111,6 +166,7 @@ async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[Held
             )
 
     try:
+        await consumer.start()  # inside: stop() also closes a consumer that failed to start
         tps = await assign_from_start(consumer, topic)
         await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
     finally:
@@ -135,7 +191,9 @@ def _held_view(alert_id: str, headers: Any) -> HeldAlert:
 
 
 async def publish_decision(settings: Settings, decision: ReviewDecision) -> None:
-    """Write a decision for the hub; ConfigError if the alert is not waiting in that version."""
+    """Write a decision for the hub; ConfigError if the alert is not waiting in that version
+    or a rejection carries no reason."""
+    note = checked_note(decision.note, approve=decision.approve)
     held = {h.alert_id: h for h in await list_held(settings)}
     waiting = held.get(decision.alert_id)
     if waiting is None:
@@ -148,11 +206,7 @@ async def publish_decision(settings: Settings, decision: ReviewDecision) -> None
             f"alert {decision.alert_id} waits in version {waiting.version}, not {decision.version}",
             hint="Review the version that waits, or omit --version.",
         )
-    if decision.version == 0:
-        decision = ReviewDecision(
-            decision.alert_id, waiting.version, decision.approve, decision.reviewer,
-            decision.note, decision.ts_ms,
-        )  # fmt: skip
+    decision = replace(decision, note=note, version=decision.version or waiting.version)
     producer = make_producer(settings)
     await producer.start()
     try:

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from gateway.audit import read_history
-from gateway.cli._common import console, fail, run_async, settings_of
+from gateway.audit import checked_alert_id, read_history
+from gateway.cli._common import console, fail, kafka_errors, run_async, settings_of
 from gateway.errors import FrontlineError
 from gateway.topic_names import TopicNames
 
@@ -35,6 +36,9 @@ def _countries(values: dict[str, Any]) -> str:
     return "; ".join(f"{r}: {' '.join(sorted(c))}" for r, c in sorted(grouped.items()))
 
 
+_MORE = ("rule", "reviewer", "reviewer_authenticated", "note", "reason", "linked", "held_version")
+
+
 @app.command()
 def show(
     ctx: typer.Context,
@@ -45,7 +49,9 @@ def show(
     settings = settings_of(ctx)
     topic = TopicNames(settings.topic_prefix).audit
     try:
-        history = run_async(read_history)(settings, topic, alert_id)
+        alert_id = checked_alert_id(alert_id)
+        with kafka_errors(settings, "read the audit topic"):
+            history = run_async(read_history)(settings, topic, alert_id)
     except FrontlineError as error:
         raise fail(error) from None
     if as_json:
@@ -53,15 +59,15 @@ def show(
             typer.echo(orjson.dumps(record).decode())
         return
     if not history:
-        console.print(f"No audit record for {alert_id}.", highlight=False)
+        console.print(f"No audit record for {alert_id}.", highlight=False, markup=False)
         raise typer.Exit(1)
     table = Table("time", "version", "action", "delivered", "denied", "revoked", "policy", "more")
     for r in history:
-        more = {k: v for k, v in r.items() if k in {"rule", "reviewer", "note", "reason", "linked"}}
+        more = {k: v for k, v in r.items() if k in _MORE}
         table.add_row(
             _when(int(r.get("ts", 0))), str(r.get("version", "")), str(r.get("action", "")),
             " ".join(r.get("recipients", [])), _countries(r.get("denied", {})),
             _countries(r.get("revoked", {})), str(r.get("policy_version", "")),
-            " ".join(f"{k}={v}" for k, v in more.items()),
+            escape(" ".join(f"{k}={v}" for k, v in more.items())),
         )  # fmt: skip
     console.print(table)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
+import os
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -10,9 +10,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gateway.cli._common import console, fail, run_async, settings_of
+from gateway.audit import checked_alert_id
+from gateway.cli._common import (
+    JsonOption,
+    console,
+    emit_json,
+    fail,
+    kafka_errors,
+    run_async,
+    settings_of,
+)
 from gateway.errors import FrontlineError
-from gateway.review import ReviewDecision, list_held, publish_decision
+from gateway.review import (
+    HeldAlert,
+    ReviewDecision,
+    checked_note,
+    claimed_reviewer,
+    list_held,
+    publish_decision,
+)
 
 __all__ = ["app"]
 
@@ -23,13 +39,31 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if ms else "-"
 
 
+def _as_json(h: HeldAlert) -> dict[str, object]:
+    return {
+        "alert_id": h.alert_id,
+        "version": h.version,
+        "org": h.org,
+        "kind": h.kind,
+        "tlp": h.tlp,
+        "rule": h.rule,
+        "recipients": list(h.recipients),
+        "held_at_ms": h.held_at_ms,
+    }
+
+
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show the alerts waiting for review: id, version, organization, rule, recipients."""
+    settings = settings_of(ctx)
     try:
-        held = run_async(list_held)(settings_of(ctx))
+        with kafka_errors(settings, "read the review topic"):
+            held = run_async(list_held)(settings)
     except FrontlineError as error:
         raise fail(error) from None
+    if as_json:
+        emit_json([_as_json(h) for h in held])
+        return
     if not held:
         console.print("No alert waits for review.")
         return
@@ -43,23 +77,34 @@ def list_(ctx: typer.Context) -> None:
 
 
 def _decide(ctx: typer.Context, alert_id: str, version: int, approve: bool, note: str) -> None:
-    decision = ReviewDecision(
-        alert_id=alert_id, version=version, approve=approve, reviewer=getpass.getuser(),
-        note=note, ts_ms=int(time.time() * 1000),
-    )  # fmt: skip
+    settings = settings_of(ctx)
     try:
-        run_async(publish_decision)(settings_of(ctx), decision)
+        decision = ReviewDecision(
+            alert_id=checked_alert_id(alert_id), version=version, approve=approve,
+            reviewer=claimed_reviewer(os.environ), note=checked_note(note, approve=approve),
+            ts_ms=int(time.time() * 1000),
+        )  # fmt: skip
+        with kafka_errors(settings, "publish the review decision"):
+            run_async(publish_decision)(settings, decision)
     except FrontlineError as error:
         raise fail(error) from None
     verb = "approved" if approve else "rejected"
-    console.print(f"{alert_id} {verb}; the hub applies it within a second.", highlight=False)
+    console.print(
+        f"{alert_id} {verb} by {decision.reviewer} (name from LOGNAME/USER, recorded as "
+        "unauthenticated); the hub applies it within a second.",
+        highlight=False,
+        markup=False,
+    )
+
+
+Version = Annotated[int, typer.Option(min=0, help="The held version; 0 = whichever waits.")]
 
 
 @app.command()
 def approve(
     ctx: typer.Context,
     alert_id: Annotated[str, typer.Argument(help="The held alert, e.g. INTERPOL:2025-118422.")],
-    version: Annotated[int, typer.Option(help="The held version; 0 = whichever waits.")] = 0,
+    version: Version = 0,
     note: Annotated[str, typer.Option(help="Why, for the audit trail.")] = "",
 ) -> None:
     """Release a held alert to the countries the policy allowed when it was held."""
@@ -70,8 +115,8 @@ def approve(
 def reject(
     ctx: typer.Context,
     alert_id: Annotated[str, typer.Argument(help="The held alert, e.g. INTERPOL:2025-118422.")],
-    reason: Annotated[str, typer.Option(help="Why it may not circulate (audited).")],
-    version: Annotated[int, typer.Option(help="The held version; 0 = whichever waits.")] = 0,
+    reason: Annotated[str, typer.Option(help="Why it may not circulate (required, audited).")],
+    version: Version = 0,
 ) -> None:
     """Refuse a held alert: it is not delivered and earlier versions are revoked."""
     _decide(ctx, alert_id, version, False, reason)
