@@ -129,6 +129,8 @@ class PostsHost:
 
     async def run(self, http_port: int, host: str = "127.0.0.1") -> None:
         """Follow every feed and serve HTTP until stopped."""
+        for service in self.services:
+            service.store.claim()
         server = uvicorn.Server(
             uvicorn.Config(self.app(), host=host, port=http_port, log_config=None,
                            access_log=False)

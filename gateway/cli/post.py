@@ -3,17 +3,22 @@
 ``screen``, ``screen-object`` and ``watchlist`` read the post's local store directly, so they
 work with no broker and no running client (SQLite lets them read while the client writes);
 with ``--api URL`` they ask a running client's HTTP API instead and show its staleness.
+``watchlist`` streams the store's rows in id order without building the watchlist.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
-from gateway.cli._common import console, fail, settings_of
+from gateway.cli._common import JsonOption, console, fail, settings_of
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -25,7 +30,7 @@ PostArg = Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a uniq
 ApiOpt = Annotated[
     str | None, typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOpt = JsonOption
 
 
 @app.callback()
@@ -42,6 +47,35 @@ def _resolve(settings: Settings, post_id: str) -> tuple[str, str]:
     except KeyError as error:
         raise ConfigError(
             str(error.args[0]), hint="list the posts with `frontline topology show`"
+        ) from None
+
+
+def _invalid(error: ValidationError) -> ConfigError:
+    """A refused query naming each field and rule (never echoing the values)."""
+    from gateway.post.guard import validation_errors  # noqa: PLC0415  # why: lazy import
+
+    parts = []
+    for detail in validation_errors(error.errors()):
+        where = ".".join(str(p) for p in detail["loc"])
+        parts.append(f"{where}: {detail['msg']}" if where else str(detail["msg"]))
+    return ConfigError("invalid query: " + "; ".join(parts), hint="see `frontline post --help`")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port the API could not listen on, before any store is opened or loaded."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use",
+                hint="pick another --http-port, or stop what listens there (`ss -ltnp`)",
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {error.strerror}",
+            hint="check --host (an address of this machine) and --http-port",
         ) from None
 
 
@@ -116,7 +150,8 @@ def run(
         ),
     ] = False,
     http_port: Annotated[
-        int | None, typer.Option(help="Serve the HTTP API (and /metrics) on this port.")
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve the HTTP API (and /metrics) on this port."),
     ] = None,
     host: Annotated[str, typer.Option(help="Address the HTTP API listens on.")] = "127.0.0.1",
 ) -> None:
@@ -129,6 +164,8 @@ def run(
     if all_posts == (post_id is not None):
         raise fail(ConfigError("name one post, or pass --all", hint="e.g. `post run FRA.CDG`"))
     try:
+        if http_port is not None:
+            _check_port(host, http_port)
         if all_posts:
             _run_all(settings, http_port, host)
             return
@@ -136,6 +173,7 @@ def run(
         country, post = _resolve(settings, post_id)
         # The store loads inside ``run`` so the HTTP API answers (status "loading") at once.
         service = PostService(settings, country, post, restore=False)
+        service.store.claim()  # a second `post run` on this store stops here, naming the first
         console.print(
             f"post {service.name}: loading {service.store.count()} stored alerts, then"
             f" following {service.topic}",
@@ -191,8 +229,8 @@ def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
             document_country=document_country,
             threshold=threshold,
         )
-    except ValueError as error:
-        raise fail(ConfigError(f"invalid query: {error}")) from None
+    except ValidationError as error:
+        raise fail(_invalid(error)) from None
     try:
         if api:
             answer = _ask(api, "POST", "/screen/person", request.model_dump(exclude_none=True))
@@ -225,8 +263,8 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
         request = ObjectScreenRequest(
             container=container, imo=imo, vin=vin, plate=plate, plate_country=plate_country
         )
-    except ValueError as error:
-        raise fail(ConfigError(f"invalid query: {error}")) from None
+    except ValidationError as error:
+        raise fail(_invalid(error)) from None
     try:
         if api:
             answer = _ask(api, "POST", "/screen/object", request.model_dump(exclude_none=True))
@@ -242,27 +280,59 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
 def watchlist(
     ctx: typer.Context, post_id: PostArg, api: ApiOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """List the alert ids and versions on the post's watchlist."""
+    """List the alert ids and versions on the post's watchlist, streamed in id order."""
     settings = settings_of(ctx)
     try:
         if api:
-            items = _ask(api, "GET", "/watchlist")["items"]
+            items: Iterator[dict[str, Any]] = iter(
+                sorted(_ask(api, "GET", "/watchlist")["items"], key=lambda i: i["alert_id"])
+            )
         else:
-            service = _offline(settings, post_id)
-            items = [
-                {"alert_id": e.alert_id, "version": e.version, "kind": e.kind, "org": e.org}
-                for e in service.watchlist.entries()
-            ]
+            items = _stored_items(settings, post_id)
+        count = _print_items(items, as_json)
     except FrontlineError as error:
         raise fail(error) from None
+    if not as_json:
+        console.print(f"{count} alerts", highlight=False)
+
+
+def _stored_items(settings: Settings, post_id: str) -> Iterator[dict[str, Any]]:
+    """The store's rows in id order, read straight from SQLite (no watchlist is built)."""
+    from gateway.post import PostStore, store_path  # noqa: PLC0415  # why: lazy import
+
+    country, post = _resolve(settings, post_id)
+    path = store_path(settings, country, post)
+    if not path.exists():
+        raise ConfigError(
+            f"post {country}.{post} has no local store yet",
+            hint=f"start it once: `frontline post run {country}.{post}`",
+        )
+    return _rows(PostStore(path))
+
+
+def _rows(store: Any) -> Iterator[dict[str, Any]]:
+    try:
+        for alert_id, version, kind, org in store.listing():
+            yield {"alert_id": alert_id, "version": version, "kind": kind, "org": org}
+    finally:
+        store.close()
+
+
+def _print_items(items: Iterator[dict[str, Any]], as_json: bool) -> int:
+    """Print items as they come (a JSON array, or aligned columns); returns how many."""
+    count = 0
     if as_json:
-        console.print_json(json.dumps(items))
-        return
-    table = Table("alert id", "version", "kind", "org")
-    for item in sorted(items, key=lambda i: i["alert_id"]):
-        table.add_row(item["alert_id"], str(item["version"]), item["kind"], item["org"])
-    console.print(table)
-    console.print(f"{len(items)} alerts", highlight=False)
+        typer.echo("[", nl=False)
+        for item in items:
+            typer.echo(("," if count else "") + "\n  " + json.dumps(item), nl=False)
+            count += 1
+        typer.echo("\n]" if count else "]")
+        return count
+    typer.echo(f"{'alert id':<32} {'version':>7}  {'kind':<14} org")
+    for item in items:
+        typer.echo(f"{item['alert_id']:<32} {item['version']:>7}  {item['kind']:<14} {item['org']}")
+        count += 1
+    return count
 
 
 if __name__ == "__main__":  # `python -m gateway.cli.post run FRA.CDG`

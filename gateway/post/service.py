@@ -170,6 +170,7 @@ class PostService:
         """Follow the feed and, with ``http_port``, serve the API on the same event loop."""
         from gateway.post.api import create_app  # noqa: PLC0415  # why: the CLI's offline commands need no web stack
 
+        self.store.claim()  # one writer per store: a second `post run` stops here
         tasks: list[asyncio.Task[None]] = []
         server: uvicorn.Server | None = None
         loop = asyncio.get_running_loop()

@@ -5,16 +5,28 @@ organization and linked alert ids) so a restart rebuilds the watchlist with the 
 and offsets are written in the same SQLite transaction as the records they cover: after a
 crash the store and its offsets always agree. The store is a cache of the feed: a file of an
 older layout is emptied and the feed re-read.
+
+It holds the names of wanted and missing persons: the folder is created 0700 and the files
+0600 (an older, looser store is tightened when opened). One process writes a store: ``claim``
+takes an exclusive lock beside it and names the holder to a second one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Change", "PostStore", "StoredRecord"]
+from gateway.errors import SetupError
+
+__all__ = ["Change", "PostStore", "StoreLockedError", "StoredRecord"]
+
+_DIR_MODE = 0o700
+_FILE_MODE = 0o600
 
 _VERSION = 3
 _DROP = "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
@@ -61,12 +73,28 @@ class Change:
     snapshot: str | None = None  # the normalized entry (screening.snapshot), a restart cache
 
 
+class StoreLockedError(SetupError):
+    """Another process already runs this post on this store."""
+
+
+def _private(path: Path) -> None:
+    """Create the store's folder 0700 and its file 0600, tightening looser existing ones."""
+    path.parent.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):  # a folder we do not own stays as it is
+        os.chmod(path.parent, _DIR_MODE)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, _FILE_MODE))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(file, _FILE_MODE)
+
+
 class PostStore:
     """SQLite in WAL mode; one write transaction per applied batch."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private(path)
         self.path = path
+        self._lock_fd: int | None = None
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -76,9 +104,35 @@ class PostStore:
             self._db.execute(f"PRAGMA user_version={_VERSION}")
         self._db.executescript(_SCHEMA)
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file beside the store, holding the writing process's id."""
+        return Path(f"{self.path}.lock")
+
+    def claim(self) -> None:
+        """Become the store's only writer; ``StoreLockedError`` naming the holder if taken."""
+        if self._lock_fd is not None:
+            return
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, _FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreLockedError(
+                f"process {holder} already runs this post (it holds {self.lock_path})",
+                hint=f"stop process {holder} first; one `post run` per post store",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
     def close(self) -> None:
-        """Close the database file."""
+        """Close the database file and release the lock if held."""
         self._db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
 
     def apply(
         self,
@@ -123,6 +177,28 @@ class PostStore:
         for alert_id, version, payload, org, linked, snapshot in cursor:
             ids = tuple(x for x in linked.split(",") if x)
             yield StoredRecord(alert_id, version, bytes(payload), org, ids, snapshot)
+
+    def listing(self) -> Iterator[tuple[str, int, str, str]]:
+        """(alert id, version, kind, org) of every record in id order, without decoding names.
+
+        The kind comes from the entry snapshot (its fourth field); a record stored without
+        one is decoded. TLP:RED records are never stored, so this is what the post holds.
+        """
+        from gateway.codec import decode_dict  # noqa: PLC0415  # why: only rows without a snapshot
+        from gateway.errors import DecodeError  # noqa: PLC0415  # why: same
+
+        cursor = self._db.execute(
+            "SELECT alert_id, version, org, json_extract(snapshot, '$[3]'),"
+            " CASE WHEN snapshot IS NULL THEN payload END FROM records ORDER BY alert_id"
+        )
+        for alert_id, version, org, snapshot_kind, payload in cursor:
+            kind = snapshot_kind
+            if kind is None:
+                try:
+                    kind = decode_dict(bytes(payload))[0] if payload is not None else "?"
+                except DecodeError:
+                    kind = "?"
+            yield str(alert_id), int(version), str(kind), str(org)
 
     def count(self) -> int:
         """How many records the store holds."""

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator, MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import httpx
 import pytest
-import structlog
 from starlette.types import Message
 
-from gateway.post import PostService
+from gateway.post import PostService, guard
 from gateway.post import service as service_module
 from gateway.post.api import create_app
 from gateway.post.guard import MAX_BODY_BYTES, RequestGuard
@@ -33,11 +32,24 @@ async def client(service: PostService) -> AsyncIterator[httpx.AsyncClient]:  # n
     service.close()
 
 
+class _Recorder:
+    """Stands in for the guard's logger: keeps each event and its fields."""
+
+    def __init__(self) -> None:
+        self.events: Logs = []
+
+    def _keep(self, event: str, **fields: Any) -> None:
+        self.events.append({"event": event, **fields})
+
+    info = warning = error = _keep
+
+
 @pytest.fixture
-def logs() -> Iterator[Logs]:
-    """Every structlog event emitted during the test."""
-    with structlog.testing.capture_logs() as captured:
-        yield captured
+def logs(monkeypatch: pytest.MonkeyPatch) -> Logs:
+    """Every event the API's guard logs during the test, whatever the logging configuration."""
+    recorder = _Recorder()
+    monkeypatch.setattr(guard, "log", recorder)
+    return recorder.events
 
 
 async def test_a_one_megabyte_name_is_refused_unread(client: httpx.AsyncClient) -> None:
