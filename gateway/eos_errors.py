@@ -47,9 +47,10 @@ def refused(topic: str, error: BaseException) -> TopicRefusedError:
                           kafka_errors.RecordListTooLargeError,
                           kafka_errors.RecordTooLargeError)):  # fmt: skip
         hint = (
-            f"Raise max.message.bytes of topic {topic} (kafka-configs.sh --alter --entity-type "
-            f"topics --entity-name {topic} --add-config max.message.bytes=1048588) and start "
-            "again: nothing was committed, the same input is read again."
+            f"Raise max.message.bytes of topic {topic} above its largest record "
+            f"(kafka-configs.sh --alter --entity-type topics --entity-name {topic} "
+            "--add-config max.message.bytes=<bytes>) and start again: nothing was committed, "
+            "the same input is read again."
         )
     elif "Authorization" in name:
         hint = f"Grant this client's principal write access to {topic} and start again."

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 
+from gateway.audit import Action, audit_record
 from gateway.eos import EosEngine, Fanout, Mode, Output
 from gateway.errors import SetupError
 from gateway.headers import H
@@ -28,6 +29,7 @@ from gateway.hub_metrics import BatchCounts, HubMetrics
 from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
 from gateway.kafka import make_admin
 from gateway.policy import Policy, load_policy
+from gateway.quarantine import MAX_RECORD_BYTES, QuarantineRecord, Reason
 from gateway.review import DecisionTail
 from gateway.settings import Settings
 from gateway.state import ChangelogReader, Owner, StateStore
@@ -37,6 +39,12 @@ from gateway.topology import Topology, load_topology
 __all__ = ["HubProcessor", "HubService", "hub_topics", "run_hub"]
 
 log = structlog.get_logger(__name__)
+
+# Room kept for the headers the hub adds to a delivery (routing attributes, linked ids):
+# an ingress value larger than MAX_RECORD_BYTES minus this could never be delivered at the
+# broker's default limit, so it is quarantined as too_large instead of stopping the hub.
+DELIVERY_MARGIN = 32 * 1024
+MAX_DELIVERABLE = MAX_RECORD_BYTES - DELIVERY_MARGIN
 
 
 def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
@@ -110,6 +118,8 @@ class HubProcessor:
                 org, owner, record.offset, record.value, record.headers, record.timestamp
             )
             effects = route(inbound, store, policy, now_ms, candidates=candidates, hub=hub)
+            if effects.quarantine is None and len(record.value or b"") > MAX_DELIVERABLE:
+                effects = _too_large(inbound, now_ms, hub)  # (route only reads the store)
             self._emit(effects, owner, outputs)
             counts.add(effects, org)
         if self.metrics is not None and records:
@@ -159,7 +169,7 @@ class HubProcessor:
         """Append the Kafka records of one decision, state and audit last."""
         key = effects.alert_id.encode() if effects.alert_id is not None else None
         if effects.quarantine is not None:
-            q = effects.quarantine
+            q = effects.quarantine.bounded()  # too_large: a prefix, the size and a digest
             out.append(Output(self._quarantine_topic, q.key(), q.original, q.headers()))
         payload = effects.payload
         if key is not None:
@@ -199,6 +209,28 @@ class HubProcessor:
             counts = BatchCounts()
             counts.add(effects, effects.org)
             counts.flush(self.metrics)
+
+
+def _too_large(rec: Inbound, now_ms: int, hub: str) -> Effects:
+    """Quarantine (``too_large``) and audit an ingress value too large to deliver anywhere."""
+    source = f"{rec.owner[0]}[{rec.owner[1]}]@{rec.offset}"
+    size = len(rec.value or b"")
+    reason = Reason(
+        "", "too_large", f"{size} bytes: over the {MAX_DELIVERABLE} bytes a delivery may carry"
+    )
+    record = QuarantineRecord(
+        org=rec.topic_org, stage="decode", component="hub", source=source, reasons=(reason,),
+        original=rec.value or b"", ts_ms=now_ms,
+    )  # fmt: skip
+    audit = audit_record(
+        alert_id=source, version=0, org=rec.topic_org, kind="UNKNOWN",
+        action=Action.QUARANTINED, ts_ms=now_ms, hub=hub, reason="too_large", stage="decode",
+        source=source,
+    )  # fmt: skip
+    return Effects(
+        Action.QUARANTINED, audit, None, rec.topic_org, "UNKNOWN", quarantine=record,
+        reason="too_large",
+    )  # fmt: skip
 
 
 TOPIC_CHECKS = 20

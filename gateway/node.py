@@ -191,7 +191,7 @@ class NodeProcessor:
             reasons=(Reason("", error.quarantine_reason, error.message),),
             original=record.value or b"",
             ts_ms=now,
-        )
+        ).bounded()  # too_large: a prefix, the size and a digest
         return Output(self.names.quarantine, q.key(), q.original, q.headers())
 
 

@@ -34,7 +34,7 @@ async def _limit(bootstrap: str, topic: str, max_bytes: int) -> None:
         await admin.close()
 
 
-async def _committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -96,7 +96,7 @@ async def test_topic_refusing_writes_stops_the_hub_and_audit_matches(
         assert told[country] <= held, f"{country}: audited as delivered but absent"
     assert not told["FRA"], "FRA's topic refuses every alert: nothing is delivered there"
     # The refused alerts' input offsets were not committed: a restart reads them again.
-    committed = await _committed(bootstrap, f"{prefix}hub")
+    committed = await committed_offsets(bootstrap, f"{prefix}hub")
     ends = {TopicPartition(r.topic, r.partition) for r in ingress}
     last = {tp: max(r.offset for r in ingress if (r.topic, r.partition) == tp) for tp in ends}
     assert any(committed.get(tp, 0) <= last[tp] for tp in ends)
