@@ -251,7 +251,13 @@ class EosEngine:
             await self._shared.start()
             await self._warm_up(self._shared)
         consumer.subscribe(list(self.topics), listener=_Listener(self))
-        await consumer.start()
+        try:
+            await consumer.start()
+        except BaseException:  # an unreachable broker: close what was opened, then report
+            await consumer.stop()
+            if self._shared is not None:
+                await self._shared.stop()
+            raise
         clean = False
         try:
             while not self._stopping.is_set():

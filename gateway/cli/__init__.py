@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _flags_as_flags() -> None:
+    """Show boolean flags as flags in ``--help`` (typer 0.2x prints ``--json <bool>``,
+    which reads as if the flag took a value)."""
+    option = typer.core.TyperOption
+    shown = option.display_type_rich
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        if self.is_flag and not self.count:
+            return None
+        return shown(self, ctx)
+
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_as_flags()
 
 # Sub-command name -> module under gateway.cli, in the order `--help` lists them.
 SUBCOMMANDS = {

@@ -166,7 +166,9 @@ def kafka_errors(settings: Settings, doing: str) -> Iterator[None]:
         yield
     except KafkaError as error:
         where = settings.bootstrap_servers or "the local broker"
+        name, text = type(error).__name__, str(error)
+        detail = text if text.startswith(name) else f"{name}: {text}"
         raise SetupError(
-            f"cannot {doing} on {where}: {type(error).__name__} {error}",
+            f"cannot {doing} on {where}: {detail}",
             hint="Start one with `frontline broker up`, or fix FRONTLINE_BOOTSTRAP_SERVERS.",
         ) from None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli._common import MetricsPort, fail, serve_metrics, settings_of
+from gateway.cli._common import MetricsPort, fail, kafka_errors, serve_metrics, settings_of
 from gateway.eos import Mode
 from gateway.errors import FrontlineError
 from gateway.hub import run_hub
@@ -38,6 +38,7 @@ def run(
     try:
         if metrics_port is not None:
             serve_metrics(metrics.registry, metrics_port, settings)
-        asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
+        with kafka_errors(settings, "run the hub"):
+            asyncio.run(run_hub(settings, mode=mode, metrics=metrics))
     except FrontlineError as error:
         raise fail(error) from None

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli._common import MetricsPort, console, fail, serve_metrics, settings_of
+from gateway.cli._common import (
+    MetricsPort,
+    console,
+    fail,
+    kafka_errors,
+    serve_metrics,
+    settings_of,
+)
 from gateway.eos import Mode
 from gateway.errors import ConfigError, FrontlineError
 
@@ -61,7 +68,8 @@ def run(
         if metrics_port is not None:
             serve_metrics(metrics.registry, metrics_port, settings)
         console.print(f"national node for {len(codes)} countr{'y' if len(codes) == 1 else 'ies'}")
-        asyncio.run(run_node(settings, topology, codes, metrics=metrics, mode=mode))
+        with kafka_errors(settings, "run the national node"):
+            asyncio.run(run_node(settings, topology, codes, metrics=metrics, mode=mode))
     except FrontlineError as error:
         raise fail(error) from None
 

@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from aiokafka.errors import KafkaError
 from rich.table import Table
 
-from gateway.cli._common import console, fail, run_async, settings_of
-from gateway.errors import FrontlineError, SetupError
+from gateway.cli._common import (
+    JsonOption,
+    console,
+    emit_json,
+    fail,
+    kafka_errors,
+    run_async,
+    settings_of,
+)
+from gateway.errors import FrontlineError
 from gateway.kafka import make_admin, resolve_bootstrap
 from gateway.settings import Settings
 from gateway.topics import TopicResult, apply_topics, plan_topics
@@ -56,6 +63,7 @@ def apply(
         bool, typer.Option("--dry-run", help="Show what would be created; change nothing.")
     ] = False,
     topology: TopologyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create every missing topic with its configs; existing topics are left as they are."""
     settings = settings_of(ctx)
@@ -63,12 +71,36 @@ def apply(
         layout = load_topology(topology or settings.topology_file)
         connected = _connected(settings)
         specs = plan_topics(layout, connected)
-        results = run_async(apply_topics)(specs, connected, dry_run=dry_run)
+        with kafka_errors(connected, "create topics"):
+            results = run_async(apply_topics)(specs, connected, dry_run=dry_run)
     except FrontlineError as error:
         raise fail(error) from None
-    console.print(_table(results))
     counts = {s: sum(r.status == s for r in results) for s in _STYLE}
     drifted = sum(bool(r.drift) for r in results)
+    if as_json:
+        emit_json(
+            {
+                "bootstrap_servers": connected.bootstrap_servers,
+                "topics": [
+                    {
+                        "topic": r.spec.name,
+                        "partitions": r.spec.partitions,
+                        "replication": r.spec.replication,
+                        "policy": r.spec.policy,
+                        "role": r.spec.role,
+                        "status": r.status,
+                        "drift": {k: {"planned": w, "broker": h} for k, (w, h) in r.drift.items()},
+                        "error": r.error,
+                    }
+                    for r in results
+                ],
+                "counts": {**counts, "drift": drifted},
+            }
+        )
+        if counts["failed"]:
+            raise typer.Exit(1)
+        return
+    console.print(_table(results))
     console.print(
         f"{len(results)} topics: {counts['created']} created, {counts['exists']} existing, "
         f"{counts['would-create']} to create, {counts['failed']} failed, {drifted} with drift"
@@ -83,21 +115,19 @@ async def _broker_topics(settings: Settings) -> dict[str, int]:
     """Topic name -> partition count, for the topics under the configured prefix."""
     admin = make_admin(settings, request_timeout_ms=15_000)
     try:
-        await admin.start()
-        names = [n for n in await admin.list_topics() if n.startswith(settings.topic_prefix)]
-        described = await admin.describe_topics(names) if names else []
-    except KafkaError as error:
-        raise SetupError(
-            f"cannot list topics on {settings.bootstrap_servers}: {error}",
-            hint="Start one with `frontline broker up`, or fix FRONTLINE_BOOTSTRAP_SERVERS.",
-        ) from None
+        with kafka_errors(settings, "list topics"):
+            await admin.start()
+            names = [n for n in await admin.list_topics() if n.startswith(settings.topic_prefix)]
+            described = await admin.describe_topics(names) if names else []
     finally:
         await admin.close()
     return {t["topic"]: len(t["partitions"]) for t in described}
 
 
 @app.command("list")
-def list_topics(ctx: typer.Context, topology: TopologyOption = None) -> None:
+def list_topics(
+    ctx: typer.Context, topology: TopologyOption = None, as_json: JsonOption = False
+) -> None:
     """Show the Frontline topics on the broker and whether the topology plans each one."""
     settings = settings_of(ctx)
     try:
@@ -107,6 +137,25 @@ def list_topics(ctx: typer.Context, topology: TopologyOption = None) -> None:
         on_broker = _broker_topics(connected)
     except FrontlineError as error:
         raise fail(error) from None
+    missing = len(planned.keys() - on_broker.keys())
+    if as_json:
+        emit_json(
+            {
+                "bootstrap_servers": connected.bootstrap_servers,
+                "prefix": settings.topic_prefix,
+                "topics": [
+                    {
+                        "topic": name,
+                        "partitions": on_broker.get(name),
+                        "on_broker": name in on_broker,
+                        "planned": name in planned,
+                    }
+                    for name in sorted(on_broker.keys() | planned.keys())
+                ],
+                "missing": missing,
+            }
+        )
+        return
     table = Table(title=f"Topics under {settings.topic_prefix!r} on {connected.bootstrap_servers}")
     for column in ("topic", "partitions", "planned"):
         table.add_column(column)
@@ -117,5 +166,4 @@ def list_topics(ctx: typer.Context, topology: TopologyOption = None) -> None:
             where = "[red]missing on broker[/]"
         table.add_row(name, str(on_broker.get(name, "-")), where)
     console.print(table)
-    missing = len(planned.keys() - on_broker.keys())
     console.print(f"{len(on_broker)} on the broker, {missing} planned but missing")
