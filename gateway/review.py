@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import pwd
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -66,20 +68,24 @@ def checked_note(note: str, *, approve: bool) -> str:
 
 
 def claimed_reviewer(environ: Mapping[str, str]) -> str:
-    """The reviewer's name as the environment claims it (LOGNAME, USER, ...): not authenticated.
+    """The reviewer's name as the environment claims it (LOGNAME, USER, ..., else the account
+    name): not authenticated.
 
     Audit records carry it with ``reviewer_authenticated: false`` until operators are
     authenticated; ConfigError when no name is set or it is not a plain short name.
     """
-    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):  # getpass.getuser's order
         name = environ.get(variable, "").strip()
         if name:
             break
     else:
-        raise ConfigError(
-            "no reviewer name: LOGNAME and USER are unset",
-            hint="Set LOGNAME to your operator name; it is recorded (unauthenticated).",
-        )
+        try:
+            name = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:
+            raise ConfigError(
+                "no reviewer name: LOGNAME and USER are unset and the user id has no name",
+                hint="Set LOGNAME to your operator name; it is recorded (unauthenticated).",
+            ) from None
     if len(name) > MAX_REVIEWER or not name.isprintable():
         raise ConfigError(
             f"the reviewer name in LOGNAME/USER is not a plain name of at most {MAX_REVIEWER}"

@@ -44,8 +44,7 @@ def test_reviewer_is_the_claimed_name_and_recorded_unauthenticated() -> None:
     """The reviewer comes from LOGNAME/USER and the decision record says it is unauthenticated."""
     assert claimed_reviewer({"LOGNAME": "alice", "USER": "bob"}) == "alice"
     assert claimed_reviewer({"USER": "bob"}) == "bob"
-    with pytest.raises(ConfigError):
-        claimed_reviewer({})
+    assert claimed_reviewer({})  # the account name when the environment names nobody
     with pytest.raises(ConfigError):
         claimed_reviewer({"LOGNAME": "x" * 200})
     record = orjson.loads(ReviewDecision("INTERPOL:R-1", 2, False, "alice", "Art. 3").to_bytes())
