@@ -12,29 +12,34 @@ import contextlib
 import json
 import logging
 import os
-import resource
-import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 
 from gateway.broker.jars import KafkaRuntime, resolve_runtime
-from gateway.broker.ports import free_port, port_in_use
+from gateway.broker.ports import check_port_number, check_ports_free, free_port
+from gateway.broker.procs import (
+    CHILDREN,
+    private_dir,
+    raise_file_limit,
+    runs,
+    stop_pids,
+    write_private,
+)
 from gateway.errors import SetupError
 
-__all__ = ["BrokerStatus", "ClusterSpec", "LocalCluster"]
+__all__ = ["BrokerStatus", "ClusterSpec", "LocalCluster", "NodeStatus"]
 
 log = structlog.get_logger(__name__)
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
 BROKER_MAIN = "kafka.Kafka"
-OPEN_FILES_WANTED = 1_048_576
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 JVM_OPTS = [
     "-Xms256m",
     "-Xmx1g",
@@ -60,6 +65,17 @@ class ClusterSpec:
 
 
 @dataclass(frozen=True)
+class NodeStatus:
+    """One node of the cluster: its number, ports, and pid when it runs."""
+
+    node: int
+    port: int
+    controller_port: int
+    pid: int | None
+    alive: bool
+
+
+@dataclass(frozen=True)
 class BrokerStatus:
     """Whether each node runs, and how to reach the cluster."""
 
@@ -67,28 +83,26 @@ class BrokerStatus:
     bootstrap: str | None
     kafka_version: str | None
     pids: list[int | None]
+    nodes: list[NodeStatus] = field(default_factory=list)
 
+    @property
+    def state(self) -> str:
+        """``running`` (every node), ``partial`` (some nodes) or ``stopped``."""
+        if self.running:
+            return "running"
+        return "partial" if any(n.alive for n in self.nodes) else "stopped"
 
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); treat it as dead.
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (``broker status --json``)."""
+        return {"state": self.state, **asdict(self)}
 
 
 class LocalCluster:
-    """A local Kafka cluster whose state lives in ``data_dir``."""
+    """A local Kafka cluster whose state lives in ``data_dir``.
+
+    It never deletes or reformats a folder that holds data: a new cluster is formatted
+    only in an empty or new folder, and a recorded one starts with the shape it has.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir.resolve()
@@ -107,99 +121,177 @@ class LocalCluster:
     def pid_file(self, index: int) -> Path:
         return self.node_dir(index) / "broker.pid"
 
+    def props_file(self, index: int) -> Path:
+        return self.node_dir(index) / "server.properties"
+
     # -- state -------------------------------------------------------------------------
     def spec(self) -> ClusterSpec | None:
         """The recorded cluster, or None if this folder was never formatted."""
-        if not self.spec_file.exists():
+        try:
+            text = self.spec_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        return ClusterSpec(**json.loads(self.spec_file.read_text()))
+        except (OSError, UnicodeDecodeError) as error:
+            raise self._unreadable(error) from None
+        try:
+            spec = ClusterSpec(**json.loads(text))
+        except (ValueError, TypeError) as error:
+            raise self._unreadable(error) from None
+        if spec.brokers not in (1, 3) or not (
+            len(spec.ports) == len(spec.controller_ports) == spec.brokers
+        ):
+            raise self._unreadable(ValueError("ports do not match the number of brokers"))
+        return spec
+
+    def _unreadable(self, error: Exception) -> SetupError:
+        return SetupError(
+            f"{self.spec_file} cannot be read: {type(error).__name__}: {error}",
+            hint="Restore it (it records the cluster id and ports), or use a new --data-dir; "
+            "Frontline will not reformat this folder.",
+        )
 
     def _pid(self, index: int) -> int | None:
+        """The pid of node ``index`` (0-based) if that node runs, else None."""
         try:
-            return int(self.pid_file(index).read_text().strip())
-        except (FileNotFoundError, ValueError):
+            pid = int(self.pid_file(index).read_text().strip())
+        except (OSError, ValueError):
             return None
+        return pid if runs(pid, self.props_file(index)) else None
 
     def status(self) -> BrokerStatus:
-        """Running if every node's process is alive."""
+        """Running if every node's process is alive; ``nodes`` says which are."""
         spec = self.spec()
         if spec is None:
             return BrokerStatus(False, None, None, [])
         pids = [self._pid(i) for i in range(spec.brokers)]
-        running = all(_alive(p) for p in pids)
-        return BrokerStatus(running, spec.bootstrap, spec.kafka_version, pids)
+        nodes = [
+            NodeStatus(i + 1, spec.ports[i], spec.controller_ports[i], pid, pid is not None)
+            for i, pid in enumerate(pids)
+        ]
+        running = all(p is not None for p in pids)
+        return BrokerStatus(running, spec.bootstrap, spec.kafka_version, pids, nodes)
 
     # -- up ----------------------------------------------------------------------------
-    def up(self, *, port: int = 9092, brokers: int = 1, timeout: float = 90.0) -> ClusterSpec:
-        """Format (first time) and start every node, then wait for metadata to answer."""
-        if brokers not in (1, 3):
+    def up(
+        self, *, port: int | None = None, brokers: int | None = None, timeout: float = 90.0
+    ) -> ClusterSpec:
+        """Start the cluster recorded here, or format and start a new one in an empty folder.
+
+        A recorded cluster keeps its shape: ``port`` (unless None or 0) and ``brokers``
+        (unless None) must match it, else a ``SetupError`` says what is recorded. Only
+        nodes that are down are started. Every check runs before anything is written.
+        """
+        if brokers is not None and brokers not in (1, 3):
             raise SetupError(f"--brokers {brokers} is not supported.", hint="Use 1 or 3.")
-        current = self.status()
+        if port is not None:
+            check_port_number(port, span=2 * (brokers or 1))
         spec = self.spec()
-        if current.running and spec is not None:
+        if spec is None:
+            return self._create(
+                port=9092 if port is None else port, brokers=brokers or 1, timeout=timeout
+            )
+        self._check_shape(spec, port=port, brokers=brokers)
+        self._check_formatted(spec)
+        down = [i for i in range(spec.brokers) if self._pid(i) is None]
+        if not down:
             return spec
+        check_ports_free(
+            [p for i in down for p in (spec.ports[i], spec.controller_ports[i])],
+            what="recorded in cluster.json for a node that is down",
+            hint="Stop what holds it; a formatted cluster keeps its ports "
+            "(a new cluster in a new --data-dir may use others).",
+        )
         runtime = resolve_runtime()
-        if spec is None or spec.brokers != brokers or (port and spec.ports[0] != port):
-            spec = self._format(runtime, port=port, brokers=brokers)
-        for p in spec.ports + spec.controller_ports:
-            if port_in_use(p):
-                raise SetupError(
-                    f"Port {p} on 127.0.0.1 is already in use.",
-                    hint="Stop what holds it, or pick another with --port (0 picks free ports).",
-                )
+        private_dir(self.data_dir)
+        for index in down:
+            private_dir(self.node_dir(index))
+            self._start_node(runtime, index)
+        self._wait_ready(spec, timeout, only=down)
+        return spec
+
+    def _check_shape(self, spec: ClusterSpec, *, port: int | None, brokers: int | None) -> None:
+        wrong = []
+        if brokers is not None and brokers != spec.brokers:
+            wrong.append(f"--brokers {brokers}")
+        if port and port != spec.ports[0]:
+            wrong.append(f"--port {port}")
+        if not wrong:
+            return
+        raise SetupError(
+            f"{self.data_dir} holds a {spec.brokers}-node cluster on port "
+            f"{spec.ports[0]} (bootstrap {spec.bootstrap}, recorded in cluster.json); "
+            f"{' '.join(wrong)} asks for another. Nothing was changed: Frontline never "
+            "reformats a folder that holds a cluster.",
+            hint=f"Run `frontline broker up --data-dir {self.data_dir}` to start it as "
+            "recorded (it starts only the nodes that are down); for another shape, use a "
+            "new --data-dir.",
+        )
+
+    def _check_formatted(self, spec: ClusterSpec) -> None:
         for index in range(spec.brokers):
-            if not _alive(self._pid(index)):
-                self._start_node(runtime, index)
+            for needed in (self.props_file(index), self.node_dir(index) / "data/meta.properties"):
+                if not needed.exists():
+                    raise SetupError(
+                        f"Node {index + 1} of the cluster in {self.data_dir} lacks {needed}.",
+                        hint="Restore the node's folder, or start a new cluster in a new "
+                        "--data-dir; Frontline will not reformat a node of a recorded cluster.",
+                    )
+
+    def _create(self, *, port: int, brokers: int, timeout: float) -> ClusterSpec:
+        if self.data_dir.exists() and (not self.data_dir.is_dir() or any(self.data_dir.iterdir())):
+            raise SetupError(
+                f"{self.data_dir} is not empty and holds no cluster.json: Frontline formats "
+                "a new cluster only in an empty or new folder, and never deletes one.",
+                hint="Pick an empty or new --data-dir. If that folder is an old broker's and "
+                "its data may go, delete it yourself.",
+            )
+        if port == 0:
+            ports = [free_port() for _ in range(brokers)]
+            controller_ports = [free_port() for _ in range(brokers)]
+        else:
+            ports = [port + 2 * i for i in range(brokers)]
+            controller_ports = [port + 2 * i + 1 for i in range(brokers)]
+        check_ports_free(
+            ports + controller_ports,
+            what=f"wanted by a new {brokers}-node cluster",
+            hint="Stop what holds it, or pick other ports with --port (0 picks free ports).",
+        )
+        runtime = resolve_runtime()
+        spec = self._format(runtime, ports, controller_ports)
+        for index in range(brokers):
+            self._start_node(runtime, index)
         self._wait_ready(spec, timeout)
         return spec
 
-    def _format(self, runtime: KafkaRuntime, *, port: int, brokers: int) -> ClusterSpec:
-        if self.data_dir.exists() and any(self.data_dir.glob("node-*/data/meta.properties")):
-            # Ports or size changed: the old metadata cannot be reused.
-            for index in range(5):
-                node = self.node_dir(index)
-                if node.exists():
-                    subprocess.run(["rm", "-rf", str(node)], check=True)
-        ports: list[int] = []
-        controller_ports: list[int] = []
-        for index in range(brokers):
-            if port == 0:
-                ports.append(free_port())
-                controller_ports.append(free_port())
-            else:
-                ports.append(port + 2 * index)
-                controller_ports.append(port + 2 * index + 1)
+    def _format(
+        self, runtime: KafkaRuntime, ports: list[int], controller_ports: list[int]
+    ) -> ClusterSpec:
+        """Format a new cluster in the (empty) data folder; ``cluster.json`` is written last."""
+        brokers = len(ports)
+        private_dir(self.data_dir)
         cluster_id = self._java_out(runtime, [STORAGE_TOOL, "random-uuid"]).strip().splitlines()[-1]
         spec = ClusterSpec(cluster_id, brokers, ports, controller_ports, runtime.kafka_version)
         template = Template((runtime.config_dir / "server.properties.template").read_text())
         voters = ",".join(f"{i + 1}@127.0.0.1:{cp}" for i, cp in enumerate(controller_ports))
-        replication = min(brokers, 3)
         for index in range(brokers):
             node = self.node_dir(index)
-            (node / "data").mkdir(parents=True, exist_ok=True)
+            private_dir(node / "data")
+            node.chmod(0o700)
             props = template.substitute(
                 node_id=index + 1,
                 voters=voters,
                 port=ports[index],
                 controller_port=controller_ports[index],
                 log_dir=node / "data",
-                replication=replication,
+                replication=min(brokers, 3),
                 min_isr=1 if brokers == 1 else 2,
             )
-            (node / "server.properties").write_text(props)
+            write_private(self.props_file(index), props)
             self._java_out(
                 runtime,
-                [
-                    STORAGE_TOOL,
-                    "format",
-                    "-t",
-                    cluster_id,
-                    "-c",
-                    str(node / "server.properties"),
-                    "--ignore-formatted",
-                ],
+                [STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(self.props_file(index))],
             )
-        self.spec_file.write_text(json.dumps(asdict(spec), indent=2))
+        write_private(self.spec_file, json.dumps(asdict(spec), indent=2))
         return spec
 
     def _java_cmd(self, runtime: KafkaRuntime, args: list[str]) -> list[str]:
@@ -215,7 +307,7 @@ class LocalCluster:
 
     def _java_out(self, runtime: KafkaRuntime, args: list[str]) -> str:
         done = subprocess.run(
-            self._java_cmd(runtime, args), capture_output=True, text=True, check=False
+            self._java_cmd(runtime, args), capture_output=True, text=True, check=False, umask=0o077
         )
         if done.returncode != 0:
             raise SetupError(
@@ -227,10 +319,12 @@ class LocalCluster:
     def _start_node(self, runtime: KafkaRuntime, index: int) -> None:
         # Every partition keeps segment files open: lift the open-file limit, which the
         # broker inherits, as far as this process may (a no-op without the privilege).
-        _raise_file_limit()
+        raise_file_limit()
         node = self.node_dir(index)
         cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")])
-        with self.log_file(index).open("ab") as out:
+        fd = os.open(self.log_file(index), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "ab") as out:
             proc = subprocess.Popen(  # our own java argv, no shell
                 cmd,
                 stdout=out,
@@ -238,11 +332,12 @@ class LocalCluster:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 cwd=node,
+                umask=0o077,  # the broker's segments hold personal data: owner only
             )
         # Keep the handle: the broker outlives this call, and a collected handle of a running
         # child warns; ``down`` reaps it through the same handle.
-        _CHILDREN[proc.pid] = proc
-        self.pid_file(index).write_text(str(proc.pid))
+        CHILDREN[proc.pid] = proc
+        write_private(self.pid_file(index), str(proc.pid))
         log.info("broker node started", node=index + 1, pid=proc.pid)
 
     def _wait_ready(self, spec: ClusterSpec, timeout: float, only: list[int] | None = None) -> None:
@@ -252,7 +347,7 @@ class LocalCluster:
         waiting = list(range(spec.brokers)) if only is None else list(only)
         while True:
             for index in range(spec.brokers):
-                if not _alive(self._pid(index)):
+                if self._pid(index) is None:
                     raise SetupError(
                         f"Broker node {index + 1} died during start. Last lines of its log:\n"
                         + self.tail(index, 25),
@@ -295,8 +390,7 @@ class LocalCluster:
     def node_pid(self, node_id: int) -> int | None:
         """The pid of node ``node_id`` (1-based) if it runs, else None."""
         spec = self._recorded()
-        pid = self._pid(self._node_index(spec, node_id))
-        return pid if _alive(pid) else None
+        return self._pid(self._node_index(spec, node_id))
 
     def start_node(self, node_id: int, *, timeout: float = 60.0) -> bool:
         """Start node ``node_id`` (1-based) of the recorded cluster if it is not running.
@@ -306,14 +400,15 @@ class LocalCluster:
         """
         spec = self._recorded()
         index = self._node_index(spec, node_id)
-        if _alive(self._pid(index)):
+        if self._pid(index) is not None:
             return False
-        for p in (spec.ports[index], spec.controller_ports[index]):
-            if port_in_use(p):
-                raise SetupError(
-                    f"Port {p} of node {node_id} on 127.0.0.1 is already in use.",
-                    hint="Stop what holds it; the node's ports are recorded in cluster.json.",
-                )
+        self._check_formatted(spec)
+        check_ports_free(
+            (spec.ports[index], spec.controller_ports[index]),
+            what=f"recorded in cluster.json for node {node_id}",
+            hint="Stop what holds it; a formatted cluster keeps its ports.",
+        )
+        private_dir(self.node_dir(index))
         self._start_node(resolve_runtime(), index)
         self._wait_ready(spec, timeout, only=[index])
         return True
@@ -323,10 +418,9 @@ class LocalCluster:
         spec = self._recorded()
         index = self._node_index(spec, node_id)
         pid = self._pid(index)
-        if not _alive(pid):
+        if pid is None:
             return False
-        assert pid is not None
-        _stop_pids([pid], kill=kill, timeout=timeout)
+        stop_pids([pid], kill=kill, timeout=timeout)
         return True
 
     # -- down and logs -----------------------------------------------------------------
@@ -335,10 +429,8 @@ class LocalCluster:
         spec = self.spec()
         if spec is None:
             return False
-        pids = [
-            p for p in (self._pid(i) for i in range(spec.brokers)) if p is not None and _alive(p)
-        ]
-        _stop_pids(pids, kill=False, timeout=timeout)
+        pids = [p for p in (self._pid(i) for i in range(spec.brokers)) if p is not None]
+        stop_pids(pids, kill=False, timeout=timeout)
         for index in range(spec.brokers):
             self.pid_file(index).unlink(missing_ok=True)
         return bool(pids)
@@ -349,43 +441,6 @@ class LocalCluster:
         if not path.exists():
             return "(no log yet)"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _stop_pids(pids: list[int], *, kill: bool, timeout: float) -> None:
-    """Signal ``pids`` (SIGTERM, or SIGKILL with ``kill``), wait, then SIGKILL what remains."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pid in pids:
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        child = _CHILDREN.pop(pid, None)
-        if child is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(5)
-
-
-def _raise_file_limit() -> None:
-    """Raise this process's open-file limit towards the kernel's maximum when privileged."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = max(soft, min(OPEN_FILES_WANTED, _kernel_max_files()))
-    for limit in ((wanted, max(hard, wanted)), (hard, hard)):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, limit)
-        except (ValueError, OSError):
-            continue
-        return
-
-
-def _kernel_max_files() -> int:
-    try:
-        return int(Path("/proc/sys/fs/nr_open").read_text())
-    except (OSError, ValueError):
-        return OPEN_FILES_WANTED
 
 
 async def _answers_metadata(bootstrap: str, brokers: int) -> bool:

@@ -1,10 +1,15 @@
-"""Port checks for the local cluster."""
+"""Port checks for the local cluster: number range, and whether something holds a port."""
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterable
 
-__all__ = ["free_port", "port_in_use"]
+from gateway.errors import SetupError
+
+__all__ = ["MAX_PORT", "check_port_number", "check_ports_free", "free_port", "port_in_use"]
+
+MAX_PORT = 65535
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -23,3 +28,34 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def check_port_number(
+    port: int, *, option: str = "--port", span: int = 1, allow_zero: bool = True
+) -> None:
+    """Refuse a port outside 1..65535 (0 = "any free" when ``allow_zero``).
+
+    ``span`` is how many consecutive ports from ``port`` will be used; the last must fit too.
+    """
+    low = 0 if allow_zero else 1
+    last = port + span - 1
+    if low <= port <= MAX_PORT and last <= MAX_PORT:
+        return
+    zero = "; 0 picks free ports" if allow_zero else ""
+    if low <= port <= MAX_PORT:
+        why = f"it needs ports {port} to {last}, past {MAX_PORT}"
+    else:
+        why = f"ports run from 1 to {MAX_PORT}"
+    raise SetupError(
+        f"{option} {port} is not a usable port ({why}).",
+        hint=f"Give {option} from 1 to {MAX_PORT - span + 1}{zero}.",
+    )
+
+
+def check_ports_free(
+    ports: Iterable[int], *, what: str, hint: str, host: str = "127.0.0.1"
+) -> None:
+    """Raise a ``SetupError`` naming the first of ``ports`` that something already holds."""
+    for port in ports:
+        if port_in_use(port, host):
+            raise SetupError(f"Port {port} on {host} ({what}) is already in use.", hint=hint)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gateway.broker import LocalCluster
-from gateway.cli._common import console, settings_of
+from gateway.cli._common import JsonOption, console, emit_json, settings_of
 
 __all__ = ["app"]
 
@@ -31,32 +31,58 @@ def _cluster(ctx: typer.Context, data_dir: Path | None) -> LocalCluster:
 def up(
     ctx: typer.Context,
     data_dir: DataDir = None,
-    port: Annotated[int, typer.Option(help="Bootstrap port; 0 picks free ports.")] = 9092,
-    brokers: Annotated[int, typer.Option(help="Nodes in the cluster: 1 or 3.")] = 1,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="Bootstrap port of a new cluster (default 9092); 0 picks free ports. "
+            "A cluster already in --data-dir keeps its ports."
+        ),
+    ] = None,
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            help="Nodes of a new cluster: 1 (default) or 3. "
+            "A cluster already in --data-dir keeps its size."
+        ),
+    ] = None,
 ) -> None:
-    """Start the broker in the background and print its bootstrap address."""
+    """Start the broker in the background and print its bootstrap address.
+
+    In a folder that already holds a cluster, start only its nodes that are down (the
+    way to restart one node of a three-node cluster); its data is never reformatted.
+    """
     cluster = _cluster(ctx, data_dir)
     before = cluster.status()
-    if before.running:
-        console.print(
-            f"already running at [bold]{before.bootstrap}[/] (Kafka {before.kafka_version})"
-        )
-        typer.echo(before.bootstrap)
-        return
     with console.status("starting Apache Kafka (first run resolves the jars with Maven)..."):
         spec = cluster.up(port=port, brokers=brokers)
-    console.print(
-        f"Kafka {spec.kafka_version} up, {spec.brokers} node(s), data in {cluster.data_dir}"
-    )
+    if before.running:
+        console.print(f"already running at [bold]{spec.bootstrap}[/] (Kafka {spec.kafka_version})")
+    elif before.state == "partial":
+        started = ", ".join(str(n.node) for n in before.nodes if not n.alive)
+        console.print(
+            f"Kafka {spec.kafka_version}: started node(s) {started} of {spec.brokers}; "
+            "the others were running"
+        )
+    else:
+        console.print(
+            f"Kafka {spec.kafka_version} up, {spec.brokers} node(s), data in {cluster.data_dir}"
+        )
     typer.echo(spec.bootstrap)
 
 
 @app.command()
-def status(ctx: typer.Context, data_dir: DataDir = None) -> None:
-    """Print running or stopped, the bootstrap address and the Kafka version."""
-    state = _cluster(ctx, data_dir).status()
-    word = "running" if state.running else "stopped"
-    typer.echo(f"{word}\tbootstrap={state.bootstrap or '-'}\tkafka={state.kafka_version or '-'}")
+def status(ctx: typer.Context, data_dir: DataDir = None, as_json: JsonOption = False) -> None:
+    """Print running, partial or stopped, the bootstrap address and the Kafka version."""
+    cluster = _cluster(ctx, data_dir)
+    state = cluster.status()
+    if as_json:
+        emit_json({"data_dir": str(cluster.data_dir), **state.as_dict()})
+        return
+    line = f"{state.state}\tbootstrap={state.bootstrap or '-'}\tkafka={state.kafka_version or '-'}"
+    if state.state == "partial":
+        down = ",".join(str(n.node) for n in state.nodes if not n.alive)
+        line += f"\tdown={down}"
+    typer.echo(line)
 
 
 @app.command()
@@ -70,8 +96,8 @@ def down(ctx: typer.Context, data_dir: DataDir = None) -> None:
 def logs(
     ctx: typer.Context,
     data_dir: DataDir = None,
-    lines: Annotated[int, typer.Option("-n", "--lines", help="How many lines.")] = 40,
-    node: Annotated[int, typer.Option(help="Which node (1-based).")] = 1,
+    lines: Annotated[int, typer.Option("-n", "--lines", min=1, help="How many lines.")] = 40,
+    node: Annotated[int, typer.Option(min=1, help="Which node (1-based).")] = 1,
 ) -> None:
     """Show the tail of a node's log."""
     typer.echo(_cluster(ctx, data_dir).tail(node - 1, lines))
