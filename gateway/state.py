@@ -192,8 +192,19 @@ class StateStore:
                 self.apply(entry)
 
     def abort(self, owner: Owner) -> None:
-        """The owner's transaction aborted: forget what it staged."""
-        self._staged.pop(owner, None)
+        """The owner's transaction aborted: forget what it staged, and re-arm the expiry of
+        the entries it touched (``due`` popped their timers; the expiry must run again)."""
+        staged = self._staged.pop(owner, None)
+        if not staged:
+            return
+        owned = self._owned.get(owner)
+        if owned is None:
+            return
+        for alert_id in staged:
+            entry = self._entries.get(alert_id)
+            deadline = None if entry is None else entry.deadline_ms()
+            if deadline is not None:
+                heapq.heappush(owned.expiry, (deadline, alert_id))
 
     def apply(self, entry: AlertState) -> bool:
         """Make an entry committed (restore or commit); an older ``seq`` is ignored."""

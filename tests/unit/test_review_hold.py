@@ -189,3 +189,15 @@ def test_hold_state_survives_the_changelog() -> None:
     assert restored.held is not None
     assert restored.held.expires_at_ms == NOW + 86_400 * SECOND
     assert (restored.live_version, restored.live_tlp) == (1, "GREEN")
+
+
+def test_expiry_runs_again_after_its_transaction_aborts() -> None:
+    """An expiry whose transaction aborted is due again at the next tick, not lost."""
+    store = StateStore("s")
+    _route(store, make_alert("INTERPOL:H-9", 1, expires_at=IN_30_S))
+    [entry] = store.due(OWNER, NOW + 31 * SECOND)
+    effects = expire(entry, NOW + 31 * SECOND)
+    assert effects.state is not None
+    store.stage(OWNER, effects.state)
+    store.abort(OWNER)
+    assert [e.alert_id for e in store.due(OWNER, NOW + 32 * SECOND)] == ["INTERPOL:H-9"]
