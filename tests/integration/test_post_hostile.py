@@ -120,7 +120,9 @@ async def test_hostile_requests_neither_exhaust_the_post_nor_stop_its_feed(
             _disconnect_mid_body(port)
             slowest = 0.0
             for start in range(0, FEED, 300):  # the feed keeps flowing meanwhile
-                batch = [(f"INTERPOL:P-{i}", person_alert(i)) for i in range(start, start + 300)]
+                batch: list[tuple[str, bytes | None]] = [
+                    (f"INTERPOL:P-{i}", person_alert(i)) for i in range(start, start + 300)
+                ]
                 await produce(bootstrap, topic, batch)
                 for _ in range(5):
                     began = time.perf_counter()
