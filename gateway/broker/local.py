@@ -192,6 +192,10 @@ class LocalCluster:
             )
         self._check_shape(spec, port=port, brokers=brokers)
         self._check_formatted(spec)
+        # Folders laid out by an older Frontline may be 0755: tighten, the data is personal.
+        private_dir(self.data_dir)
+        for index in range(spec.brokers):
+            self.node_dir(index).chmod(0o700)
         down = [i for i in range(spec.brokers) if self._pid(i) is None]
         if not down:
             return spec
@@ -202,9 +206,7 @@ class LocalCluster:
             "(a new cluster in a new --data-dir may use others).",
         )
         runtime = resolve_runtime()
-        private_dir(self.data_dir)
         for index in down:
-            private_dir(self.node_dir(index))
             self._start_node(runtime, index)
         self._wait_ready(spec, timeout, only=down)
         return spec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -79,28 +80,24 @@ def test_broker_died_during_start_shows_log_tail(frontline: Run, tmp_path: Path)
     assert "fix:" in broken.stderr
 
 
-def test_three_node_cluster_replicates(frontline: Run, tmp_path: Path) -> None:
-    """`broker up --brokers 3` starts three nodes that accept a topic replicated three times."""
-    data = str(tmp_path / "cluster")
+def test_port_out_of_range_fails_before_any_folder(frontline: Run, tmp_path: Path) -> None:
+    """`broker up --port 70000` exits 2 naming the valid range, and creates no data folder."""
+    data = tmp_path / "broker"
     env = {"FRONTLINE_BOOTSTRAP_SERVERS": ""}
-    up = frontline("broker", "up", "--data-dir", data, "--port", "0", "--brokers", "3", env=env)
-    assert up.returncode == 0, up.stderr
-    bootstrap = up.stdout.strip().splitlines()[-1]
-    try:
-        assert len(bootstrap.split(",")) == 3
-        runtime = resolve_runtime()
-        created = subprocess.run(
-            [runtime.java, "-cp", runtime.classpath, "org.apache.kafka.tools.TopicCommand",
-             "--bootstrap-server", bootstrap, "--create", "--topic", "replicated",
-             "--partitions", "1", "--replication-factor", "3"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert created.returncode == 0, created.stderr
-        described = subprocess.run(
-            [runtime.java, "-cp", runtime.classpath, "org.apache.kafka.tools.TopicCommand",
-             "--bootstrap-server", bootstrap, "--describe", "--topic", "replicated"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert "ReplicationFactor: 3" in described.stdout
-    finally:
-        frontline("broker", "down", "--data-dir", data, env=env)
+    refused = frontline("broker", "up", "--data-dir", str(data), "--port", "70000", env=env)
+    assert refused.returncode == 2
+    assert "--port 70000" in refused.stderr
+    assert "fix:" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not data.exists()
+
+
+def test_status_json_of_an_empty_folder(frontline: Run, tmp_path: Path) -> None:
+    """`broker status --json` prints a JSON document saying stopped, with no nodes."""
+    data = tmp_path / "nothing"
+    shown = frontline("broker", "status", "--data-dir", str(data), "--json")
+    assert shown.returncode == 0, shown.stderr
+    value = json.loads(shown.stdout)
+    assert value["state"] == "stopped"
+    assert value["running"] is False
+    assert value["nodes"] == []

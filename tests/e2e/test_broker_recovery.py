@@ -1,4 +1,7 @@
-"""Issue 11 item 3 on real brokers: `broker up` never destroys a cluster, and restarts a node."""
+"""Issue 11 item 3 on real brokers: `broker up` never destroys a cluster, and restarts a node.
+
+It also stands for the three-node check: a topic replicated three times is created and read.
+"""
 
 from __future__ import annotations
 

@@ -260,3 +260,19 @@ def test_status_json_lists_every_node(tmp_path: Path) -> None:
     assert [n["node"] for n in view["nodes"]] == [1, 2, 3]
     assert view["nodes"][1]["port"] == 39094
     assert json.loads(json.dumps(view)) == view
+
+
+def test_up_tightens_folders_of_an_older_cluster(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`up` on a recorded cluster laid out 0755 leaves its data and node folders 0700."""
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    _recorded_cluster(folder)
+    for path in [folder, *folder.glob("node-*")]:
+        path.chmod(0o755)
+    cluster = LocalCluster(folder)
+    monkeypatch.setattr(cluster, "_pid", lambda index: 100 + index)
+    cluster.up()
+    for path in [folder, *folder.glob("node-*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
