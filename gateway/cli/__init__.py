@@ -50,6 +50,7 @@ SUBCOMMANDS = {
     "hub": "hub",
     "review": "review",
     "audit": "audit",
+    "quarantine": "quarantine",
     "node": "node",
     "post": "post",
     "simulate": "simulate",
