@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
-__all__ = ["ConnectorMetrics", "serve_metrics"]
+__all__ = ["ConnectorMetrics"]
 
 # From 1 ms to 30 s: parse-to-publish covers a single record up to a slow broker round trip.
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 30.0)
@@ -21,6 +21,12 @@ class ConnectorMetrics:
             ["org", "kind", "outcome"],
             registry=self.registry,
         )
+        self.files_refused = Counter(
+            "frontline_connector_files_refused",
+            "Folder entries refused unread: symlink, hard_link or not_regular (once per file).",
+            ["org", "reason"],
+            registry=self.registry,
+        )
         self.parse_to_publish = Histogram(
             "frontline_connector_parse_to_publish_seconds",
             "From the start of parsing a record to the broker's acknowledgement of its write.",
@@ -28,6 +34,10 @@ class ConnectorMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+    def refuse_file(self, org: str, reason: str) -> None:
+        """Count one folder entry refused (a link, a non-regular file), once per file."""
+        self.files_refused.labels(org=org, reason=reason).inc()
 
     def count(self, org: str, kind: str, outcome: str, n: int = 1) -> None:
         """Add ``n`` records of one kind with one outcome."""
@@ -44,8 +54,3 @@ class ConnectorMetrics:
             "frontline_connector_records_total", {"org": org, "kind": kind, "outcome": outcome}
         )
         return sample or 0.0
-
-
-def serve_metrics(metrics: ConnectorMetrics, port: int, host: str = "127.0.0.1") -> None:
-    """Expose ``/metrics`` on ``host:port`` from a background thread."""
-    start_http_server(port, addr=host, registry=metrics.registry)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import random
 import signal
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +17,29 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from connectors.metrics import ConnectorMetrics, serve_metrics
+from connectors.metrics import ConnectorMetrics
 from connectors.registry import all_connectors, get_connector, unavailable_connectors
 from connectors.runner import Publisher, RunReport, RunStats
-from connectors.watch import DirectoryWatcher, Ledger, ledger_path, wanted_files
-from gateway.cli._common import console, fail, settings_of
+from connectors.watch import (
+    DirectoryWatcher,
+    Ledger,
+    NotOwnFileError,
+    ledger_path,
+    list_folder,
+    read_own_file,
+)
+from gateway.cli._common import (
+    FiniteFloat,
+    JsonOption,
+    MetricsPort,
+    PortNumber,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    serve_metrics,
+    settings_of,
+)
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -65,6 +85,24 @@ def _print_summary(stats: RunStats, org: str) -> None:
         )
 
 
+def _nothing_published(stats: RunStats) -> FrontlineError | None:
+    """Why a run that published no record failed, or None when something was published."""
+    total = stats.total
+    if total.published:
+        return None
+    if not total.records_in:
+        return ConfigError(
+            "nothing to publish: the source held no record",
+            hint="check the source: an empty file, an empty folder or no file with the "
+            "organization's extensions (see `frontline connector formats`)",
+        )
+    return ConfigError(
+        f"nothing published: all {total.quarantined} record(s) were quarantined",
+        hint="check the format and encoding of the source (see `frontline connector formats` "
+        "and the reasons on the quarantine topic)",
+    )
+
+
 async def _run_sources(publisher: Publisher, sources: list[tuple[str, bytes | Path]]) -> RunStats:
     stats = RunStats()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -73,7 +111,7 @@ async def _run_sources(publisher: Publisher, sources: list[tuple[str, bytes | Pa
         task = bar.add_task("publishing", total=len(sources))
         async with publisher:
             for name, item in sources:
-                data = item.read_bytes() if isinstance(item, Path) else item
+                data = _read_source(item) if isinstance(item, Path) else item
                 bar.update(task, description=name)
                 report = await publisher.publish(data, name)
                 stats.merge(report.stats)
@@ -95,10 +133,31 @@ async def _watch(publisher: Publisher, folder: Path, ledger: Ledger, interval: f
             f"quarantined {total.quarantined}"
         )
 
-    watcher = DirectoryWatcher(publisher, folder, ledger, interval=interval, on_file=report)
+    def refused(path: Path, why: str) -> None:
+        err_console.print(f"[yellow]skipped {path.name}: {why.replace('_', ' ')}[/]")
+
+    watcher = DirectoryWatcher(
+        publisher, folder, ledger, interval=interval, on_file=report, on_refused=refused
+    )
     console.print(f"watching {folder} every {interval:g}s (Ctrl-C to stop)")
     async with publisher:
         return await watcher.run(stop)
+
+
+def _read_source(path: Path) -> bytes:
+    """A file taken from a folder: its own regular file, never followed through a link."""
+    try:
+        return read_own_file(path)
+    except NotOwnFileError as error:
+        raise ConfigError(
+            f"{path.name} changed into a {error.reason} while the folder was read",
+            hint="write files into the folder as NAME.part and rename them when complete",
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read {path.name}: {error.strerror or error}",
+            hint="check the file's permissions",
+        ) from None
 
 
 def _sources(source: str, extensions: tuple[str, ...]) -> list[tuple[str, bytes | Path]]:
@@ -106,10 +165,38 @@ def _sources(source: str, extensions: tuple[str, ...]) -> list[tuple[str, bytes 
         return [("stdin", sys.stdin.buffer.read())]
     path = Path(source)
     if path.is_dir():
-        return [(p.name, p) for p in wanted_files(path, extensions)]
-    if path.is_file():
-        return [(path.name, path)]
+        listing = list_folder(path, extensions)
+        for refused, why in listing.refused.items():
+            err_console.print(f"[yellow]skipped {refused.name}: {why.replace('_', ' ')}[/]")
+        return [(p.name, p) for p in listing.files]
+    if path.exists():  # a file, or a device or pipe named on purpose (/dev/stdin, /dev/null)
+        try:
+            return [(path.name, path.read_bytes())]
+        except OSError as error:
+            raise ConfigError(
+                f"cannot read {source}: {error.strerror or error}",
+                hint="check the path and its permissions",
+            ) from None
     raise ConfigError(f"no such file or folder: {source}", hint="pass a file, a folder or -")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port the intake could not listen on, before anything starts."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use",
+                hint="pick another --port, or stop what listens there "
+                f"(`ss -ltnp 'sport = :{port}'`)",
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            hint="check --host (an address of this machine) and --port",
+        ) from None
 
 
 @app.command()
@@ -120,21 +207,26 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
     watch: Annotated[
         bool, typer.Option("--watch", help="Keep watching the folder; each new file once.")
     ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
-    ] = None,
-    interval: Annotated[float, typer.Option(help="Seconds between folder polls.")] = 1.0,
+    metrics_port: MetricsPort = None,
+    interval: Annotated[
+        float, FiniteFloat(0.05, 3600.0, "Seconds between folder polls (0.05 to 3600).")
+    ] = 1.0,
     workers: Annotated[
-        int, typer.Option(min=1, help="Processes that map, validate and encode large payloads.")
+        int,
+        typer.Option(min=1, max=64, help="Processes that map, validate and encode large payloads."),
     ] = 1,
 ) -> None:
-    """Publish a file, a folder or stdin; print records in = published + quarantined per kind."""
+    """Publish a file, a folder or stdin; print records in = published + quarantined per kind.
+
+    Exit 0 when at least one record was published (quarantined ones are counted), 1 when
+    nothing was (an empty source, or every record quarantined), 2 on a setup error.
+    """
     try:
         settings = settings_of(ctx)
         connector = get_connector(org)
         metrics = ConnectorMetrics()
         if metrics_port is not None:
-            serve_metrics(metrics, metrics_port, host=settings.metrics_host)
+            serve_metrics(metrics.registry, metrics_port, settings)
         publisher = Publisher(settings, connector, metrics=metrics, workers=workers)
         if watch:
             folder = Path(source)
@@ -150,13 +242,16 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
     except FrontlineError as error:
         raise fail(error) from None
     _print_summary(stats, connector.org)
+    failed = None if watch else _nothing_published(stats)
+    if failed is not None:
+        raise fail(failed, code=1)
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
     org: OrgArg,
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8470,
+    port: Annotated[int, PortNumber("TCP port to listen on (1-65535).")] = 8470,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     tokens_file: Annotated[
         Path | None, typer.Option(help="TOML file with one token per organization.")
@@ -171,6 +266,7 @@ def serve(
         settings: Settings = settings_of(ctx)
         connector = get_connector(org)
         token = load_token(connector.org, environ=os.environ, tokens_file=tokens_file)
+        _check_port(host, port)
         application = create_app(Publisher(settings, connector), token)
     except FrontlineError as error:
         raise fail(error) from None
@@ -179,8 +275,25 @@ def serve(
 
 
 @app.command()
-def formats() -> None:
+def formats(as_json: JsonOption = False) -> None:
     """List organizations, their native formats and sample files."""
+    if as_json:
+        emit_json(
+            {
+                "formats": [
+                    {
+                        "org": c.org,
+                        "format": c.format_name,
+                        "description": c.description,
+                        "extensions": list(c.extensions),
+                        "sample": c.sample_file,
+                    }
+                    for c in all_connectors()
+                ],
+                "unavailable": unavailable_connectors(),
+            }
+        )
+        return
     table = Table(title="Connector formats", show_lines=True)
     table.add_column("org", no_wrap=True)
     table.add_column("format and its difficulty", ratio=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import select
 import signal
@@ -87,7 +88,8 @@ def test_run_file_folder_and_stdin(
     broken = frontline(
         "connector", "run", "interpol", "--source", str(FIXTURES / "interpol" / "broken"), env=env
     )
-    assert broken.returncode == 0, broken.stderr
+    assert broken.returncode == 1, broken.stderr  # every record quarantined: nothing published
+    assert "nothing published" in broken.stderr
     count = len(list((FIXTURES / "interpol" / "broken").iterdir()))
     assert f"in {count} = published 0 + quarantined {count}" in broken.stdout
     assert "quarantined: see the quarantine topic" in broken.stdout
@@ -105,6 +107,83 @@ def test_run_file_folder_and_stdin(
     assert len(quarantine) == count
     sources = {QuarantineRecord.from_kafka(v, h).source.split("#")[0] for _, v, h in quarantine}
     assert sources == {p.name for p in (FIXTURES / "interpol" / "broken").iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "nothing published: all 1 record(s) were quarantined"),
+        (b"\xff\xfe not UTF-8 at all", "nothing published: all 1 record(s) were quarantined"),
+        (b"<notices><notice/></notices>", "nothing published: all 1 record(s) were quarantined"),
+    ],
+)
+def test_run_that_publishes_nothing_exits_1(  # noqa: PLR0917  # fixtures and parameters
+    frontline: Run, bootstrap: str, prefix: str, topics: TopicNames, tmp_path: Path,
+    content: bytes, message: str,
+) -> None:  # fmt: skip
+    """An empty file, bytes that are not UTF-8 or another format exit 1 and say why."""
+    source = tmp_path / "export.json"
+    source.write_bytes(content)
+    result = frontline(
+        "connector", "run", "INTERPOL", "--source", str(source), env=_env(bootstrap, prefix)
+    )
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_run_on_dev_null_reads_it_as_empty(
+    frontline: Run, bootstrap: str, prefix: str, topics: TopicNames
+) -> None:
+    """`--source /dev/null` is read (an empty export, refused: exit 1), not "no such file"."""
+    result = frontline(
+        "connector", "run", "INTERPOL", "--source", "/dev/null", env=_env(bootstrap, prefix)
+    )
+    assert result.returncode == 1, result.stderr
+    assert "no such file" not in result.stderr
+    assert "nothing published" in result.stderr
+
+
+def test_run_on_an_empty_folder_exits_1(
+    frontline: Run, bootstrap: str, prefix: str, topics: TopicNames, tmp_path: Path
+) -> None:
+    """A folder with no file of the organization's format exits 1: the source held no record."""
+    result = frontline(
+        "connector", "run", "INTERPOL", "--source", str(tmp_path), env=_env(bootstrap, prefix)
+    )
+    assert result.returncode == 1, result.stderr
+    assert "the source held no record" in result.stderr
+
+
+def test_run_with_an_oversized_notice_publishes_the_rest_and_skips_links(
+    frontline: Run, bootstrap: str, prefix: str, topics: TopicNames, tmp_path: Path
+) -> None:
+    """A 1.1 MB notice among four and a link to /etc/passwd: 3 published, 1 too_large, no link."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "mixed.json").write_bytes(_mixed_export())
+    (inbox / "c.json").symlink_to("/etc/passwd")
+    env = _env(bootstrap, prefix)
+    for _ in range(2):  # a rerun is not stopped by the same record
+        result = frontline("connector", "run", "INTERPOL", "--source", str(inbox), env=env)
+        assert result.returncode == 0, result.stderr
+        assert "in 4 = published 3 + quarantined 1" in result.stdout
+        assert "skipped c.json: symlink" in result.stderr
+    assert len(asyncio.run(_count(bootstrap, topics.ingress("INTERPOL")))) == 6
+    quarantine = asyncio.run(_count(bootstrap, topics.quarantine))
+    assert len(quarantine) == 2
+    for _, value, headers in quarantine:
+        record = QuarantineRecord.from_kafka(value, headers)
+        assert record.reasons[0].code == "too_large"
+        assert b"root:" not in (value or b"")
+
+
+def _mixed_export() -> bytes:
+    """Four INTERPOL notices, the third carrying a 1.1 MB field."""
+    sample = json.loads(SAMPLE.read_bytes())
+    notices = sample["_embedded"]["notices"][:4]
+    notices[2]["distinguishing_marks"] = "Tattoo " * 160_000
+    sample["_embedded"]["notices"] = notices
+    return json.dumps(sample).encode()
 
 
 def test_run_without_topics_exits_2(frontline: Run, bootstrap: str, prefix: str) -> None:
@@ -165,6 +244,8 @@ def test_watch_publishes_each_file_once_across_restarts(
 
     second = _spawn(args, env, tmp_path)
     try:
+        assert second.stdout is not None
+        assert "watching" in second.stdout.readline()  # started, however loaded the machine
         (inbox / "copy.json").write_bytes(SAMPLE.read_bytes())
         time.sleep(2)
     finally:
