@@ -18,6 +18,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from gateway.broker import LocalCluster
+
 from .conftest import Run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -134,4 +136,7 @@ def test_up_with_wrong_shape_on_a_degraded_cluster_destroys_nothing(
         ]
         assert loose == []
     finally:
-        frontline("broker", "down", "--data-dir", str(data), env=ENV)
+        # SIGKILL, not a graceful stop: the folder is thrown away, and it saves ~10 s.
+        cluster = LocalCluster(data)
+        for node in (1, 2, 3):
+            cluster.stop_node(node, kill=True)
