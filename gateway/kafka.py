@@ -26,7 +26,7 @@ def resolve_bootstrap(settings: Settings) -> str:
     if settings.bootstrap_servers:
         return settings.bootstrap_servers
     state = LocalCluster(settings.data_dir / "broker").status()
-    if state.running and state.bootstrap:
+    if state.state != "stopped" and state.bootstrap:  # a node down still leaves a cluster
         return state.bootstrap
     raise SetupError(
         "No Kafka broker: FRONTLINE_BOOTSTRAP_SERVERS is not set and no local broker runs.",

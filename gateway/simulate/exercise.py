@@ -128,7 +128,7 @@ class Exercise:
         except SetupError:
             cluster = LocalCluster(self.settings.data_dir / "broker")
             self.console.print("No broker configured: starting the local Apache Kafka ...")
-            spec = cluster.up(port=9092)
+            spec = cluster.up()  # 9092 for a new cluster; a recorded one keeps its ports
             self.kafka_version = spec.kafka_version
             return spec.bootstrap
         state = LocalCluster(self.settings.data_dir / "broker").status()

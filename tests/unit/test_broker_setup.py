@@ -16,6 +16,8 @@ from gateway.broker import jars, local
 from gateway.broker.local import ClusterSpec, LocalCluster
 from gateway.broker.ports import free_port, port_in_use
 from gateway.errors import SetupError
+from gateway.kafka import resolve_bootstrap
+from gateway.settings import Settings
 
 
 def test_missing_java_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,3 +278,13 @@ def test_up_tightens_folders_of_an_older_cluster(
     cluster.up()
     for path in [folder, *folder.glob("node-*")]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+
+
+def test_a_partly_running_local_cluster_is_still_the_bootstrap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With one node of three down, commands still find the local cluster's bootstrap."""
+    spec = _recorded_cluster(tmp_path / "broker")
+    monkeypatch.setattr(LocalCluster, "_pid", lambda _self, index: None if index == 1 else 7)
+    settings = Settings(data_dir=tmp_path, bootstrap_servers=None)
+    assert resolve_bootstrap(settings) == spec.bootstrap
