@@ -9,6 +9,7 @@ import typer
 
 from gateway.broker import LocalCluster
 from gateway.cli._common import JsonOption, console, emit_json, settings_of
+from gateway.errors import SetupError
 
 __all__ = ["app"]
 
@@ -100,4 +101,11 @@ def logs(
     node: Annotated[int, typer.Option(min=1, help="Which node (1-based).")] = 1,
 ) -> None:
     """Show the tail of a node's log."""
-    typer.echo(_cluster(ctx, data_dir).tail(node - 1, lines))
+    cluster = _cluster(ctx, data_dir)
+    spec = cluster.spec()
+    if spec is not None and node > spec.brokers:
+        raise SetupError(
+            f"There is no node {node}: the cluster in {cluster.data_dir} has {spec.brokers}.",
+            hint=f"Pick --node from 1 to {spec.brokers}.",
+        )
+    typer.echo(cluster.tail(node - 1, lines))
