@@ -38,6 +38,7 @@ log = structlog.get_logger(__name__)
 REBUILD_AFTER_S = 6 * 24 * 3600
 _META_CONTACT = "last_contact_ms"
 _MAX_PAUSE_S = 30.0
+_STOP_WAIT_S = 5.0
 
 
 class Route(NamedTuple):
@@ -248,7 +249,18 @@ class PostFeed:
                     log.info("post_feed_caught_up", topic=self.topic, size=len(self.watchlist))
                 self.refresh_gauges()
         finally:
-            await consumer.stop()
+            # With the broker away aiokafka's stop waits out its in-flight fetch (tens of
+            # seconds): a post being stopped does not wait that long.
+            # aiokafka's stop can also raise the CancelledError of a fetch it cancelled itself.
+            try:
+                await asyncio.wait_for(consumer.stop(), _STOP_WAIT_S)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this task is being cancelled: not aiokafka's own
+                log.warning("post_feed_stop_unclean", topic=self.topic)
+            except (TimeoutError, KafkaError, OSError):
+                log.warning("post_feed_stop_unclean", topic=self.topic)
 
     async def _position(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         """Seek each partition to the stored offset, or rebuild from the beginning if unsafe."""

@@ -13,9 +13,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from gateway.broker import LocalCluster
 from gateway.headers import RouteHeaders
 from gateway.post import PostService
 from gateway.post.api import create_app
+from gateway.post.service import FEED_LOST_AFTER_S
 from gateway.screening import PersonQuery
 from gateway.settings import Settings
 from gateway.topics import COMPACTED
@@ -180,3 +182,38 @@ async def test_screening_answers_with_staleness_when_broker_is_away(
         assert float(gauge.group(1)) >= 1.0
     finally:
         await finish(offline, task)
+
+
+async def test_health_reports_the_broker_going_away(
+    prefix: str, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Within FEED_LOST_AFTER_S (+2 s) of its broker stopping, /health no longer says ok."""
+    cluster = LocalCluster(tmp_path_factory.mktemp("kafka-away"))
+    bootstrap = (await asyncio.to_thread(cluster.up, port=0)).bootstrap
+    try:
+        settings = settings_for(bootstrap, prefix, data_dir)
+        service = PostService(settings, "FRA", "CDG", retry_s=0.2)
+        await create_feed(settings, service.topic, partitions=1)
+        await produce(bootstrap, service.topic, [("INTERPOL:P-1", person_alert(1))])
+        task = await start(service)
+        transport = httpx.ASGITransport(app=create_app(service))
+        async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
+            await asyncio.wait_for(service.feed.caught_up.wait(), 30)
+            before = (await http.get("/health")).json()
+            assert (before["status"], before["caught_up"]) == ("ok", True)
+            await asyncio.to_thread(cluster.down)
+            stopped = asyncio.get_running_loop().time()
+
+            async def health() -> dict[str, object]:
+                return dict((await http.get("/health")).json())
+
+            while (now := await health())["status"] == "ok":
+                waited = asyncio.get_running_loop().time() - stopped
+                assert waited < FEED_LOST_AFTER_S + 2, f"still ok {waited:.0f} s after"
+                await asyncio.sleep(0.2)
+            assert (now["status"], now["feed_reachable"], now["caught_up"]) == (
+                "stale", False, False
+            )  # fmt: skip
+            await finish(service, task)
+    finally:
+        cluster.down()
