@@ -94,7 +94,6 @@ async def test_topic_refusing_writes_stops_the_hub_and_audit_matches(
             if r.value is not None
         }
         assert told[country] <= held, f"{country}: audited as delivered but absent"
-    assert not told["FRA"], "FRA's topic refuses every alert: nothing is delivered there"
     # The refused alerts' input offsets were not committed: a restart reads them again.
     committed = await committed_offsets(bootstrap, f"{prefix}hub")
     ends = {TopicPartition(r.topic, r.partition) for r in ingress}
