@@ -14,6 +14,7 @@ import logging
 import re
 import sys
 import time
+from typing import Any
 
 import structlog
 
@@ -81,6 +82,28 @@ class KafkaLogLevels(logging.Filter):
         return True
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now (tests and tools swap it; a closed one breaks)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler bound to the current ``sys.stderr`` rather than the one at setup."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _add_repeated(
     logger: object, method: str, event: structlog.typing.EventDict
 ) -> structlog.typing.EventDict:
@@ -113,7 +136,7 @@ def configure_logging(fmt: LogFormat = LogFormat.AUTO, level: str = "INFO") -> N
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -129,7 +152,7 @@ def configure_logging(fmt: LogFormat = LogFormat.AUTO, level: str = "INFO") -> N
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     handler.addFilter(KafkaLogLevels(numeric))
     root = logging.getLogger()

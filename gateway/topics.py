@@ -156,6 +156,7 @@ async def apply_topics(
             for s, drift in zip(raced, await _drift(admin, raced), strict=True):
                 created[s.name] = TopicResult(s, "exists", drift)
             outcome.update(created)
+            await _visible(admin, [n for n, r in created.items() if r.status == "created"])
     except KafkaError as error:
         raise SetupError(
             f"Kafka refused a topic request: {error}",
@@ -195,6 +196,17 @@ async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec]) -> dict[
                 results[name] = TopicResult(spec, "failed", error=message)
                 log.warning("topic_create_failed", topic=name, error_code=code)
     return results
+
+
+async def _visible(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 15) -> None:
+    """Wait until the broker's metadata lists every created topic (KRaft propagates it
+    asynchronously), so a client started right after ``apply`` finds them; best effort."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while names and loop.time() < deadline:
+        if set(names) <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.2)
 
 
 async def _describe_configs(
