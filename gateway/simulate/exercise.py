@@ -35,14 +35,13 @@ from gateway.broker import LocalCluster
 from gateway.codec import decode_dict
 from gateway.contract import WantedPerson, WantedPersonAlert
 from gateway.errors import ConfigError, SetupError
-from gateway.hub_route import facts_of
 from gateway.kafka import resolve_bootstrap
 from gateway.logconfig import configure_logging
-from gateway.policy import Policy, load_policy
+from gateway.policy import Policy, facts_from_record, load_policy
 from gateway.review import ReviewDecision, list_held, publish_decision
 from gateway.settings import Settings
 from gateway.simulate.collect import BrokerFacts, collect
-from gateway.simulate.expected import Expectation, Published, expected_watchlists
+from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.simulate.frontier import PostsClient, ScreeningTally, pick_traveller
 from gateway.simulate.processes import Component, ComponentSet
 from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
@@ -96,8 +95,8 @@ class _Run:
     tally: ScreeningTally = field(default_factory=ScreeningTally)
     watchlists: dict[str, dict[str, int]] = field(default_factory=dict)
     revisions: Counter[str] = field(default_factory=Counter)
-    approved: set[str] = field(default_factory=set)
-    rejected: set[str] = field(default_factory=set)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # alert id -> decision
+    waiting: set[str] = field(default_factory=set)  # held alerts left without a decision
 
 
 class Exercise:
@@ -280,15 +279,14 @@ class Exercise:
 
     def _note_published(self, plan: TrafficPlan, outcome: Accepted) -> None:
         kind, record = decode_dict(outcome.value)
-        self.run_state.published.add(kind.value, record)
+        self.run_state.published.add(kind.value, record, datetime.now(UTC))
         envelope = outcome.alert.envelope
         if isinstance(outcome.alert, WantedPersonAlert) and outcome.alert.subject is not None:
             self.run_state.persons[envelope.alert_id] = outcome.alert.subject
         # Revise only what flows normally: not withdrawn, not RED, not waiting for review.
         decision = self.policy.decide(
-            facts_of(kind.value, record["envelope"], record.get("subject")),
-            self.candidates, datetime.now(UTC),
-        )  # fmt: skip
+            facts_from_record(kind.value, record), self.candidates, datetime.now(UTC)
+        )
         final = (
             envelope.msg_type.value == "CANCEL"
             or envelope.tlp.value == "RED"
@@ -313,19 +311,26 @@ class Exercise:
             await posts.screen(post, traveller, self.run_state.tally)
 
     async def _review(self, settings: Settings) -> None:
-        """Act as the neutrality reviewer: approve every other held alert, reject the rest."""
+        """Act as the neutrality reviewer: approve a third of the held alerts, reject a third,
+        and leave the rest waiting (their delivered versions stay with their holders)."""
+        state = self.run_state
         for index, held in enumerate(await list_held(settings)):
-            approve = index % 2 == 0
+            if index % 3 == 2:
+                state.waiting.add(held.alert_id)
+                continue
+            approve = index % 3 == 0
             decision = ReviewDecision(
                 alert_id=held.alert_id, version=held.version, approve=approve,
-                reviewer="exercise", note="simulated review",
+                reviewer="exercise", note="simulated review" if approve else "simulated rejection",
                 ts_ms=int(time.time() * 1000),
             )  # fmt: skip
             try:
                 await publish_decision(settings, decision)
             except ConfigError:
                 continue  # superseded meanwhile
-            (self.run_state.approved if approve else self.run_state.rejected).add(held.alert_id)
+            state.verdicts[held.alert_id] = Verdict(
+                held.version, approve, datetime.fromtimestamp(decision.ts_ms / 1000, UTC)
+            )
 
     async def _drain(self, posts: PostsClient) -> Expectation:
         """Wait until every watchlist equals what policy allows, or the drain timeout."""
@@ -334,7 +339,7 @@ class Exercise:
             while True:
                 expectation = expected_watchlists(
                     self.run_state.published, self.topology, self.policy, datetime.now(UTC),
-                    frozenset(self.run_state.approved),
+                    self.run_state.verdicts,
                 )  # fmt: skip
                 await self._refresh_watchlists(posts)
                 if all(self.run_state.watchlists[p] == expectation.posts[p] for p in self.posts):
@@ -409,7 +414,11 @@ class Exercise:
                 "denials_by_reason": dict(facts.denials_by_reason),
                 "revocations_by_reason": dict(facts.revocations_by_reason),
                 "revisions_issued": dict(state.revisions),
-                "review": {"approved": len(state.approved), "rejected": len(state.rejected)},
+                "review": {
+                    "approved": sum(v.approve for v in state.verdicts.values()),
+                    "rejected": sum(not v.approve for v in state.verdicts.values()),
+                    "left_waiting": len(state.waiting),
+                },
             },
             latency=latency,
             screening=screening,
@@ -458,7 +467,8 @@ class Exercise:
             name="every watchlist equals what policy allows",
             ok=not differing,
             detail=(f"{len(self.posts)} posts, {held_total} expected entries, "
-                    f"{len(expectation.held)} alerts held for review"
+                    f"{len(expectation.held)} alerts held for review "
+                    f"({len(expectation.waiting)} still waiting)"
                     + (f"; differing: {'; '.join(differing[:5])}" if differing else "")),
         ))  # fmt: skip
         return checks
