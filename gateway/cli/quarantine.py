@@ -40,7 +40,7 @@ from gateway.cli._common import (
 from gateway.errors import ConfigError, FrontlineError
 from gateway.headers import headers_to_dict
 from gateway.kafka import make_admin, make_consumer, make_producer, resolve_bootstrap
-from gateway.quarantine import QuarantineRecord
+from gateway.quarantine import Q_SHA256, Q_SIZE, QuarantineRecord
 from gateway.settings import Settings
 from gateway.topic_names import TopicNames
 
@@ -48,8 +48,8 @@ __all__ = ["Entry", "app", "parse_id"]
 
 app = typer.Typer(help="Read and replay quarantined records.", no_args_is_help=True)
 
-SIZE_HEADER = "fl-q-size"  # set on a too_large record: the original's full size
-SHA_HEADER = "fl-q-sha256"  # set on a too_large record: the original's SHA-256
+SIZE_HEADER = Q_SIZE  # set on a too_large record: the original's full size
+SHA_HEADER = Q_SHA256  # set on a too_large record: the original's SHA-256
 _READ_TIMEOUT_S = 60.0
 
 StageOption = Annotated[str | None, typer.Option(help="Only this stage (parse, map, decode...).")]
