@@ -19,7 +19,14 @@ from datetime import datetime
 
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from connectors.base import Accepted, Connector, Outcome, RawRecord, process_record
+from connectors.base import (
+    Accepted,
+    Connector,
+    Outcome,
+    RawRecord,
+    bounded_reasons,
+    process_record,
+)
 from connectors.results import RecordResult
 from gateway.headers import H
 from gateway.quarantine import QuarantineRecord, Reason
@@ -44,7 +51,6 @@ Q_SHA256 = "fl-q-sha256"  # header of a too_large record: the original's SHA-256
 # Room left for the headers the publisher adds when sending (timestamps) and for the
 # extra too_large headers: a record is checked against its topic's limit minus this.
 _SEND_MARGIN = 1024
-_PREFIX_MARGIN = 8192  # room for a too_large record's key and headers (reasons included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,22 +119,29 @@ def too_large(  # noqa: PLR0917  # positional: internal, called from to_ready on
     """
     original = refused.original
     digest = hashlib.sha256(original).hexdigest()
-    keep = max(0, min(PREFIX_BYTES, limit - _PREFIX_MARGIN))
-    reason = Reason(
-        "", "too_large",
-        f"{why}: {len(original)} bytes, sha256 {digest}; the value keeps the first "
-        f"{min(len(original), keep)} bytes",
-    )  # fmt: skip
-    bounded = QuarantineRecord(
-        org=refused.org, stage=refused.stage, component=refused.component,
-        source=refused.source, reasons=(reason, *refused.reasons[:20]),
-        original=original[:keep], ts_ms=refused.ts_ms,
-    )  # fmt: skip
-    headers = [
-        *bounded.headers(),
-        (Q_SIZE, str(len(original)).encode()),
-        (Q_SHA256, digest.encode()),
-    ]
+
+    def build(keep: int) -> tuple[QuarantineRecord, list[tuple[str, bytes]]]:
+        reason = Reason(
+            "", "too_large",
+            f"{why}: {len(original)} bytes, sha256 {digest}; the value keeps the first "
+            f"{min(len(original), keep)} bytes",
+        )  # fmt: skip
+        bounded = QuarantineRecord(
+            org=refused.org, stage=refused.stage, component=refused.component,
+            source=refused.source, reasons=(reason, *bounded_reasons(refused.reasons)),
+            original=original[:keep], ts_ms=refused.ts_ms,
+        )  # fmt: skip
+        headers = [
+            *bounded.headers(),
+            (Q_SIZE, str(len(original)).encode()),
+            (Q_SHA256, digest.encode()),
+        ]
+        return bounded, headers
+
+    # What the key and headers take leaves the room for the prefix (digits may grow a little).
+    empty, headers = build(0)
+    room = limit - record_size(empty.key(), b"", headers) - _SEND_MARGIN - 16
+    bounded, headers = build(max(0, min(PREFIX_BYTES, room)))
     result = RecordResult(
         index, bounded.source, "quarantined", kind, stage=bounded.stage, reasons=bounded.reasons
     )

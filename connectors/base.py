@@ -41,6 +41,7 @@ __all__ = [
     "RawRecord",
     "Refused",
     "Revision",
+    "bounded_reasons",
     "process",
     "process_record",
     "samples_dir",
@@ -174,11 +175,34 @@ class Connector(ABC):
         return samples_dir() / cls.sample_file
 
 
+# A reason's path may come from the input (an unknown field's name): each part is bounded so
+# that a record's quarantine headers stay small whatever the record holds.
+_MAX_REASONS = 20
+_MAX_PATH = 120
+_MAX_MESSAGE = 300
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def bounded_reasons(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """At most 20 reasons, each path and message cut to a bounded length."""
+    out = [
+        Reason(_clip(r.path, _MAX_PATH), _clip(r.code, _MAX_PATH), _clip(r.message, _MAX_MESSAGE))
+        for r in reasons[:_MAX_REASONS]
+    ]
+    if len(reasons) > _MAX_REASONS:
+        out.append(Reason("", "more_reasons", f"{len(reasons) - _MAX_REASONS} more not listed"))
+    return tuple(out)
+
+
 def _refuse(  # noqa: PLR0917  # positional: called on every refusal in this module only
     org: str, where: str, data: bytes, stage: str, reasons: tuple[Reason, ...], kind: str
 ) -> Refused:
     record = QuarantineRecord(
-        org=org, stage=stage, component="connector", source=where, reasons=reasons,
+        org=org, stage=stage, component="connector", source=where,
+        reasons=bounded_reasons(reasons),
         original=data, ts_ms=int(time.time() * 1000),
     )  # fmt: skip
     return Refused(record, kind)

@@ -11,7 +11,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from connectors._workers import PREFIX_BYTES, Q_SHA256, Q_SIZE, Limits, to_ready
+from connectors._workers import PREFIX_BYTES, Q_SHA256, Q_SIZE, Limits, record_size, to_ready
 from connectors.base import RawRecord, process_record
 from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
@@ -123,5 +123,19 @@ def test_too_large_prefix_shrinks_to_the_quarantine_limit() -> None:
     outcome = process_record(connector, record)
     ready = to_ready(outcome, 0, 0.0, Limits(ingress=1_048_576, quarantine=20_000))
     assert not ready.published
-    assert len(ready.value) <= 20_000 - 8_192
+    assert 10_000 < len(ready.value) < 20_000
+    assert record_size(ready.key, ready.value, ready.headers) + 1024 <= 20_000
     assert record.data.startswith(ready.value)
+
+
+def test_reasons_quoting_the_input_are_bounded() -> None:
+    """A reason whose path is an input's field name (ECO's unknown_field) is cut short."""
+    connector = get_connector("ECO")
+    payload = connector.sample_path().read_bytes()
+    at = payload.index(b"\n") + 1
+    record = RawRecord("ECO", "eco.txt", 0, payload[:at] + b"Z" * 500_000 + b": x\n" + payload[at:])
+    outcome = process_record(connector, record)
+    ready = to_ready(outcome, 0, 0.0)
+    assert not ready.published
+    assert all(len(r.path) <= 120 and len(r.message) <= 300 for r in ready.result.reasons)
+    assert record_size(ready.key, ready.value, ready.headers) < 1_048_576
