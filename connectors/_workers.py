@@ -5,49 +5,38 @@ cheap to pickle, so ``--workers N`` can map, validate and encode in N processes 
 main process only sends.
 
 A record too large for its topic (an alert over the ingress limit, or refused bytes over the
-quarantine limit) becomes a bounded quarantine record here, with reason ``too_large``: the
-first :data:`PREFIX_BYTES` of the original, its size and its SHA-256. One oversized record
-never stops a run.
+quarantine limit) becomes a bounded quarantine record here
+(:meth:`gateway.quarantine.QuarantineRecord.bounded`), with reason ``too_large``: the first
+64 KiB of the original, its size and its SHA-256. One oversized record never
+stops a run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-
-from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from connectors.base import (
     Accepted,
     Connector,
     Outcome,
     RawRecord,
-    bounded_reasons,
     process_record,
 )
 from connectors.results import RecordResult
 from gateway.headers import H
-from gateway.quarantine import QuarantineRecord, Reason
+from gateway.quarantine import QuarantineRecord, Reason, record_size
 
 __all__ = [
     "DEFAULT_LIMITS",
-    "PREFIX_BYTES",
-    "Q_SHA256",
-    "Q_SIZE",
     "Limits",
     "Ready",
     "init_worker",
-    "record_size",
     "run_chunk",
     "to_ready",
-    "too_large",
 ]
 
-PREFIX_BYTES = 64 * 1024  # what a too_large quarantine record keeps of the original
-Q_SIZE = "fl-q-size"  # header of a too_large record: the original's size in bytes
-Q_SHA256 = "fl-q-sha256"  # header of a too_large record: the original's SHA-256, hex
 # Room left for the headers the publisher adds when sending (timestamps) and for the
 # extra too_large headers: a record is checked against its topic's limit minus this.
 _SEND_MARGIN = 1024
@@ -63,11 +52,6 @@ class Limits:
 
 # aiokafka's default max_request_size (1 MiB) is also the broker's default max.message.bytes.
 DEFAULT_LIMITS = Limits(ingress=1_048_576, quarantine=1_048_576)
-
-
-def record_size(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> int:
-    """The size of a one-record batch holding this record, as the producer estimates it."""
-    return int(DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,59 +77,32 @@ def to_ready(
             return ready
         assert isinstance(outcome, Accepted)  # only an Accepted outcome is published
         record = outcome.record
-        return too_large(
-            QuarantineRecord(
-                org=record.org, stage="encode", component="connector", source=record.where,
-                reasons=(), original=record.data, ts_ms=int(time.time() * 1000),
-            ),
-            ready.kind, index, started, f"the encoded alert exceeds the ingress limit of "
-            f"{limits.ingress} bytes", limits.quarantine,
+        reason = Reason(
+            "",
+            "too_large",
+            f"the encoded alert exceeds the ingress limit of {limits.ingress} bytes",
+        )
+        refused = QuarantineRecord(
+            org=record.org, stage="encode", component="connector", source=record.where,
+            reasons=(reason,), original=record.data, ts_ms=int(time.time() * 1000),
         )  # fmt: skip
+        return _quarantined(refused.bounded(limits.quarantine - _SEND_MARGIN), ready, index)
     if record_size(ready.key, ready.value, ready.headers) + _SEND_MARGIN <= limits.quarantine:
         return ready
     assert not isinstance(outcome, Accepted)
-    return too_large(
-        outcome.quarantine, ready.kind, index, started,
-        f"the record exceeds the quarantine limit of {limits.quarantine} bytes", limits.quarantine,
-    )  # fmt: skip
+    return _quarantined(outcome.quarantine.bounded(limits.quarantine - _SEND_MARGIN), ready, index)
 
 
-def too_large(  # noqa: PLR0917  # positional: internal, called from to_ready only
-    refused: QuarantineRecord, kind: str, index: int, started: float, why: str, limit: int
-) -> Ready:
-    """A bounded quarantine record for an oversized one: a prefix, the size and the SHA-256.
-
-    The reasons the record was refused for (if any) are kept, after ``too_large``.
-    """
-    original = refused.original
-    digest = hashlib.sha256(original).hexdigest()
-
-    def build(keep: int) -> tuple[QuarantineRecord, list[tuple[str, bytes]]]:
-        reason = Reason(
-            "", "too_large",
-            f"{why}: {len(original)} bytes, sha256 {digest}; the value keeps the first "
-            f"{min(len(original), keep)} bytes",
-        )  # fmt: skip
-        bounded = QuarantineRecord(
-            org=refused.org, stage=refused.stage, component=refused.component,
-            source=refused.source, reasons=(reason, *bounded_reasons(refused.reasons)),
-            original=original[:keep], ts_ms=refused.ts_ms,
-        )  # fmt: skip
-        headers = [
-            *bounded.headers(),
-            (Q_SIZE, str(len(original)).encode()),
-            (Q_SHA256, digest.encode()),
-        ]
-        return bounded, headers
-
-    # What the key and headers take leaves the room for the prefix (digits may grow a little).
-    empty, headers = build(0)
-    room = limit - record_size(empty.key(), b"", headers) - _SEND_MARGIN - 16
-    bounded, headers = build(max(0, min(PREFIX_BYTES, room)))
+def _quarantined(bounded: QuarantineRecord, ready: Ready, index: int) -> Ready:
+    """The Ready of a (bounded) quarantine record standing for ``ready``."""
     result = RecordResult(
-        index, bounded.source, "quarantined", kind, stage=bounded.stage, reasons=bounded.reasons
-    )
-    return Ready(False, kind, bounded.key(), bounded.original, headers, result, started)
+        index, bounded.source, "quarantined", ready.kind, stage=bounded.stage,
+        reasons=bounded.reasons,
+    )  # fmt: skip
+    return Ready(
+        False, ready.kind, bounded.key(), bounded.original, bounded.headers(), result,
+        ready.started,
+    )  # fmt: skip
 
 
 def _reduce(outcome: Outcome, index: int, started: float) -> Ready:

@@ -12,12 +12,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors._workers import PREFIX_BYTES, Q_SHA256, Q_SIZE
 from connectors.registry import get_connector
 from connectors.runner import Publisher
 from connectors.serve import create_app
 from gateway.headers import headers_to_dict
-from gateway.quarantine import QuarantineRecord
+from gateway.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, QuarantineRecord
 
 from .test_connector_publish import _read_all, _settings, _setup
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,12 +12,14 @@ import httpx
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from connectors._workers import PREFIX_BYTES, Q_SHA256, Q_SIZE, Limits, record_size, to_ready
+from connectors._workers import Limits, to_ready
 from connectors.base import RawRecord, process_record
 from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
 from connectors.runner import Publisher
 from connectors.serve import MAX_BODY_BYTES, create_app
+from connectors.watch import DirectoryWatcher, Ledger, ledger_path
+from gateway.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, record_size
 from gateway.settings import Settings
 from tests.unit.test_connector_pipeline import FakeProducer
 
@@ -102,7 +105,7 @@ async def test_body_at_the_limit_is_read_and_quarantined(tmp_path: Path) -> None
 
 
 def test_oversized_alert_becomes_a_bounded_too_large_quarantine() -> None:
-    """An alert over the ingress limit is quarantined: prefix of its native bytes, size, digest."""
+    """An alert over the ingress limit is quarantined too_large with its native bytes."""
     connector = get_connector("INTERPOL")
     data = connector.sample_path().read_bytes()
     record = next(iter(connector.split(data, "s.json")))
@@ -112,19 +115,19 @@ def test_oversized_alert_becomes_a_bounded_too_large_quarantine() -> None:
     tight = to_ready(outcome, 0, 0.0, Limits(ingress=600, quarantine=100_000))
     assert not tight.published
     assert tight.result.reasons[0].code == "too_large"
-    assert tight.value == record.data
-    assert dict(tight.headers)[Q_SIZE] == str(len(record.data)).encode()
+    assert tight.value == record.data  # small enough to keep whole: replayable
+    assert tight.key == b"INTERPOL:s.json#0"
 
 
-def test_too_large_prefix_shrinks_to_the_quarantine_limit() -> None:
-    """With a small quarantine limit the kept prefix shrinks so the record still fits."""
+def test_too_large_record_fits_a_smaller_quarantine_limit() -> None:
+    """A quarantine topic limit of 200 kB still takes the bounded record of a 500 kB one."""
     connector = get_connector("INTERPOL")
     record = RawRecord("INTERPOL", "big.json", 0, b"{" + b"a" * 500_000)
     outcome = process_record(connector, record)
-    ready = to_ready(outcome, 0, 0.0, Limits(ingress=1_048_576, quarantine=20_000))
+    ready = to_ready(outcome, 0, 0.0, Limits(ingress=1_048_576, quarantine=200_000))
     assert not ready.published
-    assert 10_000 < len(ready.value) < 20_000
-    assert record_size(ready.key, ready.value, ready.headers) + 1024 <= 20_000
+    assert len(ready.value) == PREFIX_BYTES
+    assert record_size(ready.key, ready.value, ready.headers) + 1024 <= 200_000
     assert record.data.startswith(ready.value)
 
 
@@ -139,3 +142,31 @@ def test_reasons_quoting_the_input_are_bounded() -> None:
     assert not ready.published
     assert all(len(r.path) <= 120 and len(r.message) <= 300 for r in ready.result.reasons)
     assert record_size(ready.key, ready.value, ready.headers) < 1_048_576
+
+
+async def test_watcher_publishes_a_file_with_an_oversized_notice(tmp_path: Path) -> None:
+    """--watch takes a file whose third notice is 1.1 MB: 3 published, 1 too_large, ledgered."""
+    sample = json.loads(get_connector("INTERPOL").sample_path().read_bytes())
+    notices = sample["_embedded"]["notices"][:4]
+    notices[2]["distinguishing_marks"] = "Tattoo " * 160_000
+    sample["_embedded"]["notices"] = notices
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "mixed.json").write_bytes(json.dumps(sample).encode())
+    producer = FakeProducer()
+    publisher = Publisher(
+        Settings(topic_prefix="b.", data_dir=tmp_path), get_connector("INTERPOL"),
+        producer=producer, metrics=ConnectorMetrics(CollectorRegistry()),
+    )  # fmt: skip
+    ledger = Ledger(ledger_path(Settings(data_dir=tmp_path), "INTERPOL"))
+    async with publisher:
+        watcher = DirectoryWatcher(publisher, inbox, ledger, interval=0.01)
+        await watcher.poll_once()
+        assert [p.name for p in await watcher.poll_once()] == ["mixed.json"]
+    assert ledger.count() == 1
+    ledger.close()
+    assert len(producer.on("b.ingress.interpol")) == 3
+    ((_, _, value, headers),) = producer.on("b.quarantine")
+    assert value is not None
+    assert len(value) == PREFIX_BYTES
+    assert int(dict(headers)[Q_SIZE]) > 1_100_000
