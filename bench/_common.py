@@ -198,7 +198,7 @@ def _lasting(value: bytes, now: datetime) -> bytes:
     fresh and denied as EXPIRED minutes later, so two contenders run minutes apart would
     write different counts.
     """
-    from gateway.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
+    from gateway.contract.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
 
     kind, record = decode_dict(value)
     expires = record["envelope"].get("expires_at")
@@ -246,7 +246,7 @@ def prepared_alerts(count: int, seed: int = 8) -> list[Alert]:
 
 @cache
 def _copies(seed: int, pool_size: int, count: int) -> tuple[Alert, ...]:
-    from gateway.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
+    from gateway.contract.codec import decode_dict, encode_dict  # noqa: PLC0415  # why: heavy import
 
     pool = _pool(seed, min(400, max(20, (pool_size + count) // 5)))
     out: list[Alert] = []

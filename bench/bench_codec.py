@@ -18,9 +18,9 @@ from pathlib import Path
 import fastavro
 from fastavro import schemaless_reader, schemaless_writer
 
-from gateway.codec import HEADER_SIZE, decode, decode_dict, encode, encode_dict
 from gateway.contract import ALERT_MODELS, AlertKind, AnyAlert
-from gateway.schemas import default_registry
+from gateway.contract.codec import HEADER_SIZE, decode, decode_dict, encode, encode_dict
+from gateway.contract.schemas import default_registry
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
 FILES = {

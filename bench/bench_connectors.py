@@ -27,13 +27,13 @@ from rich.table import Table
 from connectors.base import Connector
 from connectors.registry import all_connectors, get_connector
 from connectors.runner import Publisher
-from gateway.codec import encode
 from gateway.contract import AnyAlert
-from gateway.kafka import make_admin
+from gateway.contract.codec import encode
+from gateway.contract.validation import validate_alert
+from gateway.kafka.clients import make_admin
+from gateway.kafka.topic_names import TopicNames
 from gateway.logconfig import configure_logging
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
-from gateway.validation import validate_alert
 
 __all__ = ["main"]
 

@@ -38,12 +38,12 @@ from bench._common import (
     stop,
     write_result,
 )
-from gateway.headers import RouteHeaders
-from gateway.policy import load_policy
+from gateway.hub.policy.decide import load_policy
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.layout import plan_topics
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.simulate.scenario import subset_topology, write_topology
-from gateway.topic_names import TopicNames
-from gateway.topics import plan_topics
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Latencies", "main", "percentile", "publish_at_rate", "run"]

@@ -34,13 +34,13 @@ from bench._common import (
     run_processor,
     write_result,
 )
-from gateway.codec import decode_dict
-from gateway.headers import RouteHeaders
-from gateway.hub import hub_topics
-from gateway.policy import load_policy
+from gateway.contract.codec import decode_dict
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.service import hub_topics
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.simulate.scenario import write_topology
-from gateway.topic_names import TopicNames
 from gateway.topology import Country, Post, Topology, load_topology
 
 __all__ = ["main", "memory_probe", "run", "synthetic_topology"]
@@ -121,7 +121,7 @@ async def node_rate(
     prefix = f"bg{run_id()}."
     names = TopicNames(prefix)
     settings = Settings(bootstrap_servers=bootstrap, topic_prefix=prefix, partitions=PARTITIONS)
-    from gateway.topics import plan_topics  # noqa: PLC0415  # why: only the node series needs it
+    from gateway.kafka.layout import plan_topics  # noqa: PLC0415  # why: only the node series needs it
 
     await create_topics(bootstrap, [s.name for s in plan_topics(topology, settings)], PARTITIONS)
     codes = [c.code for c in topology.countries]
@@ -152,7 +152,7 @@ def _rss_kib() -> int:
 
 def memory_probe(entries: int) -> dict[str, Any]:
     """In this (fresh) process: load ``entries`` watchlist entries; RSS growth and time."""
-    from gateway.screening import Watchlist, entry_from_record  # noqa: PLC0415  # why: measured
+    from gateway.post.screening import Watchlist, entry_from_record  # noqa: PLC0415  # why: measured
 
     pool = []
     for alert in prepared_alerts(2_000):

@@ -41,8 +41,8 @@ from bench._common import (
     run_processor,
     write_result,
 )
-from gateway.hub import hub_topics
-from gateway.topic_names import TopicNames
+from gateway.hub.service import hub_topics
+from gateway.kafka.topic_names import TopicNames
 from gateway.topology import load_topology
 
 PARTITIONS = 3
@@ -191,11 +191,11 @@ async def offline(alerts_n: int, batch: int = 500) -> float:
 
     from aiokafka import TopicPartition  # noqa: PLC0415  # why: offline only
 
-    from gateway.eos import EosEngine, _Worker  # noqa: PLC0415  # why: offline only
-    from gateway.hub import HubProcessor  # noqa: PLC0415  # why: offline only
-    from gateway.policy import load_policy  # noqa: PLC0415  # why: offline only
+    from gateway.hub.policy.decide import load_policy  # noqa: PLC0415  # why: offline only
+    from gateway.hub.service import HubProcessor  # noqa: PLC0415  # why: offline only
+    from gateway.hub.state import StateStore  # noqa: PLC0415  # why: offline only
+    from gateway.kafka.eos import EosEngine, _Worker  # noqa: PLC0415  # why: offline only
     from gateway.settings import Settings  # noqa: PLC0415  # why: offline only
-    from gateway.state import StateStore  # noqa: PLC0415  # why: offline only
 
     names, topology = TopicNames("fl."), load_topology()
     store = StateStore(names.hub_state)

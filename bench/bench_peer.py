@@ -33,10 +33,10 @@ from bench._common import (
     write_result,
 )
 from bench._profile import describe
-from gateway.headers import RouteHeaders
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.layout import plan_topics
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
-from gateway.topics import plan_topics
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Outcome", "main", "prepare", "race", "run"]

@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from gateway.policy import OrgCode, RoutingFacts, Tlp, load_policy
+from gateway.hub.policy.decide import OrgCode, RoutingFacts, Tlp, load_policy
 
 __all__ = ["main"]
 

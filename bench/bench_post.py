@@ -31,11 +31,11 @@ from aiokafka import AIOKafkaConsumer
 from rapidfuzz import fuzz, process
 
 from bench._common import BenchResult, Figure, create_topics, run_id, write_result
-from gateway.codec import decode_dict, encode_dict
 from gateway.contract import AlertKind
-from gateway.headers import RouteHeaders
+from gateway.contract.codec import decode_dict, encode_dict
+from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostService
-from gateway.screening import (
+from gateway.post.screening import (
     DEFAULT_THRESHOLD,
     ObjectQuery,
     PersonQuery,

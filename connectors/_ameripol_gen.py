@@ -25,7 +25,7 @@ from connectors._revise_a import (
 )
 from connectors.base import Revision
 from gateway.contract import Envelope
-from gateway.identifiers import imo_check_digit, iso6346_check_digit
+from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 
 __all__ = ["generate_document", "revise_alert"]
 

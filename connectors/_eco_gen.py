@@ -29,7 +29,7 @@ from connectors._revise_b import (
 from connectors.base import Revision
 from connectors.eco import MEMBER_ZONES
 from gateway.contract import AnyAlert, Commodity, WantedPersonAlert
-from gateway.identifiers import imo_check_digit, iso6346_check_digit
+from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 
 __all__ = ["container_number", "generate_telexes", "imo_number", "revise_telex"]
 

@@ -23,7 +23,7 @@ from connectors._revise_a import (
 )
 from connectors.base import Revision
 from gateway.contract import Envelope
-from gateway.identifiers import vin_check_digit
+from gateway.contract.identifiers import vin_check_digit
 
 __all__ = ["generate_message", "revise_message"]
 

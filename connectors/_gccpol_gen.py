@@ -37,7 +37,7 @@ from connectors._revise_b import (
 from connectors.base import RawRecord, Revision
 from connectors.gccpol import MEMBER_ZONES
 from gateway.contract import AnyAlert
-from gateway.identifiers import alpha2_to_alpha3, iso6346_check_digit
+from gateway.contract.identifiers import alpha2_to_alpha3, iso6346_check_digit
 
 __all__ = ["generate_export", "revise_circular"]
 

@@ -17,7 +17,7 @@ import orjson
 
 from connectors.base import ConnectorError
 from gateway.contract import PartialDate, Tlp
-from gateway.identifiers import alpha2_to_alpha3, is_iso3
+from gateway.contract.identifiers import alpha2_to_alpha3, is_iso3
 
 __all__ = [
     "Fields",

@@ -6,7 +6,7 @@ main process only sends.
 
 A record too large for its topic (an alert over the ingress limit, or refused bytes over the
 quarantine limit) becomes a bounded quarantine record here
-(:meth:`gateway.quarantine.QuarantineRecord.bounded`), with reason ``too_large``: the first
+(:meth:`gateway.kafka.quarantine.QuarantineRecord.bounded`), with reason ``too_large``: the first
 64 KiB of the original, its size and its SHA-256. One oversized record never
 stops a run.
 """
@@ -25,8 +25,8 @@ from connectors.base import (
     process_record,
 )
 from connectors.results import RecordResult
-from gateway.headers import H
-from gateway.quarantine import QuarantineRecord, Reason, record_size
+from gateway.kafka.headers import H
+from gateway.kafka.quarantine import QuarantineRecord, Reason, record_size
 
 __all__ = [
     "DEFAULT_LIMITS",

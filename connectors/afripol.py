@@ -76,7 +76,7 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
-from gateway.identifiers import alpha2_to_alpha3, is_iso3, normalize_identifier
+from gateway.contract.identifiers import alpha2_to_alpha3, is_iso3, normalize_identifier
 
 __all__ = ["AfripolConnector", "french_country", "repair_text"]
 

@@ -65,7 +65,7 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
-from gateway.identifiers import normalize_identifier
+from gateway.contract.identifiers import normalize_identifier
 
 __all__ = ["COLUMNS", "AseanapolConnector", "split_family_first"]
 

@@ -19,7 +19,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ValidationError
 
-from gateway.codec import encode
 from gateway.contract import (
     AlertKind,
     AnyAlert,
@@ -28,9 +27,10 @@ from gateway.contract import (
     WantedPersonAlert,
     kind_of,
 )
+from gateway.contract.codec import encode
+from gateway.contract.validation import validate_alert
 from gateway.errors import QuarantineError
-from gateway.quarantine import QuarantineRecord, Reason
-from gateway.validation import validate_alert
+from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
     "OBSERVERS",

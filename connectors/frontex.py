@@ -55,7 +55,7 @@ from gateway.contract import (
     Status,
     Tlp,
 )
-from gateway.identifiers import normalize_identifier
+from gateway.contract.identifiers import normalize_identifier
 
 __all__ = ["COLUMNS", "FrontexConnector"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gateway.quarantine import Reason
+from gateway.kafka.quarantine import Reason
 
 __all__ = ["KindStats", "RecordResult", "RunReport", "RunStats"]
 

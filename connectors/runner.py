@@ -38,10 +38,10 @@ from connectors.base import (
 from connectors.metrics import ConnectorMetrics
 from connectors.results import KindStats, RecordResult, RunReport, RunStats
 from gateway.errors import FrontlineError, SetupError
-from gateway.headers import H
-from gateway.kafka import make_admin, make_producer
+from gateway.kafka.clients import make_admin, make_producer
+from gateway.kafka.headers import H
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 __all__ = [
     "KindStats",

@@ -69,7 +69,7 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
-from gateway.quarantine import Reason
+from gateway.kafka.quarantine import Reason
 
 __all__ = ["COLUMNS", "DENY_COLUMN", "RELEASE_COLUMN", "ZONE", "ScoConnector", "country"]
 

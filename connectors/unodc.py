@@ -60,7 +60,7 @@ from gateway.contract import (
     WantedPerson,
     WantedPersonAlert,
 )
-from gateway.quarantine import Reason
+from gateway.kafka.quarantine import Reason
 
 __all__ = ["HEADQUARTERS", "TLP_MARKINGS", "UnodcConnector"]
 

@@ -1,4 +1,4 @@
-"""The peers' routing run on Frontline's own exactly-once engine (``gateway.eos``).
+"""The peers' routing run on Frontline's own exactly-once engine (``gateway.kafka.eos``).
 
 It isolates the framework: this and ``quix_hub`` share :class:`Router` line for line, so the
 ratio between them is engine against engine. Run: ``python -m bench.peers.engine_hub
@@ -18,18 +18,18 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bench.peers.routing import Router
-from gateway.eos import EosEngine, Mode, Output
+from gateway.hub.policy.decide import load_policy
+from gateway.kafka.eos import EosEngine, Mode, Output
+from gateway.kafka.topic_names import TopicNames
 from gateway.logconfig import configure_logging
-from gateway.policy import load_policy
 from gateway.settings import LogFormat, Settings
-from gateway.topic_names import TopicNames
 from gateway.topology import load_topology
 
 __all__ = ["RoutingProcessor", "main", "serve"]
 
 
 class RoutingProcessor:
-    """An engine :class:`~gateway.eos.Processor` with no state: route and forward."""
+    """An engine :class:`~gateway.kafka.eos.Processor` with no state: route and forward."""
 
     def __init__(self, router: Router, orgs: Mapping[str, str]) -> None:
         self.router = router

@@ -18,8 +18,8 @@ from quixstreams import Application
 from quixstreams.models.serializers import Serializer
 
 from bench.peers.routing import Routed, Router
-from gateway.policy import load_policy
-from gateway.topic_names import TopicNames
+from gateway.hub.policy.decide import load_policy
+from gateway.kafka.topic_names import TopicNames
 from gateway.topology import load_topology
 
 __all__ = ["build_app", "main"]

@@ -1,11 +1,11 @@
 """The hub's routing as one stateless function, shared by the peers so both route identically.
 
-Decode (``gateway.codec.decode_dict``), refuse a source organization that is not the ingress
-topic's, decide with ``gateway.policy`` among the topology's countries, then: deliveries to
-each recipient's ``ncb`` topic with the payload unchanged, or one review record when the
-policy holds the alert, plus one audit record. What it leaves out of the hub: version order,
-revocations and expiry timers (per-alert state) - a peer running it does less work than the
-hub, so its figure is an upper bound for the same framework.
+Decode (``gateway.contract.codec.decode_dict``), refuse a source organization that is not
+the ingress topic's, decide with ``gateway.hub.policy.decide`` among the topology's countries,
+then: deliveries to each recipient's ``ncb`` topic with the payload unchanged, or one review
+record when the policy holds the alert, plus one audit record. What it leaves out of the hub:
+version order, revocations and expiry timers (per-alert state) - a peer running it does less
+work than the hub, so its figure is an upper bound for the same framework.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gateway.audit import Action, audit_record
-from gateway.codec import decode_dict
+from gateway.contract.codec import decode_dict
 from gateway.errors import QuarantineError
-from gateway.headers import RouteHeaders
-from gateway.policy import Feed, Policy, facts_from_record
-from gateway.quarantine import QuarantineRecord, Reason
-from gateway.topic_names import TopicNames
+from gateway.hub.audit import Action, audit_record
+from gateway.hub.policy.decide import Feed, Policy, facts_from_record
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord, Reason
+from gateway.kafka.topic_names import TopicNames
 
 __all__ = ["Routed", "Router"]
 

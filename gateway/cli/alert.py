@@ -13,17 +13,17 @@ import typer
 from pydantic import ValidationError
 
 from gateway.cli._common import err_console, fail, read_utf8
-from gateway.codec import decode as decode_alert
-from gateway.codec import encode as encode_alert
-from gateway.codec import peek_fingerprint
 from gateway.contract import ALERT_MODELS, AlertKind, AnyAlert
-from gateway.errors import ConfigError, DecodeError, FrontlineError
-from gateway.validation import (
+from gateway.contract.codec import decode as decode_alert
+from gateway.contract.codec import encode as encode_alert
+from gateway.contract.codec import peek_fingerprint
+from gateway.contract.validation import (
     Problem,
     infer_kind,
     problems_from_validation_error,
     validate_alert,
 )
+from gateway.errors import ConfigError, DecodeError, FrontlineError
 
 __all__ = ["app"]
 

@@ -10,10 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.audit import checked_alert_id, read_history
 from gateway.cli._common import console, fail, kafka_errors, run_async, settings_of
 from gateway.errors import FrontlineError
-from gateway.topic_names import TopicNames
+from gateway.hub.audit import checked_alert_id, read_history
+from gateway.kafka.topic_names import TopicNames
 
 __all__ = ["app"]
 

@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from gateway.cli._common import MetricsPort, fail, kafka_errors, serve_metrics, settings_of
-from gateway.eos import Mode
 from gateway.errors import FrontlineError
-from gateway.hub import run_hub
-from gateway.hub_metrics import HubMetrics
+from gateway.hub.metrics import HubMetrics
+from gateway.hub.service import run_hub
+from gateway.kafka.eos import Mode
 
 __all__ = ["app"]
 

@@ -14,8 +14,8 @@ from gateway.cli._common import (
     serve_metrics,
     settings_of,
 )
-from gateway.eos import Mode
 from gateway.errors import ConfigError, FrontlineError
+from gateway.kafka.eos import Mode
 
 __all__ = ["app"]
 
@@ -44,7 +44,7 @@ def run(
     """Route a country's node topic (or every country's) to its posts until Ctrl-C."""
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
-    from gateway.node import NodeMetrics, run_node  # noqa: PLC0415  # why: same
+    from gateway.node.service import NodeMetrics, run_node  # noqa: PLC0415  # why: same
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
     settings = settings_of(ctx)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, emit_json, fail, settings_of
 from gateway.errors import ConfigError, FrontlineError
-from gateway.policy import (
+from gateway.hub.policy.decide import (
     Kind,
     MsgType,
     OrgCode,

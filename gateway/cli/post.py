@@ -189,7 +189,7 @@ def run(
 def _run_all(settings: Settings, http_port: int | None, host: str) -> None:
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
-    from gateway.post_host import PostsHost  # noqa: PLC0415  # why: same
+    from gateway.post.host import PostsHost  # noqa: PLC0415  # why: same
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
     if http_port is None:

@@ -1,7 +1,7 @@
 """``frontline quarantine``: read the refused records on ``fl.quarantine`` and replay them.
 
 A quarantine record keeps the original bytes (which may hold personal data) with the
-organization, stage, component, source and reasons in headers (``gateway/quarantine.py``).
+organization, stage, component, source and reasons in headers (``gateway/kafka/quarantine.py``).
 ``list`` and ``show`` print only that metadata, a size and a SHA-256; the bytes leave the
 broker only through ``show --bytes FILE`` (a new file, mode 0600). ``replay`` sends chosen
 originals through the pipeline again: a connector's refusal through that organization's
@@ -38,11 +38,11 @@ from gateway.cli._common import (
     settings_of,
 )
 from gateway.errors import ConfigError, FrontlineError
-from gateway.headers import headers_to_dict
-from gateway.kafka import make_admin, make_consumer, make_producer, resolve_bootstrap
-from gateway.quarantine import Q_SHA256, Q_SIZE, QuarantineRecord
+from gateway.kafka.clients import make_admin, make_consumer, make_producer, resolve_bootstrap
+from gateway.kafka.headers import headers_to_dict
+from gateway.kafka.quarantine import Q_SHA256, Q_SIZE, QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 __all__ = ["Entry", "app", "parse_id"]
 
@@ -348,7 +348,7 @@ def show(
 
 async def _replay_to_ingress(settings: Settings, entry: Entry) -> dict[str, Any]:
     """A hub refusal: the original bytes back onto the ingress topic they came from."""
-    from gateway.codec import decode  # noqa: PLC0415  # why: keep `frontline --help` fast
+    from gateway.contract.codec import decode  # noqa: PLC0415  # why: keep `frontline --help` fast
     from gateway.errors import DecodeError  # noqa: PLC0415  # why: same
 
     topic = TopicNames(settings.topic_prefix).ingress(entry.record.org)

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gateway.audit import checked_alert_id
 from gateway.cli._common import (
     JsonOption,
     console,
@@ -21,7 +20,8 @@ from gateway.cli._common import (
     settings_of,
 )
 from gateway.errors import FrontlineError
-from gateway.review import (
+from gateway.hub.audit import checked_alert_id
+from gateway.hub.review import (
     HeldAlert,
     ReviewDecision,
     checked_note,

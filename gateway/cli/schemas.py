@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gateway.contract import AlertKind
-from gateway.schemas import default_registry, standalone_schema
+from gateway.contract.schemas import default_registry, standalone_schema
 
 __all__ = ["app"]
 

@@ -18,9 +18,9 @@ from gateway.cli._common import (
     settings_of,
 )
 from gateway.errors import FrontlineError
-from gateway.kafka import make_admin, resolve_bootstrap
+from gateway.kafka.clients import make_admin, resolve_bootstrap
+from gateway.kafka.layout import TopicResult, apply_topics, plan_topics
 from gateway.settings import Settings
-from gateway.topics import TopicResult, apply_topics, plan_topics
 from gateway.topology import load_topology
 
 __all__ = ["app"]

@@ -16,11 +16,11 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.identifiers import is_iso3
+from gateway.contract.identifiers import is_iso3
 from gateway.post.guard import RequestGuard, install_validation_handler
+from gateway.post.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
+from gateway.post.screening.normalize import normalize_name, parse_partial_date
 from gateway.post.service import FEED_LOST_AFTER_S, PostBusyError, PostService
-from gateway.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
-from gateway.screening.normalize import normalize_name, parse_partial_date
 
 __all__ = [
     "MAX_ID_CHARS",

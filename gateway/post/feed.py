@@ -19,15 +19,15 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from gateway.codec import decode_dict
+from gateway.contract.codec import decode_dict
 from gateway.errors import DecodeError
-from gateway.headers import H
-from gateway.kafka import make_consumer
+from gateway.kafka.clients import make_consumer
+from gateway.kafka.headers import H
 from gateway.post.gate import WatchlistGate
 from gateway.post.metrics import PostMetrics
+from gateway.post.screening import Entry, Watchlist, entry_from_record
+from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 from gateway.post.store import Change, PostStore, StoredRecord
-from gateway.screening import Entry, Watchlist, entry_from_record
-from gateway.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 from gateway.settings import Settings
 
 __all__ = ["REBUILD_AFTER_S", "PostFeed", "Route", "entry_of", "route_of"]

@@ -15,10 +15,10 @@ import uvicorn
 from prometheus_client import CollectorRegistry
 
 from gateway.errors import FrontlineError
+from gateway.kafka.topic_names import TopicNames
 from gateway.post.feed import PostFeed
 from gateway.post.metrics import PostMetrics
-from gateway.post.store import PostStore
-from gateway.screening import (
+from gateway.post.screening import (
     DEFAULT_THRESHOLD,
     Hit,
     ObjectQuery,
@@ -28,8 +28,8 @@ from gateway.screening import (
     screen_object,
     screen_person,
 )
+from gateway.post.store import PostStore
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from gateway.topology import Topology
 
 __all__ = [

@@ -184,7 +184,7 @@ class PostStore:
         The kind comes from the entry snapshot (its fourth field); a record stored without
         one is decoded. TLP:RED records are never stored, so this is what the post holds.
         """
-        from gateway.codec import decode_dict  # noqa: PLC0415  # why: only rows without a snapshot
+        from gateway.contract.codec import decode_dict  # noqa: PLC0415  # why: only rows without a snapshot
         from gateway.errors import DecodeError  # noqa: PLC0415  # why: same
 
         cursor = self._db.execute(

@@ -6,12 +6,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.audit import decode_audit
-from gateway.hub_reading import assign_from_start, read_to_end
-from gateway.kafka import make_consumer
-from gateway.quarantine import QuarantineRecord
+from gateway.hub.audit import decode_audit
+from gateway.kafka.clients import make_consumer
+from gateway.kafka.quarantine import QuarantineRecord
+from gateway.kafka.reading import assign_from_start, read_to_end
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 __all__ = ["BrokerFacts", "collect"]
 

@@ -32,13 +32,14 @@ from connectors.metrics import ConnectorMetrics
 from connectors.registry import all_connectors
 from connectors.runner import Publisher, RunStats
 from gateway.broker import LocalCluster
-from gateway.codec import decode_dict
 from gateway.contract import WantedPerson, WantedPersonAlert
+from gateway.contract.codec import decode_dict
 from gateway.errors import ConfigError, SetupError
-from gateway.kafka import resolve_bootstrap
+from gateway.hub.policy.decide import Policy, facts_from_record, load_policy
+from gateway.hub.review import ReviewDecision, list_held, publish_decision
+from gateway.kafka.clients import resolve_bootstrap
+from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.logconfig import configure_logging
-from gateway.policy import Policy, facts_from_record, load_policy
-from gateway.review import ReviewDecision, list_held, publish_decision
 from gateway.settings import Settings
 from gateway.simulate.collect import BrokerFacts, collect
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
@@ -49,7 +50,6 @@ from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.simulate.stats import quantiles
 from gateway.simulate.traffic import TrafficPlan
 from gateway.simulate.variants import TravellerFactory
-from gateway.topics import apply_topics, plan_topics
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Exercise", "ExerciseConfig"]

@@ -1,8 +1,8 @@
 """What every border post's watchlist should hold, replayed from what was published.
 
 This is the exercise's independent check of the running components. The sharing policy
-(``gateway/policy.py``) decides each version's countries and whether it waits for review,
-the national node's profile rules (``gateway/node_route.py``) decide the posts, and the
+(``gateway/hub/policy/decide.py``) decides each version's countries and whether it waits for review,
+the national node's profile rules (``gateway/node/route.py``) decide the posts, and the
 hub's documented version, review and expiry rules (docs/hub.md) are replayed here on their
 own: nothing of the hub's routing code is used. Per alert, in the order its versions were
 published (one alert's versions share a partition, so the hub sees them in that order):
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.node_route import decide as node_decide
-from gateway.policy import Feed, Policy, facts_from_record
+from gateway.hub.policy.decide import Feed, Policy, facts_from_record
+from gateway.node.route import decide as node_decide
 from gateway.topology import Topology
 
 __all__ = ["Expectation", "Published", "PublishedVersion", "Verdict", "expected_watchlists"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import tomli_w
 
-from gateway.policy import Policy
+from gateway.hub.policy.decide import Policy
 from gateway.topology import Country, Topology
 
 __all__ = ["REGIONAL_ORDER", "select_countries", "subset_topology", "write_topology"]

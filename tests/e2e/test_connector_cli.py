@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from connectors.registry import get_connector
-from gateway.quarantine import QuarantineRecord
-from gateway.topic_names import TopicNames
+from gateway.kafka.quarantine import QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 
 from .conftest import FRONTLINE, Run
 

@@ -14,16 +14,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from gateway.broker.ports import free_port
-from gateway.codec import decode_dict
-from gateway.policy import load_policy
-from gateway.review import ReviewDecision, publish_decision
+from gateway.contract.codec import decode_dict
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.review import ReviewDecision, publish_decision
+from gateway.kafka.layout import apply_topics, plan_topics
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.simulate.frontier import PostsClient
 from gateway.simulate.processes import Component, ComponentSet
 from gateway.simulate.scenario import write_topology
-from gateway.topic_names import TopicNames
-from gateway.topics import apply_topics, plan_topics
 from gateway.topology import Topology, load_topology
 from tests.unit.test_hub_support import make_alert
 

@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from connectors.registry import get_connector
 from connectors.runner import Publisher
 from connectors.serve import create_app
-from gateway.headers import headers_to_dict
-from gateway.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, QuarantineRecord
+from gateway.kafka.headers import headers_to_dict
+from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, QuarantineRecord
 
 from .test_connector_publish import _read_all, _settings, _setup
 

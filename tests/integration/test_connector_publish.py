@@ -15,12 +15,12 @@ from aiokafka.structs import ConsumerRecord
 from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
 from connectors.runner import Publisher
-from gateway.codec import decode
+from gateway.contract.codec import decode
 from gateway.errors import SetupError
-from gateway.headers import RouteHeaders
-from gateway.quarantine import QuarantineRecord
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 pytestmark = pytest.mark.integration
 

@@ -16,11 +16,11 @@ from aiokafka.structs import ConsumerRecord
 from connectors.base import Accepted, Refused, process
 from connectors.registry import get_connector
 from connectors.runner import Publisher
-from gateway.codec import decode
-from gateway.headers import RouteHeaders
-from gateway.quarantine import QuarantineRecord
+from gateway.contract.codec import decode
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 pytestmark = pytest.mark.integration
 

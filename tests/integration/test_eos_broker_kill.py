@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from gateway.broker import LocalCluster
-from gateway.codec import decode_dict
+from gateway.contract.codec import decode_dict
 from gateway.settings import Settings
 from tests.integration.test_hub import COUNTRIES, TOPOLOGY, create_hub_topics, read_all, start_hub
 from tests.integration.test_hub import stop_hub as stop_hub_task

@@ -16,10 +16,10 @@ from aiokafka import AIOKafkaProducer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.hub import HubService
-from gateway.quarantine import MAX_RECORD_BYTES, QuarantineRecord
+from gateway.hub.service import HubService
+from gateway.kafka.quarantine import MAX_RECORD_BYTES, QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from tests.integration.test_hub import TOPOLOGY, create_hub_topics, read_all
 from tests.unit.test_hub_support import make_alert
 

@@ -14,10 +14,10 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.registry import get_connector
 from connectors.runner import Publisher
-from gateway.eos import TopicRefusedError
-from gateway.hub import HubService
+from gateway.hub.service import HubService
+from gateway.kafka.eos import TopicRefusedError
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from tests.integration.test_hub import COUNTRIES, SAMPLE, TOPOLOGY, create_hub_topics, read_all
 
 pytestmark = pytest.mark.integration

@@ -14,13 +14,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from connectors.registry import get_connector
 from connectors.runner import Publisher
-from gateway.hub import HubService, hub_topics
-from gateway.node import NodeService
+from gateway.hub.service import HubService, hub_topics
+from gateway.kafka.layout import COMPACTED, apply_topics, plan_topics
+from gateway.kafka.topic_names import TopicNames
+from gateway.node.service import NodeService
 from gateway.post import PostService
-from gateway.screening import PersonQuery
+from gateway.post.screening import PersonQuery
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
-from gateway.topics import COMPACTED, apply_topics, plan_topics
 from gateway.topology import parse_topology
 from tests.unit.test_hub_support import make_alert
 

@@ -17,16 +17,16 @@ from typer.testing import CliRunner
 
 from connectors.registry import get_connector
 from connectors.runner import Publisher
-from gateway.audit import read_history
 from gateway.cli import audit as audit_cli
 from gateway.cli import review as review_cli
-from gateway.codec import decode_dict
-from gateway.headers import RouteHeaders, headers_to_dict
-from gateway.hub import HubService, hub_topics
-from gateway.quarantine import QuarantineRecord
-from gateway.review import ReviewDecision, list_held, publish_decision
+from gateway.contract.codec import decode_dict
+from gateway.hub.audit import read_history
+from gateway.hub.review import ReviewDecision, list_held, publish_decision
+from gateway.hub.service import HubService, hub_topics
+from gateway.kafka.headers import RouteHeaders, headers_to_dict
+from gateway.kafka.quarantine import QuarantineRecord
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from gateway.topology import parse_topology
 from tests.unit.test_hub_support import make_alert
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from gateway.eos import EosEngine, Mode, Output
+from gateway.kafka.eos import EosEngine, Mode, Output
 from gateway.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from gateway.codec import decode_dict
-from gateway.hub_route import Inbound, route
-from gateway.policy import load_policy
+from gateway.contract.codec import decode_dict
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.route import Inbound, route
+from gateway.hub.state import StateStore
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.state import StateStore
-from gateway.topic_names import TopicNames
 from tests.integration.test_hub import COUNTRIES, TOPOLOGY, create_hub_topics, read_all
 from tests.unit.test_hub_support import make_alert
 

@@ -11,11 +11,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from gateway.contract import AlertKind
-from gateway.headers import H, RouteHeaders, headers_to_dict
-from gateway.node import NodeService
+from gateway.kafka.headers import H, RouteHeaders, headers_to_dict
+from gateway.kafka.layout import apply_topics, plan_topics
+from gateway.kafka.topic_names import TopicNames
+from gateway.node.service import NodeService
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
-from gateway.topics import apply_topics, plan_topics
 from gateway.topology import Topology, parse_topology
 from tests.unit.test_hub_support import make_alert
 

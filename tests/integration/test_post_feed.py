@@ -14,13 +14,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from gateway.broker import LocalCluster
-from gateway.headers import RouteHeaders
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.layout import COMPACTED
 from gateway.post import PostService
 from gateway.post.api import create_app
+from gateway.post.screening import PersonQuery
 from gateway.post.service import FEED_LOST_AFTER_S
-from gateway.screening import PersonQuery
 from gateway.settings import Settings
-from gateway.topics import COMPACTED
 from tests.unit.test_hub_support import make_alert
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from gateway.quarantine import QuarantineRecord, Reason
+from gateway.kafka.quarantine import QuarantineRecord, Reason
 from tests.integration.test_hub import read_all
 from tests.unit.test_hub_support import make_alert
 

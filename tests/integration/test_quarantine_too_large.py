@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 
-from gateway.quarantine import PREFIX_BYTES, QuarantineRecord
+from gateway.kafka.quarantine import PREFIX_BYTES, QuarantineRecord
 from gateway.settings import Settings
 from tests.integration.test_eos_refused import committed_offsets
 from tests.integration.test_hub import TOPOLOGY, create_hub_topics, read_all, start_hub, stop_hub

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import read_history
-from gateway.headers import headers_to_dict
-from gateway.policy import load_policy
-from gateway.review import ReviewDecision, list_held, publish_decision
+from gateway.hub.audit import read_history
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.review import ReviewDecision, list_held, publish_decision
+from gateway.kafka.headers import headers_to_dict
 from gateway.settings import Settings
 from tests.integration import test_hub as base
 from tests.unit.test_hub_support import make_alert

@@ -10,8 +10,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from typer.testing import CliRunner
 
 from gateway.cli.topics import app
+from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.settings import Settings
-from gateway.topics import apply_topics, plan_topics
 from gateway.topology import Topology, parse_topology
 
 pytestmark = pytest.mark.integration

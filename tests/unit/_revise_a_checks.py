@@ -15,11 +15,11 @@ from typing import Any, get_args
 import pytest
 
 from connectors.base import Accepted, Connector, Revision, process
-from gateway.codec import decode_dict
 from gateway.contract import MsgType, Tlp
-from gateway.hub_route import facts_of
-from gateway.identifiers import iso_countries
-from gateway.policy import Decision, load_policy
+from gateway.contract.codec import decode_dict
+from gateway.contract.identifiers import iso_countries
+from gateway.hub.policy.decide import Decision, load_policy
+from gateway.hub.route import facts_of
 
 __all__ = [
     "CHANGES",

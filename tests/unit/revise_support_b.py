@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import get_args
 
 from connectors.base import Accepted, Connector, Revision, process, process_record
-from gateway.codec import decode_dict
 from gateway.contract import MsgType, Tlp
-from gateway.hub_route import facts_of
-from gateway.identifiers import iso_countries
-from gateway.policy import load_policy
+from gateway.contract.codec import decode_dict
+from gateway.contract.identifiers import iso_countries
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.route import facts_of
 
 __all__ = [
     "CHANGES",

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
-from gateway.policy import Policy, load_policy
-from gateway.state import StateStore
+from gateway.hub.policy.decide import Policy, load_policy
+from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
+from gateway.hub.state import StateStore
 from gateway.topology import load_topology
 from tests.unit.test_hub_support import make_alert
 

@@ -16,7 +16,7 @@ from gateway.broker import jars, local
 from gateway.broker.local import ClusterSpec, LocalCluster
 from gateway.broker.ports import free_port, port_in_use
 from gateway.errors import SetupError
-from gateway.kafka import resolve_bootstrap
+from gateway.kafka.clients import resolve_bootstrap
 from gateway.settings import Settings
 
 

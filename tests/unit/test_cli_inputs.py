@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.cli._common import FiniteFloat, serve_metrics
+from gateway.contract.validation import validate_alert
 from gateway.errors import ConfigError, SetupError
 from gateway.settings import load_settings
-from gateway.validation import validate_alert
 
 EXAMPLE = Path(__file__).parents[2] / "schemas" / "examples" / "wanted_person.json"
 

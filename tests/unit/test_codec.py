@@ -9,16 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.codec import (
-    HEADER_SIZE,
-    EncodeError,
-    decode,
-    decode_dict,
-    encode,
-    encode_dict,
-    peek_fingerprint,
-    peek_kind,
-)
 from gateway.contract import (
     ALERT_MODELS,
     AlertKind,
@@ -28,8 +18,18 @@ from gateway.contract import (
     ThreatAssessmentAlert,
     WantedPersonAlert,
 )
+from gateway.contract.codec import (
+    HEADER_SIZE,
+    EncodeError,
+    decode,
+    decode_dict,
+    encode,
+    encode_dict,
+    peek_fingerprint,
+    peek_kind,
+)
+from gateway.contract.schemas import default_registry
 from gateway.errors import DecodeError
-from gateway.schemas import default_registry
 
 REASONS = {
     "truncated",

@@ -19,7 +19,7 @@ from connectors.registry import get_connector
 from connectors.runner import Publisher
 from connectors.serve import MAX_BODY_BYTES, create_app
 from connectors.watch import DirectoryWatcher, Ledger, ledger_path
-from gateway.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, record_size
+from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, record_size
 from gateway.settings import Settings
 from tests.unit.test_connector_pipeline import FakeProducer
 

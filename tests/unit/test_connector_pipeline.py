@@ -31,11 +31,11 @@ from connectors.registry import (
     unavailable_connectors,
 )
 from connectors.runner import Publisher, RunStats
-from gateway.codec import decode
 from gateway.contract import AnyAlert, Org
+from gateway.contract.codec import decode
 from gateway.errors import ConfigError
-from gateway.headers import RouteHeaders
-from gateway.quarantine import QuarantineRecord
+from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord
 from gateway.settings import Settings
 
 NOW = datetime.now(UTC)

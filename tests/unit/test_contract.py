@@ -19,7 +19,7 @@ from gateway.contract import (
     WantedPersonAlert,
     kind_of,
 )
-from gateway.schemas import standalone_schema
+from gateway.contract.schemas import standalone_schema
 
 PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import alert, schemas
 from gateway.contract import CommodityAlert
-from gateway.schemas import default_registry
+from gateway.contract.schemas import default_registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 runner = CliRunner()

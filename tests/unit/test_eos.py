@@ -6,7 +6,7 @@ import random
 
 from aiokafka.partitioner import DefaultPartitioner
 
-from gateway.eos import Mode, Output, partition_for
+from gateway.kafka.eos import Mode, Output, partition_for
 
 
 def test_partition_for_matches_kafka_default_partitioner() -> None:
@@ -43,7 +43,7 @@ def test_murmur2_matches_aiokafka_for_every_tail_length() -> None:
     """The word-wise murmur2 equals aiokafka's for keys of every length, tails included."""
     from aiokafka.partitioner import murmur2  # noqa: PLC0415  # why: the reference, only here
 
-    from gateway.partitioning import _murmur2  # noqa: PLC0415  # why: a private helper, only here
+    from gateway.kafka.partitioning import _murmur2  # noqa: PLC0415  # why: a private helper, only here
 
     rng = random.Random(11)
     for length in range(0, 41):

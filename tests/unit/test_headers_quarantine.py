@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.headers import H, RouteHeaders
-from gateway.quarantine import QuarantineRecord, Reason
+from gateway.kafka.headers import H, RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 
 def test_route_headers_round_trip() -> None:

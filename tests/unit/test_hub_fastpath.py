@@ -8,12 +8,12 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.producer.message_accumulator import BatchBuilder
 
-from gateway.audit import Action
-from gateway.eos import EosEngine, Fanout, Output, _Worker, partition_for
-from gateway.hub_route import Effects, Inbound, route
-from gateway.policy import load_policy
+from gateway.hub.audit import Action
+from gateway.hub.policy.decide import load_policy
+from gateway.hub.route import Effects, Inbound, route
+from gateway.hub.state import StateStore
+from gateway.kafka.eos import EosEngine, Fanout, Output, _Worker, partition_for
 from gateway.settings import Settings
-from gateway.state import StateStore
 from gateway.topology import load_topology
 from tests.unit.test_hub_support import make_alert
 

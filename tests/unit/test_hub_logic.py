@@ -7,12 +7,12 @@ from typing import Any
 
 import orjson
 
-from gateway.audit import Action
 from gateway.contract import AlertKind
-from gateway.headers import RouteHeaders
-from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
-from gateway.policy import Policy, load_policy
-from gateway.state import AlertState, StateStore
+from gateway.hub.audit import Action
+from gateway.hub.policy.decide import Policy, load_policy
+from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
+from gateway.hub.state import AlertState, StateStore
+from gateway.kafka.headers import RouteHeaders
 from gateway.topology import load_topology
 from tests.unit.test_hub_support import make_alert
 

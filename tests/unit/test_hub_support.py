@@ -8,8 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from gateway.codec import decode_dict, encode
 from gateway.contract import ALERT_MODELS, AlertKind
+from gateway.contract.codec import decode_dict, encode
 
 _EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 _FILES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.identifiers import (
+from gateway.contract.identifiers import (
     alpha2_to_alpha3,
     check_air_waybill,
     check_container,

@@ -11,12 +11,12 @@ import pytest
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from gateway.codec import encode
 from gateway.contract import CommodityAlert, WantedPersonAlert
-from gateway.headers import H, RouteHeaders, headers_to_dict
-from gateway.node import NodeMetrics, NodeProcessor
-from gateway.node_route import decide
-from gateway.topic_names import TopicNames
+from gateway.contract.codec import encode
+from gateway.kafka.headers import H, RouteHeaders, headers_to_dict
+from gateway.kafka.topic_names import TopicNames
+from gateway.node.route import decide
+from gateway.node.service import NodeMetrics, NodeProcessor
 from gateway.topology import Topology, parse_topology
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.policy import (
+from gateway.hub.policy.decide import (
     Decision,
     DenyReason,
     Feed,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gateway._resources import resource_path
-from gateway.policy_cli import app
+from gateway.cli.policy import app
 
 RUNNER = CliRunner()
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from gateway._resources import resource_path
-from gateway.codec import decode_dict, encode
 from gateway.contract.alerts import ALERT_MODELS
+from gateway.contract.codec import decode_dict, encode
 from gateway.contract.enums import AlertKind
 from gateway.errors import QuarantineError
-from gateway.policy import facts_from_record, load_policy
+from gateway.hub.policy.decide import facts_from_record, load_policy
 
 EXAMPLES = resource_path("schemas") / "examples"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

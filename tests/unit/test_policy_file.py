@@ -10,8 +10,8 @@ import pytest
 
 from gateway._resources import resource_path
 from gateway.errors import ConfigError
-from gateway.policy import OrgCode, load_policy
-from gateway.policy_file import locate, read_policy_file
+from gateway.hub.policy.decide import OrgCode, load_policy
+from gateway.hub.policy.file import locate, read_policy_file
 
 SHIPPED_TEXT = resource_path("policy").read_text(encoding="utf-8")
 POLICY = load_policy(None)

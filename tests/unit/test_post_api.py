@@ -11,9 +11,9 @@ import httpx
 import pytest
 from aiokafka import TopicPartition
 
-from gateway.codec import encode
 from gateway.contract import CommodityAlert, WantedPersonAlert
-from gateway.headers import RouteHeaders
+from gateway.contract.codec import encode
+from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.settings import Settings

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from gateway.cli import node as node_cli
 from gateway.cli import post as post_cli
-from gateway.codec import encode
 from gateway.contract import AnyAlert, CommodityAlert, WantedPersonAlert
-from gateway.headers import RouteHeaders
+from gateway.contract.codec import encode
+from gateway.kafka.headers import RouteHeaders
 from gateway.logconfig import configure_logging
 from gateway.post import PostService
 from gateway.settings import LogFormat, Settings

@@ -7,7 +7,7 @@ from pathlib import Path
 from prometheus_client import generate_latest
 
 from gateway.post.feed import Route
-from gateway.post_host import PostsHost, latency_sample
+from gateway.post.host import PostsHost, latency_sample
 from gateway.settings import Settings
 from gateway.topology import load_topology
 

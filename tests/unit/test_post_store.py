@@ -13,13 +13,13 @@ import pytest
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from gateway.codec import encode
 from gateway.contract import WantedPersonAlert
-from gateway.headers import RouteHeaders
+from gateway.contract.codec import encode
+from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostFeed, PostMetrics, PostStore
 from gateway.post.feed import Route, route_of
+from gateway.post.screening import PersonQuery, Watchlist, screen_person
 from gateway.post.store import Change
-from gateway.screening import PersonQuery, Watchlist, screen_person
 from gateway.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "schemas" / "examples" / "wanted_person.json"

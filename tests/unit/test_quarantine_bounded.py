@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.quarantine import (
+from gateway.kafka.quarantine import (
     MAX_RECORD_BYTES,
     PREFIX_BYTES,
     QuarantineRecord,

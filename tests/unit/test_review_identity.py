@@ -14,7 +14,7 @@ from gateway.cli.audit import app as audit_app
 from gateway.cli.review import _as_json
 from gateway.cli.review import app as review_app
 from gateway.errors import ConfigError
-from gateway.review import HeldAlert, ReviewDecision, checked_note, claimed_reviewer
+from gateway.hub.review import HeldAlert, ReviewDecision, checked_note, claimed_reviewer
 
 UNREACHABLE = {"FRONTLINE_BOOTSTRAP_SERVERS": "127.0.0.1:1", "LOGNAME": "alice"}
 

@@ -15,7 +15,6 @@ import pytest
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 from fastavro import schemaless_reader, schemaless_writer
 
-from gateway.codec import HEADER_SIZE, decode, encode
 from gateway.contract import (
     ALERT_MODELS,
     AlertKind,
@@ -23,14 +22,15 @@ from gateway.contract import (
     PhysicalDescription,
     WantedPersonAlert,
 )
-from gateway.errors import ConfigError, DecodeError
-from gateway.schemas import (
+from gateway.contract.codec import HEADER_SIZE, decode, encode
+from gateway.contract.schemas import (
     ENVELOPE_FILE,
     KIND_FILES,
     SINGLE_OBJECT_MARKER,
     default_registry,
     load_registry,
 )
+from gateway.errors import ConfigError, DecodeError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 EXAMPLES = SCHEMAS / "examples"

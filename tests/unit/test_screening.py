@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.screening import (
+from gateway.post.screening import (
     ObjectQuery,
     PersonQuery,
     Watchlist,
@@ -15,9 +15,9 @@ from gateway.screening import (
     screen_object,
     screen_person,
 )
-from gateway.screening.match import dob_compatibility, name_similarity
-from gateway.screening.normalize import normalize_identifier, parse_partial_date
-from gateway.screening.snapshot import entry_from_snapshot, entry_to_snapshot
+from gateway.post.screening.match import dob_compatibility, name_similarity
+from gateway.post.screening.normalize import normalize_identifier, parse_partial_date
+from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 
 
 def person(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from gateway.codec import decode_dict
-from gateway.policy import Policy, load_policy
+from gateway.contract.codec import decode_dict
+from gateway.hub.policy.decide import Policy, load_policy
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.topology import Topology, load_topology
 from tests.unit.test_hub_support import make_alert

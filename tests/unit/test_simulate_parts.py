@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.contract import PersonAction, PersonCategory, WantedPerson
-from gateway.policy import load_policy
+from gateway.hub.policy.decide import load_policy
 from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.simulate.stats import quantiles

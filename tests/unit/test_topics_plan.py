@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.kafka.layout import TopicSpec, plan_topics
 from gateway.settings import Settings
-from gateway.topics import TopicSpec, plan_topics
 from gateway.topology import Topology, load_topology
 
 DAY_MS = 86_400_000

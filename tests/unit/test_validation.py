@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.contract import AlertKind, WantedPersonAlert
-from gateway.validation import Problem, infer_kind, validate_alert
+from gateway.contract.validation import Problem, infer_kind, validate_alert
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 NOW = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)

@@ -1,7 +1,7 @@
 """The hub service: every ingress topic in, each alert to the national nodes allowed to see it.
 
-:class:`HubProcessor` plugs the pure decisions of :mod:`gateway.hub_route` into the
-exactly-once engine (:mod:`gateway.eos`): per ingress record it writes deliveries (payload
+:class:`HubProcessor` plugs the pure decisions of :mod:`gateway.hub.route` into the
+exactly-once engine (:mod:`gateway.kafka.eos`): per ingress record it writes deliveries (payload
 unchanged, routing attributes in headers), tombstones, the review hold, the state changelog
 entry, the audit record and any quarantine record, all in the input partition's transaction.
 Timers (expiry) and reviewers' decisions run in ``tick`` of the partition that owns the alert.
@@ -21,19 +21,19 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 
-from gateway.audit import Action, audit_record
-from gateway.eos import EosEngine, Fanout, Mode, Output
 from gateway.errors import SetupError
-from gateway.headers import H
-from gateway.hub_metrics import BatchCounts, HubMetrics
-from gateway.hub_route import Effects, Inbound, expire, review_verdict, route
-from gateway.kafka import make_admin
-from gateway.policy import Policy, load_policy
-from gateway.quarantine import MAX_RECORD_BYTES, QuarantineRecord, Reason
-from gateway.review import DecisionTail
+from gateway.hub.audit import Action, audit_record
+from gateway.hub.metrics import BatchCounts, HubMetrics
+from gateway.hub.policy.decide import Policy, load_policy
+from gateway.hub.review import DecisionTail
+from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
+from gateway.hub.state import ChangelogReader, Owner, StateStore
+from gateway.kafka.clients import make_admin
+from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
+from gateway.kafka.headers import H
+from gateway.kafka.quarantine import MAX_RECORD_BYTES, QuarantineRecord, Reason
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.state import ChangelogReader, Owner, StateStore
-from gateway.topic_names import TopicNames
 from gateway.topology import Topology, load_topology
 
 __all__ = ["HubProcessor", "HubService", "hub_topics", "run_hub"]
@@ -63,7 +63,7 @@ def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
 
 
 class HubProcessor:
-    """The hub's :class:`gateway.eos.Processor`: route, revoke, hold, audit, expire, release."""
+    """The hub's exactly-once ``Processor``: route, revoke, hold, audit, expire, release."""
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
-    from gateway.hub_route import Effects
+    from gateway.hub.route import Effects
 
 __all__ = ["BatchCounts", "HubMetrics"]
 

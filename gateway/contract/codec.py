@@ -15,8 +15,13 @@ from pydantic import ValidationError
 
 from gateway.contract.alerts import ALERT_MODELS, AnyAlert
 from gateway.contract.enums import AlertKind
+from gateway.contract.schemas import (
+    SINGLE_OBJECT_MARKER,
+    SchemaEntry,
+    SchemaRegistry,
+    default_registry,
+)
 from gateway.errors import DecodeError, QuarantineError
-from gateway.schemas import SINGLE_OBJECT_MARKER, SchemaEntry, SchemaRegistry, default_registry
 
 __all__ = [
     "HEADER_SIZE",

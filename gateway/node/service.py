@@ -1,7 +1,7 @@
 """The national node: one country's node topic in, each alert to the feeds of its border posts.
 
-:class:`NodeProcessor` plugs the rules of :mod:`gateway.node_route` into the exactly-once
-engine (:mod:`gateway.eos`): per node-topic record it writes deliveries (payload bytes
+:class:`NodeProcessor` plugs the rules of :mod:`gateway.node.route` into the exactly-once
+engine (:mod:`gateway.kafka.eos`): per node-topic record it writes deliveries (payload bytes
 unchanged, headers plus ``fl-ts-node``), tombstones and quarantine records in the input
 partition's transaction. It keeps no state (see ``node_route`` for why none is needed), so a
 restart or a rebalance restores nothing. One consumer group (``<prefix>node``) serves every
@@ -20,14 +20,14 @@ import structlog
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter
 
-from gateway.codec import decode_dict
-from gateway.eos import EosEngine, Mode, Output
+from gateway.contract.codec import decode_dict
 from gateway.errors import DecodeError
-from gateway.headers import H, RouteHeaders
-from gateway.node_route import decide
-from gateway.quarantine import QuarantineRecord, Reason
+from gateway.kafka.eos import EosEngine, Mode, Output
+from gateway.kafka.headers import H, RouteHeaders
+from gateway.kafka.quarantine import QuarantineRecord, Reason
+from gateway.kafka.topic_names import TopicNames
+from gateway.node.route import decide
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from gateway.topology import Country, Topology
 
 __all__ = ["NodeMetrics", "NodeProcessor", "NodeService", "run_node"]
@@ -74,7 +74,7 @@ _Tally = dict[tuple[str, ...], int]
 
 
 class NodeProcessor:
-    """The node's :class:`gateway.eos.Processor`: route each record to its country's posts."""
+    """The node's :class:`gateway.kafka.eos.Processor`: route each record to its country's posts."""
 
     def __init__(
         self,

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import numpy.typing as npt
 
-from gateway.screening.entry import Entry
-from gateway.screening.normalize import DateRange, NameForm
+from gateway.post.screening.entry import Entry
+from gateway.post.screening.normalize import DateRange, NameForm
 
 __all__ = ["Candidate", "Watchlist"]
 

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from gateway.screening.entry import ACTION_SEVERITY, Entry
-from gateway.screening.normalize import (
+from gateway.post.screening.entry import ACTION_SEVERITY, Entry
+from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
     normalize_identifier,
     normalize_name,
     parse_partial_date,
 )
-from gateway.screening.results import AlertRef, Hit, MatchReason, SubjectSummary
-from gateway.screening.watchlist import Watchlist
+from gateway.post.screening.results import AlertRef, Hit, MatchReason, SubjectSummary
+from gateway.post.screening.watchlist import Watchlist
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -13,9 +13,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from gateway.errors import SetupError
-from gateway.kafka import make_admin
+from gateway.kafka.clients import make_admin
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 from gateway.topology import Topology
 
 __all__ = [

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from aiokafka import TopicPartition
 
-from gateway.eos import Output
-from gateway.hub_reading import assign_from_start, read_to_end
-from gateway.kafka import make_consumer
+from gateway.kafka.clients import make_consumer
+from gateway.kafka.eos import Output
+from gateway.kafka.reading import assign_from_start, read_to_end
 from gateway.settings import Settings
 
 __all__ = ["AlertState", "ChangelogReader", "Held", "Owner", "StateStore"]

@@ -15,8 +15,8 @@ from typing import Any, Literal, cast
 
 from gateway._resources import resource_path
 from gateway.errors import QuarantineError
-from gateway.policy_file import ISO_ALPHA3, OrgCode, PolicyFile, ReviewRules, read_policy_file
-from gateway.policy_review import ReviewMatcher, normalize_offence
+from gateway.hub.policy.file import ISO_ALPHA3, OrgCode, PolicyFile, ReviewRules, read_policy_file
+from gateway.hub.policy.neutrality import ReviewMatcher, normalize_offence
 
 __all__ = [
     "ISO_ALPHA3",

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from gateway.screening.normalize import (
+from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
     normalize_identifier,

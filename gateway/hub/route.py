@@ -3,7 +3,7 @@
 ``route`` runs steps 1-6 of the hub for one ingress record (decode, anti-spoofing, version
 order, policy, review hold, revocation) without touching Kafka, so every rule is unit-tested;
 ``expire`` and ``review_verdict`` do the same for the expiry timer and reviewer decisions.
-``gateway.hub`` turns the returned :class:`Effects` into Kafka records.
+``gateway.hub.service`` turns the returned :class:`Effects` into Kafka records.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.audit import Action, audit_record
-from gateway.codec import decode_dict
+from gateway.contract.codec import decode_dict
 from gateway.errors import QuarantineError
-from gateway.headers import H
-from gateway.policy import Decision, Feed, Policy, RoutingFacts
-from gateway.quarantine import QuarantineRecord, Reason
-from gateway.review import REVIEW_RECIPIENTS, REVIEW_RULE
-from gateway.state import AlertState, Held, Owner, StateStore
+from gateway.hub.audit import Action, audit_record
+from gateway.hub.policy.decide import Decision, Feed, Policy, RoutingFacts
+from gateway.hub.review import REVIEW_RECIPIENTS, REVIEW_RULE
+from gateway.hub.state import AlertState, Held, Owner, StateStore
+from gateway.kafka.headers import H
+from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
     "Effects",
@@ -70,7 +70,7 @@ class Inbound:
 
 @dataclass(slots=True)
 class Effects:
-    """Everything one decision produces; ``gateway.hub`` writes it in one transaction."""
+    """Everything one decision produces; ``gateway.hub.service`` writes it in one transaction."""
 
     action: Action
     audit: bytes

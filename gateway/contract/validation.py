@@ -35,7 +35,7 @@ from gateway.contract import (
     Tlp,
     WantedPerson,
 )
-from gateway.identifiers import (
+from gateway.contract.identifiers import (
     IdentifierCheck,
     alpha2_to_alpha3,
     check_air_waybill,

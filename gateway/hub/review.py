@@ -21,11 +21,11 @@ import orjson
 import structlog
 
 from gateway.errors import ConfigError
-from gateway.headers import H, headers_to_dict
-from gateway.hub_reading import assign_from_start, read_to_end
-from gateway.kafka import make_consumer, make_producer
+from gateway.kafka.clients import make_consumer, make_producer
+from gateway.kafka.headers import H, headers_to_dict
+from gateway.kafka.reading import assign_from_start, read_to_end
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topic_names import TopicNames
 
 __all__ = [
     "MAX_NOTE",

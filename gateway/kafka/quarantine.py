@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gateway.headers import headers_to_dict
+from gateway.kafka.headers import headers_to_dict
 
 __all__ = [
     "MAX_RECORD_BYTES",

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from gateway.screening.entry import Entry, entry_from_record
-from gateway.screening.match import (
+from gateway.post.screening.entry import Entry, entry_from_record
+from gateway.post.screening.match import (
     DEFAULT_THRESHOLD,
     ObjectQuery,
     PersonQuery,
     screen_object,
     screen_person,
 )
-from gateway.screening.normalize import normalize_identifier, normalize_name
-from gateway.screening.results import Hit, MatchReason, ScreeningAnswer
-from gateway.screening.watchlist import Watchlist
+from gateway.post.screening.normalize import normalize_identifier, normalize_name
+from gateway.post.screening.results import Hit, MatchReason, ScreeningAnswer
+from gateway.post.screening.watchlist import Watchlist
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from gateway.screening.entry import Document, Entry, NameVariant, ObjectId, Person
-from gateway.screening.normalize import DateRange, NameForm
+from gateway.post.screening.entry import Document, Entry, NameVariant, ObjectId, Person
+from gateway.post.screening.normalize import DateRange, NameForm
 
 __all__ = ["SNAPSHOT_VERSION", "entry_from_snapshot", "entry_to_snapshot"]
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from gateway.errors import ConfigError
-from gateway.hub_reading import assign_from_start, read_to_end
-from gateway.kafka import make_consumer
+from gateway.kafka.clients import make_consumer
+from gateway.kafka.reading import assign_from_start, read_to_end
 from gateway.settings import Settings
 
 __all__ = [

@@ -42,12 +42,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
 
-from gateway.eos_errors import REFUSED as _REFUSED
-from gateway.eos_errors import PartitionFailingError, TopicRefusedError
-from gateway.eos_errors import refused as _refused
 from gateway.errors import FrontlineError
-from gateway.kafka import make_consumer, make_producer
-from gateway.partitioning import partition_for
+from gateway.kafka.clients import make_consumer, make_producer
+from gateway.kafka.eos_errors import REFUSED as _REFUSED
+from gateway.kafka.eos_errors import PartitionFailingError, TopicRefusedError
+from gateway.kafka.eos_errors import refused as _refused
+from gateway.kafka.partitioning import partition_for
 from gateway.settings import Settings
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""The routing hub (the I-24/7 hub): decisions, state, review hold, audit, metrics."""

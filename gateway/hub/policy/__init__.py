@@ -1,0 +1,1 @@
+"""The sharing policy: its file, its decisions, and the neutrality review rules."""

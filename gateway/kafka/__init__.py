@@ -1,0 +1,1 @@
+"""Everything that touches Kafka: clients, topic layout, headers, quarantine, exactly-once."""
