@@ -90,6 +90,8 @@ class HubProcessor:
         self._audit_topic = names.audit
         self._review_topic = names.review
         self._quarantine_topic = names.quarantine
+        # Counts become metrics only when their transaction commits (aborts are re-read).
+        self._staged: dict[TopicPartition, BatchCounts] = {}
 
     # -- engine callbacks ----------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class HubProcessor:
         """Nothing to keep: committed state stays for linking; staged state is gone."""
         for tp in partitions:
             self.store.abort((tp.topic, tp.partition))
+            self._staged.pop(tp, None)
 
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output | Fanout]:
         """Route a batch of one ingress partition's records."""
@@ -111,7 +114,7 @@ class HubProcessor:
         org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
         now_ms = int(time.time() * 1000)
         outputs: list[Output | Fanout] = []
-        counts = BatchCounts()
+        counts = self._counts(tp)
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
         for record in records:
             inbound = Inbound(
@@ -123,7 +126,6 @@ class HubProcessor:
             self._emit(effects, owner, outputs)
             counts.add(effects, org)
         if self.metrics is not None and records:
-            counts.flush(self.metrics)
             elapsed = time.perf_counter() - started
             self.metrics.processing.observe(elapsed / len(records))
             self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
@@ -138,7 +140,7 @@ class HubProcessor:
                 continue  # changed in the open transaction; its commit re-arms the timer
             effects = expire(entry, now_ms, self.hub_id)
             self._emit(effects, owner, outputs)
-            self._count(effects)
+            self._counts(tp).add(effects, effects.org)
         if self.decisions is not None:
             for entry in self.store.held(owner):
                 assert entry.held is not None
@@ -152,16 +154,27 @@ class HubProcessor:
                     note=verdict.note, now_ms=now_ms, hub=self.hub_id,
                 )  # fmt: skip
                 self._emit(effects, owner, outputs)
-                self._count(effects)
+                self._counts(tp).add(effects, effects.org)
         return outputs
 
     def committed(self, tp: TopicPartition) -> None:
-        """Make the partition's staged state the committed view."""
+        """Make the partition's staged state the committed view and count its records."""
         self.store.commit((tp.topic, tp.partition))
+        counts = self._staged.pop(tp, None)
+        if counts is not None and self.metrics is not None:
+            counts.flush(self.metrics)
 
     def aborted(self, tp: TopicPartition) -> None:
-        """Forget the partition's staged state; its records will be routed again."""
+        """Forget the partition's staged state and counts; its records will be routed again."""
         self.store.abort((tp.topic, tp.partition))
+        self._staged.pop(tp, None)
+
+    def _counts(self, tp: TopicPartition) -> BatchCounts:
+        """The counts of the partition's open transaction, added to the metrics on commit."""
+        counts = self._staged.get(tp)
+        if counts is None:
+            counts = self._staged[tp] = BatchCounts()
+        return counts
 
     # -- effects to records --------------------------------------------------------------
 
@@ -203,12 +216,6 @@ class HubProcessor:
                 out.append(Output(ncb[country], key, payload, headers))
         if fanout and shared is not None:
             out.append(Fanout(fanout, key, payload, shared))
-
-    def _count(self, effects: Effects) -> None:
-        if self.metrics is not None:
-            counts = BatchCounts()
-            counts.add(effects, effects.org)
-            counts.flush(self.metrics)
 
 
 def _too_large(rec: Inbound, now_ms: int, hub: str) -> Effects:
