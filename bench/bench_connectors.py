@@ -26,7 +26,7 @@ from rich.table import Table
 
 from connectors.base import Connector
 from connectors.registry import all_connectors, get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.contract import AnyAlert
 from gateway.contract.codec import encode
 from gateway.contract.validation import validate_alert

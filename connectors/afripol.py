@@ -42,10 +42,16 @@ from typing import ClassVar, TypeVar
 import orjson
 import pycountry
 
-from connectors._afripol_gen import generate_lines, revise_fiche
-from connectors._mapping import Fields, json_object, parse_instant, parse_partial_date, parse_tlp
-from connectors._revise_a import current_alert
 from connectors.base import Connector, RawRecord, Revision, stamp_version
+from connectors.formats.fields import (
+    Fields,
+    json_object,
+    parse_instant,
+    parse_partial_date,
+    parse_tlp,
+)
+from connectors.synthetic.afripol import generate_lines, revise_fiche
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,

@@ -32,7 +32,8 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from connectors._arabic import (
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.arabic import (
     NativeDate,
     country_from_arabic,
     has_arabic,
@@ -40,8 +41,8 @@ from connectors._arabic import (
     split_full_name,
     transliterate,
 )
-from connectors._mapping import country3, parse_tlp
-from connectors._native import (
+from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.native import (
     native_date,
     native_partial,
     parse_grading,
@@ -49,7 +50,6 @@ from connectors._native import (
     revision_envelope,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     Envelope,
     MsgType,
@@ -166,7 +166,7 @@ class AimcConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
-        from connectors._aimc_gen import generate_document  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.aimc import generate_document  # noqa: PLC0415  # only simulate needs it
 
         return generate_document(rng, count, now)
 
@@ -175,7 +175,7 @@ class AimcConnector(Connector):
     ) -> bytes:
         """The bulletin's next revision: amended details, fewer or RED-named recipients, or
         ``status="cancelled"``; see docs/connectors/aimc.md."""
-        from connectors._aimc_gen import revise_bulletin  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.aimc import revise_bulletin  # noqa: PLC0415  # only simulate needs it
 
         return revise_bulletin(
             rng, _parse(record.data, "parse"), now, change, self.to_alert(record)

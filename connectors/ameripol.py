@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 
-from connectors._ameripol_gen import generate_document, revise_alert
-from connectors._mapping import Fields, country3, json_object, parse_partial_date, parse_tlp
-from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.fields import Fields, country3, json_object, parse_partial_date, parse_tlp
+from connectors.synthetic.ameripol import generate_document, revise_alert
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,

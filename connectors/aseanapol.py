@@ -42,10 +42,10 @@ from typing import Any, ClassVar, TypeVar
 
 from anyascii import anyascii
 
-from connectors._aseanapol_gen import BUDDHIST_ERA_OFFSET, COLUMNS, generate_csv, revise_row
-from connectors._mapping import Fields, country3, parse_instant, parse_partial_date, parse_tlp
-from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.fields import Fields, country3, parse_instant, parse_partial_date, parse_tlp
+from connectors.synthetic.aseanapol import BUDDHIST_ERA_OFFSET, COLUMNS, generate_csv, revise_row
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Envelope,

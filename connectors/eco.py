@@ -28,13 +28,14 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from connectors._arabic import (
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.arabic import (
     NativeDate,
     normalize_digits,
     transliterate,
 )
-from connectors._mapping import country3, parse_tlp
-from connectors._native import (
+from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.native import (
     native_date,
     native_partial,
     parse_grading,
@@ -43,7 +44,6 @@ from connectors._native import (
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -167,7 +167,7 @@ class EcoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
-        from connectors._eco_gen import generate_telexes  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.eco import generate_telexes  # noqa: PLC0415  # only simulate needs it
 
         return generate_telexes(rng, count, now)
 
@@ -176,7 +176,7 @@ class EcoConnector(Connector):
     ) -> bytes:
         """The telex's next revision: ``AMEND`` with changed fields, a narrower or RED
         ``TLP``/``RELEASE-TO``/``DENY``, or ``CANCEL``; see docs/connectors/eco.md."""
-        from connectors._eco_gen import revise_telex  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.eco import revise_telex  # noqa: PLC0415  # only simulate needs it
 
         fields = read_fields(record.data.decode("utf-8", errors="replace"))
         return revise_telex(rng, fields, now, change, self.to_alert(record))

@@ -29,10 +29,10 @@ from xml.sax.saxutils import escape, quoteattr
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from connectors._europol_gen import generate_message, revise_message
-from connectors._mapping import country3, parse_instant, parse_partial_date, parse_tlp
-from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.fields import country3, parse_instant, parse_partial_date, parse_tlp
+from connectors.synthetic.europol import generate_message, revise_message
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,

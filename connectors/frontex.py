@@ -29,10 +29,10 @@ from typing import ClassVar
 
 from anyascii import anyascii
 
-from connectors._frontex_gen import COLUMNS, WARSAW, generate_csv, revise_row
-from connectors._mapping import country3, parse_tlp
-from connectors._revise_a import current_alert
 from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.fields import country3, parse_tlp
+from connectors.synthetic.frontex import COLUMNS, WARSAW, generate_csv, revise_row
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     Commodity,
     CommodityAction,

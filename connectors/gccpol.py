@@ -26,7 +26,8 @@ from typing import ClassVar
 
 import orjson
 
-from connectors._arabic import (
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.arabic import (
     CalendarError,
     NativeDate,
     has_arabic,
@@ -34,8 +35,8 @@ from connectors._arabic import (
     parse_calendar,
     transliterate,
 )
-from connectors._mapping import Fields, country3, json_object, parse_tlp
-from connectors._native import (
+from connectors.formats.fields import Fields, country3, json_object, parse_tlp
+from connectors.formats.native import (
     native_date,
     native_partial,
     parse_grading,
@@ -44,7 +45,6 @@ from connectors._native import (
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -163,7 +163,7 @@ class GccpolConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """An export of ``count`` circulars: mostly wanted persons, some captagon seizures."""
-        from connectors._gccpol_gen import generate_export  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.gccpol import generate_export  # noqa: PLC0415  # only simulate needs it
 
         return generate_export(rng, count, now)
 
@@ -172,7 +172,7 @@ class GccpolConnector(Connector):
     ) -> bytes:
         """The circular's next revision: changed details, a narrower or RED classification
         with named states, or ``state: withdrawn``; see docs/connectors/gccpol.md."""
-        from connectors._gccpol_gen import revise_circular  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.gccpol import revise_circular  # noqa: PLC0415  # only simulate needs it
 
         return revise_circular(rng, record, now, change, self.to_alert(record))
 

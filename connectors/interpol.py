@@ -26,8 +26,8 @@ from typing import Any, ClassVar
 
 import orjson
 
-from connectors._interpol_gen import generate_page, revise_notice
-from connectors._mapping import (
+from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.formats.fields import (
     Fields,
     country3,
     json_object,
@@ -35,8 +35,8 @@ from connectors._mapping import (
     parse_partial_date,
     parse_tlp,
 )
-from connectors._revise_a import current_alert
-from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.synthetic.interpol import generate_page, revise_notice
+from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     Envelope,
     HandlingCode,

@@ -40,15 +40,15 @@ from typing import ClassVar
 import pycountry
 from anyascii import anyascii
 
-from connectors._mapping import country3, parse_tlp
-from connectors._native import (
+from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.native import (
     native_date,
     native_partial,
     revision_envelope,
     substance_group,
     zoned_instant,
 )
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -203,7 +203,7 @@ class ScoConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A register of ``count`` threat assessments (UTF-8 with BOM, as the suite saves it)."""
-        from connectors._sco_gen import generate_register  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.sco import generate_register  # noqa: PLC0415  # only simulate needs it
 
         return generate_register(rng, count, now)
 
@@ -212,7 +212,7 @@ class ScoConnector(Connector):
     ) -> bytes:
         """The row's next revision: ``изменён`` with changed cells, a narrower or RED ``Гриф``
         with ``Рассылка``/``Не передавать``, or ``отозван``; see docs/connectors/sco.md."""
-        from connectors._sco_gen import revise_row  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.sco import revise_row  # noqa: PLC0415  # only simulate needs it
 
         return revise_row(rng, record.data, now, change, self.to_alert(record))
 

@@ -31,10 +31,10 @@ from typing import Any, ClassVar
 
 import orjson
 
-from connectors._arabic import split_full_name
-from connectors._mapping import Fields, country3, parse_instant, parse_tlp
-from connectors._native import substance_group
 from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.formats.arabic import split_full_name
+from connectors.formats.fields import Fields, country3, parse_instant, parse_tlp
+from connectors.formats.native import substance_group
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -182,7 +182,7 @@ class UnodcConnector(Connector):
 
     def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
         """A bundle of ``count`` reports with their locations, TLP 2.0 marked."""
-        from connectors._unodc_gen import generate_bundle  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.unodc import generate_bundle  # noqa: PLC0415  # only simulate needs it
 
         return generate_bundle(rng, count, now)
 
@@ -191,7 +191,7 @@ class UnodcConnector(Connector):
     ) -> bytes:
         """The report's next STIX version (later ``modified``, changed properties or
         markings) or its revocation; see docs/connectors/unodc.md."""
-        from connectors._unodc_gen import revise_report  # noqa: PLC0415  # only simulate needs it
+        from connectors.synthetic.unodc import revise_report  # noqa: PLC0415  # only simulate needs it
 
         return revise_report(rng, record.data, now, change, self.to_alert(record))
 

@@ -15,8 +15,8 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from connectors._arabic import Calendar, CalendarError, NativeDate, parse_native_date
 from connectors.base import ConnectorError
+from connectors.formats.arabic import Calendar, CalendarError, NativeDate, parse_native_date
 from gateway.contract import (
     CommodityCategory,
     DrugType,

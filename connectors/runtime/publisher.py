@@ -5,7 +5,7 @@ queued and the delivery futures are awaited together, so the producer fills whol
 A run returns counts per kind that always balance: records in = published + quarantined.
 
 At start the publisher reads both topics' ``max.message.bytes``; a record over its topic's
-limit is quarantined bounded (reason ``too_large``, see :mod:`connectors._workers`) and the
+limit is quarantined bounded (reason ``too_large``, see :mod:`connectors.runtime.workers`) and the
 rest of the payload flows.
 """
 
@@ -26,7 +26,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
-from connectors._workers import DEFAULT_LIMITS, Limits, Ready, init_worker, run_chunk, to_ready
 from connectors.base import (
     Connector,
     Outcome,
@@ -35,8 +34,16 @@ from connectors.base import (
     process_record,
     split_records,
 )
-from connectors.metrics import ConnectorMetrics
-from connectors.results import KindStats, RecordResult, RunReport, RunStats
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.results import KindStats, RecordResult, RunReport, RunStats
+from connectors.runtime.workers import (
+    DEFAULT_LIMITS,
+    Limits,
+    Ready,
+    init_worker,
+    run_chunk,
+    to_ready,
+)
 from gateway.errors import FrontlineError, SetupError
 from gateway.kafka.clients import make_admin, make_producer
 from gateway.kafka.headers import H

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
 
-from connectors.runner import Publisher, PublishError
+from connectors.runtime.publisher import Publisher, PublishError
 from gateway.errors import ConfigError
 
 __all__ = ["MAX_BODY_BYTES", "TOKEN_ENV_PREFIX", "create_app", "load_token"]

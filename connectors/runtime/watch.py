@@ -26,7 +26,7 @@ from pathlib import Path
 
 import structlog
 
-from connectors.runner import Publisher, RunReport, RunStats
+from connectors.runtime.publisher import Publisher, RunReport, RunStats
 from gateway.settings import Settings
 
 __all__ = [

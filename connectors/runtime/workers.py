@@ -24,7 +24,7 @@ from connectors.base import (
     RawRecord,
     process_record,
 )
-from connectors.results import RecordResult
+from connectors.runtime.results import RecordResult
 from gateway.kafka.headers import H
 from gateway.kafka.quarantine import QuarantineRecord, Reason, record_size
 

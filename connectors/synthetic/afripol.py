@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 import pycountry
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     kept_expiry,
     next_stamp,
@@ -24,7 +25,6 @@ from connectors._revise_a import (
     takes_review_offence,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 
 __all__ = ["generate_lines", "revise_fiche"]

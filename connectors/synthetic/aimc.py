@@ -12,14 +12,16 @@ import random
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from zoneinfo import ZoneInfo
 
-from connectors._arabic import (
+from connectors.aimc import MEMBER_ZONES
+from connectors.base import Revision
+from connectors.formats.arabic import (
     FAMILY_NAMES,
     FEMALE_NAMES,
     MALE_NAMES,
     Calendar,
     format_native_date,
 )
-from connectors._revise_b import (
+from connectors.synthetic.revise_b import (
     REVIEW_OFFENCES,
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
@@ -31,8 +33,6 @@ from connectors._revise_b import (
     short_expiry,
     tlp_label,
 )
-from connectors.aimc import MEMBER_ZONES
-from connectors.base import Revision
 from gateway.contract import WantedPersonAlert
 
 __all__ = ["generate_document", "revise_bulletin"]

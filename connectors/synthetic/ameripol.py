@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     kept_expiry,
     next_stamp,
@@ -23,7 +24,6 @@ from connectors._revise_a import (
     takes_review_offence,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 

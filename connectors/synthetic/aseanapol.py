@@ -14,7 +14,8 @@ from typing import Any
 
 from anyascii import anyascii
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     kept_expiry,
     next_stamp,
@@ -23,7 +24,6 @@ from connectors._revise_a import (
     takes_review_offence,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 
 __all__ = ["BUDDHIST_ERA_OFFSET", "COLUMNS", "generate_csv", "revise_row"]

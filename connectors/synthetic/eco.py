@@ -13,8 +13,10 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from connectors._arabic import Calendar, format_native_date
-from connectors._revise_b import (
+from connectors.base import Revision
+from connectors.eco import MEMBER_ZONES
+from connectors.formats.arabic import Calendar, format_native_date
+from connectors.synthetic.revise_b import (
     REVIEW_OFFENCES,
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
@@ -26,8 +28,6 @@ from connectors._revise_b import (
     short_expiry,
     tlp_label,
 )
-from connectors.base import Revision
-from connectors.eco import MEMBER_ZONES
 from gateway.contract import AnyAlert, Commodity, WantedPersonAlert
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 

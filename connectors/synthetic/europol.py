@@ -11,7 +11,8 @@ import string
 import xml.etree.ElementTree as ET  # building XML only, never parsing it
 from datetime import UTC, datetime, timedelta
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
     kept_expiry,
@@ -21,7 +22,6 @@ from connectors._revise_a import (
     takes_review_offence,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 from gateway.contract.identifiers import vin_check_digit
 

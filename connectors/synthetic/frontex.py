@@ -12,7 +12,8 @@ import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
     kept_expiry,
@@ -21,7 +22,6 @@ from connectors._revise_a import (
     short_expiry,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 

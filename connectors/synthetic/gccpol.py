@@ -15,14 +15,16 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from connectors._arabic import (
+from connectors.base import RawRecord, Revision
+from connectors.formats.arabic import (
     FAMILY_NAMES,
     FEMALE_NAMES,
     MALE_NAMES,
     Calendar,
     format_native_date,
 )
-from connectors._revise_b import (
+from connectors.gccpol import MEMBER_ZONES
+from connectors.synthetic.revise_b import (
     REVIEW_OFFENCES,
     REVIEW_SHARE,
     SHORT_EXPIRY_SHARE,
@@ -34,8 +36,6 @@ from connectors._revise_b import (
     short_expiry,
     tlp_label,
 )
-from connectors.base import RawRecord, Revision
-from connectors.gccpol import MEMBER_ZONES
 from gateway.contract import AnyAlert
 from gateway.contract.identifiers import alpha2_to_alpha3, iso6346_check_digit
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from connectors._revise_a import (
+from connectors.base import Revision
+from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
     kept_expiry,
@@ -22,7 +23,6 @@ from connectors._revise_a import (
     takes_review_offence,
     tlp_word,
 )
-from connectors.base import Revision
 from gateway.contract import Envelope
 
 __all__ = ["generate_page", "revise_notice"]

@@ -12,7 +12,9 @@ import io
 import random
 from zoneinfo import ZoneInfo
 
-from connectors._revise_b import (
+from connectors.base import Revision
+from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ZONE
+from connectors.synthetic.revise_b import (
     SHORT_EXPIRY_SHARE,
     Marking,
     lapse_plan,
@@ -22,8 +24,6 @@ from connectors._revise_b import (
     short_expiry,
     tlp_label,
 )
-from connectors.base import Revision
-from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ZONE
 from gateway.contract import AnyAlert, Tlp
 
 __all__ = ["generate_register", "revise_row"]

@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from connectors._revise_b import (
+from connectors.base import Revision
+from connectors.synthetic.revise_b import (
     SHORT_EXPIRY_SHARE,
     Marking,
     lapse_plan,
@@ -23,7 +24,6 @@ from connectors._revise_b import (
     raised_red,
     short_expiry,
 )
-from connectors.base import Revision
 from connectors.unodc import HEADQUARTERS
 from gateway.contract import AnyAlert, ThreatAssessment, Tlp
 

@@ -17,10 +17,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import all_connectors, get_connector, unavailable_connectors
-from connectors.runner import Publisher, RunReport, RunStats
-from connectors.watch import (
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher, RunReport, RunStats
+from connectors.runtime.watch import (
     DirectoryWatcher,
     Ledger,
     NotOwnFileError,
@@ -260,7 +260,7 @@ def serve(
     """Accept native records by HTTP POST /records (bearer token) and answer per record."""
     import uvicorn  # noqa: PLC0415  # only this command needs the server
 
-    from connectors.serve import create_app, load_token  # noqa: PLC0415  # pulls in FastAPI
+    from connectors.runtime.serve import create_app, load_token  # noqa: PLC0415  # pulls in FastAPI
 
     try:
         settings: Settings = settings_of(ctx)

@@ -367,7 +367,7 @@ async def _replay_to_ingress(settings: Settings, entry: Entry) -> dict[str, Any]
 async def _replay_connector(settings: Settings, entry: Entry) -> dict[str, Any]:
     """A connector refusal: through the organization's (fixed) connector once more."""
     from connectors.registry import get_connector  # noqa: PLC0415  # why: heavy imports
-    from connectors.runner import Publisher  # noqa: PLC0415  # why: same
+    from connectors.runtime.publisher import Publisher  # noqa: PLC0415  # why: same
 
     source = f"replay:{entry.id}:{entry.record.source}"
     async with Publisher(settings, get_connector(entry.record.org)) as publisher:

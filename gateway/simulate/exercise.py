@@ -28,9 +28,9 @@ from rich.live import Live
 from rich.table import Table
 
 from connectors.base import Accepted, process
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import all_connectors
-from connectors.runner import Publisher, RunStats
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher, RunStats
 from gateway.broker import LocalCluster
 from gateway.contract import WantedPerson, WantedPersonAlert
 from gateway.contract.codec import decode_dict

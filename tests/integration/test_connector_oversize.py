@@ -13,8 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from connectors.registry import get_connector
-from connectors.runner import Publisher
-from connectors.serve import create_app
+from connectors.runtime.publisher import Publisher
+from connectors.runtime.serve import create_app
 from gateway.kafka.headers import headers_to_dict
 from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, QuarantineRecord
 

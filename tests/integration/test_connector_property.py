@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from connectors.base import split_records
 from connectors.registry import CONNECTOR_MODULES, get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.kafka.topic_names import TopicNames
 
 from .test_connector_publish import _settings, _setup

@@ -12,9 +12,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
-from connectors.runner import Publisher
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher
 from gateway.contract.codec import decode
 from gateway.errors import SetupError
 from gateway.kafka.headers import RouteHeaders

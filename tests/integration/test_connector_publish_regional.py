@@ -15,7 +15,7 @@ from aiokafka.structs import ConsumerRecord
 
 from connectors.base import Accepted, Refused, process
 from connectors.registry import get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.contract.codec import decode
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord

@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.registry import get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.hub.service import HubService
 from gateway.kafka.eos import TopicRefusedError
 from gateway.kafka.topic_names import TopicNames

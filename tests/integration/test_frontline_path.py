@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from connectors.registry import get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.hub.service import HubService, hub_topics
 from gateway.kafka.layout import COMPACTED, apply_topics, plan_topics
 from gateway.kafka.topic_names import TopicNames

@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
 from connectors.registry import get_connector
-from connectors.runner import Publisher
+from connectors.runtime.publisher import Publisher
 from gateway.cli import audit as audit_cli
 from gateway.cli import review as review_cli
 from gateway.contract.codec import decode_dict

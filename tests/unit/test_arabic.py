@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors._arabic import (
+from connectors.formats.arabic import (
     Calendar,
     CalendarError,
     country_from_arabic,

@@ -12,13 +12,13 @@ import httpx
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from connectors._workers import Limits, to_ready
 from connectors.base import RawRecord, process_record
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
-from connectors.runner import Publisher
-from connectors.serve import MAX_BODY_BYTES, create_app
-from connectors.watch import DirectoryWatcher, Ledger, ledger_path
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher
+from connectors.runtime.serve import MAX_BODY_BYTES, create_app
+from connectors.runtime.watch import DirectoryWatcher, Ledger, ledger_path
+from connectors.runtime.workers import Limits, to_ready
 from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, record_size
 from gateway.settings import Settings
 from tests.unit.test_connector_pipeline import FakeProducer

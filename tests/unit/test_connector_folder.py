@@ -11,10 +11,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 from typer.testing import CliRunner
 
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import CONNECTOR_MODULES, get_connector
-from connectors.runner import Publisher
-from connectors.watch import (
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher
+from connectors.runtime.watch import (
     DirectoryWatcher,
     Ledger,
     NotOwnFileError,

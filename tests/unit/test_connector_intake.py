@@ -10,11 +10,11 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import get_connector
-from connectors.runner import Publisher
-from connectors.serve import create_app, load_token
-from connectors.watch import DirectoryWatcher, Ledger, ledger_path, wanted_files
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher
+from connectors.runtime.serve import create_app, load_token
+from connectors.runtime.watch import DirectoryWatcher, Ledger, ledger_path, wanted_files
 from gateway.cli.connector import app
 from gateway.errors import ConfigError
 from gateway.settings import Settings

@@ -23,14 +23,14 @@ from connectors.base import (
     Refused,
     process,
 )
-from connectors.metrics import ConnectorMetrics
 from connectors.registry import (
     CONNECTOR_MODULES,
     all_connectors,
     get_connector,
     unavailable_connectors,
 )
-from connectors.runner import Publisher, RunStats
+from connectors.runtime.metrics import ConnectorMetrics
+from connectors.runtime.publisher import Publisher, RunStats
 from gateway.contract import AnyAlert, Org
 from gateway.contract.codec import decode
 from gateway.errors import ConfigError
@@ -277,7 +277,7 @@ async def test_delivery_failure_is_a_publish_error() -> None:
     """A write the broker does not acknowledge stops the run with a retriable PublishError."""
     from aiokafka.errors import KafkaTimeoutError  # noqa: PLC0415  # used by this test only
 
-    from connectors.runner import PublishError  # noqa: PLC0415  # used by this test only
+    from connectors.runtime.publisher import PublishError  # noqa: PLC0415  # used by this test only
 
     class FailingProducer(FakeProducer):
         async def send(

@@ -1,0 +1,1 @@
+"""Field, date, choice and script helpers the organization parsers share (one copy of each)."""

@@ -1,0 +1,1 @@
+"""Realistic native payloads for simulation, benchmarks and tests: one generator per org."""
