@@ -1,16 +1,21 @@
 """Identifier checks with their published check-digit rules, ICAO document codes and countries.
 
-Each ``check_*`` function tells a wrong shape (``bad_format``) apart from a wrong check digit
-(``bad_check_digit``), so validation can report which one a person has to fix.
+``normalize_identifier`` is the one normalizer of document, container, ship, vehicle and plate
+numbers: the hub links duplicates on it and the border post screens on it, so both agree on
+whether two documents are the same. Each ``check_*`` function tells a wrong shape
+(``bad_format``) apart from a wrong check digit (``bad_check_digit``), so validation can report
+which one a person has to fix; it accepts only ASCII letters, digits and separators.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Literal
 
 import pycountry
+from anyascii import anyascii
 
 __all__ = [
     "ICAO_DOCUMENT_CODES",
@@ -64,7 +69,10 @@ ICAO_DOCUMENT_CODES: dict[str, str] = {
 }
 _ICAO_CODE = re.compile(r"^([PIACV])([A-Z<]?)$")
 
-_SEPARATORS = re.compile(r"[\s\-./]")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+_IMO_PREFIXED = re.compile(r"IMO\d{7}")
+# What a check function accepts before normalizing: ASCII letters, digits and separators.
+_PLAIN = re.compile(r"^[A-Za-z0-9\s\-./]*$")
 _CONTAINER = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
 _IMO = re.compile(r"^\d{7}$")
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
@@ -75,8 +83,22 @@ _IATA_AIRPORT = re.compile(r"^[A-Z]{3}$")
 
 
 def normalize_identifier(text: str) -> str:
-    """Upper-case and drop spaces, dashes, dots and slashes: 'mwcu 605978-4' -> 'MWCU6059784'."""
-    return _SEPARATORS.sub("", text).upper()
+    """An identifier as upper-case ASCII letters and digits only: the form two sides compare.
+
+    Unicode is NFKC-folded and transliterated with ``anyascii`` (full-width digits, Cyrillic or
+    Arabic script), every other character (spaces, dashes, dots, slashes, the MRZ filler ``<``)
+    is dropped, and an ``IMO`` prefix before a seven-digit ship number goes:
+    'mwcu 605978-4' -> 'MWCU6059784', 'imo 9074729' -> '9074729'.
+    """
+    if not text.isascii():
+        text = anyascii(unicodedata.normalize("NFKC", text))
+    cleaned = _NOT_ALNUM.sub("", text.upper())
+    return cleaned[3:] if _IMO_PREFIXED.fullmatch(cleaned) else cleaned
+
+
+def _checkable(text: str) -> str | None:
+    """The normalized identifier of plain text (ASCII letters, digits, separators), else None."""
+    return normalize_identifier(text) if _PLAIN.match(text) else None
 
 
 def _icao_value(char: str) -> int:
@@ -133,8 +155,8 @@ def iso6346_check_digit(prefix: str) -> int:
 
 def check_container(code: str) -> IdentifierCheck:
     """Check an ISO 6346 container number such as 'MWCU6059784'."""
-    normalized = normalize_identifier(code)
-    if _CONTAINER.match(normalized) is None:
+    normalized = _checkable(code)
+    if normalized is None or _CONTAINER.match(normalized) is None:
         return "bad_format"
     ok = iso6346_check_digit(normalized[:10]) == int(normalized[10])
     return "ok" if ok else "bad_check_digit"
@@ -152,8 +174,8 @@ def imo_check_digit(first_six: str) -> int:
 
 def check_imo(number: str) -> IdentifierCheck:
     """Check an IMO ship number, with or without its 'IMO' prefix."""
-    normalized = normalize_identifier(number).removeprefix("IMO")
-    if _IMO.match(normalized) is None:
+    normalized = _checkable(number)
+    if normalized is None or _IMO.match(normalized) is None:
         return "bad_format"
     return "ok" if imo_check_digit(normalized[:6]) == int(normalized[6]) else "bad_check_digit"
 
@@ -188,8 +210,8 @@ def check_vin(vin: str, *, require_check_digit: bool | None = None) -> Identifie
     The check digit is mandatory for North American VINs (first character 1-5) and optional
     elsewhere; ``require_check_digit=None`` applies that rule, True or False forces it.
     """
-    normalized = normalize_identifier(vin)
-    if _VIN.match(normalized) is None:
+    normalized = _checkable(vin)
+    if normalized is None or _VIN.match(normalized) is None:
         return "bad_format"
     required = normalized[0] in "12345" if require_check_digit is None else require_check_digit
     if required and vin_check_digit(normalized) != normalized[8]:
@@ -204,8 +226,8 @@ def is_valid_vin(vin: str, *, require_check_digit: bool | None = None) -> bool:
 
 def check_air_waybill(number: str) -> IdentifierCheck:
     """Check an IATA air waybill: 3-digit airline prefix, 7-digit serial, serial mod 7 digit."""
-    normalized = normalize_identifier(number)
-    if _AWB.match(normalized) is None:
+    normalized = _checkable(number)
+    if normalized is None or _AWB.match(normalized) is None:
         return "bad_format"
     return "ok" if int(normalized[3:10]) % 7 == int(normalized[10]) else "bad_check_digit"
 
@@ -217,12 +239,15 @@ def is_valid_air_waybill(number: str) -> bool:
 
 def is_flight_number(text: str) -> bool:
     """IATA (2-character) or ICAO (3-letter) airline designator, 1-4 digits, optional suffix."""
-    return _FLIGHT.match(normalize_identifier(text)) is not None
+    normalized = _checkable(text)
+    return normalized is not None and _FLIGHT.match(normalized) is not None
 
 
 def is_locode(code: str) -> bool:
     """UN/LOCODE shape: ISO alpha-2 country then three letters or digits 2-9 ('NLRTM')."""
-    normalized = normalize_identifier(code)
+    normalized = _checkable(code)
+    if normalized is None:
+        return False
     return _LOCODE.match(normalized) is not None and alpha2_to_alpha3(normalized[:2]) is not None
 
 

@@ -58,7 +58,9 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 OLDEST_BIRTH_YEAR = 1900
 _ALERT_ID = re.compile(r"^([A-Z]+):(\S.*)$")
 _SCRIPT = re.compile(r"^[A-Z][a-z]{3}$")
-_DOC_NUMBER = re.compile(r"^[A-Z0-9<]{1,20}$")
+# A document number as written: ASCII letters, digits, the MRZ filler '<' and separators;
+# 1-20 letters or digits once normalized.
+_DOC_NUMBER_TEXT = re.compile(r"^[A-Za-z0-9<\s\-./]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +304,9 @@ class _Checker:
                     "icao_document_code",
                     f"{doc.doc_type!r} is not an ICAO 9303 document code (P, PD, I, AC, V ...)",
                 )
-            if _DOC_NUMBER.match(normalize_identifier(doc.number)) is None:
+            if _DOC_NUMBER_TEXT.match(doc.number) is None or not (
+                1 <= len(normalize_identifier(doc.number)) <= 20
+            ):
                 self.add(f"{d}.number", "document_number_format", "must be 1-20 letters or digits")
             self.country(f"{d}.issuing_country", doc.issuing_country)
             if doc.issued_on is not None and doc.issued_on > self.now.date():

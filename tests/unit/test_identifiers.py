@@ -164,3 +164,27 @@ def test_transport_codes() -> None:
 def test_normalize_identifier() -> None:
     """Separators go and letters are upper-cased."""
     assert normalize_identifier(" csqu-305438.3 ") == "CSQU3054383"
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized"),
+    [
+        pytest.param("imo 9074729", "9074729", id="imo-prefix"),
+        pytest.param("IMO-90747291", "IMO90747291", id="imo-prefix-needs-seven-digits"),
+        pytest.param("L898902C3<<", "L898902C3", id="mrz-filler"),
+        pytest.param("AB#12_3", "AB123", id="other-punctuation"),
+        pytest.param("\uff2d\uff37\uff23\uff35\uff16\uff10", "MWCU60", id="full-width"),
+        pytest.param("\u0410\u0412 123", "AV123", id="cyrillic-transliterated"),
+    ],
+)
+def test_normalize_identifier_union_rules(text: str, normalized: str) -> None:
+    """One normalizer for hub and post: any script to ASCII, only letters and digits, no IMO."""
+    assert normalize_identifier(text) == normalized
+
+
+def test_checks_refuse_characters_outside_plain_identifiers() -> None:
+    """Check functions accept only ASCII letters, digits and separators, not what folds to them."""
+    assert check_container("MWCU 605978-4") == "ok"
+    assert check_container("MWCU#6059784") == "bad_format"
+    assert check_container("\uff2dWCU6059784") == "bad_format"
+    assert check_imo("IMO 9074729") == "ok"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from gateway.contract.identifiers import normalize_identifier
 from gateway.post.screening import (
     ObjectQuery,
     PersonQuery,
@@ -16,7 +17,7 @@ from gateway.post.screening import (
     screen_person,
 )
 from gateway.post.screening.match import dob_compatibility, name_similarity
-from gateway.post.screening.normalize import normalize_identifier, parse_partial_date
+from gateway.post.screening.normalize import parse_partial_date
 from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 
 

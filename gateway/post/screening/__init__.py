@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.contract.identifiers import normalize_identifier
 from gateway.post.screening.entry import Entry, entry_from_record
 from gateway.post.screening.match import (
     DEFAULT_THRESHOLD,
@@ -10,7 +11,7 @@ from gateway.post.screening.match import (
     screen_object,
     screen_person,
 )
-from gateway.post.screening.normalize import normalize_identifier, normalize_name
+from gateway.post.screening.normalize import normalize_name
 from gateway.post.screening.results import Hit, MatchReason, ScreeningAnswer
 from gateway.post.screening.watchlist import Watchlist
 

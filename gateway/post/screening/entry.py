@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from gateway.contract.identifiers import normalize_identifier
 from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
-    normalize_identifier,
     normalize_name,
     parse_partial_date,
 )

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from gateway.contract.identifiers import normalize_identifier
 from gateway.post.screening.entry import ACTION_SEVERITY, Entry
 from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
-    normalize_identifier,
     normalize_name,
     parse_partial_date,
 )

@@ -1,4 +1,7 @@
-"""Name, date and identifier normalization shared by the watchlist index and the scorer.
+"""Name and date normalization shared by the watchlist index and the scorer.
+
+Identifiers (documents, containers, ships, vehicles) are normalized by the contract's
+``gateway.contract.identifiers.normalize_identifier``, the same function the hub links on.
 
 Names of any script become lower-case ASCII tokens: NFKC, diacritics stripped, Arabic,
 Cyrillic, Thai and Chinese transliterated with ``anyascii`` (a maintained Unicode-to-ASCII
@@ -21,7 +24,6 @@ __all__ = [
     "PARTICLES",
     "DateRange",
     "NameForm",
-    "normalize_identifier",
     "normalize_name",
     "parse_partial_date",
     "skeleton",
@@ -42,8 +44,6 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _ARABIC_ARTICLE = re.compile(r"(?<!\S)\u0627\u0644(?=\S{2,})")  # ال glued to the next word
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
-_IMO = re.compile(r"IMO\d{7}")
 
 # Spelling equivalences applied in order before vowels are dropped; upper case marks a
 # class already mapped (C = the "ch/j" sounds, S = the "sh" sounds) so later rules skip it.
@@ -186,10 +186,3 @@ def parse_partial_date(
         raise ValueError("not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
     y, m, d = match.groups()
     return _range(int(y), int(m) if m else None, int(d) if d else None)
-
-
-def normalize_identifier(value: str) -> str:
-    """A document, container, IMO, VIN or plate number as upper-case letters and digits only."""
-    text = value if value.isascii() else anyascii(unicodedata.normalize("NFKC", value))
-    cleaned = _NOT_ALNUM.sub("", text.upper())
-    return cleaned[3:] if cleaned.startswith("IMO") and _IMO.fullmatch(cleaned) else cleaned
