@@ -7,7 +7,8 @@ nodes and the posts add travels in these headers. Timestamps are epoch milliseco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 __all__ = ["H", "RouteHeaders", "headers_to_dict"]
 
@@ -38,24 +39,22 @@ def headers_to_dict(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, st
     return {k: v.decode("utf-8", "replace") for k, v in (headers or ())}
 
 
-def _int(values: Mapping[str, str], key: str) -> int | None:
-    raw = values.get(key)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+_EMPTY_EXTRA: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class RouteHeaders:
-    """The routing attributes a delivered alert (or tombstone) carries downstream."""
+class RouteHeaders(NamedTuple):
+    """The routing attributes a delivered alert (or tombstone) carries downstream.
 
-    kind: str
-    org: str
-    tlp: str
-    status: str
-    msg_type: str
-    version: int
+    The one type that reads and writes them: the hub writes it, the national node and the
+    posts read it. A NamedTuple, not a dataclass: every record of the hot paths makes one.
+    """
+
+    kind: str = ""
+    org: str = ""
+    tlp: str = ""
+    status: str = ""
+    msg_type: str = ""
+    version: int = 0
     policy_version: str = ""
     linked: tuple[str, ...] = ()
     reason: str | None = None
@@ -64,10 +63,10 @@ class RouteHeaders:
     ts_connector: int | None = None
     ts_hub: int | None = None
     ts_node: int | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = _EMPTY_EXTRA
 
     def to_kafka(self) -> list[tuple[str, bytes]]:
-        """Encode as Kafka headers, leaving out empty values."""
+        """Encode as Kafka headers, leaving out empty values (``""`` and None)."""
         pairs: list[tuple[str, str | int | None]] = [
             (H.KIND, self.kind),
             (H.ORG, self.org),
@@ -75,8 +74,8 @@ class RouteHeaders:
             (H.STATUS, self.status),
             (H.MSG_TYPE, self.msg_type),
             (H.VERSION, self.version),
-            (H.POLICY_VERSION, self.policy_version or None),
-            (H.LINKED, ",".join(self.linked) or None),
+            (H.POLICY_VERSION, self.policy_version),
+            (H.LINKED, ",".join(self.linked)),
             (H.REASON, self.reason),
             (H.TS_ISSUED, self.ts_issued),
             (H.TS_INGEST, self.ts_ingest),
@@ -85,31 +84,40 @@ class RouteHeaders:
             (H.TS_NODE, self.ts_node),
             *self.extra.items(),
         ]
-        return [(k, str(v).encode()) for k, v in pairs if v is not None]
+        return [(k, str(v).encode()) for k, v in pairs if v is not None and v != ""]
 
     @classmethod
     def from_kafka(cls, headers: Iterable[tuple[str, bytes]] | None) -> RouteHeaders:
-        """Decode Kafka headers; missing fields get neutral defaults."""
-        values = headers_to_dict(headers)
-        known = {
-            H.KIND, H.ORG, H.TLP, H.STATUS, H.MSG_TYPE, H.VERSION, H.POLICY_VERSION,
-            H.LINKED, H.REASON, H.TS_ISSUED, H.TS_INGEST, H.TS_CONNECTOR, H.TS_HUB, H.TS_NODE,
-        }  # fmt: skip
-        linked = values.get(H.LINKED, "")
-        return cls(
-            kind=values.get(H.KIND, ""),
-            org=values.get(H.ORG, ""),
-            tlp=values.get(H.TLP, ""),
-            status=values.get(H.STATUS, ""),
-            msg_type=values.get(H.MSG_TYPE, ""),
-            version=_int(values, H.VERSION) or 0,
-            policy_version=values.get(H.POLICY_VERSION, ""),
-            linked=tuple(x for x in linked.split(",") if x),
-            reason=values.get(H.REASON),
-            ts_issued=_int(values, H.TS_ISSUED),
-            ts_ingest=_int(values, H.TS_INGEST),
-            ts_connector=_int(values, H.TS_CONNECTOR),
-            ts_hub=_int(values, H.TS_HUB),
-            ts_node=_int(values, H.TS_NODE),
-            extra={k: v for k, v in values.items() if k not in known},
-        )
+        """Decode Kafka headers in one pass; missing or malformed fields get neutral defaults."""
+        values: dict[str, Any] = {}
+        extra: dict[str, str] | None = None
+        for key, raw in headers or ():
+            name = _TEXT.get(key)
+            if name is not None:
+                values[name] = raw.decode("utf-8", "replace")
+                continue
+            name = _NUMBER.get(key)
+            if name is not None:
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    values.pop(name, None)  # malformed counts as missing (last value wins)
+            elif key == H.LINKED:
+                values["linked"] = tuple(x for x in raw.decode("utf-8", "replace").split(",") if x)
+            else:
+                if extra is None:
+                    extra = {}
+                extra[key] = raw.decode("utf-8", "replace")
+        if extra is not None:
+            values["extra"] = extra
+        return cls(**values)
+
+
+_TEXT = {
+    H.KIND: "kind", H.ORG: "org", H.TLP: "tlp", H.STATUS: "status", H.MSG_TYPE: "msg_type",
+    H.POLICY_VERSION: "policy_version", H.REASON: "reason",
+}  # fmt: skip
+_NUMBER = {
+    H.VERSION: "version", H.TS_ISSUED: "ts_issued", H.TS_INGEST: "ts_ingest",
+    H.TS_CONNECTOR: "ts_connector", H.TS_HUB: "ts_hub", H.TS_NODE: "ts_node",
+}  # fmt: skip

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import structlog
@@ -22,7 +22,7 @@ from aiokafka.errors import KafkaError
 from gateway.contract.codec import decode_dict
 from gateway.errors import DecodeError
 from gateway.kafka.clients import make_consumer
-from gateway.kafka.headers import H
+from gateway.kafka.headers import RouteHeaders
 from gateway.post.gate import WatchlistGate
 from gateway.post.metrics import PostMetrics
 from gateway.post.screening import Entry, Watchlist, entry_from_record
@@ -30,7 +30,7 @@ from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapsh
 from gateway.post.store import Change, PostStore, StoredRecord
 from gateway.settings import Settings
 
-__all__ = ["REBUILD_AFTER_S", "PostFeed", "Route", "entry_of", "route_of"]
+__all__ = ["REBUILD_AFTER_S", "PostFeed", "entry_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -41,40 +41,7 @@ _MAX_PAUSE_S = 30.0
 _STOP_WAIT_S = 5.0
 
 
-class Route(NamedTuple):
-    """The header values a post uses, parsed in one pass (the feed's hot path)."""
-
-    org: str = ""
-    kind: str = ""
-    tlp: str = ""
-    linked: tuple[str, ...] = ()
-    ts_issued: int | None = None
-    ts_connector: int | None = None
-    ts_hub: int | None = None
-    ts_node: int | None = None
-    ts_ingest: int | None = None
-
-
-_TS = {H.TS_ISSUED: "ts_issued", H.TS_CONNECTOR: "ts_connector", H.TS_HUB: "ts_hub",
-       H.TS_NODE: "ts_node", H.TS_INGEST: "ts_ingest"}  # fmt: skip
-_TEXT = {H.ORG: "org", H.KIND: "kind", H.TLP: "tlp"}
-
-
-def route_of(headers: Iterable[tuple[str, bytes]] | None) -> Route:
-    """Parse the routing headers a post needs; malformed timestamps count as missing."""
-    values: dict[str, Any] = {}
-    for key, raw in headers or ():
-        if key in _TEXT:
-            values[_TEXT[key]] = raw.decode("utf-8", "replace")
-        elif key in _TS:
-            with contextlib.suppress(ValueError):
-                values[_TS[key]] = int(raw)
-        elif key == H.LINKED:
-            values["linked"] = tuple(x for x in raw.decode("utf-8", "replace").split(",") if x)
-    return Route(**values)
-
-
-def entry_of(payload: bytes, route: Route) -> Entry | None:
+def entry_of(payload: bytes, route: RouteHeaders) -> Entry | None:
     """The watchlist entry of a delivered payload; None when it must not be held (TLP:RED)."""
     kind, record = decode_dict(payload)
     if route.tlp == "RED" or record["envelope"].get("tlp") == "RED":
@@ -188,7 +155,7 @@ class PostFeed:
                 entry = entry_from_snapshot(stored.snapshot)
                 if entry is not None:
                     return entry
-            return entry_of(stored.payload, Route(org=stored.org, linked=stored.linked))
+            return entry_of(stored.payload, RouteHeaders(org=stored.org, linked=stored.linked))
         except DecodeError as error:
             log.warning(
                 "post_store_unreadable", alert_id=stored.alert_id, reason=error.quarantine_reason
@@ -354,7 +321,7 @@ class PostFeed:
             log.warning("post_record_without_key", topic=self.topic, offset=record.offset)
             return "rejected"
         alert_id = record.key.decode("utf-8", "replace")
-        route = route_of(record.headers)
+        route = RouteHeaders.from_kafka(record.headers)
         if record.value is None:
             changes[alert_id] = Change(alert_id)
             entries[alert_id] = None

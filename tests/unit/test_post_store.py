@@ -17,7 +17,6 @@ from gateway.contract import WantedPersonAlert
 from gateway.contract.codec import encode
 from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostFeed, PostMetrics, PostStore
-from gateway.post.feed import Route, route_of
 from gateway.post.screening import PersonQuery, Watchlist, screen_person
 from gateway.post.store import Change
 from gateway.settings import Settings
@@ -189,8 +188,10 @@ def test_store_of_an_older_layout_starts_again(tmp_path: Path) -> None:
 
 def test_route_of_reads_what_the_post_needs() -> None:
     """Routing headers parse in one pass; a malformed timestamp counts as missing."""
-    route = route_of(
+    route = RouteHeaders.from_kafka(
         [("fl-org", b"EUROPOL"), ("fl-tlp", b"RED"), ("fl-linked", b"A:1,B:2"),
          ("fl-ts-hub", b"12"), ("fl-ts-node", b"x"), ("other", b"y")]
     )  # fmt: skip
-    assert route == Route(org="EUROPOL", tlp="RED", linked=("A:1", "B:2"), ts_hub=12)
+    assert route == RouteHeaders(
+        org="EUROPOL", tlp="RED", linked=("A:1", "B:2"), ts_hub=12, extra={"other": "y"}
+    )
