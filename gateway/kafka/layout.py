@@ -116,6 +116,7 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
     ]
     for country in topology.countries:
         specs.append(spec(names.ncb(country.code), COMPACTED, f"national node {country.code}"))
+        specs.append(spec(names.access(country.code), _delete(365), f"access log {country.code}"))
     for country, post in topology.posts():
         specs.append(
             spec(names.post(country.code, post.id), COMPACTED, f"{post.type.lower()} {post.name}")

@@ -30,6 +30,10 @@ class TopicNames:
         """A border post's compacted feed: ``fl.post.FRA.CDG``."""
         return f"{self.prefix}post.{country.upper()}.{post_id.upper()}"
 
+    def access(self, country: str) -> str:
+        """A country's border-post access log, for its national bureau: ``fl.access.FRA``."""
+        return f"{self.prefix}access.{country.upper()}"
+
     @property
     def quarantine(self) -> str:
         return f"{self.prefix}quarantine"
