@@ -32,6 +32,12 @@ from gateway.broker.procs import (
     stop_pids,
     write_private,
 )
+from gateway.broker.secure import (
+    SecureMaterial,
+    admin_client_kwargs,
+    merge_properties,
+    scram_format_arg,
+)
 from gateway.errors import SetupError
 
 __all__ = ["BrokerStatus", "ClusterSpec", "LocalCluster", "NodeStatus"]
@@ -58,6 +64,7 @@ class ClusterSpec:
     ports: list[int]
     controller_ports: list[int]
     kafka_version: str
+    secure: bool = False  # SASL_SSL + SCRAM-SHA-512 + ACLs (``broker up --secure``)
 
     @property
     def bootstrap(self) -> str:
@@ -84,6 +91,7 @@ class BrokerStatus:
     kafka_version: str | None
     pids: list[int | None]
     nodes: list[NodeStatus] = field(default_factory=list)
+    secure: bool = False
 
     @property
     def state(self) -> str:
@@ -169,17 +177,31 @@ class LocalCluster:
             for i, pid in enumerate(pids)
         ]
         running = all(p is not None for p in pids)
-        return BrokerStatus(running, spec.bootstrap, spec.kafka_version, pids, nodes)
+        return BrokerStatus(
+            running, spec.bootstrap, spec.kafka_version, pids, nodes, secure=spec.secure
+        )
 
     # -- up ----------------------------------------------------------------------------
+    @property
+    def security(self) -> SecureMaterial:
+        """Certificates and credentials of a secured cluster (see :mod:`gateway.broker.secure`)."""
+        return SecureMaterial(self.data_dir)
+
     def up(
-        self, *, port: int | None = None, brokers: int | None = None, timeout: float = 90.0
+        self,
+        *,
+        port: int | None = None,
+        brokers: int | None = None,
+        secure: bool | None = None,
+        timeout: float = 90.0,
     ) -> ClusterSpec:
         """Start the cluster recorded here, or format and start a new one in an empty folder.
 
         A recorded cluster keeps its shape: ``port`` (unless None or 0) and ``brokers``
         (unless None) must match it, else a ``SetupError`` says what is recorded. Only
         nodes that are down are started. Every check runs before anything is written.
+        ``secure`` formats a new cluster with SASL_SSL, SCRAM-SHA-512 and ACLs; a recorded
+        one restarts in its recorded mode (``secure=True`` on a plaintext one is refused).
         """
         if brokers is not None and brokers not in (1, 3):
             raise SetupError(f"--brokers {brokers} is not supported.", hint="Use 1 or 3.")
@@ -188,10 +210,15 @@ class LocalCluster:
         spec = self.spec()
         if spec is None:
             return self._create(
-                port=9092 if port is None else port, brokers=brokers or 1, timeout=timeout
+                port=9092 if port is None else port,
+                brokers=brokers or 1,
+                secure=bool(secure),
+                timeout=timeout,
             )
-        self._check_shape(spec, port=port, brokers=brokers)
+        self._check_shape(spec, port=port, brokers=brokers, secure=secure)
         self._check_formatted(spec)
+        if spec.secure:
+            self.security.check(spec.brokers)
         # Folders laid out by an older Frontline may be 0755: tighten, the data is personal.
         private_dir(self.data_dir)
         for index in range(spec.brokers):
@@ -211,8 +238,17 @@ class LocalCluster:
         self._wait_ready(spec, timeout, only=down)
         return spec
 
-    def _check_shape(self, spec: ClusterSpec, *, port: int | None, brokers: int | None) -> None:
+    def _check_shape(
+        self,
+        spec: ClusterSpec,
+        *,
+        port: int | None,
+        brokers: int | None,
+        secure: bool | None = None,
+    ) -> None:
         wrong = []
+        if secure is not None and secure != spec.secure:
+            wrong.append("--secure" if secure else "a plaintext broker")
         if brokers is not None and brokers != spec.brokers:
             wrong.append(f"--brokers {brokers}")
         if port and port != spec.ports[0]:
@@ -220,7 +256,8 @@ class LocalCluster:
         if not wrong:
             return
         raise SetupError(
-            f"{self.data_dir} holds a {spec.brokers}-node cluster on port "
+            f"{self.data_dir} holds a {'secured ' if spec.secure else ''}"
+            f"{spec.brokers}-node cluster on port "
             f"{spec.ports[0]} (bootstrap {spec.bootstrap}, recorded in cluster.json); "
             f"{' '.join(wrong)} asks for another. Nothing was changed: Frontline never "
             "reformats a folder that holds a cluster.",
@@ -239,7 +276,7 @@ class LocalCluster:
                         "--data-dir; Frontline will not reformat a node of a recorded cluster.",
                     )
 
-    def _create(self, *, port: int, brokers: int, timeout: float) -> ClusterSpec:
+    def _create(self, *, port: int, brokers: int, secure: bool, timeout: float) -> ClusterSpec:
         if self.data_dir.exists() and (not self.data_dir.is_dir() or any(self.data_dir.iterdir())):
             raise SetupError(
                 f"{self.data_dir} is not empty and holds no cluster.json: Frontline formats "
@@ -259,21 +296,35 @@ class LocalCluster:
             hint="Stop what holds it, or pick other ports with --port (0 picks free ports).",
         )
         runtime = resolve_runtime()
-        spec = self._format(runtime, ports, controller_ports)
+        spec = self._format(runtime, ports, controller_ports, secure=secure)
         for index in range(brokers):
             self._start_node(runtime, index)
         self._wait_ready(spec, timeout)
         return spec
 
     def _format(
-        self, runtime: KafkaRuntime, ports: list[int], controller_ports: list[int]
+        self,
+        runtime: KafkaRuntime,
+        ports: list[int],
+        controller_ports: list[int],
+        *,
+        secure: bool = False,
     ) -> ClusterSpec:
         """Format a new cluster in the (empty) data folder; ``cluster.json`` is written last."""
         brokers = len(ports)
         private_dir(self.data_dir)
         cluster_id = self._java_out(runtime, [STORAGE_TOOL, "random-uuid"]).strip().splitlines()[-1]
-        spec = ClusterSpec(cluster_id, brokers, ports, controller_ports, runtime.kafka_version)
+        spec = ClusterSpec(
+            cluster_id, brokers, ports, controller_ports, runtime.kafka_version, secure=secure
+        )
         template = Template((runtime.config_dir / "server.properties.template").read_text())
+        secure_template = Template(
+            (runtime.config_dir / "server-secure.properties.template").read_text()
+        )
+        format_extra: list[str] = []
+        if secure:
+            # The admin exists from the first start (KIP-900); other users come later.
+            format_extra = ["--add-scram", scram_format_arg(self.security.create(brokers))]
         voters = ",".join(f"{i + 1}@127.0.0.1:{cp}" for i, cp in enumerate(controller_ports))
         for index in range(brokers):
             node = self.node_dir(index)
@@ -288,10 +339,20 @@ class LocalCluster:
                 replication=min(brokers, 3),
                 min_isr=1 if brokers == 1 else 2,
             )
+            if secure:
+                props = merge_properties(
+                    props,
+                    self.security.properties(
+                        secure_template,
+                        node=index + 1,
+                        port=ports[index],
+                        controller_port=controller_ports[index],
+                    ),
+                )
             write_private(self.props_file(index), props)
+            props_path = str(self.props_file(index))
             self._java_out(
-                runtime,
-                [STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(self.props_file(index))],
+                runtime, [STORAGE_TOOL, "format", "-t", cluster_id, "-c", props_path, *format_extra]
             )
         write_private(self.spec_file, json.dumps(asdict(spec), indent=2))
         return spec
@@ -355,10 +416,13 @@ class LocalCluster:
                         + self.tail(index, 25),
                         hint=f"Read {self.log_file(index)}; `frontline broker down` then up again.",
                     )
+            security = admin_client_kwargs(self.security) if spec.secure else {}
             waiting = [
                 i
                 for i in waiting
-                if not asyncio.run(_answers_metadata(f"127.0.0.1:{spec.ports[i]}", spec.brokers))
+                if not asyncio.run(
+                    _answers_metadata(f"127.0.0.1:{spec.ports[i]}", spec.brokers, security)
+                )
             ]
             if not waiting:
                 return
@@ -445,10 +509,10 @@ class LocalCluster:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _answers_metadata(bootstrap: str, brokers: int) -> bool:
+async def _answers_metadata(bootstrap: str, brokers: int, security: dict[str, Any]) -> bool:
     # Connection refusals are expected while the JVM starts; keep them out of the output.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **security)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
