@@ -4,20 +4,28 @@ Every field of a request is bounded (``MAX_*`` below, and the body by ``guard``)
 can cost the post more than a bounded amount of memory and time. Screening runs on the
 service's worker threads, never on the event loop that follows the feed and answers
 ``/health``. The /docs page is served with its assets from the post itself (no CDN).
+
+Every endpoint but ``/health`` and ``/metrics`` needs an officer's bearer token (401 without
+one or with a wrong one, 403 with a revoked one); ``/docs`` and ``/openapi.json`` describe
+the API and hold no data, so they load without one and /docs' "Authorize" takes the token.
+Each screening is written to the post's access log under the officer's id.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.contract.identifiers import is_iso3
+from gateway.errors import FrontlineError
 from gateway.post.guard import RequestGuard, install_validation_handler
+from gateway.post.officers import Officer, OfficerRevokedError, Officers
 from gateway.post.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
 from gateway.post.screening.normalize import normalize_name, parse_partial_date
 from gateway.post.service import FEED_LOST_AFTER_S, PostBusyError, PostService
@@ -33,8 +41,10 @@ __all__ = [
     "PersonScreenRequest",
     "WatchlistAnswer",
     "WatchlistItem",
+    "bearer",
     "create_app",
     "health_of",
+    "officer_of",
 ]
 
 MAX_NAME_CHARS = 200  # per name field; the longest passport names are well under this
@@ -205,6 +215,31 @@ def health_of(service: PostService) -> Health:
 
 _FIELDS = frozenset(PersonScreenRequest.model_fields) | frozenset(ObjectScreenRequest.model_fields)
 
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="officer",
+    description="An officer's token from `frontline post officers add POST_ID NAME`.",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def officer_of(officers: Officers, credentials: HTTPAuthorizationCredentials | None) -> Officer:
+    """The officer behind a request's bearer token: 401 without or wrong, 403 if revoked."""
+    try:
+        return officers.verify(None if credentials is None else credentials.credentials)
+    except OfficerRevokedError as error:
+        raise HTTPException(403, error.message) from None
+    except FrontlineError as error:
+        raise HTTPException(401, error.message, headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+async def _officer(request: Request, credentials: Credentials) -> Officer:
+    """The officer of this request, from the officers of the post whose app answers it."""
+    return officer_of(request.app.state.officers, credentials)
+
+
+Authorized = Annotated[Officer, Depends(_officer)]
+
 
 def create_app(service: PostService) -> FastAPI:
     """The FastAPI application of one post."""
@@ -215,6 +250,7 @@ def create_app(service: PostService) -> FastAPI:
     )
     app.add_middleware(RequestGuard)
     install_validation_handler(app, _FIELDS)
+    app.state.officers = service.officers
 
     @app.get("/health", response_model=Health, tags=["status"])
     async def health() -> Health:
@@ -223,6 +259,7 @@ def create_app(service: PostService) -> FastAPI:
 
     @app.get("/watchlist", response_model=WatchlistAnswer, tags=["status"])
     async def watchlist(
+        _: Authorized,
         kind: Annotated[str | None, Query(description="Only this alert kind")] = None,
     ) -> WatchlistAnswer:
         """Alert ids and versions on the watchlist."""
@@ -239,11 +276,14 @@ def create_app(service: PostService) -> FastAPI:
         )
 
     @app.post("/screen/person", response_model=ScreeningAnswer, tags=["screening"])
-    async def screen_person(request: PersonScreenRequest) -> ScreeningAnswer:
+    async def screen_person(request: PersonScreenRequest, who: Authorized) -> ScreeningAnswer:
         """Subjects that may be this traveller, best first, each with why it matched."""
         try:
             return await service.screen_person_async(
-                request.query(), threshold=request.threshold, limit=request.limit
+                request.query(),
+                threshold=request.threshold,
+                limit=request.limit,
+                officer=str(who.id),
             )
         except PostBusyError as error:
             raise HTTPException(503, error.message, headers={"Retry-After": "1"}) from None
@@ -251,10 +291,12 @@ def create_app(service: PostService) -> FastAPI:
             raise HTTPException(status_code=422, detail=str(error)) from None
 
     @app.post("/screen/object", response_model=ScreeningAnswer, tags=["screening"])
-    async def screen_object(request: ObjectScreenRequest) -> ScreeningAnswer:
+    async def screen_object(request: ObjectScreenRequest, who: Authorized) -> ScreeningAnswer:
         """Commodity alerts naming this container, ship, vehicle or plate."""
         try:
-            return await service.screen_object_async(request.query(), limit=request.limit)
+            return await service.screen_object_async(
+                request.query(), limit=request.limit, officer=str(who.id)
+            )
         except PostBusyError as error:
             raise HTTPException(503, error.message, headers={"Retry-After": "1"}) from None
 

@@ -4,7 +4,8 @@ Each post keeps its own feed, store and watchlist exactly as ``frontline post ru
 host only shares the event loop and one HTTP server: each post's API is mounted under
 ``/posts/<ISO3.POST>/``, ``/metrics`` merges every post's metrics (adding the ``post`` label
 where a family lacks it), and ``/latency`` returns recent per-delivery latency samples so an
-exercise can report exact quantiles.
+exercise can report exact quantiles. Each mounted API takes its own post's officers' tokens;
+``/latency`` takes the token of an officer of any post hosted, ``/health`` and ``/metrics`` none.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 import uvicorn
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from gateway.post.api import create_app, health_of
+from gateway.post.api import bearer, create_app, health_of, officer_of
 from gateway.post.metrics import Hops
 from gateway.post.service import PostService
 from gateway.settings import Settings
@@ -118,7 +120,20 @@ class PostsHost:
             """Every post's metrics in one exposition."""
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
-        @root.get("/latency")
+        async def any_officer(
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        ) -> None:
+            refused: HTTPException | None = None
+            for service in self.services:
+                try:
+                    officer_of(service.officers, credentials)
+                except HTTPException as error:
+                    refused = refused if refused and refused.status_code == 403 else error
+                else:
+                    return
+            raise refused or HTTPException(401, "no post hosted")
+
+        @root.get("/latency", dependencies=[Depends(any_officer)])
         async def latency(
             since_ms: int = Query(default=0, description="Only samples after this epoch-ms"),
         ) -> dict[str, Any]:
@@ -136,6 +151,9 @@ class PostsHost:
                            access_log=False)
         )  # fmt: skip
         tasks = [asyncio.create_task(s.feed.run(), name=f"feed-{s.name}") for s in self.services]
+        tasks += [
+            asyncio.create_task(s.publisher.run(), name=f"access-{s.name}") for s in self.services
+        ]
         tasks.append(asyncio.create_task(server.serve(), name="posts-http"))
         log.info("posts_host_started", posts=len(self.services), port=http_port)
         try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import getpass
 import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import structlog
 import uvicorn
@@ -16,8 +19,10 @@ from prometheus_client import CollectorRegistry
 
 from gateway.errors import FrontlineError
 from gateway.kafka.topic_names import TopicNames
+from gateway.post.access_log import AccessLog, AccessPublisher
 from gateway.post.feed import PostFeed
 from gateway.post.metrics import PostMetrics
+from gateway.post.officers import Officers
 from gateway.post.screening import (
     DEFAULT_THRESHOLD,
     Hit,
@@ -38,6 +43,7 @@ __all__ = [
     "SCREEN_WORKERS",
     "PostBusyError",
     "PostService",
+    "local_officer",
     "resolve_post",
     "store_path",
 ]
@@ -65,6 +71,28 @@ def store_path(settings: Settings, country: str, post: str) -> Path:
     return settings.data_dir / "posts" / f"{country}.{post}.sqlite"
 
 
+def local_officer() -> str:
+    """How the access log names a screening made on this machine without a token."""
+    try:
+        return f"local:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid
+        return "local:?"
+
+
+class _PositionedFeed(PostFeed):
+    """The feed, also noting (under the watchlist gate) the offsets its watchlist reached.
+
+    The store's offsets are written after the gate opens again, so a screening may see a
+    batch the store does not count yet: the access log takes these instead.
+    """
+
+    positions: dict[int, int]
+
+    def _update_watchlist(self, staged: Any) -> None:
+        super()._update_watchlist(staged)
+        self.positions.update({p: o for (_, p), o in staged.offsets.items()})
+
+
 class PostService:
     """A border post's state and operations; ``run`` follows the feed and serves HTTP."""
 
@@ -83,14 +111,20 @@ class PostService:
         self.country = country
         self.post = post
         self.name = f"{country}.{post}"
-        self.topic = TopicNames(settings.topic_prefix).post(country, post)
+        names = TopicNames(settings.topic_prefix)
+        self.topic = names.post(country, post)
+        self.access_topic = names.access(country)
         self.registry = registry or CollectorRegistry()
         self.metrics = PostMetrics(self.registry, self.name)
         self.store = store or PostStore(store_path(settings, country, post))
+        self.officers = Officers(self.store.path)
+        self.access = AccessLog(self.store.path, self.name)
         self.watchlist = Watchlist()
-        self.feed = PostFeed(
+        self.feed = _PositionedFeed(
             settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
         )
+        self.feed.positions = self.store.offsets(self.topic)
+        self.publisher = AccessPublisher(settings, self.access, self.access_topic)
         # restore=False leaves the loading to ``run``, which serves HTTP meanwhile.
         self.restored = self.feed.restore() if restore else None
         if self.restored is None:  # counted here: screenings must not touch the store
@@ -101,31 +135,73 @@ class PostService:
     # -- screening ----------------------------------------------------------------------------
 
     def screen_person(
-        self, query: PersonQuery, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+        self,
+        query: PersonQuery,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = 10,
+        officer: str | None = None,
     ) -> ScreeningAnswer:
-        """Screen a traveller; the answer carries the watchlist's staleness."""
+        """Screen a traveller and log it (``officer`` None: a local screening, see
+        ``local_officer``); the answer carries the watchlist's staleness."""
         started = time.perf_counter()
         with self.feed.gate.read():
             hits = screen_person(self.watchlist, query, threshold=threshold, limit=limit)
+            positions = dict(self.feed.positions)
+        asked = {**dataclasses.asdict(query), "threshold": threshold, "limit": limit}
+        self._log_access("person", asked, hits, positions, officer)
         return self._answer("person", hits, started)
 
-    def screen_object(self, query: ObjectQuery, *, limit: int = 10) -> ScreeningAnswer:
-        """Screen a container, ship, vehicle or plate."""
+    def screen_object(
+        self, query: ObjectQuery, *, limit: int = 10, officer: str | None = None
+    ) -> ScreeningAnswer:
+        """Screen a container, ship, vehicle or plate, and log it."""
         started = time.perf_counter()
         with self.feed.gate.read():
             hits = screen_object(self.watchlist, query, limit=limit)
+            positions = dict(self.feed.positions)
+        asked = {**dataclasses.asdict(query), "limit": limit}
+        self._log_access("object", asked, hits, positions, officer)
         return self._answer("object", hits, started)
 
+    def _log_access(
+        self,
+        kind: str,
+        asked: dict[str, Any],
+        hits: list[Hit],
+        positions: dict[int, int],
+        officer: str | None,
+    ) -> None:
+        """One access-log row, committed before the answer leaves (no row, no answer)."""
+        self.access.append(
+            officer=officer or local_officer(),
+            kind=kind,
+            query={k: v for k, v in asked.items() if v is not None},
+            alerts=[(a.alert_id, a.version) for hit in hits for a in hit.alerts],
+            feed_topic=self.topic,
+            feed_offsets=positions,
+        )
+
     async def screen_person_async(
-        self, query: PersonQuery, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+        self,
+        query: PersonQuery,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = 10,
+        officer: str | None = None,
     ) -> ScreeningAnswer:
         """``screen_person`` on a worker thread: the event loop keeps following the feed."""
-        call = functools.partial(self.screen_person, query, threshold=threshold, limit=limit)
+        call = functools.partial(
+            self.screen_person, query, threshold=threshold, limit=limit, officer=officer
+        )
         return await self._offload(call)
 
-    async def screen_object_async(self, query: ObjectQuery, *, limit: int = 10) -> ScreeningAnswer:
+    async def screen_object_async(
+        self, query: ObjectQuery, *, limit: int = 10, officer: str | None = None
+    ) -> ScreeningAnswer:
         """``screen_object`` on a worker thread."""
-        return await self._offload(functools.partial(self.screen_object, query, limit=limit))
+        call = functools.partial(self.screen_object, query, limit=limit, officer=officer)
+        return await self._offload(call)
 
     async def _offload(self, call: Callable[[], ScreeningAnswer]) -> ScreeningAnswer:
         if self._admitted >= SCREEN_QUEUE:
@@ -189,11 +265,12 @@ class PostService:
             # The feed starts after the store is loaded: a stored version must never land
             # on top of a newer one, or resurrect an alert the feed has since removed.
             tasks.append(asyncio.create_task(self.feed.run(), name="post-feed"))
+            tasks.append(asyncio.create_task(self.publisher.run(), name="post-access"))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
         finally:
-            self.feed.stop()
+            self.stop()
             if server is not None:
                 server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -211,10 +288,13 @@ class PostService:
     def stop(self) -> None:
         """Ask ``run`` to return."""
         self.feed.stop()
+        self.publisher.stop()
 
     def close(self) -> None:
         """Stop the screening threads and close the store (and its lock)."""
         if self._screeners is not None:
             self._screeners.shutdown(wait=False, cancel_futures=True)
             self._screeners = None
+        self.officers.close()
+        self.access.close()
         self.store.close()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gateway.errors import SetupError
 
-__all__ = ["Change", "PostStore", "StoreLockedError", "StoredRecord"]
+__all__ = ["Change", "PostStore", "StoreLockedError", "StoredRecord", "connect"]
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -88,16 +88,28 @@ def _private(path: Path) -> None:
             os.chmod(file, _FILE_MODE)
 
 
+def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A private (0700 folder, 0600 files) SQLite connection in WAL mode, autocommit.
+
+    The officers and the access log (``officers.py``, ``access_log.py``) open their own
+    connections to the same file: their tables are not the feed's cache and are never dropped.
+    """
+    _private(path)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
+    db.execute("PRAGMA busy_timeout=5000")  # the CLI and the running post write the same file
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    _private(path)  # the -wal and -shm files exist now
+    return db
+
+
 class PostStore:
     """SQLite in WAL mode; one write transaction per applied batch."""
 
     def __init__(self, path: Path) -> None:
-        _private(path)
         self.path = path
         self._lock_fd: int | None = None
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect(path)
         if self._db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
             # An older layout: the store is a cache of the feed, so start it again.
             self._db.executescript(_DROP)

@@ -50,9 +50,11 @@ def service(tmp_path: Path) -> PostService:
 
 @pytest.fixture
 async def client(service: PostService) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the app in process."""
+    """An HTTP client talking to the app in process, as an officer of the post."""
+    _, token = service.officers.add("Officer Test")
     transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://post", headers=auth) as http:
         yield http
 
 
@@ -140,8 +142,10 @@ async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
 async def test_post_answers_while_its_store_loads(service: PostService, tmp_path: Path) -> None:
     """A post started without waiting for its store says "loading" and warns in every answer."""
     later = PostService(Settings(data_dir=tmp_path), "FRA", "CDG", restore=False)
+    _, token = later.officers.add("Officer Test")
     transport = httpx.ASGITransport(app=create_app(later))
-    async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://post", headers=auth) as http:
         assert (await http.get("/health")).json()["status"] == "loading"
         body = (await http.post("/screen/person", json={"name": "Anna Eriksson"})).json()
         assert any("still loading" in w for w in body["warnings"])

@@ -25,9 +25,11 @@ Logs = list[MutableMapping[str, Any]]
 
 @pytest.fixture
 async def client(service: PostService) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811  # why: the fixture above
-    """An HTTP client talking to the app in process."""
+    """An HTTP client talking to the app in process, as an officer of the post."""
+    _, token = service.officers.add("Officer Test")
     transport = httpx.ASGITransport(app=create_app(service))
-    async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://post", headers=auth) as http:
         yield http
     service.close()
 
