@@ -14,18 +14,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.contract.codec import decode_dict
+from gateway.contract.identifiers import normalize_identifier
 from gateway.errors import QuarantineError
 from gateway.hub.audit import Action, audit_record
 from gateway.hub.policy.decide import Decision, Feed, Policy, RoutingFacts
 from gateway.hub.review import REVIEW_RECIPIENTS, REVIEW_RULE
 from gateway.hub.state import AlertState, Held, Owner, StateStore
-from gateway.kafka.headers import H
+from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
+    "DecisionCache",
     "Effects",
     "Inbound",
     "RevokeReason",
@@ -39,7 +41,6 @@ __all__ = [
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _NO_EXERCISE_FEED = "NO_EXERCISE_FEED"
 _LINK_KINDS = {"CONTAINER": "CONTAINER", "VESSEL_IMO": "IMO", "VEHICLE_VIN": "VIN"}
-_SQUEEZE = re.compile(r"[\s\-/.]+")
 _EMPTY: frozenset[str] = frozenset()
 Headers = list[tuple[str, bytes]]
 
@@ -98,42 +99,48 @@ def _moment(now_ms: int) -> datetime:
     return datetime.fromtimestamp(now_ms / 1000, UTC)
 
 
-# Decisions remembered per policy, candidates and facts (alert id, version, expiry aside).
-_decided: dict[tuple[Any, ...], Decision] = {}
-_DECISIONS_MAX = 8192
 _EXPIRY_MARGIN_MS = 1000
 
 
-def _decide(
-    policy: Policy, facts: RoutingFacts, candidates: frozenset[str], now_ms: int,
-    expires_ms: int | None,
-) -> Decision:  # fmt: skip
-    """``policy.decide``, reused for facts that differ only in alert id, version and expiry.
+class DecisionCache:
+    """Decisions remembered per policy, candidates and facts (alert id, version, expiry aside).
 
-    Only ``expires_at`` makes a decision depend on the time, so an alert expiring within a
-    second (or expired) is always decided afresh; any other is decided as one without expiry.
+    One per :class:`gateway.hub.service.HubProcessor`; bounded (cleared when full: deciding
+    again is cheap). Only ``expires_at`` makes a decision depend on the time, so an alert
+    expiring within a second (or expired) is always decided afresh; any other is decided as
+    one without expiry.
     """
-    if expires_ms is not None and expires_ms <= now_ms + _EXPIRY_MARGIN_MS:
-        return policy.decide(facts, candidates, _moment(now_ms))
-    key = (
-        policy, candidates, facts.source_org, facts.originating_country, facts.msg_type,
-        facts.status, facts.tlp, facts.kind, facts.release_to_countries, facts.release_to_orgs,
-        facts.deny_countries, facts.deny_orgs, facts.offences,
-    )  # fmt: skip
-    found = _decided.get(key)
-    if found is None:
-        if len(_decided) >= _DECISIONS_MAX:
-            _decided.clear()  # bounded memory; deciding again is cheap
-        found = _decided[key] = policy.decide(facts, candidates, _moment(now_ms))
-    return found
+
+    def __init__(self, max_entries: int = 8192) -> None:
+        self._decided: dict[tuple[Any, ...], Decision] = {}
+        self._max = max_entries
+
+    def __len__(self) -> int:
+        return len(self._decided)
+
+    def decide(
+        self, policy: Policy, facts: RoutingFacts, candidates: frozenset[str], now_ms: int,
+        expires_ms: int | None,
+    ) -> Decision:  # fmt: skip
+        """``policy.decide``, reused for facts that differ only in alert id, version and expiry."""
+        if expires_ms is not None and expires_ms <= now_ms + _EXPIRY_MARGIN_MS:
+            return policy.decide(facts, candidates, _moment(now_ms))
+        key = (
+            policy, candidates, facts.source_org, facts.originating_country, facts.msg_type,
+            facts.status, facts.tlp, facts.kind, facts.release_to_countries,
+            facts.release_to_orgs, facts.deny_countries, facts.deny_orgs, facts.offences,
+        )  # fmt: skip
+        decided = self._decided
+        found = decided.get(key)
+        if found is None:
+            if len(decided) >= self._max:
+                decided.clear()
+            found = decided[key] = policy.decide(facts, candidates, _moment(now_ms))
+        return found
 
 
 def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
-
-
-def _norm(text: str) -> str:
-    return _SQUEEZE.sub("", text).upper()
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -151,12 +158,12 @@ def strong_identifiers(kind: str, subject: Mapping[str, Any] | None) -> tuple[st
         for doc in subject.get("travel_documents") or ():
             number, country = doc.get("number"), doc.get("issuing_country")
             if number and country:
-                keys.append(f"DOC|{_norm(country)}|{_norm(number)}")
+                keys.append(f"DOC|{normalize_identifier(country)}|{normalize_identifier(number)}")
     elif kind == "COMMODITY":
         for conv in subject.get("conveyances") or ():
             scheme = _LINK_KINDS.get(conv.get("kind", ""))
             if scheme and conv.get("identifier"):
-                keys.append(f"{scheme}|{_norm(conv['identifier'])}")
+                keys.append(f"{scheme}|{normalize_identifier(conv['identifier'])}")
     return tuple(sorted({_digest(k) for k in keys}))
 
 
@@ -218,8 +225,8 @@ def _quarantine(
         reason=reason.code, stage=stage, source=source, policy_version=policy_version,
     )  # fmt: skip
     return Effects(
-        Action.QUARANTINED, audit, alert_id, rec.topic_org, kind, quarantine=record,
-        reason=reason.code,
+        action=Action.QUARANTINED, audit=audit, alert_id=alert_id, org=rec.topic_org, kind=kind,
+        quarantine=record, reason=reason.code,
     )  # fmt: skip
 
 
@@ -243,22 +250,15 @@ def _revoke_reason(facts: RoutingFacts, decision: Decision) -> str:
     return RevokeReason.EXPIRED if first == "EXPIRED" else RevokeReason.NARROWED
 
 
-def _ts_header(rec: Inbound, name: str) -> int | None:
-    for key, value in rec.headers:
-        if key == name:
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+class _Alert(NamedTuple):
+    """A decoded, valid ingress alert: who it is, its envelope and subject."""
+
+    who: tuple[str, int, str, str]  # (alert id, version, organization, kind)
+    envelope: Mapping[str, Any]
+    subject: Mapping[str, Any] | None
 
 
-def _ts_connector(rec: Inbound) -> int:
-    stamp = _ts_header(rec, H.TS_CONNECTOR)
-    return rec.timestamp_ms if stamp is None else stamp
-
-
-def route(  # noqa: PLR0911  # why: one return per outcome of the per-record steps, in order
+def route(
     rec: Inbound,
     store: StateStore,
     policy: Policy,
@@ -266,81 +266,123 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     *,
     candidates: frozenset[str],
     hub: str = "hub",
+    decisions: DecisionCache | None = None,
 ) -> Effects:
-    """Decide what one ingress record produces: deliveries, tombstones, hold, state, audit."""
+    """Decide what one ingress record produces: deliveries, tombstones, hold, state, audit.
+
+    The steps, in order: decode and validate (else quarantine), version order (else a
+    duplicate or stale record), policy, then hold for review or deliver and revoke.
+    ``decisions`` remembers policy decisions across records (the processor owns one).
+    """
+    alert = _decode(rec, now_ms, hub, policy.version)
+    if isinstance(alert, Effects):
+        return alert
+    alert_id, version, _, _ = alert.who
+    prev = store.get(rec.owner, alert_id)
+    if prev is not None and version <= prev.version:
+        return _out_of_order(alert, prev, now_ms, hub, policy.version)
+    facts = facts_of(alert.who[3], alert.envelope, alert.subject)
+    expires_ms = _ms(alert.envelope.get("expires_at"))
+    if decisions is not None:
+        decision = decisions.decide(policy, facts, candidates, now_ms, expires_ms)
+    else:
+        decision = policy.decide(facts, candidates, _moment(now_ms))
+    recipients, denied = _recipients(decision)
+    headers = _route_headers(rec, alert, decision, now_ms)
+    if decision.hold_for_review and recipients:
+        return _hold(
+            rec, alert, prev=prev, decision=decision, recipients=recipients, denied=denied,
+            headers=headers, expires_ms=expires_ms, now_ms=now_ms, hub=hub,
+        )  # fmt: skip
+    return _release(
+        rec, alert, store, prev=prev, facts=facts, decision=decision, recipients=recipients,
+        denied=denied, headers=headers, expires_ms=expires_ms, now_ms=now_ms, hub=hub,
+    )  # fmt: skip
+
+
+def _decode(rec: Inbound, now_ms: int, hub: str, policy_version: str) -> _Alert | Effects:
+    """Steps 1-2: decode, validate and check the source; the quarantine Effects otherwise."""
     if rec.value is None:
         reason = Reason("", "tombstone", "ingress records must carry a value")
-        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy.version)
+        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy_version)
     try:
         kind, record = decode_dict(rec.value)
     except QuarantineError as error:
         reason = Reason("", error.quarantine_reason, error.message)
-        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy.version)
+        return _quarantine(rec, "decode", reason, now_ms, hub, policy_version=policy_version)
     env, subject = record["envelope"], record.get("subject")
     alert_id, version, org = env["alert_id"], env["version"], env["source_org"]
     problem = _invalid(env, subject)
-    if problem is not None:
-        return _quarantine(
-            rec, "validate", problem, now_ms, hub, policy_version=policy.version, alert_id=alert_id,
-            version=version, kind=kind,
-        )  # fmt: skip
-    if org != rec.topic_org:
-        reason = Reason(
+    stage = "validate"
+    if problem is None and org != rec.topic_org:
+        problem = Reason(
             "envelope.source_org", "source_org_mismatch",
             f"source_org {org} published on the ingress topic of {rec.topic_org}",
         )  # fmt: skip
+        stage = "spoof"
+    if problem is not None:
         return _quarantine(
-            rec, "spoof", reason, now_ms, hub, policy_version=policy.version, alert_id=alert_id,
+            rec, stage, problem, now_ms, hub, policy_version=policy_version, alert_id=alert_id,
             version=version, kind=kind,
         )  # fmt: skip
+    return _Alert((alert_id, version, org, kind), env, subject)
 
-    who = (alert_id, version, org, kind)
-    prev = store.get(rec.owner, alert_id)
-    if prev is not None and version <= prev.version:
-        action = Action.DUPLICATE if version == prev.version else Action.STALE
-        audit = _audit(who, action, now_ms, hub, latest=prev.version, policy_version=policy.version)
-        return Effects(action, audit, alert_id, org, kind)
 
-    facts = facts_of(kind, env, subject)
-    expires_ms = _ms(env.get("expires_at"))
-    decision = _decide(policy, facts, candidates, now_ms, expires_ms)
+def _out_of_order(
+    alert: _Alert, prev: AlertState, now_ms: int, hub: str, policy_version: str
+) -> Effects:
+    """Step 3: a version at or below the latest known is audited and dropped."""
+    alert_id, version, org, kind = alert.who
+    action = Action.DUPLICATE if version == prev.version else Action.STALE
+    audit = _audit(
+        alert.who, action, now_ms, hub, latest=prev.version, policy_version=policy_version
+    )
+    return Effects(action=action, audit=audit, alert_id=alert_id, org=org, kind=kind)
+
+
+def _recipients(decision: Decision) -> tuple[frozenset[str], dict[str, str]]:
+    """Step 4: the policy's recipients and deny reasons (exercise traffic reaches no one)."""
     recipients = decision.recipients
     denied: dict[str, str] = dict(decision.denied)
     if recipients and decision.feed is Feed.EXERCISE:
         # Exercise traffic must never reach ACTUAL feeds and there are no exercise feeds yet.
         denied.update(dict.fromkeys(recipients, _NO_EXERCISE_FEED))
         recipients = frozenset()
-    idents = strong_identifiers(kind, subject)
+    return recipients, denied
+
+
+def _route_headers(rec: Inbound, alert: _Alert, decision: Decision, now_ms: int) -> RouteHeaders:
+    """The routing headers every delivery of this version carries."""
+    env = alert.envelope
+    inbound = RouteHeaders.from_kafka(rec.headers)
+    return RouteHeaders(
+        kind=alert.who[3],
+        org=alert.who[2],
+        tlp=env["tlp"],
+        status=env["status"],
+        msg_type=env["msg_type"],
+        version=alert.who[1],
+        policy_version=decision.policy_version,
+        ts_issued=_ms(env["issued_at"]),
+        ts_ingest=inbound.ts_ingest,
+        ts_connector=rec.timestamp_ms if inbound.ts_connector is None else inbound.ts_connector,
+        ts_hub=now_ms,
+    )
+
+
+def _release(
+    rec: Inbound, alert: _Alert, store: StateStore, *, prev: AlertState | None,
+    facts: RoutingFacts, decision: Decision, recipients: frozenset[str], denied: dict[str, str],
+    headers: RouteHeaders, expires_ms: int | None, now_ms: int, hub: str,
+) -> Effects:  # fmt: skip
+    """Steps 5-6 without a hold: deliver to the recipients, revoke from former holders."""
+    alert_id, version, org, kind = alert.who
     holders = prev.recipients if prev is not None else _EMPTY
-    seq = prev.seq + 1 if prev is not None else 1
-    cancelled = env["msg_type"] == "CANCEL"
-    headers = [
-        (H.KIND, kind.encode()),
-        (H.ORG, org.encode()),
-        (H.TLP, env["tlp"].encode()),
-        (H.STATUS, env["status"].encode()),
-        (H.MSG_TYPE, env["msg_type"].encode()),
-        (H.VERSION, str(version).encode()),
-        (H.POLICY_VERSION, decision.policy_version.encode()),
-        (H.TS_ISSUED, str(_ms(env["issued_at"])).encode()),
-        (H.TS_CONNECTOR, str(_ts_connector(rec)).encode()),
-        (H.TS_HUB, str(now_ms).encode()),
-    ]
-    ingest = _ts_header(rec, H.TS_INGEST)
-    if ingest is not None:
-        headers.append((H.TS_INGEST, str(ingest).encode()))
-
-    if decision.hold_for_review and recipients:
-        return _hold(
-            rec, who, tlp=env["tlp"], prev=prev, decision=decision, recipients=recipients,
-            denied=denied, headers=headers, expires_ms=expires_ms, idents=idents,
-            now_ms=now_ms, hub=hub,
-        )  # fmt: skip
-
-    gone = holders - recipients
-    revoke = dict.fromkeys(sorted(gone), _revoke_reason(facts, decision))
+    revoke = dict.fromkeys(sorted(holders - recipients), _revoke_reason(facts, decision))
+    idents = strong_identifiers(kind, alert.subject)
     linked = store.linked(idents, alert_id) if idents else []
-    deliveries = _deliveries(recipients, headers, linked, store)
+    shared = headers.to_kafka()
+    deliveries = _deliveries(recipients, headers, shared, linked, store)
     if recipients:
         action = Action.DELIVERED
     elif revoke:
@@ -348,19 +390,21 @@ def route(  # noqa: PLR0911  # why: one return per outcome of the per-record ste
     else:
         action = Action.DENIED
     audit = _audit(
-        who, action, now_ms, hub, recipients=sorted(recipients),
+        alert.who, action, now_ms, hub, recipients=sorted(recipients),
         denied=denied, revoked=revoke, policy_version=decision.policy_version,
         linked=linked or None,
     )  # fmt: skip
+    state = AlertState(
+        alert_id=alert_id, version=version, org=org, kind=kind, owner=rec.owner,
+        recipients=recipients, expires_at_ms=expires_ms, idents=idents, held=None,
+        cancelled=alert.envelope["msg_type"] == "CANCEL",
+        seq=prev.seq + 1 if prev is not None else 1, live_version=version,
+        live_tlp=alert.envelope["tlp"], policy_version=decision.policy_version,
+    )  # fmt: skip
     return Effects(
-        action, audit, alert_id, org, kind, payload=rec.value, deliveries=deliveries,
-        shared_headers=headers, tombstones=revoke,
-        tombstone_headers=_tomb_headers(kind, org, version, now_ms),
-        state=AlertState(
-            alert_id, version, org, kind, rec.owner, recipients, expires_ms, idents, None,
-            cancelled, seq, live_version=version, live_tlp=env["tlp"],
-            policy_version=decision.policy_version,
-        ),
+        action=action, audit=audit, alert_id=alert_id, org=org, kind=kind, payload=rec.value,
+        deliveries=deliveries, shared_headers=shared, tombstones=revoke,
+        tombstone_headers=_tomb_headers(kind, org, version, now_ms), state=state,
         review_clear=prev is not None and prev.held is not None, denied=denied,
     )  # fmt: skip
 
@@ -373,9 +417,9 @@ def _earliest(a: int | None, b: int | None) -> int | None:
 
 
 def _hold(
-    rec: Inbound, who: tuple[str, int, str, str], *, tlp: str, prev: AlertState | None,
-    decision: Decision, recipients: frozenset[str], denied: dict[str, str], headers: Headers,
-    expires_ms: int | None, idents: tuple[str, ...], now_ms: int, hub: str,
+    rec: Inbound, alert: _Alert, *, prev: AlertState | None, decision: Decision,
+    recipients: frozenset[str], denied: dict[str, str], headers: RouteHeaders,
+    expires_ms: int | None, now_ms: int, hub: str,
 ) -> Effects:  # fmt: skip
     """Hold a version for review; its restrictions reach the earlier version's holders at once.
 
@@ -386,7 +430,9 @@ def _hold(
     expiry otherwise: a longer one in the held version waits for the approval.
     """
     assert rec.value is not None
+    who = alert.who
     alert_id, version, org, kind = who
+    tlp = alert.envelope["tlp"]
     holders = prev.recipients if prev is not None else _EMPTY
     revoke = dict.fromkeys(sorted(holders - recipients), RevokeReason.NARROWED)
     if tlp == "RED" and (prev is None or prev.live_tlp != "RED"):
@@ -396,7 +442,7 @@ def _hold(
     held = Held(
         version=version, rule=decision.hold_for_review or "", recipients=recipients,
         payload=rec.value, held_at_ms=now_ms,
-        headers=tuple((k, v.decode()) for k, v in headers), expires_at_ms=expires_ms,
+        headers=tuple((k, v.decode()) for k, v in headers.to_kafka()), expires_at_ms=expires_ms,
     )  # fmt: skip
     live_expiry = _earliest(prev.expires_at_ms, expires_ms) if prev is not None else None
     audit = _audit(
@@ -404,28 +450,28 @@ def _hold(
         denied=denied, revoked=revoke, policy_version=decision.policy_version, rule=held.rule,
         live_version=prev.live_version if prev is not None and kept else None,
     )  # fmt: skip
-    review_headers = [
-        *headers,
-        (REVIEW_RULE, held.rule.encode()),
-        (REVIEW_RECIPIENTS, ",".join(sorted(recipients)).encode()),
-    ]
+    review = {REVIEW_RULE: held.rule, REVIEW_RECIPIENTS: ",".join(sorted(recipients))}
     state = AlertState(
-        alert_id, version, org, kind, rec.owner, kept, live_expiry, idents, held,
-        False, prev.seq + 1 if prev is not None else 1,
+        alert_id=alert_id, version=version, org=org, kind=kind, owner=rec.owner,
+        recipients=kept, expires_at_ms=live_expiry,
+        idents=strong_identifiers(kind, alert.subject), held=held, cancelled=False,
+        seq=prev.seq + 1 if prev is not None else 1,
         live_version=prev.live_version if prev is not None else 0,
         live_tlp=prev.live_tlp if prev is not None else "",
         policy_version=decision.policy_version,
     )  # fmt: skip
     return Effects(
-        Action.HELD, audit, alert_id, org, kind, payload=rec.value, tombstones=revoke,
+        action=Action.HELD, audit=audit, alert_id=alert_id, org=org, kind=kind,
+        payload=rec.value, tombstones=revoke,
         tombstone_headers=_tomb_headers(kind, org, version, now_ms), state=state,
-        review_put=review_headers, denied=denied, reason=held.rule,
+        review_put=headers._replace(extra=review).to_kafka(), denied=denied, reason=held.rule,
     )  # fmt: skip
 
 
 def _deliveries(
-    recipients: Iterable[str], shared: Headers, linked: list[str], store: StateStore
-) -> dict[str, Headers]:
+    recipients: Iterable[str], route: RouteHeaders, shared: Headers, linked: list[str],
+    store: StateStore,
+) -> dict[str, Headers]:  # fmt: skip
     """Headers per recipient; a linked alert is named only to countries that hold it."""
     out = dict.fromkeys(recipients, shared)
     if not linked:
@@ -437,16 +483,13 @@ def _deliveries(
     reached: frozenset[str] = frozenset().union(*(held for _, held in holders))
     for country in reached.intersection(out):
         seen = [a for a, held in holders if country in held]
-        out[country] = [*shared, (H.LINKED, ",".join(seen).encode())]
+        out[country] = route._replace(linked=tuple(seen)).to_kafka()
     return out
 
 
 def _tomb_headers(kind: str, org: str, version: int, now_ms: int | None = None) -> Headers:
     """Headers of a tombstone (``fl-reason`` is added per country by the writer)."""
-    pairs = [(H.KIND, kind.encode()), (H.ORG, org.encode()), (H.VERSION, str(version).encode())]
-    if now_ms is not None:
-        pairs.append((H.TS_HUB, str(now_ms).encode()))
-    return pairs
+    return RouteHeaders(kind=kind, org=org, version=version, ts_hub=now_ms).to_kafka()
 
 
 def _due(expires_ms: int | None, now_ms: int) -> bool:
@@ -477,7 +520,8 @@ def expire(entry: AlertState, now_ms: int, hub: str = "hub") -> Effects:
         held=None if held_due else held, seq=entry.seq + 1,
     )  # fmt: skip
     return Effects(
-        Action.REVOKED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
+        action=Action.REVOKED, audit=audit, alert_id=entry.alert_id, org=entry.org,
+        kind=entry.kind, tombstones=revoke,
         tombstone_headers=_tomb_headers(entry.kind, entry.org, version, now_ms),
         state=state, review_clear=held_due, reason=RevokeReason.EXPIRED,
     )  # fmt: skip
@@ -508,8 +552,8 @@ def review_verdict(
     policy_version = held_headers.get(H.POLICY_VERSION, "") or entry.policy_version
     who = _reviewer_fields(reviewer, reviewer_authenticated)
     if approve:
-        headers = [(k, v.encode()) for k, v in held.headers if k != H.TS_HUB]
-        headers.append((H.TS_HUB, str(now_ms).encode()))
+        stored = RouteHeaders.from_kafka((k, v.encode()) for k, v in held.headers)
+        headers = stored._replace(ts_hub=now_ms).to_kafka()
         revoke = dict.fromkeys(sorted(entry.recipients - held.recipients), RevokeReason.NARROWED)
         audit = _audit(
             (entry.alert_id, held.version, entry.org, entry.kind), Action.APPROVED, now_ms, hub,
@@ -522,7 +566,8 @@ def review_verdict(
             live_tlp=held_headers.get(H.TLP, ""), policy_version=policy_version,
         )  # fmt: skip
         return Effects(
-            Action.APPROVED, audit, entry.alert_id, entry.org, entry.kind, payload=held.payload,
+            action=Action.APPROVED, audit=audit, alert_id=entry.alert_id, org=entry.org,
+            kind=entry.kind, payload=held.payload,
             deliveries=dict.fromkeys(held.recipients, headers), shared_headers=headers,
             tombstones=revoke,
             tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
@@ -534,7 +579,8 @@ def review_verdict(
         revoked=revoke, rule=held.rule, note=note or None, policy_version=policy_version, **who,
     )  # fmt: skip
     return Effects(
-        Action.REJECTED, audit, entry.alert_id, entry.org, entry.kind, tombstones=revoke,
+        action=Action.REJECTED, audit=audit, alert_id=entry.alert_id, org=entry.org,
+        kind=entry.kind, tombstones=revoke,
         tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
         state=replace(entry, recipients=_EMPTY, held=None, seq=entry.seq + 1),
         review_clear=True,

@@ -26,7 +26,7 @@ from gateway.hub.audit import Action, audit_record
 from gateway.hub.metrics import BatchCounts, HubMetrics
 from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.review import DecisionTail
-from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
+from gateway.hub.route import DecisionCache, Effects, Inbound, expire, review_verdict, route
 from gateway.hub.state import ChangelogReader, Owner, StateStore
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
@@ -90,6 +90,7 @@ class HubProcessor:
         self._audit_topic = names.audit
         self._review_topic = names.review
         self._quarantine_topic = names.quarantine
+        self.decision_cache = DecisionCache()  # policy decisions, reused across records
         # Counts become metrics only when their transaction commits (aborts are re-read).
         self._staged: dict[TopicPartition, BatchCounts] = {}
 
@@ -116,11 +117,15 @@ class HubProcessor:
         outputs: list[Output | Fanout] = []
         counts = self._counts(tp)
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
+        cache = self.decision_cache
         for record in records:
             inbound = Inbound(
-                org, owner, record.offset, record.value, record.headers, record.timestamp
+                topic_org=org, owner=owner, offset=record.offset, value=record.value,
+                headers=record.headers, timestamp_ms=record.timestamp,
+            )  # fmt: skip
+            effects = route(
+                inbound, store, policy, now_ms, candidates=candidates, hub=hub, decisions=cache
             )
-            effects = route(inbound, store, policy, now_ms, candidates=candidates, hub=hub)
             if effects.quarantine is None and len(record.value or b"") > MAX_DELIVERABLE:
                 effects = _too_large(inbound, now_ms, hub)  # (route only reads the store)
             self._emit(effects, owner, outputs)
@@ -235,8 +240,8 @@ def _too_large(rec: Inbound, now_ms: int, hub: str) -> Effects:
         source=source,
     )  # fmt: skip
     return Effects(
-        Action.QUARANTINED, audit, None, rec.topic_org, "UNKNOWN", quarantine=record,
-        reason="too_large",
+        action=Action.QUARANTINED, audit=audit, alert_id=None, org=rec.topic_org,
+        kind="UNKNOWN", quarantine=record, reason="too_large",
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 
 from gateway.hub.audit import Action
 from gateway.hub.policy.decide import load_policy
-from gateway.hub.route import Effects, Inbound, route
+from gateway.hub.route import DecisionCache, Effects, Inbound, route
 from gateway.hub.state import StateStore
 from gateway.kafka.eos import EosEngine, Fanout, Output, _Worker, partition_for
 from gateway.settings import Settings
@@ -72,10 +72,12 @@ async def test_full_batches_are_sent_and_refilled() -> None:
     assert counts == {("a", partition_for(b"same-key", 3)): 20}
 
 
-def _route(store: StateStore, value: bytes, now_ms: int = NOW) -> Effects:
+def _route(
+    store: StateStore, value: bytes, now_ms: int = NOW, cache: DecisionCache | None = None
+) -> Effects:
     policy, countries = load_policy(), frozenset(c.code for c in load_topology().countries)
-    effects = route(Inbound("INTERPOL", OWNER, 1, value, []), store, policy, now_ms,
-                    candidates=countries)  # fmt: skip
+    inbound = Inbound(topic_org="INTERPOL", owner=OWNER, offset=1, value=value)
+    effects = route(inbound, store, policy, now_ms, candidates=countries, decisions=cache)
     if effects.state is not None:
         store.stage(OWNER, effects.state)
         store.commit(OWNER)
@@ -92,11 +94,24 @@ def test_deliveries_share_one_header_list_unless_linked() -> None:
 
 def test_remembered_decision_never_outlives_an_expiry() -> None:
     """Facts decided once are decided afresh when the next alert with them has expired."""
-    store = StateStore("s")
-    first = _route(store, make_alert("INTERPOL:F-2", expires_at="2099-01-01T00:00:00Z"))
+    store, cache = StateStore("s"), DecisionCache()
+    first = _route(
+        store, make_alert("INTERPOL:F-2", expires_at="2099-01-01T00:00:00Z"), cache=cache
+    )
     assert first.action is Action.DELIVERED
-    late = _route(store, make_alert("INTERPOL:F-3", expires_at="2020-01-01T00:00:00Z"))
+    assert len(cache) == 1
+    late = _route(store, make_alert("INTERPOL:F-3", expires_at="2020-01-01T00:00:00Z"), NOW, cache)
     assert late.action is Action.DENIED
     assert set(late.denied.values()) == {"EXPIRED"}
-    again = _route(store, make_alert("INTERPOL:F-4", expires_at="2098-01-01T00:00:00Z"))
+    again = _route(
+        store, make_alert("INTERPOL:F-4", expires_at="2098-01-01T00:00:00Z"), cache=cache
+    )
     assert set(again.deliveries) == set(first.deliveries)
+
+
+def test_decision_cache_is_bounded() -> None:
+    """A full decision cache starts again instead of growing without bound."""
+    store, cache = StateStore("s"), DecisionCache(max_entries=1)
+    _route(store, make_alert("INTERPOL:F-5"), cache=cache)
+    _route(store, make_alert("INTERPOL:F-6", tlp="AMBER"), cache=cache)
+    assert len(cache) == 1
