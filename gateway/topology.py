@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from gateway._resources import resource_path
+from gateway.contract.enums import parse_org
 from gateway.errors import ConfigError
 
 __all__ = [
@@ -41,20 +42,14 @@ __all__ = [
     "parse_topology",
 ]
 
-# Own Literal types keep the topology free of a dependency on the alert contract.
-OrgCode = Literal[
-    "INTERPOL",
-    "EUROPOL",
-    "FRONTEX",
-    "AFRIPOL",
-    "AMERIPOL",
-    "ASEANAPOL",
-    "GCCPOL",
-    "AIMC",
-    "ECO",
-    "SCO",
-    "UNODC",
-]
+
+def _check_org(code: str) -> str:
+    """An organization code of the alert contract's enum, kept as a plain string."""
+    return parse_org(code).value
+
+
+# Organization codes come from the contract's enum (gateway.contract.enums.Org), never a list here.
+OrgCode = Annotated[str, AfterValidator(_check_org)]
 OrgKind = Literal["global", "regional", "observer"]
 PostType = Literal["AIRPORT", "SEAPORT", "LAND", "RAIL"]
 AlertKind = Literal["WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT"]

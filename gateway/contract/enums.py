@@ -22,6 +22,7 @@ __all__ = [
     "Status",
     "ThreatType",
     "Tlp",
+    "parse_org",
 ]
 
 
@@ -47,6 +48,23 @@ class Org(StrEnum):
     ECO = "ECO"
     SCO = "SCO"
     UNODC = "UNODC"
+
+
+def parse_org(value: object) -> Org:
+    """The organization named by ``value``; a ValueError listing the codes if there is none.
+
+    ``Org`` is the one list of organization codes: the policy and topology files, the hub and
+    the CLI all check names against it (which ones observe is the policy file's business).
+    """
+    if isinstance(value, str) and value in _ORG_VALUES:
+        return Org(value)
+    known = ", ".join(Org)
+    raise ValueError(
+        f"not an organization of the alert contract; use one of {known} (got {value!r})"
+    )
+
+
+_ORG_VALUES = frozenset(org.value for org in Org)
 
 
 class MsgType(StrEnum):

@@ -9,6 +9,7 @@ import pycountry
 import pytest
 
 from gateway._resources import resource_path
+from gateway.contract.enums import Org
 from gateway.errors import ConfigError
 from gateway.hub.policy.decide import OrgCode, load_policy
 from gateway.hub.policy.file import locate, read_policy_file
@@ -197,6 +198,29 @@ def test_file_errors_name_the_line(
     assert f"{path}:{line_of(text, marker)}:" in message
     assert word in message
     assert caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param('observers = ["SCO", "UNODC"]', 'observers = ["SCO", "NATO"]', id="observer"),
+        pytest.param("GCCPOL = [", "NATO = [", id="membership"),
+    ],
+)
+def test_unknown_organization_names_the_contract_codes(tmp_path: Path, old: str, new: str) -> None:
+    """An organization outside the contract's enum is refused with the list of valid codes."""
+    path = write(tmp_path, SHIPPED_TEXT.replace(old, new, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_policy(path)
+    message = str(caught.value)
+    assert "not an organization of the alert contract; use one of INTERPOL," in message
+    assert "(got 'NATO')" in message
+    assert "Value error" not in message
+
+
+def test_policy_organizations_are_the_contract_enum() -> None:
+    """The policy's organization type is the contract's enum itself, not a second list."""
+    assert OrgCode is Org
 
 
 def test_missing_org_table_entry_is_reported(tmp_path: Path) -> None:

@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from gateway.contract.enums import Org
 from gateway.errors import ConfigError
+from gateway.hub.policy.decide import load_policy
 from gateway.topology import Topology, load_topology, parse_topology
 
-ORG_CODES = {
-    "INTERPOL",
-    "EUROPOL",
-    "FRONTEX",
-    "AFRIPOL",
-    "AMERIPOL",
-    "ASEANAPOL",
-    "GCCPOL",
-    "AIMC",
-    "ECO",
-    "SCO",
-    "UNODC",
-}
+ORG_CODES = {org.value for org in Org}
 
 GOOD = """\
 version = 1
@@ -162,6 +152,23 @@ def test_unknown_organization_code_is_reported_on_its_line() -> None:
     (problem,) = _problems(text)
     assert problem.startswith(f"topo.toml:{_line_of(text, 'NATO')}: organizations[1].code: ")
     assert "(got 'NATO')" in problem
+    assert "not an organization of the alert contract; use one of INTERPOL, EUROPOL," in problem
+
+
+def test_a_subscription_names_only_contract_organizations() -> None:
+    """A post subscribing to an organization unknown to the contract is refused at its line."""
+    text = GOOD.replace(
+        'kinds = ["WANTED_PERSON"],', 'kinds = ["WANTED_PERSON"], organizations = ["NATO"],'
+    )
+    (problem,) = _problems(text)
+    assert "subscribes.organizations[0]: not an organization of the alert contract" in problem
+
+
+def test_topology_observers_are_the_policy_observers(default: Topology) -> None:
+    """The shipped topology describes as observers exactly the policy file's observers."""
+    policy = load_policy(None)
+    described = {org.code for org in default.organizations if org.kind == "observer"}
+    assert described == set(policy.observers)
 
 
 def test_undeclared_organization_in_a_subscription_is_reported() -> None:

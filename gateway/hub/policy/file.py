@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from gateway.contract.enums import Org, parse_org
 from gateway.errors import ConfigError
 
 __all__ = [
@@ -27,21 +27,11 @@ ISO_ALPHA3: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.countries)
 """Every ISO 3166-1 alpha-3 code pycountry knows; a policy may name no other."""
 
 
-class OrgCode(StrEnum):
-    """The organizations in the Dialogue, members and observers."""
+OrgCode = Org
+"""The organizations in the Dialogue, members and observers: the contract's enum itself."""
 
-    INTERPOL = "INTERPOL"
-    EUROPOL = "EUROPOL"
-    FRONTEX = "FRONTEX"
-    AFRIPOL = "AFRIPOL"
-    AMERIPOL = "AMERIPOL"
-    ASEANAPOL = "ASEANAPOL"
-    GCCPOL = "GCCPOL"
-    AIMC = "AIMC"
-    ECO = "ECO"
-    SCO = "SCO"
-    UNODC = "UNODC"
-
+# An organization name in the file, checked against the contract's enum with a clear message.
+OrgName = Annotated[Org, BeforeValidator(parse_org)]
 
 _ORG_CODES = frozenset(OrgCode)
 
@@ -90,8 +80,8 @@ class PolicyFile(BaseModel):
 
     version: str = Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")
     exercise_mode: bool = Field(default=False, strict=True)
-    observers: list[OrgCode] = Field(default_factory=list)
-    memberships: dict[OrgCode, list[Country]]
+    observers: list[OrgName] = Field(default_factory=list)
+    memberships: dict[OrgName, list[Country]]
     review: ReviewRules = Field(default_factory=ReviewRules)
 
 
@@ -170,9 +160,10 @@ def read_policy_file(path: Path) -> PolicyFile:
 def _message(err: ErrorDetails) -> str:
     """Pydantic's message, naming the offending value when the message does not already."""
     value = err["input"]
-    if isinstance(value, str | int | float | bool) and repr(value) not in err["msg"]:
-        return f"{err['msg']} (got {value!r})"
-    return err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
+    if isinstance(value, str | int | float | bool) and repr(value) not in message:
+        return f"{message} (got {value!r})"
+    return message
 
 
 def _located(path: Path, text: str, problems: list[tuple[Loc, str]]) -> ConfigError:
