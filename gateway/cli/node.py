@@ -44,7 +44,8 @@ def run(
     """Route a country's node topic (or every country's) to its posts until Ctrl-C."""
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
-    from gateway.node.service import NodeMetrics, run_node  # noqa: PLC0415  # why: same
+    from gateway.node.metrics import NodeMetrics  # noqa: PLC0415  # why: same
+    from gateway.node.service import run_node  # noqa: PLC0415  # why: same
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
     settings = settings_of(ctx)

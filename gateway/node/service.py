@@ -18,59 +18,21 @@ from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
-from prometheus_client import CollectorRegistry, Counter
 
 from gateway.contract.codec import decode_dict
 from gateway.errors import DecodeError
 from gateway.kafka.eos import EosEngine, Mode, Output
-from gateway.kafka.headers import H, RouteHeaders
+from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 from gateway.kafka.topic_names import TopicNames
+from gateway.node.metrics import NodeMetrics
 from gateway.node.route import decide
 from gateway.settings import Settings
 from gateway.topology import Country, Topology
 
-__all__ = ["NodeMetrics", "NodeProcessor", "NodeService", "run_node"]
+__all__ = ["NodeProcessor", "NodeService", "run_node"]
 
 log = structlog.get_logger(__name__)
-
-
-class NodeMetrics:
-    """Counters of the national nodes, by country, post, outcome and reason."""
-
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry if registry is not None else CollectorRegistry()
-        self.records = Counter(
-            "frontline_node_records_total",
-            "Node-topic records by outcome (routed, revoked, quarantined).",
-            ["country", "outcome"],
-            registry=self.registry,
-        )
-        self.deliveries = Counter(
-            "frontline_node_deliveries_total",
-            "Alert versions written to border-post feeds.",
-            ["country", "post", "kind"],
-            registry=self.registry,
-        )
-        self.tombstones = Counter(
-            "frontline_node_tombstones_total",
-            "Tombstones written to border-post feeds, by reason.",
-            ["country", "reason"],
-            registry=self.registry,
-        )
-        self.transactions = Counter(
-            "frontline_node_transactions_total",
-            "Transactions of the node, by result (committed, aborted).",
-            ["result"],
-            registry=self.registry,
-        )
-
-    def transaction(self, result: str, records: int) -> None:
-        """The engine's per-transaction callback."""
-        self.transactions.labels(result).inc()
-
-
-_Tally = dict[tuple[str, ...], int]
 
 
 class NodeProcessor:
@@ -78,7 +40,6 @@ class NodeProcessor:
 
     def __init__(
         self,
-        topology: Topology,
         names: TopicNames,
         countries: Sequence[Country],
         metrics: NodeMetrics,
@@ -143,8 +104,7 @@ class NodeProcessor:
         staged: list[tuple[str, tuple[str, ...], int]],
     ) -> str:
         headers = RouteHeaders.from_kafka(record.headers)
-        raw = [(k, v) for k, v in record.headers or () if k != H.TS_NODE]
-        raw.append((H.TS_NODE, str(now_ms).encode()))
+        raw = headers._replace(ts_node=now_ms).to_kafka()
         decoded: dict[str, Any] | None = None
         kind = headers.kind
         if record.value is not None:
@@ -174,8 +134,7 @@ class NodeProcessor:
             staged.append(("deliveries", (country.code, post, kind or "unknown"), 1))
         if decision.tombstone:
             reason = decision.reason or "REVOKED"
-            tomb = [(k, v) for k, v in raw if k != H.REASON]
-            tomb.append((H.REASON, reason.encode()))
+            tomb = headers._replace(ts_node=now_ms, reason=reason).to_kafka()
             out.extend(Output(feeds[p], record.key, None, tomb) for p in decision.tombstone)
             staged.append(("tombstones", (country.code, reason), len(decision.tombstone)))
         return "routed" if decision.deliver else ("revoked" if decision.tombstone else "unwanted")
@@ -210,7 +169,7 @@ class NodeService:
         self.names = TopicNames(settings.topic_prefix)
         self.metrics = metrics or NodeMetrics()
         chosen = [topology.country(code) for code in countries]
-        self.processor = NodeProcessor(topology, self.names, chosen, self.metrics)
+        self.processor = NodeProcessor(self.names, chosen, self.metrics)
         self.engine = EosEngine(
             settings,
             app_id=f"{settings.topic_prefix}node",

@@ -15,8 +15,9 @@ from gateway.contract import CommodityAlert, WantedPersonAlert
 from gateway.contract.codec import encode
 from gateway.kafka.headers import H, RouteHeaders, headers_to_dict
 from gateway.kafka.topic_names import TopicNames
+from gateway.node.metrics import NodeMetrics
 from gateway.node.route import decide
-from gateway.node.service import NodeMetrics, NodeProcessor
+from gateway.node.service import NodeProcessor
 from gateway.topology import Topology, parse_topology
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
@@ -143,7 +144,7 @@ def test_processor_writes_feeds_tombstones_and_quarantine(topology: Topology) ->
     registry = CollectorRegistry()
     names = TopicNames("t.")
     processor = NodeProcessor(
-        topology, names, [topology.country("FRA")], NodeMetrics(registry), clock=lambda: 42.0
+        names, [topology.country("FRA")], NodeMetrics(registry), clock=lambda: 42.0
     )
     payload = encode(WantedPersonAlert.model_validate(alert("wanted_person.json")))
     tp = TopicPartition("t.ncb.FRA", 0)
