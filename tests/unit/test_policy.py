@@ -21,7 +21,6 @@ from gateway.hub.policy.decide import (
     PolicyFile,
     RoutingFacts,
     load_policy,
-    post_forwarding_allowed,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -430,23 +429,6 @@ def test_reasons_mapping_matches_denied() -> None:
     for country, reason in decision.denied.items():
         regrouped.setdefault(reason, set()).add(country)
     assert {k: set(v) for k, v in decision.reasons.items()} == regrouped
-
-
-@pytest.mark.parametrize(
-    ("tlp", "allowed"),
-    [
-        ("CLEAR", True),
-        ("GREEN", True),
-        ("AMBER", True),
-        ("AMBER_STRICT", True),
-        ("RED", False),
-        ("red", False),
-        ("", False),
-    ],
-)
-def test_post_forwarding_never_red(tlp: str, allowed: bool) -> None:
-    """A national node may pass alerts to border posts for every TLP except RED (or garbage)."""
-    assert post_forwarding_allowed(tlp) is allowed
 
 
 # --- neutrality review ------------------------------------------------------------------

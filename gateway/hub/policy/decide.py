@@ -35,7 +35,6 @@ __all__ = [
     "facts_from_record",
     "load_policy",
     "normalize_offence",
-    "post_forwarding_allowed",
 ]
 
 MsgType = Literal["ALERT", "UPDATE", "CANCEL"]
@@ -154,11 +153,6 @@ def facts_from_record(kind: str, record: Mapping[str, Any]) -> RoutingFacts:
             f"alert cannot be routed: envelope field missing or malformed ({exc!r})",
             reason="unroutable_envelope",
         ) from exc
-
-
-def post_forwarding_allowed(tlp: str) -> bool:
-    """Whether a national node may pass an alert of this TLP on to its border posts (never RED)."""
-    return tlp in _TLPS and tlp != "RED"
 
 
 def _utc(moment: datetime) -> datetime:
