@@ -112,7 +112,6 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
         spec(names.review, COMPACTED, "alerts held for neutrality review"),
         spec(names.review_decisions, _delete(365), "reviewers' approve and reject decisions"),
         spec(names.hub_state, COMPACTED, "hub state changelog"),
-        spec(names.node_state, COMPACTED, "national node state"),
     ]
     for country in topology.countries:
         specs.append(spec(names.ncb(country.code), COMPACTED, f"national node {country.code}"))

@@ -17,11 +17,6 @@ class TopicNames:
         """Where an organization's connector publishes: ``fl.ingress.interpol``."""
         return f"{self.prefix}ingress.{org.lower()}"
 
-    @property
-    def ingress_pattern(self) -> str:
-        """Regex matching every organization's ingress topic."""
-        return "^" + self.prefix.replace(".", r"\.") + r"ingress\.[a-z0-9_-]+$"
-
     def ncb(self, country: str) -> str:
         """A national node's (NCB's) compacted topic: ``fl.ncb.FRA``."""
         return f"{self.prefix}ncb.{country.upper()}"
@@ -54,7 +49,3 @@ class TopicNames:
     @property
     def hub_state(self) -> str:
         return f"{self.prefix}hub.state"
-
-    @property
-    def node_state(self) -> str:
-        return f"{self.prefix}node.state"

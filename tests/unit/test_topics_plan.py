@@ -28,14 +28,15 @@ def test_one_topic_per_organization_country_and_post(
     """The plan has ingress per organization, NCB and access log per country, a feed per post,
     and 6 shared."""
     posts = list(topology.posts())
-    expected = len(topology.organizations) + 2 * len(topology.countries) + len(posts) + 6
+    expected = len(topology.organizations) + 2 * len(topology.countries) + len(posts) + 5
     assert len(plan) == expected
     assert "fl.ingress.interpol" in plan
     assert "fl.ncb.FRA" in plan
     assert plan["fl.access.FRA"].policy == "delete"
     assert "fl.post.USA.SYS" in plan
     shared = {"fl.quarantine", "fl.audit", "fl.review", "fl.review.decisions", "fl.hub.state"}
-    assert shared | {"fl.node.state"} <= set(plan)
+    assert shared <= set(plan)
+    assert "fl.node.state" not in plan  # the national node keeps no state
 
 
 def test_names_are_unique(topology: Topology) -> None:
@@ -48,7 +49,7 @@ def test_feeds_and_state_are_compacted_with_tombstone_retention(
     plan: dict[str, TopicSpec],
 ) -> None:
     """NCB, post, review and state topics compact and keep tombstones for seven days."""
-    for name in ("fl.ncb.FRA", "fl.post.FRA.CDG", "fl.review", "fl.hub.state", "fl.node.state"):
+    for name in ("fl.ncb.FRA", "fl.post.FRA.CDG", "fl.review", "fl.hub.state"):
         configs = plan[name].configs
         assert configs["cleanup.policy"] == "compact", name
         assert configs["delete.retention.ms"] == str(7 * DAY_MS), name
