@@ -14,10 +14,12 @@ from gateway.settings import SecurityProtocol, Settings
 
 __all__ = [
     "client_kwargs",
+    "librdkafka_config",
     "make_admin",
     "make_consumer",
     "make_producer",
     "resolve_bootstrap",
+    "ssl_context",
 ]
 
 
@@ -27,11 +29,65 @@ def resolve_bootstrap(settings: Settings) -> str:
         return settings.bootstrap_servers
     state = LocalCluster(settings.data_dir / "broker").status()
     if state.state != "stopped" and state.bootstrap:  # a node down still leaves a cluster
+        if state.secure and settings.security_protocol is not SecurityProtocol.SASL_SSL:
+            raise SetupError(
+                f"The local broker at {state.bootstrap} is secured (SASL_SSL, SCRAM-SHA-512) "
+                f"but FRONTLINE_SECURITY_PROTOCOL is {settings.security_protocol.value}.",
+                hint="Load a principal's settings first, e.g. "
+                '`eval "$(frontline access credentials admin --format env)"`.',
+            )
         return state.bootstrap
     raise SetupError(
         "No Kafka broker: FRONTLINE_BOOTSTRAP_SERVERS is not set and no local broker runs.",
         hint="Start one with `frontline broker up`, or set FRONTLINE_BOOTSTRAP_SERVERS.",
     )
+
+
+_TLS = (SecurityProtocol.SSL, SecurityProtocol.SASL_SSL)
+_SASL = (SecurityProtocol.SASL_PLAINTEXT, SecurityProtocol.SASL_SSL)
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """A TLS context trusting FRONTLINE_SSL_CAFILE (else the system CAs), with the client
+    certificate when one is set; an unreadable or invalid file is a ``SetupError``."""
+    try:
+        context = ssl.create_default_context(
+            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
+        )
+    except (OSError, ssl.SSLError) as error:
+        raise SetupError(
+            f"FRONTLINE_SSL_CAFILE={settings.ssl_cafile} is not a readable PEM CA certificate "
+            f"({type(error).__name__}: {error}).",
+            hint="Point it at the cluster's CA certificate "
+            "(`frontline access credentials PRINCIPAL` prints its path).",
+        ) from None
+    if settings.ssl_certfile:
+        try:
+            context.load_cert_chain(
+                str(settings.ssl_certfile),
+                str(settings.ssl_keyfile) if settings.ssl_keyfile else None,
+            )
+        except (OSError, ssl.SSLError) as error:
+            raise SetupError(
+                f"FRONTLINE_SSL_CERTFILE={settings.ssl_certfile} / FRONTLINE_SSL_KEYFILE="
+                f"{settings.ssl_keyfile} is not a readable PEM certificate and key "
+                f"({type(error).__name__}: {error}).",
+                hint="Fix the paths, or unset them when the broker needs no client certificate.",
+            ) from None
+    return context
+
+
+def _sasl(settings: Settings) -> tuple[str, str, str]:
+    """Mechanism, user name and password; a ``SetupError`` when the user or password is unset."""
+    password = settings.sasl_password.get_secret_value() if settings.sasl_password else None
+    if not settings.sasl_username or not password:
+        raise SetupError(
+            f"FRONTLINE_SECURITY_PROTOCOL={settings.security_protocol.value} needs "
+            "FRONTLINE_SASL_USERNAME and FRONTLINE_SASL_PASSWORD.",
+            hint="Load a principal's settings: "
+            '`eval "$(frontline access credentials PRINCIPAL --format env)"`.',
+        )
+    return settings.sasl_mechanism or "SCRAM-SHA-512", settings.sasl_username, password
 
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:
@@ -40,23 +96,29 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": resolve_bootstrap(settings),
         "security_protocol": settings.security_protocol.value,
     }
-    if settings.security_protocol in (SecurityProtocol.SSL, SecurityProtocol.SASL_SSL):
-        context = ssl.create_default_context(
-            cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
-        )
-        if settings.ssl_certfile:
-            context.load_cert_chain(
-                str(settings.ssl_certfile),
-                str(settings.ssl_keyfile) if settings.ssl_keyfile else None,
-            )
-        kwargs["ssl_context"] = context
-    if settings.security_protocol in (SecurityProtocol.SASL_PLAINTEXT, SecurityProtocol.SASL_SSL):
-        kwargs["sasl_mechanism"] = settings.sasl_mechanism or "PLAIN"
-        kwargs["sasl_plain_username"] = settings.sasl_username
-        kwargs["sasl_plain_password"] = (
-            settings.sasl_password.get_secret_value() if settings.sasl_password else None
-        )
+    if settings.security_protocol in _TLS:
+        kwargs["ssl_context"] = ssl_context(settings)
+    if settings.security_protocol in _SASL:
+        mechanism, username, password = _sasl(settings)
+        kwargs["sasl_mechanism"] = mechanism
+        kwargs["sasl_plain_username"] = username
+        kwargs["sasl_plain_password"] = password
     return kwargs
+
+
+def librdkafka_config(settings: Settings) -> dict[str, str]:
+    """The same connection in librdkafka/Java property names (confluent_kafka, Kafka tools)."""
+    config = {
+        "bootstrap.servers": resolve_bootstrap(settings),
+        "security.protocol": settings.security_protocol.value,
+    }
+    if settings.security_protocol in _TLS and settings.ssl_cafile:
+        config["ssl.ca.location"] = str(settings.ssl_cafile)
+    if settings.security_protocol in _SASL:
+        mechanism, username, password = _sasl(settings)
+        config |= {"sasl.mechanism": mechanism, "sasl.username": username}
+        config["sasl.password"] = password
+    return config
 
 
 def make_producer(
