@@ -53,6 +53,7 @@ SUBCOMMANDS = {
     "quarantine": "quarantine",
     "node": "node",
     "post": "post",
+    "keys": "keys",
     "simulate": "simulate",
 }
 
