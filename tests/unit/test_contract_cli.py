@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from gateway.cli import alert, schemas
 from gateway.contract import CommodityAlert
 from gateway.contract.schemas import default_registry
+from tests.support.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 runner = CliRunner()
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.contract import AlertKind, WantedPersonAlert
 from gateway.contract.validation import Problem, infer_kind, validate_alert
+from tests.support.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
 NOW = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
 FILES = {
     "person": "wanted_person.json",
