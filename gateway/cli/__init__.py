@@ -42,6 +42,7 @@ _flags_as_flags()
 SUBCOMMANDS = {
     "broker": "broker",
     "topics": "topics",
+    "access": "access",
     "topology": "topology",
     "policy": "policy",
     "schemas": "schemas",

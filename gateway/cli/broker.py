@@ -46,6 +46,14 @@ def up(
             "A cluster already in --data-dir keeps its size."
         ),
     ] = None,
+    secure: Annotated[
+        bool,
+        typer.Option(
+            "--secure",
+            help="Format a new cluster with SASL_SSL (SCRAM-SHA-512), a local CA and ACLs, "
+            "no anonymous access (docs/security.md). A recorded cluster keeps its mode.",
+        ),
+    ] = False,
 ) -> None:
     """Start the broker in the background and print its bootstrap address.
 
@@ -55,7 +63,7 @@ def up(
     cluster = _cluster(ctx, data_dir)
     before = cluster.status()
     with console.status("starting Apache Kafka (first run resolves the jars with Maven)..."):
-        spec = cluster.up(port=port, brokers=brokers)
+        spec = cluster.up(port=port, brokers=brokers, secure=True if secure else None)
     if before.running:
         console.print(f"already running at [bold]{spec.bootstrap}[/] (Kafka {spec.kafka_version})")
     elif before.state == "partial":
@@ -67,6 +75,11 @@ def up(
     else:
         console.print(
             f"Kafka {spec.kafka_version} up, {spec.brokers} node(s), data in {cluster.data_dir}"
+        )
+    if spec.secure:
+        console.print(
+            f"secured: SASL_SSL + SCRAM-SHA-512, CA {cluster.security.ca_file}; admin "
+            "credential in credentials/admin.json; next: `frontline access apply`"
         )
     typer.echo(spec.bootstrap)
 
@@ -80,6 +93,8 @@ def status(ctx: typer.Context, data_dir: DataDir = None, as_json: JsonOption = F
         emit_json({"data_dir": str(cluster.data_dir), **state.as_dict()})
         return
     line = f"{state.state}\tbootstrap={state.bootstrap or '-'}\tkafka={state.kafka_version or '-'}"
+    if state.secure:
+        line += "\tsecure=SASL_SSL"
     if state.state == "partial":
         down = ",".join(str(n.node) for n in state.nodes if not n.alive)
         line += f"\tdown={down}"
