@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -194,7 +194,7 @@ class TrustStore:
         return Verdict(None, key_id)
 
     def verify_headers(
-        self, org: str, payload: bytes, headers: Sequence[tuple[str, bytes]] | None
+        self, org: str, payload: bytes, headers: Iterable[tuple[str, bytes]] | None
     ) -> Verdict:
         """Verify a record as published: the signature headers read from ``headers``.
 
