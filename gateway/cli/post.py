@@ -4,6 +4,11 @@
 work with no broker and no running client (SQLite lets them read while the client writes);
 with ``--api URL`` they ask a running client's HTTP API instead and show its staleness.
 ``watchlist`` streams the store's rows in id order without building the watchlist.
+
+Through ``--api`` an officer's token is needed (``--token`` or FRONTLINE_OFFICER_TOKEN).
+Reading the store directly is a local action of whoever may read its 0600 file: no token is
+needed, and a screening is logged as the officer whose token is given, else ``local:<user>``.
+``officers`` and ``access-log`` (gateway/cli/post_access.py) also act on the store directly.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, fail, settings_of
+from gateway.cli.post_access import access_log, officers_app
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -31,6 +37,18 @@ ApiOpt = Annotated[
     str | None, typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080.")
 ]
 JsonOpt = JsonOption
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="FRONTLINE_OFFICER_TOKEN",
+        show_default=False,
+        help="An officer's token (`post officers add`); needed with --api.",
+    ),
+]
+
+app.add_typer(officers_app, name="officers")
+app.command("access-log")(access_log)
 
 
 @app.callback()
@@ -38,7 +56,7 @@ def _post() -> None:
     """Border posts: local watchlist, screening, frontline latency."""
 
 
-def _resolve(settings: Settings, post_id: str) -> tuple[str, str]:
+def resolve(settings: Settings, post_id: str) -> tuple[str, str]:
     from gateway.post import resolve_post  # noqa: PLC0415  # why: keep `frontline --help` fast
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
@@ -83,7 +101,7 @@ def _offline(settings: Settings, post_id: str) -> Any:
     """The post's service built from its local store, without following the feed."""
     from gateway.post import PostService, store_path  # noqa: PLC0415  # why: lazy import
 
-    country, post = _resolve(settings, post_id)
+    country, post = resolve(settings, post_id)
     if not store_path(settings, country, post).exists():
         raise ConfigError(
             f"post {country}.{post} has no local store yet",
@@ -92,19 +110,38 @@ def _offline(settings: Settings, post_id: str) -> Any:
     return PostService(settings, country, post)
 
 
-def _ask(api: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def _ask(
+    api: str, method: str, path: str, token: str | None, body: dict[str, Any] | None = None
+) -> Any:
     import httpx  # noqa: PLC0415  # why: lazy import
 
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = httpx.request(method, api.rstrip("/") + path, json=body, timeout=10)
+        response = httpx.request(
+            method, api.rstrip("/") + path, json=body, headers=headers, timeout=10
+        )
     except httpx.HTTPError as error:
         raise ConfigError(
             f"cannot reach the post API at {api}: {error}",
             hint="drop --api to read the local store instead",
         ) from None
+    if response.status_code in {401, 403}:
+        detail = response.json().get("detail", "") if response.content else ""
+        raise ConfigError(
+            f"the post API refused the officer token ({response.status_code}): {detail}",
+            hint="pass --token or set FRONTLINE_OFFICER_TOKEN; a post's administrator issues"
+            " one with `frontline post officers add POST_ID NAME`",
+        )
     if response.status_code != 200:
         raise ConfigError(f"the post API answered {response.status_code}: {response.text}")
     return response.json()
+
+
+def _local_officer(service: Any, token: str | None) -> str | None:
+    """The officer a local screening is logged under: the token's, else None (``local:<user>``)."""
+    if not token:
+        return None
+    return str(service.officers.verify(token).id)
 
 
 def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
@@ -170,7 +207,7 @@ def run(
             _run_all(settings, http_port, host)
             return
         assert post_id is not None  # checked above
-        country, post = _resolve(settings, post_id)
+        country, post = resolve(settings, post_id)
         # The store loads inside ``run`` so the HTTP API answers (status "loading") at once.
         service = PostService(settings, country, post, restore=False)
         service.store.claim()  # a second `post run` on this store stops here, naming the first
@@ -214,6 +251,7 @@ def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
     document_country: Annotated[str | None, typer.Option(help="Issuing country.")] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.8,
     api: ApiOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Screen a traveller against the post's watchlist."""
@@ -233,10 +271,12 @@ def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
         raise fail(_invalid(error)) from None
     try:
         if api:
-            answer = _ask(api, "POST", "/screen/person", request.model_dump(exclude_none=True))
+            body = request.model_dump(exclude_none=True)
+            answer = _ask(api, "POST", "/screen/person", token, body)
         else:
             service = _offline(settings, post_id)
-            result = service.screen_person(request.query(), threshold=threshold)
+            officer = _local_officer(service, token)
+            result = service.screen_person(request.query(), threshold=threshold, officer=officer)
             answer = result.model_dump(mode="json")
         _show_answer(answer, as_json)
     except FrontlineError as error:
@@ -253,6 +293,7 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
     plate: Annotated[str | None, typer.Option(help="Registration plate.")] = None,
     plate_country: Annotated[str | None, typer.Option(help="Plate's country, alpha-3.")] = None,
     api: ApiOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Screen a container, ship, vehicle or plate against the post's watchlist."""
@@ -267,10 +308,12 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
         raise fail(_invalid(error)) from None
     try:
         if api:
-            answer = _ask(api, "POST", "/screen/object", request.model_dump(exclude_none=True))
+            body = request.model_dump(exclude_none=True)
+            answer = _ask(api, "POST", "/screen/object", token, body)
         else:
-            result = _offline(settings, post_id).screen_object(request.query())
-            answer = result.model_dump(mode="json")
+            service = _offline(settings, post_id)
+            officer = _local_officer(service, token)
+            answer = service.screen_object(request.query(), officer=officer).model_dump(mode="json")
         _show_answer(answer, as_json)
     except FrontlineError as error:
         raise fail(error) from None
@@ -278,14 +321,18 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
 
 @app.command()
 def watchlist(
-    ctx: typer.Context, post_id: PostArg, api: ApiOpt = None, as_json: JsonOpt = False
+    ctx: typer.Context,
+    post_id: PostArg,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the alert ids and versions on the post's watchlist, streamed in id order."""
     settings = settings_of(ctx)
     try:
         if api:
             items: Iterator[dict[str, Any]] = iter(
-                sorted(_ask(api, "GET", "/watchlist")["items"], key=lambda i: i["alert_id"])
+                sorted(_ask(api, "GET", "/watchlist", token)["items"], key=lambda i: i["alert_id"])
             )
         else:
             items = _stored_items(settings, post_id)
@@ -300,7 +347,7 @@ def _stored_items(settings: Settings, post_id: str) -> Iterator[dict[str, Any]]:
     """The store's rows in id order, read straight from SQLite (no watchlist is built)."""
     from gateway.post import PostStore, store_path  # noqa: PLC0415  # why: lazy import
 
-    country, post = _resolve(settings, post_id)
+    country, post = resolve(settings, post_id)
     path = store_path(settings, country, post)
     if not path.exists():
         raise ConfigError(

@@ -43,7 +43,7 @@ from gateway.logconfig import configure_logging
 from gateway.settings import Settings
 from gateway.simulate.collect import BrokerFacts, collect
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
-from gateway.simulate.frontier import PostsClient, ScreeningTally, pick_traveller
+from gateway.simulate.frontier import PostsClient, ScreeningTally, issue_tokens, pick_traveller
 from gateway.simulate.processes import Component, ComponentSet
 from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
@@ -203,7 +203,7 @@ class Exercise:
                 "posts", ["post", "run", "--all", "--http-port", str(base + 3),
                           "--host", self.settings.metrics_host],
                 f"http://127.0.0.1:{base + 3}/health", logs / "posts.log"))  # fmt: skip
-            posts = PostsClient(f"http://127.0.0.1:{base + 3}")
+            posts = PostsClient(f"http://127.0.0.1:{base + 3}", issue_tokens(settings, self.posts))
             try:
                 await self._traffic(settings, posts, components)
                 await self._review(settings)

@@ -11,9 +11,12 @@ from typing import Any
 import httpx
 
 from gateway.contract import WantedPerson
+from gateway.post.officers import Officers
+from gateway.post.service import store_path
+from gateway.settings import Settings
 from gateway.simulate.variants import Traveller, TravellerFactory
 
-__all__ = ["PostsClient", "ScreeningTally", "pick_traveller"]
+__all__ = ["PostsClient", "ScreeningTally", "issue_tokens", "pick_traveller"]
 
 
 @dataclass
@@ -52,12 +55,26 @@ class ScreeningTally:
         }
 
 
-class PostsClient:
-    """Talks to the posts host (``frontline post run --all``)."""
+def issue_tokens(settings: Settings, posts: list[str]) -> dict[str, str]:
+    """One officer per post (``ISO3.POST``), added to its store: post -> bearer token."""
+    tokens = {}
+    for post in posts:
+        country, post_id = post.split(".", 1)
+        officers = Officers(store_path(settings, country, post_id))
+        try:
+            tokens[post] = officers.add("exercise")[1]
+        finally:
+            officers.close()
+    return tokens
 
-    def __init__(self, base_url: str) -> None:
+
+class PostsClient:
+    """Talks to the posts host (``frontline post run --all``) as one officer per post."""
+
+    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
+        self.auth = {p: {"Authorization": f"Bearer {t}"} for p, t in tokens.items()}
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -65,12 +82,14 @@ class PostsClient:
 
     async def watchlist(self, post: str) -> dict[str, int]:
         """Alert id -> version on one post's watchlist."""
-        answer = (await self.http.get(f"/posts/{post}/watchlist")).json()
+        answer = (await self.http.get(f"/posts/{post}/watchlist", headers=self.auth[post])).json()
         return {item["alert_id"]: int(item["version"]) for item in answer["items"]}
 
     async def latency(self, since_ms: int = 0) -> list[dict[str, Any]]:
         """Per-delivery latency samples recorded by the posts."""
-        answer = (await self.http.get("/latency", params={"since_ms": since_ms})).json()
+        any_post = next(iter(self.auth.values()), {})
+        params = {"since_ms": since_ms}
+        answer = (await self.http.get("/latency", params=params, headers=any_post)).json()
         samples: list[dict[str, Any]] = answer["samples"]
         return samples
 
@@ -83,7 +102,9 @@ class PostsClient:
             body["nationality"] = traveller.nationality
         started = time.perf_counter()
         try:
-            response = await self.http.post(f"/posts/{post}/screen/person", json=body)
+            response = await self.http.post(
+                f"/posts/{post}/screen/person", json=body, headers=self.auth[post]
+            )
             response.raise_for_status()
         except httpx.HTTPError:
             tally.errors += 1
