@@ -23,7 +23,7 @@ from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
     KafkaError,
-    SaslAuthenticationRefusedError,
+    SaslAuthenticationFailed,
     TopicAuthorizationFailedError,
     TransactionalIdAuthorizationFailed,
 )
@@ -114,7 +114,7 @@ async def diagnose_connection(settings: Settings) -> FrontlineError | None:
     principal = principal_of(settings)
     try:
         conn = await create_conn(host, int(port), request_timeout_ms=10_000, **kwargs)
-    except SaslAuthenticationRefusedError:
+    except SaslAuthenticationFailed:
         return AuthenticationRefusedError(
             f"Kafka refused the SASL login of principal User:{principal} "
             f"({kwargs.get('sasl_mechanism')}): wrong password or unknown user.",
