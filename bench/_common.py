@@ -213,15 +213,13 @@ def _pool(seed: int, per_org: int) -> tuple[Alert, ...]:
     """Valid encoded alerts from every connector with a generator (cached per process)."""
     from connectors.base import Accepted, process  # noqa: PLC0415  # why: heavy imports
     from connectors.registry import all_connectors  # noqa: PLC0415  # why: heavy imports
+    from connectors.synthetic import get_generator  # noqa: PLC0415  # why: heavy imports
 
     now = datetime.now(UTC)
     rng = random.Random(seed)
     alerts: list[Alert] = []
     for connector in all_connectors():
-        try:
-            payload = connector.generate(rng, per_org, now)
-        except NotImplementedError:
-            continue
+        payload = get_generator(connector.org).generate(rng, per_org, now)
         for outcome in process(connector, payload, "bench", now=now):
             if isinstance(outcome, Accepted):
                 issued = int(outcome.alert.envelope.issued_at.timestamp() * 1000)

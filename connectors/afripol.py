@@ -32,17 +32,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import gettext
-import random
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar, TypeVar
 
-import orjson
 import pycountry
 
-from connectors.base import Connector, RawRecord, Revision, stamp_version
+from connectors.base import Connector, RawRecord, stamp_version
 from connectors.formats.fields import (
     Fields,
     json_object,
@@ -50,8 +48,6 @@ from connectors.formats.fields import (
     parse_partial_date,
     parse_tlp,
 )
-from connectors.synthetic.afripol import generate_lines, revise_fiche
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -84,7 +80,7 @@ from gateway.contract import (
 )
 from gateway.contract.identifiers import alpha2_to_alpha3, is_iso3, normalize_identifier
 
-__all__ = ["AfripolConnector", "french_country", "repair_text"]
+__all__ = ["AfripolConnector", "decode_line", "french_country", "repair_text"]
 
 T = TypeVar("T")
 
@@ -213,7 +209,7 @@ def repair_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _decode(line: bytes) -> str:
+def decode_line(line: bytes) -> str:
     """UTF-8 (BOM tolerated), else the Windows-1252 legacy exports use."""
     try:
         return line.decode("utf-8-sig")
@@ -473,21 +469,10 @@ class AfripolConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one fiche to a wanted-person or commodity alert."""
-        f = Fields(json_object(_decode(record.data.strip()), "a fiche"))
+        f = Fields(json_object(decode_line(record.data.strip()), "a fiche"))
         kind = _choice(f, "type", {"PERSONNE": "PERSONNE", "MARCHANDISE": "MARCHANDISE"})
         envelope = _envelope(f)
         cancel = envelope.msg_type is MsgType.CANCEL
         if kind == "PERSONNE":
             return WantedPersonAlert(envelope=envelope, subject=None if cancel else _person(f))
         return CommodityAlert(envelope=envelope, subject=None if cancel else _commodity(f))
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """AFRIPOL JSON Lines with ``count`` valid fiches (about 3 in 4 persons)."""
-        return generate_lines(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """The fiche with a later ``modifie_le``: changed, relabelled, or ``ANNULEE``."""
-        envelope = current_alert(self, record, change).envelope
-        return revise_fiche(rng, orjson.loads(_decode(record.data.strip())), envelope, now, change)

@@ -21,8 +21,6 @@ revision number.
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from collections.abc import Iterator
 from typing import ClassVar
 from xml.etree.ElementTree import Element, tostring
@@ -32,7 +30,7 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.arabic import (
     NativeDate,
     country_from_arabic,
@@ -62,7 +60,7 @@ from gateway.contract import (
     WantedPersonAlert,
 )
 
-__all__ = ["AimcConnector"]
+__all__ = ["AimcConnector", "parse_xml"]
 
 # Arab League members (the Council's members) and the zone of each one's capital.
 MEMBER_ZONES = {
@@ -143,7 +141,7 @@ class AimcConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per ``Bulletin`` element, cut out of the payload byte for byte."""
-        root = _parse(payload, "split")
+        root = parse_xml(payload, "split")
         if root.tag == "Bulletin":
             yield RawRecord(self.org, source, 0, payload)
             return
@@ -158,28 +156,11 @@ class AimcConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> WantedPersonAlert:
         """Map one bulletin to a wanted-person alert."""
-        bulletin = _parse(record.data, "parse")
+        bulletin = parse_xml(record.data, "parse")
         envelope = _envelope(bulletin)
         if envelope.msg_type is MsgType.CANCEL:
             return WantedPersonAlert(envelope=envelope, subject=None)
         return WantedPersonAlert(envelope=envelope, subject=_person(bulletin))
-
-    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
-        """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
-        from connectors.synthetic.aimc import generate_document  # noqa: PLC0415  # only simulate needs it
-
-        return generate_document(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
-    ) -> bytes:
-        """The bulletin's next revision: amended details, fewer or RED-named recipients, or
-        ``status="cancelled"``; see docs/connectors/aimc.md."""
-        from connectors.synthetic.aimc import revise_bulletin  # noqa: PLC0415  # only simulate needs it
-
-        return revise_bulletin(
-            rng, _parse(record.data, "parse"), now, change, self.to_alert(record)
-        )
 
 
 def _plain_utf8(data: bytes) -> bool:
@@ -222,7 +203,7 @@ def _slices(payload: bytes) -> list[bytes] | None:
     return None if state["prefixed"] else out
 
 
-def _parse(data: bytes, stage: str) -> Element:
+def parse_xml(data: bytes, stage: str) -> Element:
     try:
         if _plain_utf8(data):
             # S314: no DTD can be present (checked above), hence no entity to expand; the C

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import random
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
@@ -33,10 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import Fields, country3, json_object, parse_partial_date, parse_tlp
-from connectors.synthetic.ameripol import generate_document, revise_alert
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -437,14 +434,3 @@ class AmeripolConnector(Connector):
             person = None if cancel else _person(f, envelope.originating_country)
             return WantedPersonAlert(envelope=envelope, subject=person)
         return CommodityAlert(envelope=envelope, subject=None if cancel else _commodity(f))
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """A realistic AMERIPOL export with ``count`` valid alerts (about 7 in 10 persons)."""
-        return generate_document(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """The alert at its next ``revision``: VIGENTE with changes or labels, or CANCELADA."""
-        envelope = current_alert(self, record, change).envelope
-        return revise_alert(rng, orjson.loads(record.data), envelope, now, change)

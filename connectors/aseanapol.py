@@ -34,7 +34,6 @@ Every column is described in docs/connectors/aseanapol.md.
 from __future__ import annotations
 
 import csv
-import random
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
@@ -42,10 +41,8 @@ from typing import Any, ClassVar, TypeVar
 
 from anyascii import anyascii
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import Fields, country3, parse_instant, parse_partial_date, parse_tlp
-from connectors.synthetic.aseanapol import BUDDHIST_ERA_OFFSET, COLUMNS, generate_csv, revise_row
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Envelope,
@@ -67,7 +64,18 @@ from gateway.contract import (
 )
 from gateway.contract.identifiers import normalize_identifier
 
-__all__ = ["COLUMNS", "AseanapolConnector", "split_family_first"]
+__all__ = ["BUDDHIST_ERA_OFFSET", "COLUMNS", "AseanapolConnector", "split_family_first"]
+
+# The export's columns, in order; a Thai year of 2400 or more is Buddhist Era.
+COLUMNS = (
+    "ref_no", "revision", "record_status", "last_modified", "mode", "issuing_country", "tlp",
+    "handling_code", "handling_note", "source_grade", "legal_basis", "release_countries",
+    "deny_countries", "expires_on", "full_name", "name_form", "native_name", "native_script",
+    "aliases", "sex", "dob", "pob", "birth_country", "nationalities", "doc_type", "doc_no",
+    "doc_country", "doc_expiry", "category", "action", "offences", "armed", "violent",
+    "height_cm", "marks",
+)  # fmt: skip
+BUDDHIST_ERA_OFFSET = 543
 
 T = TypeVar("T")
 
@@ -360,14 +368,3 @@ class AseanapolConnector(Connector):
         envelope = _envelope(f)
         subject = None if envelope.msg_type is MsgType.CANCEL else _person(f)
         return WantedPersonAlert(envelope=envelope, subject=subject)
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """An ASEANAPOL CSV export with ``count`` valid person rows."""
-        return generate_csv(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """The row at its next ``revision``: AMENDED (details or labels) or WITHDRAWN."""
-        envelope = current_alert(self, record, change).envelope
-        return revise_row(rng, record.data, envelope, now, change)

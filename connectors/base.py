@@ -1,6 +1,7 @@
 """What every organization's connector is: split a native payload, map each record to an alert.
 
-A connector module knows one organization's format and nothing else. The shared
+A connector module knows one organization's format and nothing else; writing that format
+(for simulation and benchmarks) is ``connectors.synthetic``'s job, which depends on this. The shared
 pipeline (:func:`process`) turns each native record into either an encoded alert ready
 for ``<prefix>ingress.<org>`` or a quarantine record with machine-readable reasons;
 it never raises on bad input.
@@ -8,7 +9,6 @@ it never raises on bad input.
 
 from __future__ import annotations
 
-import random
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -23,6 +23,7 @@ from gateway.contract import (
     AlertKind,
     AnyAlert,
     CommodityAlert,
+    Org,
     ThreatAssessmentAlert,
     WantedPersonAlert,
     kind_of,
@@ -49,7 +50,10 @@ __all__ = [
     "stamp_version",
 ]
 
-OBSERVERS = frozenset({"SCO", "UNODC"})
+# Observers may publish strategic threat assessments only. The hub reads its observers from
+# the policy file; a connector, which may not read the hub's policy, refuses their
+# operational alerts before they leave: codes from the contract's Org.
+OBSERVERS: frozenset[Org] = frozenset({Org.SCO, Org.UNODC})
 
 Revision = Literal["update", "narrow", "raise_red", "cancel"]
 _ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert)
@@ -147,27 +151,6 @@ class Connector(ABC):
     @abstractmethod
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Parse and map one record; raise ConnectorError(stage="parse" or "map") if it cannot."""
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """One native payload with ``count`` realistic, valid records, for simulation and bench.
-
-        Ids are unique per ``rng`` state; the same seed gives the same payload.
-        """
-        raise NotImplementedError(f"{self.org} has no generator yet")
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """A native payload revising one record this connector published before.
-
-        ``record`` is the earlier record (its original bytes, as split returned them) and
-        ``change`` what the organization does: ``update`` (a later revision with changed
-        details), ``narrow`` (a later revision that releases the alert to fewer countries:
-        deny lists grow, or AMBER with named recipients), ``raise_red`` (TLP raised to RED,
-        naming one or two countries) or ``cancel`` (withdrawn). The result maps, in this
-        format's own way, to an UPDATE or CANCEL of the same alert id with a higher version.
-        """
-        raise NotImplementedError(f"{self.org} cannot revise records yet")
 
     @classmethod
     def sample_path(cls) -> Path:

@@ -22,13 +22,11 @@ Updates and cancels: ``REV`` numbers the message's versions and ``STATUS`` is ``
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.arabic import (
     NativeDate,
     normalize_digits,
@@ -164,22 +162,6 @@ class EcoConnector(Connector):
         if kind == "PERSON":
             return WantedPersonAlert(envelope=envelope, subject=None if cancel else _person(fields))
         return CommodityAlert(envelope=envelope, subject=None if cancel else _commodity(fields))
-
-    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
-        """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
-        from connectors.synthetic.eco import generate_telexes  # noqa: PLC0415  # only simulate needs it
-
-        return generate_telexes(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
-    ) -> bytes:
-        """The telex's next revision: ``AMEND`` with changed fields, a narrower or RED
-        ``TLP``/``RELEASE-TO``/``DENY``, or ``CANCEL``; see docs/connectors/eco.md."""
-        from connectors.synthetic.eco import revise_telex  # noqa: PLC0415  # only simulate needs it
-
-        fields = read_fields(record.data.decode("utf-8", errors="replace"))
-        return revise_telex(rng, fields, now, change, self.to_alert(record))
 
 
 def read_fields(text: str) -> dict[str, str]:

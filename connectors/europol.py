@@ -19,20 +19,17 @@ carry a ``ValidUntil`` instant (the alert's expiry).
 
 from __future__ import annotations
 
-import random
 import xml.etree.ElementTree as ET  # building only; all parsing goes through defusedxml
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import country3, parse_instant, parse_partial_date, parse_tlp
-from connectors.synthetic.europol import generate_message, revise_message
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -59,7 +56,7 @@ from gateway.contract import (
     WantedPersonAlert,
 )
 
-__all__ = ["EuropolConnector"]
+__all__ = ["EuropolConnector", "parse_message"]
 
 _CATEGORIES = {
     "ARREST": (PersonCategory.ARREST_FOR_EXTRADITION, PersonAction.ARREST),
@@ -89,7 +86,7 @@ def _strip_namespaces(root: ET.Element) -> None:
             element.attrib = {_local(k): v for k, v in element.attrib.items()}
 
 
-def _parse(data: bytes, stage: str) -> ET.Element:
+def parse_message(data: bytes, stage: str) -> ET.Element:
     try:
         root: ET.Element = fromstring(data)
     except DefusedXmlException:
@@ -148,7 +145,7 @@ class EuropolConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One mini message per subject entity (and per orphan entity, to be refused)."""
-        root = _parse(payload, "split")
+        root = parse_message(payload, "split")
         header = root.find("Header")
         entities = root.find("Entities")
         if header is None or entities is None:
@@ -198,7 +195,7 @@ class EuropolConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one mini message's subject entity."""
-        root = record.parsed if record.parsed is not None else _parse(record.data, "parse")
+        root = record.parsed if record.parsed is not None else parse_message(record.data, "parse")
         header = root.find("Header")
         entities = list(root.iterfind("Entities/*"))
         if header is None or not entities:
@@ -228,17 +225,6 @@ class EuropolConnector(Connector):
             return WantedPersonAlert(envelope=envelope, subject=person)
         vehicle = None if envelope.msg_type is MsgType.CANCEL else _vehicle(subject, path)
         return CommodityAlert(envelope=envelope, subject=vehicle)
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """One UMF message with ``count`` subjects: mostly persons, some stolen vehicles."""
-        return generate_message(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """The record's mini message at the next Revision: changed, relabelled or WITHDRAWN."""
-        envelope = current_alert(self, record, change).envelope
-        return revise_message(rng, _parse(record.data, "parse"), envelope, now, change)
 
 
 def _envelope(header: ET.Element, subject: ET.Element, path: str) -> Envelope:

@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import country3, parse_tlp
-from connectors.synthetic.frontex import COLUMNS, WARSAW, generate_csv, revise_row
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     Commodity,
     CommodityAction,
@@ -57,7 +55,16 @@ from gateway.contract import (
 )
 from gateway.contract.identifiers import normalize_identifier
 
-__all__ = ["COLUMNS", "FrontexConnector"]
+__all__ = ["COLUMNS", "WARSAW", "FrontexConnector"]
+
+# The export's columns, in order, and the zone its local stamps are written in.
+COLUMNS = (
+    "incident_id", "revision", "status", "report_date", "operation", "reporting_ms",
+    "category", "substance", "quantity", "unit", "vessel_imo", "vessel_name", "vessel_flag",
+    "containers", "concealment", "port_of_loading", "transit_ports", "port_of_discharge",
+    "action", "tlp", "handling", "release_to", "deny", "valid_until",
+)  # fmt: skip
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 _REQUIRED = frozenset({"incident_id", "revision", "report_date", "reporting_ms", "category"})
 _DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
@@ -156,17 +163,6 @@ class FrontexConnector(Connector):
         if envelope.msg_type is MsgType.CANCEL:
             return CommodityAlert(envelope=envelope, subject=None)
         return CommodityAlert(envelope=envelope, subject=_commodity(row))
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """A CSV export of ``count`` incidents: cocaine in containers above all."""
-        return generate_csv(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """The incident's row at its next revision: UPDATED (figures or labels) or WITHDRAWN."""
-        envelope = current_alert(self, record, change).envelope
-        return revise_row(rng, record.data, envelope, now, change)
 
 
 def _parse_record(data: bytes) -> tuple[list[str], list[str]]:

@@ -19,14 +19,12 @@ version is the revision number, so re-reading an export yields the same versions
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from collections.abc import Iterator
 from typing import ClassVar
 
 import orjson
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.arabic import (
     CalendarError,
     NativeDate,
@@ -160,21 +158,6 @@ class GccpolConnector(Connector):
             return WantedPersonAlert(envelope=envelope, subject=person)
         goods = None if envelope.msg_type is MsgType.CANCEL else _commodity(f)
         return CommodityAlert(envelope=envelope, subject=goods)
-
-    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
-        """An export of ``count`` circulars: mostly wanted persons, some captagon seizures."""
-        from connectors.synthetic.gccpol import generate_export  # noqa: PLC0415  # only simulate needs it
-
-        return generate_export(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
-    ) -> bytes:
-        """The circular's next revision: changed details, a narrower or RED classification
-        with named states, or ``state: withdrawn``; see docs/connectors/gccpol.md."""
-        from connectors.synthetic.gccpol import revise_circular  # noqa: PLC0415  # only simulate needs it
-
-        return revise_circular(rng, record, now, change, self.to_alert(record))
 
 
 def _date_field(f: Fields, key: str) -> tuple[NativeDate, str | None] | None:

@@ -18,7 +18,6 @@ yields the same ids and versions.
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
 from connectors.formats.fields import (
     Fields,
     country3,
@@ -35,8 +34,6 @@ from connectors.formats.fields import (
     parse_partial_date,
     parse_tlp,
 )
-from connectors.synthetic.interpol import generate_page, revise_notice
-from connectors.synthetic.revise import current_alert
 from gateway.contract import (
     Envelope,
     HandlingCode,
@@ -272,18 +269,6 @@ class InterpolConnector(Connector):
             armed=bool(_ARMED.search(charges)),
             violent=bool(_VIOLENT.search(charges)),
         )
-
-    def generate(self, rng: random.Random, count: int, now: datetime) -> bytes:
-        """A list page of ``count`` full notices: mostly red (some terrorism), some yellow."""
-        return generate_page(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: datetime, change: Revision
-    ) -> bytes:
-        """One notice with a later ``updated_at``: changed details or labels, or cancelled."""
-        alert = current_alert(self, record, change)
-        notice = orjson.loads(record.data)
-        return revise_notice(rng, notice, alert.envelope, now, change)
 
 
 def _physical(f: Fields) -> PhysicalDescription | None:

@@ -31,7 +31,6 @@ import csv
 import datetime as dt
 import gettext
 import io
-import random
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
@@ -40,7 +39,7 @@ from typing import ClassVar
 import pycountry
 from anyascii import anyascii
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import country3, parse_tlp
 from connectors.formats.native import (
     native_date,
@@ -200,21 +199,6 @@ class ScoConnector(Connector):
                 "map",
                 [_observer_reason(kind), *exc.reasons],
             ) from None
-
-    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
-        """A register of ``count`` threat assessments (UTF-8 with BOM, as the suite saves it)."""
-        from connectors.synthetic.sco import generate_register  # noqa: PLC0415  # only simulate needs it
-
-        return generate_register(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
-    ) -> bytes:
-        """The row's next revision: ``изменён`` with changed cells, a narrower or RED ``Гриф``
-        with ``Рассылка``/``Не передавать``, or ``отозван``; see docs/connectors/sco.md."""
-        from connectors.synthetic.sco import revise_row  # noqa: PLC0415  # only simulate needs it
-
-        return revise_row(rng, record.data, now, change, self.to_alert(record))
 
 
 def _observer_reason(kind: str) -> Reason:

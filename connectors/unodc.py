@@ -24,14 +24,12 @@ and ``modified`` is an ALERT, a later ``modified`` an UPDATE, ``revoked: true`` 
 
 from __future__ import annotations
 
-import datetime as dt
-import random
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import orjson
 
-from connectors.base import Connector, ConnectorError, RawRecord, Revision, stamp_version
+from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
 from connectors.formats.arabic import split_full_name
 from connectors.formats.fields import Fields, country3, parse_instant, parse_tlp
 from connectors.formats.native import substance_group
@@ -179,21 +177,6 @@ class UnodcConnector(Connector):
         except ConnectorError as exc:  # refuse first for what it is, then for what is wrong
             reason = Reason("type", "observer_operational", f"UNODC is an observer: no {kind}")
             raise ConnectorError("map", [reason, *exc.reasons]) from None
-
-    def generate(self, rng: random.Random, count: int, now: dt.datetime) -> bytes:
-        """A bundle of ``count`` reports with their locations, TLP 2.0 marked."""
-        from connectors.synthetic.unodc import generate_bundle  # noqa: PLC0415  # only simulate needs it
-
-        return generate_bundle(rng, count, now)
-
-    def revise(
-        self, rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision
-    ) -> bytes:
-        """The report's next STIX version (later ``modified``, changed properties or
-        markings) or its revocation; see docs/connectors/unodc.md."""
-        from connectors.synthetic.unodc import revise_report  # noqa: PLC0415  # only simulate needs it
-
-        return revise_report(rng, record.data, now, change, self.to_alert(record))
 
 
 def _tlp(f: Fields, context: list[dict[str, Any]]) -> Tlp:

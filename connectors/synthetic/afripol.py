@@ -15,19 +15,22 @@ from typing import Any
 import orjson
 import pycountry
 
-from connectors.base import Revision
+from connectors.afripol import AfripolConnector, decode_line
+from connectors.base import RawRecord, Revision
 from connectors.synthetic.revise import (
     MEMBERS,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     takes_review_offence,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 
-__all__ = ["generate_lines", "revise_fiche"]
+__all__ = ["generate", "generate_lines", "revise", "revise_fiche"]
 
 
 def generate_lines(rng: random.Random, count: int, now: datetime) -> bytes:
@@ -205,7 +208,7 @@ def revise_fiche(
     stamp = next_stamp(envelope.issued_at, now)
     fiche["modifie_le"] = stamp.isoformat(timespec="seconds")
     fiche["statut"] = "ANNULEE" if change == "cancel" else "ACTIVE"
-    labels = revised_labels(rng, envelope, change, MEMBERS["AFRIPOL"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.AFRIPOL])
     fiche["classification"] = f"TLP:{tlp_word(labels.tlp)}"
     for key, codes in (("diffusion", labels.release), ("exclusion", labels.deny)):
         group = {k: v for k, v in (fiche.get(key) or {}).items() if k != "pays"}
@@ -241,3 +244,16 @@ def _update_details(rng: random.Random, fiche: dict[str, Any]) -> None:
     if f"{amount:,}".replace(",", " ") == goods.get("quantite"):
         amount += 1
     goods["quantite"] = f"{amount:,}".replace(",", " ")
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """AFRIPOL JSON Lines with ``count`` valid fiches (about 3 in 4 persons)."""
+    return generate_lines(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """The fiche with a later ``modifie_le``: changed, relabelled, or ``ANNULEE``."""
+    alert = current_alert(AfripolConnector(), record)
+    change = next_change(change, alert.envelope)
+    fiche = orjson.loads(decode_line(record.data.strip()))
+    return revise_fiche(rng, fiche, alert.envelope, now, change)

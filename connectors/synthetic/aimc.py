@@ -12,8 +12,8 @@ import random
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from zoneinfo import ZoneInfo
 
-from connectors.aimc import MEMBER_ZONES
-from connectors.base import Revision
+from connectors.aimc import MEMBER_ZONES, AimcConnector, parse_xml
+from connectors.base import RawRecord, Revision
 from connectors.formats.arabic import (
     FAMILY_NAMES,
     FEMALE_NAMES,
@@ -21,21 +21,20 @@ from connectors.formats.arabic import (
     Calendar,
     format_native_date,
 )
-from connectors.synthetic.revise_b import (
+from connectors.synthetic.revise import (
     REVIEW_OFFENCES,
-    REVIEW_SHARE,
-    SHORT_EXPIRY_SHARE,
-    Marking,
+    Labels,
+    current_alert,
     lapse_plan,
-    narrowed,
     next_change,
-    raised_red,
+    revised_labels,
     short_expiry,
+    takes_review_offence,
     tlp_label,
 )
 from gateway.contract import WantedPersonAlert
 
-__all__ = ["generate_document", "revise_bulletin"]
+__all__ = ["generate", "generate_document", "revise", "revise_bulletin"]
 
 _ISSUERS = ("JOR", "EGY", "IRQ", "MAR", "TUN", "SAU", "DZA", "LBN", "KWT", "ARE")
 _ARABIC_COUNTRY = {
@@ -100,8 +99,8 @@ def _generate_one(root: Element, rng: random.Random, now: dt.datetime, serial: i
     })  # fmt: skip
     SubElement(bulletin, "Issuer").text = _ARABIC_COUNTRY[issuer]
     _dated(bulletin, "IssuedOn", rng, (now - dt.timedelta(days=rng.randint(1, 300))).date())
-    if rng.random() < SHORT_EXPIRY_SHARE:  # expires while the exercise runs
-        local = short_expiry(rng, now).astimezone(ZoneInfo(MEMBER_ZONES[issuer]))
+    if (ends := short_expiry(rng, now)) is not None:  # expires while the exercise runs
+        local = ends.astimezone(ZoneInfo(MEMBER_ZONES[issuer]))
         _dated(bulletin, "ValidUntil", rng, local.date()).set("time", local.strftime("%H:%M:%S"))
     kind = rng.choice(("مطلوب",) * 6 + ("إرهابي",) * 3 + ("مفقود",))
     SubElement(bulletin, "Kind").text = kind
@@ -132,7 +131,7 @@ def _generate_one(root: Element, rng: random.Random, now: dt.datetime, serial: i
         doc = SubElement(person, "Document", {"type": "P", "country": nationality})
         doc.text = f"{rng.choice('ABCKNPRS')}{rng.randrange(10**7):07d}"
     if kind != "مفقود":
-        if rng.random() < REVIEW_SHARE:  # in Arabic and English, as a bilingual bulletin does
+        if takes_review_offence(rng):  # in Arabic and English, as a bilingual bulletin does
             for charge in rng.choice(REVIEW_OFFENCES):
                 SubElement(person, "Charge").text = charge
         else:
@@ -169,27 +168,25 @@ def revise_bulletin(
     bulletin.set("revision", str(env.version + 1))
     bulletin.set("status", "cancelled" if change == "cancel" else "amended")
     plan = lapse_plan(env.expires_at, now, change)
-    if plan != "keep_dates":
-        issued = _date_element("IssuedOn", rng, local.date())
-        issued.set("time", local.strftime("%H:%M"))
-        _replace(bulletin, issued, "Issuer")
+    issued = _date_element("IssuedOn", rng, local.date())
+    issued.set("time", local.strftime("%H:%M"))
+    _replace(bulletin, issued, "Issuer")
     lapsed = bulletin.find("ValidUntil")
     if plan == "drop" and lapsed is not None:  # withdrawing a lapsed bulletin
         bulletin.remove(lapsed)
-    elif plan == "renew":  # amended after it lapsed: the issuer renews it
+    elif plan == "renew":  # revised after it lapsed: the issuer renews it
         _replace(bulletin, _date_element("ValidUntil", rng, (local + _YEAR).date()), "IssuedOn")
     if change == "update":
         _update(rng, bulletin, local)
     elif change in ("narrow", "raise_red"):
-        rule = narrowed if change == "narrow" else raised_red
-        marking = rule(rng, Marking.of(env), sorted(MEMBER_ZONES), env.originating_country)
+        marking = revised_labels(rng, env, change, sorted(MEMBER_ZONES))
         _mark(bulletin, marking)
     root = Element("AimcBulletins", {"generated": now.isoformat(timespec="seconds")})
     root.append(bulletin)
     return _document(root)
 
 
-def _mark(bulletin: Element, marking: Marking) -> None:
+def _mark(bulletin: Element, marking: Labels) -> None:
     """Write a marking: ``Classification/@tlp`` then one ``ReleaseTo`` or ``Deny`` per country."""
     for old in [*bulletin.findall("ReleaseTo"), *bulletin.findall("Deny")]:
         bulletin.remove(old)
@@ -230,3 +227,16 @@ def _update(rng: random.Random, bulletin: Element, local: dt.datetime) -> None:
     else:
         days = dt.timedelta(days=rng.randint(180, 730))
         _replace(bulletin, _date_element("ValidUntil", rng, (local + days).date()), "IssuedOn")
+
+
+def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:
+    """A document of ``count`` bulletins, most wanted, some terrorists, a few missing."""
+    return generate_document(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision) -> bytes:
+    """The bulletin's next revision: amended details, fewer or RED-named recipients, or
+    ``status="cancelled"``; see docs/connectors/aimc.md."""
+    alert = current_alert(AimcConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_bulletin(rng, parse_xml(record.data, "parse"), now, change, alert)

@@ -14,20 +14,23 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from connectors.base import Revision
+from connectors.ameripol import AmeripolConnector
+from connectors.base import RawRecord, Revision
 from connectors.synthetic.revise import (
     MEMBERS,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     takes_review_offence,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 
-__all__ = ["generate_document", "revise_alert"]
+__all__ = ["generate", "generate_document", "revise", "revise_alert"]
 
 
 def generate_document(rng: random.Random, count: int, now: datetime) -> bytes:
@@ -208,7 +211,7 @@ def revise_alert(
     alert["revision"] = envelope.version + 1
     alert["estado"] = "CANCELADA" if change == "cancel" else "VIGENTE"
     alert["actualizado"] = stamp.astimezone(zone).strftime(_STAMP)
-    labels = revised_labels(rng, envelope, change, MEMBERS["AMERIPOL"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.AMERIPOL])
     alert["clasificacion"] = f"TLP:{tlp_word(labels.tlp)}"
     for key, codes in (("difundir_a", labels.release), ("no_difundir_a", labels.deny)):
         group = {k: v for k, v in (alert.get(key) or {}).items() if k != "paises"}
@@ -246,3 +249,15 @@ def _update_details(rng: random.Random, alert: dict[str, Any]) -> None:
     else:
         goods["medios"] = [*(goods.get("medios") or ()),
                            {"tipo": "CONTENEDOR", "identificador": _container(rng)}]  # fmt: skip
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """A realistic AMERIPOL export with ``count`` valid alerts (about 7 in 10 persons)."""
+    return generate_document(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """The alert at its next ``revision``: VIGENTE with changes or labels, or CANCELADA."""
+    alert = current_alert(AmeripolConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_alert(rng, orjson.loads(record.data), alert.envelope, now, change)

@@ -14,29 +14,23 @@ from typing import Any
 
 from anyascii import anyascii
 
-from connectors.base import Revision
+from connectors.aseanapol import BUDDHIST_ERA_OFFSET, COLUMNS, AseanapolConnector
+from connectors.base import RawRecord, Revision
 from connectors.synthetic.revise import (
     MEMBERS,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     takes_review_offence,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 
-__all__ = ["BUDDHIST_ERA_OFFSET", "COLUMNS", "generate_csv", "revise_row"]
+__all__ = ["generate", "generate_csv", "revise", "revise_row"]
 
-COLUMNS = (
-    "ref_no", "revision", "record_status", "last_modified", "mode", "issuing_country", "tlp",
-    "handling_code", "handling_note", "source_grade", "legal_basis", "release_countries",
-    "deny_countries", "expires_on", "full_name", "name_form", "native_name", "native_script",
-    "aliases", "sex", "dob", "pob", "birth_country", "nationalities", "doc_type", "doc_no",
-    "doc_country", "doc_expiry", "category", "action", "offences", "armed", "violent",
-    "height_cm", "marks",
-)  # fmt: skip
-BUDDHIST_ERA_OFFSET = 543
 # The envelope's columns; a withdrawal keeps these and blanks the person's.
 _ENVELOPE_COLUMNS = frozenset(COLUMNS[: COLUMNS.index("expires_on") + 1])
 
@@ -190,7 +184,7 @@ def revise_row(
         "record_status": "WITHDRAWN" if change == "cancel" else "AMENDED",
         "last_modified": stamp.isoformat(timespec="seconds"),
     }
-    labels = revised_labels(rng, envelope, change, MEMBERS["ASEANAPOL"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.ASEANAPOL])
     row["tlp"] = f"TLP:{tlp_word(labels.tlp)}"
     row["release_countries"] = ";".join(labels.release)
     row["deny_countries"] = ";".join(labels.deny)
@@ -222,3 +216,15 @@ def _update_details(rng: random.Random, row: dict[str, Any], stamp: datetime) ->
     else:
         marks = ("Tattoo of a tiger on the back", "Scar on the chin", "Burn mark on left hand")
         row["marks"] = rng.choice([m for m in marks if m != row.get("marks")])
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """An ASEANAPOL CSV export with ``count`` valid person rows."""
+    return generate_csv(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """The row at its next ``revision``: AMENDED (details or labels) or WITHDRAWN."""
+    alert = current_alert(AseanapolConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_row(rng, record.data, alert.envelope, now, change)

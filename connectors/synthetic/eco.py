@@ -13,25 +13,30 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from connectors.base import Revision
-from connectors.eco import MEMBER_ZONES
+from connectors.base import RawRecord, Revision
+from connectors.eco import MEMBER_ZONES, EcoConnector, read_fields
 from connectors.formats.arabic import Calendar, format_native_date
-from connectors.synthetic.revise_b import (
+from connectors.synthetic.revise import (
     REVIEW_OFFENCES,
-    REVIEW_SHARE,
-    SHORT_EXPIRY_SHARE,
-    Marking,
+    current_alert,
     lapse_plan,
-    narrowed,
     next_change,
-    raised_red,
+    revised_labels,
     short_expiry,
+    takes_review_offence,
     tlp_label,
 )
 from gateway.contract import AnyAlert, Commodity, WantedPersonAlert
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 
-__all__ = ["container_number", "generate_telexes", "imo_number", "revise_telex"]
+__all__ = [
+    "container_number",
+    "generate",
+    "generate_telexes",
+    "imo_number",
+    "revise",
+    "revise_telex",
+]
 
 _REMARKS = "heroin trafficking network, border crossings on the Afghan routes"
 
@@ -44,15 +49,15 @@ def generate_telexes(rng: random.Random, count: int, now: dt.datetime) -> bytes:
 
 def _short_validity(rng: random.Random, now: dt.datetime, origin: str) -> list[str]:
     """``VALID`` and ``VALID-TIME`` 30-120 s ahead for a few telexes, nothing for the rest."""
-    if rng.random() >= SHORT_EXPIRY_SHARE:
+    if (ends := short_expiry(rng, now)) is None:
         return []
-    local = short_expiry(rng, now).astimezone(ZoneInfo(MEMBER_ZONES[origin]))
+    local = ends.astimezone(ZoneInfo(MEMBER_ZONES[origin]))
     return [f"VALID: {local.date().isoformat()} AD", f"VALID-TIME: {local:%H:%M:%S}"]
 
 
 def _remarks(rng: random.Random) -> str:
     """A trafficker's offences; a few also of a political or military character."""
-    if rng.random() < REVIEW_SHARE:
+    if takes_review_offence(rng):
         return f"{rng.choice(REVIEW_OFFENCES)[1]}; {_REMARKS}"
     return _REMARKS
 
@@ -205,19 +210,17 @@ def revise_telex(
     out["REV"] = str(env.version + 1)
     out["STATUS"] = "CANCEL" if change == "cancel" else "AMEND"
     plan = lapse_plan(env.expires_at, now, change)
-    if plan != "keep_dates":
-        out["DATE"] = _native_day(rng, local.date())
-        out["TIME"] = f"{local:%H:%M}"
+    out["DATE"] = _native_day(rng, local.date())
+    out["TIME"] = f"{local:%H:%M}"
     if plan in ("drop", "renew"):
         out.pop("VALID-TIME", None)
         out.pop("VALID", None)  # a lapsed alert withdrawn: no validity to state
-    if plan == "renew":  # amended after it lapsed: the origin renews it
+    if plan == "renew":  # revised after it lapsed: the origin renews it
         out["VALID"] = _native_day(rng, (local + _YEAR).date())
     if change == "update":
         _update(rng, out, local, alert)
     elif change in ("narrow", "raise_red"):
-        rule = narrowed if change == "narrow" else raised_red
-        marking = rule(rng, Marking.of(env), sorted(MEMBER_ZONES), env.originating_country)
+        marking = revised_labels(rng, env, change, sorted(MEMBER_ZONES))
         out["TLP"] = tlp_label(marking.tlp).removeprefix("TLP:")
         for name, codes in (("RELEASE-TO", marking.release), ("DENY", marking.deny)):
             out.pop(name, None)
@@ -251,3 +254,17 @@ def _update(rng: random.Random, out: dict[str, str], local: dt.datetime, alert: 
             return
     out.pop("VALID-TIME", None)
     out["VALID"] = _native_day(rng, (local + dt.timedelta(days=rng.randint(180, 730))).date())
+
+
+def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:
+    """``count`` telexes: mostly opiate and methamphetamine seizures, some traffickers."""
+    return generate_telexes(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision) -> bytes:
+    """The telex's next revision: ``AMEND`` with changed fields, a narrower or RED
+    ``TLP``/``RELEASE-TO``/``DENY``, or ``CANCEL``; see docs/connectors/eco.md."""
+    alert = current_alert(EcoConnector(), record)
+    change = next_change(change, alert.envelope)
+    fields = read_fields(record.data.decode("utf-8", errors="replace"))
+    return revise_telex(rng, fields, now, change, alert)

@@ -11,21 +11,24 @@ import string
 import xml.etree.ElementTree as ET  # building XML only, never parsing it
 from datetime import UTC, datetime, timedelta
 
-from connectors.base import Revision
+from connectors.base import RawRecord, Revision
+from connectors.europol import EuropolConnector, parse_message
 from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     takes_review_offence,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 from gateway.contract.identifiers import vin_check_digit
 
-__all__ = ["generate_message", "revise_message"]
+__all__ = ["generate", "generate_message", "revise", "revise_message"]
 
 # (nationality alpha-2, forenames, surnames)
 _PEOPLE = (
@@ -231,7 +234,7 @@ def revise_message(
     _set(subject, "Revision", str(envelope.version + 1))
     _set(subject, "Status", "WITHDRAWN" if change == "cancel" else "ACTIVE")
     _set(subject, "Modified", _stamp(stamp))
-    labels = revised_labels(rng, envelope, change, MEMBERS["EUROPOL"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.EUROPOL])
     _set(subject, "Tlp", tlp_word(labels.tlp))
     if labels.release != envelope.release_to_countries or labels.deny != envelope.deny_countries:
         _set_countries(subject, "ReleaseTo", labels.release)
@@ -258,3 +261,15 @@ def _update_details(rng: random.Random, subject: ET.Element) -> None:
     else:
         surname = subject.findtext("Name[@type='surname']") or "X"
         _add(subject, "Name", f"{surname[:3].upper()}{rng.randint(10, 99)}", type="alias")
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """One UMF message with ``count`` subjects: mostly persons, some stolen vehicles."""
+    return generate_message(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """The record's mini message at the next Revision: changed, relabelled or WITHDRAWN."""
+    alert = current_alert(EuropolConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_message(rng, parse_message(record.data, "parse"), alert.envelope, now, change)

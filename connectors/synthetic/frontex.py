@@ -10,30 +10,25 @@ import csv
 import io
 import random
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from connectors.base import Revision
+from connectors.base import RawRecord, Revision
+from connectors.frontex import COLUMNS, WARSAW, FrontexConnector
 from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 from gateway.contract.identifiers import imo_check_digit, iso6346_check_digit
 
-__all__ = ["COLUMNS", "WARSAW", "generate_csv", "revise_row"]
+__all__ = ["generate", "generate_csv", "revise", "revise_row"]
 
-COLUMNS = (
-    "incident_id", "revision", "status", "report_date", "operation", "reporting_ms",
-    "category", "substance", "quantity", "unit", "vessel_imo", "vessel_name", "vessel_flag",
-    "containers", "concealment", "port_of_loading", "transit_ports", "port_of_discharge",
-    "action", "tlp", "handling", "release_to", "deny", "valid_until",
-)  # fmt: skip
-WARSAW = ZoneInfo("Europe/Warsaw")
 _STAMP = "%d.%m.%Y %H:%M:%S"
 
 _ROUTES = (  # (substance, category, unit, origins, transits, destinations, weight)
@@ -120,7 +115,7 @@ def revise_row(
     row["revision"] = str(envelope.version + 1)
     row["status"] = "WITHDRAWN" if change == "cancel" else "UPDATED"
     row["report_date"] = stamp.astimezone(WARSAW).strftime(_STAMP)
-    labels = revised_labels(rng, envelope, change, MEMBERS["FRONTEX"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.FRONTEX])
     row["tlp"] = tlp_word(labels.tlp)
     row["release_to"] = "|".join(_eu_code(c) for c in labels.release)
     row["deny"] = "|".join(_eu_code(c) for c in labels.deny)
@@ -145,3 +140,15 @@ def _update_details(rng: random.Random, row: dict[str, str]) -> None:
         return
     found = [c for c in (row.get("containers") or "").split("|") if c.strip()]
     row["containers"] = "|".join([*found, _container(rng)])
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """A CSV export of ``count`` incidents: cocaine in containers above all."""
+    return generate_csv(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """The incident's row at its next revision: UPDATED (figures or labels) or WITHDRAWN."""
+    alert = current_alert(FrontexConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_row(rng, record.data, alert.envelope, now, change)

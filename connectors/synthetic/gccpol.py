@@ -23,23 +23,21 @@ from connectors.formats.arabic import (
     Calendar,
     format_native_date,
 )
-from connectors.gccpol import MEMBER_ZONES
-from connectors.synthetic.revise_b import (
+from connectors.gccpol import MEMBER_ZONES, GccpolConnector
+from connectors.synthetic.revise import (
     REVIEW_OFFENCES,
-    REVIEW_SHARE,
-    SHORT_EXPIRY_SHARE,
-    Marking,
+    current_alert,
     lapse_plan,
-    narrowed,
     next_change,
-    raised_red,
+    revised_labels,
     short_expiry,
+    takes_review_offence,
     tlp_label,
 )
 from gateway.contract import AnyAlert
 from gateway.contract.identifiers import alpha2_to_alpha3, iso6346_check_digit
 
-__all__ = ["generate_export", "revise_circular"]
+__all__ = ["generate", "generate_export", "revise", "revise_circular"]
 
 _PLACES = ("الرياض", "جدة", "الدمام", "دبي", "أبوظبي", "الكويت", "الدوحة", "المنامة", "مسقط")
 _OFFENCES = (
@@ -102,11 +100,9 @@ def _generate_one(rng: random.Random, now: dt.datetime, serial: int) -> dict[str
             "grading": rng.choice(("A1", "B2", "B2", "B3", "C3")),
         },
     }
-    if rng.random() < SHORT_EXPIRY_SHARE:  # expires while the exercise runs
+    if (ends := short_expiry(rng, now)) is not None:  # expires while the exercise runs
         zone = ZoneInfo(MEMBER_ZONES[alpha2_to_alpha3(issuer) or "SAU"])
-        circular["valid_until"] = _local_date(
-            rng, short_expiry(rng, now).astimezone(zone), seconds=True
-        )
+        circular["valid_until"] = _local_date(rng, ends.astimezone(zone), seconds=True)
     elif rng.random() < 0.3:
         circular["valid_until"] = _hijri_or_gregorian(rng, issued_day + dt.timedelta(days=730))
     if rng.random() < 0.75:
@@ -157,7 +153,7 @@ def _generate_person(rng: random.Random, now: dt.datetime) -> dict[str, Any]:
 def _offences(rng: random.Random, category: str) -> list[str]:
     if category == "missing":
         return []
-    if rng.random() < REVIEW_SHARE:  # in Arabic and English, as bilingual circulars write it
+    if takes_review_offence(rng):  # in Arabic and English, as bilingual circulars write it
         return list(rng.choice(REVIEW_OFFENCES))
     return [rng.choice(_OFFENCES)]
 
@@ -201,18 +197,16 @@ def revise_circular(
     circular["revision"] = env.version + 1
     circular["state"] = "withdrawn" if change == "cancel" else "active"
     plan = lapse_plan(env.expires_at, now, change)
-    if plan != "keep_dates":
-        circular["issued"] = _local_date(rng, local)
+    circular["issued"] = _local_date(rng, local)
     if plan == "drop":  # withdrawing a lapsed circular: no validity to state
         del circular["valid_until"]
-    elif plan == "renew":  # updated after it lapsed: the issuer renews it
+    elif plan == "renew":  # revised after it lapsed: the issuer renews it
         circular["valid_until"] = _hijri_or_gregorian(rng, (local + _YEAR).date())
     if change == "update":
         _update(rng, circular, local)
     elif change in ("narrow", "raise_red"):
         members = sorted(MEMBER_ZONES)
-        rule = narrowed if change == "narrow" else raised_red
-        marking = rule(rng, Marking.of(env), members, env.originating_country)
+        marking = revised_labels(rng, env, change, members)
         classification = dict(circular.get("classification") or {})
         classification["tlp"] = tlp_label(marking.tlp)
         classification.pop("release_to", None)
@@ -252,3 +246,16 @@ def _update(rng: random.Random, circular: dict[str, Any], local: dt.datetime) ->
     else:
         days = rng.randint(180, 730)
         circular["valid_until"] = _hijri_or_gregorian(rng, (local + dt.timedelta(days=days)).date())
+
+
+def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:
+    """An export of ``count`` circulars: mostly wanted persons, some captagon seizures."""
+    return generate_export(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision) -> bytes:
+    """The circular's next revision: changed details, a narrower or RED classification
+    with named states, or ``state: withdrawn``; see docs/connectors/gccpol.md."""
+    alert = current_alert(GccpolConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_circular(rng, record, now, change, alert)

@@ -12,20 +12,23 @@ from typing import Any
 
 import orjson
 
-from connectors.base import Revision
+from connectors.base import RawRecord, Revision
+from connectors.interpol import InterpolConnector
 from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
+    current_alert,
     kept_expiry,
+    next_change,
     next_stamp,
     revised_labels,
     short_expiry,
     takes_review_offence,
     tlp_word,
 )
-from gateway.contract import Envelope
+from gateway.contract import Envelope, Org
 
-__all__ = ["generate_page", "revise_notice"]
+__all__ = ["generate", "generate_page", "revise", "revise_notice"]
 
 # (nationality, forenames, family names): names as INTERPOL publishes them, upper case.
 _PEOPLE: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -182,7 +185,7 @@ def revise_notice(
         notice["published_at"] = _stamp(stamp - timedelta(seconds=1))
     notice["updated_at"] = _stamp(stamp)
     notice["state"] = "cancelled" if change == "cancel" else "published"
-    labels = revised_labels(rng, envelope, change, MEMBERS["INTERPOL"])
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.INTERPOL])
     notice["tlp"] = tlp_word(labels.tlp)
     for key, codes in (("release_to_countries", labels.release), ("deny_countries", labels.deny)):
         notice.pop(key, None)
@@ -211,3 +214,15 @@ def _update_details(rng: random.Random, notice: dict[str, Any]) -> None:
             return
     marks = [m for m in _MARKS if m != notice.get("distinguishing_marks")]
     notice["distinguishing_marks"] = rng.choice(marks)
+
+
+def generate(rng: random.Random, count: int, now: datetime) -> bytes:
+    """A list page of ``count`` full notices: mostly red (some terrorism), some yellow."""
+    return generate_page(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
+    """One notice with a later ``updated_at``: changed details or labels, or cancelled."""
+    alert = current_alert(InterpolConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_notice(rng, orjson.loads(record.data), alert.envelope, now, change)

@@ -12,21 +12,19 @@ import io
 import random
 from zoneinfo import ZoneInfo
 
-from connectors.base import Revision
-from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ZONE
-from connectors.synthetic.revise_b import (
-    SHORT_EXPIRY_SHARE,
-    Marking,
+from connectors.base import RawRecord, Revision
+from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ZONE, ScoConnector
+from connectors.synthetic.revise import (
+    current_alert,
     lapse_plan,
-    narrowed,
     next_change,
-    raised_red,
+    revised_labels,
     short_expiry,
     tlp_label,
 )
 from gateway.contract import AnyAlert, Tlp
 
-__all__ = ["generate_register", "revise_row"]
+__all__ = ["generate", "generate_register", "revise", "revise_row"]
 
 
 def generate_register(rng: random.Random, count: int, now: dt.datetime) -> bytes:
@@ -47,8 +45,8 @@ def _register(header: list[str] | tuple[str, ...], rows: list[list[str]]) -> byt
 
 def _until(rng: random.Random, now: dt.datetime, until: dt.date) -> str:
     """``Действует до``: a few rows lapse 30-120 s from now (to the second), most on a day."""
-    if rng.random() < SHORT_EXPIRY_SHARE:
-        return f"{short_expiry(rng, now).astimezone(ZoneInfo(ZONE)):%d.%m.%Y %H:%M:%S}"
+    if (ends := short_expiry(rng, now)) is not None:
+        return f"{ends.astimezone(ZoneInfo(ZONE)):%d.%m.%Y %H:%M:%S}"
     return until.strftime("%d.%m.%Y") if rng.random() < 0.7 else ""
 
 
@@ -116,17 +114,15 @@ def revise_row(
     cells["Редакция"] = str(env.version + 1)
     cells["Статус"] = "отозван" if change == "cancel" else "изменён"
     plan = lapse_plan(env.expires_at, now, change)
-    if plan != "keep_dates":
-        cells["Дата"] = f"{local:%d.%m.%Y}"
+    cells["Дата"] = f"{local:%d.%m.%Y}"
     if plan == "drop":  # a lapsed assessment withdrawn: no validity end to state
         cells["Действует до"] = ""
-    elif plan == "renew":  # amended after it lapsed: renewed for a year
+    elif plan == "renew":  # revised after it lapsed: renewed for a year
         cells["Действует до"] = f"{local + _YEAR:%d.%m.%Y}"
     if change == "update":
         _update(rng, cells, local)
     elif change in ("narrow", "raise_red"):
-        rule = narrowed if change == "narrow" else raised_red
-        marking = rule(rng, Marking.of(env), _MEMBERS, env.originating_country)
+        marking = revised_labels(rng, env, change, _MEMBERS)
         cells["Гриф"] = _GRIF.get(marking.tlp) or tlp_label(marking.tlp)
         cells[RELEASE_COLUMN] = "; ".join(_RUSSIAN_NAMES.get(c, c) for c in marking.release)
         cells[DENY_COLUMN] = "; ".join(_RUSSIAN_NAMES.get(c, c) for c in marking.deny)
@@ -147,3 +143,16 @@ def _update(rng: random.Random, cells: dict[str, str], local: dt.datetime) -> No
         cells["Страны"] = "; ".join([*listed, rng.choice(extra or _MEMBERS)])
     else:
         cells["Действует до"] = f"{local + dt.timedelta(days=rng.randint(180, 730)):%d.%m.%Y}"
+
+
+def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:
+    """A register of ``count`` threat assessments (UTF-8 with BOM, as the suite saves it)."""
+    return generate_register(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision) -> bytes:
+    """The row's next revision: amended cells, a narrower or RED marking with its release
+    and deny columns, or withdrawn; see docs/connectors/sco.md."""
+    alert = current_alert(ScoConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_row(rng, record.data, now, change, alert)

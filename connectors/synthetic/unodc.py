@@ -13,21 +13,19 @@ from typing import Any
 
 import orjson
 
-from connectors.base import Revision
-from connectors.synthetic.revise_b import (
-    SHORT_EXPIRY_SHARE,
-    Marking,
+from connectors.base import RawRecord, Revision
+from connectors.synthetic.revise import (
+    current_alert,
     lapse_plan,
-    later,
-    narrowed,
     next_change,
-    raised_red,
+    next_stamp,
+    revised_labels,
     short_expiry,
 )
-from connectors.unodc import HEADQUARTERS
+from connectors.unodc import HEADQUARTERS, UnodcConnector
 from gateway.contract import AnyAlert, ThreatAssessment, Tlp
 
-__all__ = ["generate_bundle", "revise_report"]
+__all__ = ["generate", "generate_bundle", "revise", "revise_report"]
 
 _REPORTS = (
     ("Opiate trafficking along the Balkan route", "drug-trafficking",
@@ -87,8 +85,8 @@ def generate_bundle(rng: random.Random, count: int, now: dt.datetime) -> bytes:
             "labels": [threat], "confidence": rng.choice((40, 60, 75, 90)),
             "object_refs": refs, "object_marking_refs": [_TLP2[tlp]],
         }  # fmt: skip
-        if rng.random() < SHORT_EXPIRY_SHARE:  # lapses while the exercise runs
-            report["x_unodc_valid_until"] = _stamp(short_expiry(rng, now))
+        if (ends := short_expiry(rng, now)) is not None:  # lapses while the exercise runs
+            report["x_unodc_valid_until"] = _stamp(ends)
         objects.append(report)
     bundle_id = f"bundle--{uuid.UUID(int=rng.getrandbits(128), version=4)}"
     return orjson.dumps(
@@ -115,15 +113,13 @@ def revise_report(
     context: list[Any] = list(doc.get("context") or [])
     env = alert.envelope
     change = next_change(change, env)
-    stamp = later(env.issued_at, now)  # issued_at is the previous modified
+    stamp = next_stamp(env.issued_at, now)  # issued_at is the previous modified
     report["modified"] = _stamp(stamp)
     plan = lapse_plan(env.expires_at, stamp, change)
     if plan == "drop":  # a lapsed report revoked: no validity end to state
         report.pop("x_unodc_valid_until", None)
-    elif plan == "renew":  # updated after it lapsed: valid for another year
+    elif plan == "renew":  # revised after it lapsed: valid for another year
         report["x_unodc_valid_until"] = _stamp(stamp + _YEAR)
-    elif plan == "keep_dates":  # STIX must move modified on: the report lapses a second later
-        report["x_unodc_valid_until"] = _stamp(stamp + dt.timedelta(seconds=1))
     if change == "cancel":
         report["revoked"] = True
     elif change == "update":
@@ -132,8 +128,7 @@ def revise_report(
         subject = alert.subject
         concerned = list(subject.countries) if isinstance(subject, ThreatAssessment) else []
         members = sorted({*concerned, HEADQUARTERS})
-        rule = narrowed if change == "narrow" else raised_red
-        marking = rule(rng, Marking.of(env), members, env.originating_country)
+        marking = revised_labels(rng, env, change, members)
         report["object_marking_refs"] = [_MARKINGS[marking.tlp]]
         for key, codes in (("x_unodc_release_to", marking.release), ("x_unodc_deny", marking.deny)):
             report.pop(key, None)
@@ -169,3 +164,16 @@ def _update(
 
 
 _SPREAD = (("Central Asia", "TJ"), ("Gulf", "AE"), ("East Africa", "KE"), ("Caucasus", "GE"))
+
+
+def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:
+    """A bundle of ``count`` reports with their locations, TLP 2.0 marked."""
+    return generate_bundle(rng, count, now)
+
+
+def revise(rng: random.Random, record: RawRecord, now: dt.datetime, change: Revision) -> bytes:
+    """The report's next STIX version (later ``modified``, changed properties or
+    markings) or its revocation; see docs/connectors/unodc.md."""
+    alert = current_alert(UnodcConnector(), record)
+    change = next_change(change, alert.envelope)
+    return revise_report(rng, record.data, now, change, alert)

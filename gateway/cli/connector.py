@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from connectors.registry import all_connectors, get_connector, unavailable_connectors
+from connectors.registry import get_connector, load_connectors
 from connectors.runtime.metrics import ConnectorMetrics
 from connectors.runtime.publisher import Publisher, RunReport, RunStats
 from connectors.runtime.watch import (
@@ -28,6 +28,7 @@ from connectors.runtime.watch import (
     list_folder,
     read_own_file,
 )
+from connectors.synthetic import get_generator
 from gateway.cli._common import (
     FiniteFloat,
     JsonOption,
@@ -277,6 +278,7 @@ def serve(
 @app.command()
 def formats(as_json: JsonOption = False) -> None:
     """List organizations, their native formats and sample files."""
+    available, unavailable = load_connectors()
     if as_json:
         emit_json(
             {
@@ -288,9 +290,9 @@ def formats(as_json: JsonOption = False) -> None:
                         "extensions": list(c.extensions),
                         "sample": c.sample_file,
                     }
-                    for c in all_connectors()
+                    for c in available
                 ],
-                "unavailable": unavailable_connectors(),
+                "unavailable": unavailable,
             }
         )
         return
@@ -299,7 +301,7 @@ def formats(as_json: JsonOption = False) -> None:
     table.add_column("format and its difficulty", ratio=1)
     table.add_column("files", no_wrap=True)
     table.add_column("sample (connectors/samples/)", no_wrap=True)
-    for connector in all_connectors():
+    for connector in available:
         table.add_row(
             connector.org,
             f"[bold]{connector.format_name}[/]\n[dim]{connector.description}[/]",
@@ -307,7 +309,7 @@ def formats(as_json: JsonOption = False) -> None:
             connector.sample_file,
         )
     console.print(table)
-    for org, why in unavailable_connectors().items():
+    for org, why in unavailable.items():
         console.print(f"[dim]{org}: not available ({why})[/]")
 
 
@@ -319,15 +321,13 @@ def generate(
 ) -> None:
     """Write one realistic native payload to stdout (for trials and load tests)."""
     try:
-        connector = get_connector(org)
-        payload = connector.generate(
+        generator = get_generator(org)
+        payload = generator.generate(
             random.Random(seed),  # noqa: S311  # sample data, not cryptography
             count,
             datetime.now(UTC),
         )
     except FrontlineError as error:
         raise fail(error) from None
-    except NotImplementedError:
-        raise fail(ConfigError(f"{org.upper()} has no generator yet")) from None
     sys.stdout.buffer.write(payload)
     sys.stdout.buffer.flush()

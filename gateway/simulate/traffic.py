@@ -1,6 +1,6 @@
 """What the organizations issue during an exercise: native payloads at realistic proportions.
 
-Each organization's connector generates its own native format (``Connector.generate``), so
+Each organization's generator (``connectors.synthetic``) writes its own native format, so
 the exercise feeds the real parsers. About one percent of payloads are damaged on the way
 (cut short, as a broken transfer would leave them) and must end in quarantine or, where
 the damage happens to leave a valid record, be published: either way they are counted.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.base import Connector, RawRecord, Revision
+from connectors.synthetic import get_generator
 
 __all__ = ["ORG_SHARES", "REVISION_SHARE", "REVISION_WEIGHTS", "Issue", "TrafficPlan"]
 
@@ -67,10 +68,10 @@ class TrafficPlan:
     _carry: dict[str, float] = field(default_factory=dict)
     _sequence: int = 0
     _live: dict[str, dict[str, RawRecord]] = field(default_factory=dict)  # org -> id -> record
-    _cannot_revise: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+        self._generators = {o: get_generator(o) for o in self.connectors}
         total = sum(ORG_SHARES[o] for o in self.connectors)
         self._shares = {o: ORG_SHARES[o] / total for o in self.connectors}
 
@@ -107,23 +108,19 @@ class TrafficPlan:
 
     def _revision(self, connector: Connector, now: datetime) -> Issue | None:
         live = self._live.get(connector.org)
-        if not live or connector.org in self._cannot_revise:
+        if not live:
             return None
         alert_id = self._rng.choice(list(live))
         record = live.pop(alert_id)  # revised again only once its revision is published
         change = self._rng.choices(list(REVISION_WEIGHTS), list(REVISION_WEIGHTS.values()))[0]
-        try:
-            payload = connector.revise(self._rng, record, now, change)
-        except NotImplementedError:
-            self._cannot_revise.add(connector.org)
-            return None
+        payload = self._generators[connector.org].revise(self._rng, record, now, change)
         self._sequence += 1
         source = f"sim-{connector.org.lower()}-{self._sequence:06d}-{change}"
         return Issue(connector.org, payload, 1, False, source, change)
 
     def _issue(self, connector: Connector, count: int, now: datetime, *, broken: bool) -> Issue:
         self._sequence += 1
-        payload = connector.generate(self._rng, count, now)
+        payload = self._generators[connector.org].generate(self._rng, count, now)
         if broken:
             cut = max(1, int(len(payload) * self._rng.uniform(0.2, 0.8)))
             payload = payload[:cut]

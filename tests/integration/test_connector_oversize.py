@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from connectors.registry import get_connector
 from connectors.runtime.publisher import Publisher
 from connectors.runtime.serve import create_app
+from connectors.synthetic import get_generator
 from gateway.kafka.headers import headers_to_dict
 from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, QuarantineRecord
 
@@ -73,7 +74,7 @@ async def test_truncated_two_megabyte_export_is_quarantined_bounded(
     """A 2 MB export cut short is refused whole: one bounded too_large record, size and digest."""
     names = await _setup(bootstrap, prefix, "INTERPOL")
     connector = get_connector("INTERPOL")
-    full = connector.generate(random.Random(7), 3_000, datetime.now(UTC))
+    full = get_generator(connector.org).generate(random.Random(7), 3_000, datetime.now(UTC))
     assert len(full) > 2_000_000
     payload = full[:2_000_000]
     async with Publisher(_settings(bootstrap, prefix, tmp_path), connector) as pub:

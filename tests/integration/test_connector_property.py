@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from connectors.base import split_records
 from connectors.registry import CONNECTOR_MODULES, get_connector
 from connectors.runtime.publisher import Publisher
+from connectors.synthetic import get_generator
 from gateway.kafka.topic_names import TopicNames
 
 from .test_connector_publish import _settings, _setup
@@ -111,7 +112,9 @@ def test_every_record_is_published_or_quarantined(
         @example(seed=1, count=3, changes=[("inflate", 0.5, 1_100_000)])
         @example(seed=2, count=2, changes=[("garbage", 0.0, b"\xff" * 1_100_000)])
         def check(seed: int, count: int, changes: list[Mutation]) -> None:
-            payload = connector.generate(random.Random(seed), count, datetime.now(UTC))
+            payload = get_generator(connector.org).generate(
+                random.Random(seed), count, datetime.now(UTC)
+            )
             for change in changes:
                 payload = _mutate(payload, change)
             split = split_records(connector, payload, "p")

@@ -15,6 +15,7 @@ from aiokafka.structs import ConsumerRecord
 from connectors.registry import get_connector
 from connectors.runtime.metrics import ConnectorMetrics
 from connectors.runtime.publisher import Publisher
+from connectors.synthetic import get_generator
 from gateway.contract.codec import decode
 from gateway.errors import SetupError
 from gateway.kafka.headers import RouteHeaders
@@ -138,7 +139,7 @@ async def test_generated_payload_publishes_every_record(
     """A generated payload of 3,000 records is fully acknowledged across several batches."""
     names = await _setup(bootstrap, prefix, "INTERPOL")
     connector = get_connector("INTERPOL")
-    payload = connector.generate(random.Random(3), 3000, datetime.now(UTC))
+    payload = get_generator(connector.org).generate(random.Random(3), 3000, datetime.now(UTC))
     settings = _settings(bootstrap, prefix, tmp_path)
     async with Publisher(settings, connector, batch_size=500) as pub:
         report = await pub.publish(payload, "generated.json", keep_results=True)

@@ -16,6 +16,7 @@ from aiokafka.structs import ConsumerRecord
 from connectors.base import Accepted, Refused, process
 from connectors.registry import get_connector
 from connectors.runtime.publisher import Publisher
+from connectors.synthetic import get_generator
 from gateway.contract.codec import decode
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord
@@ -122,7 +123,7 @@ async def test_rerun_and_generated_exports_keep_keys_and_versions(
     """A generated export published twice writes each (key, version) pair exactly twice."""
     names = await _topics(bootstrap, prefix, org)
     connector = get_connector(org)
-    payload = connector.generate(random.Random(17), 1500, datetime.now(UTC))
+    payload = get_generator(connector.org).generate(random.Random(17), 1500, datetime.now(UTC))
     for _ in range(2):
         async with Publisher(_settings(bootstrap, prefix, tmp_path), connector) as pub:
             report = await pub.publish(payload, "generated")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from connectors.afripol import AfripolConnector, french_country, repair_text
 from connectors.base import Accepted, Outcome, Refused, process, stamp_version
+from connectors.synthetic import get_generator
 from gateway.contract import (
     CommodityAction,
     CommodityAlert,
@@ -30,11 +31,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit._revise_a_checks import generated, generated_shares, revise_all
+from tests.support.connectors import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "afripol"
 NOW = datetime(2025, 3, 15, tzinfo=UTC)
 CONNECTOR = AfripolConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 SAMPLE = CONNECTOR.sample_path().read_bytes()
 
 
@@ -269,8 +271,8 @@ def test_refusal_messages_never_quote_personal_data() -> None:
 def test_generator_gives_valid_realistic_deterministic_fiches() -> None:
     """A generated export is all valid, ids unique, with persons, seizures, updates and cancels."""
     now = datetime.now(UTC)
-    payload = CONNECTOR.generate(random.Random(5), 300, now)
-    assert payload == CONNECTOR.generate(random.Random(5), 300, now)
+    payload = GENERATOR.generate(random.Random(5), 300, now)
+    assert payload == GENERATOR.generate(random.Random(5), 300, now)
     outcomes = run(payload, now)
     accepted = [o for o in outcomes if isinstance(o, Accepted)]
     assert len(accepted) == 300, [o for o in outcomes if isinstance(o, Refused)][:1]
@@ -358,7 +360,7 @@ def test_revisions_update_narrow_raise_red_and_cancel() -> None:
 def test_narrowing_writes_french_country_names() -> None:
     """A narrowing is one fiche line with a later modifie_le and French names in its lists."""
     original = generated(CONNECTOR, 1, NOW)[0]
-    payload = CONNECTOR.revise(random.Random(6), original.record, NOW, "narrow")
+    payload = GENERATOR.revise(random.Random(6), original.record, NOW, "narrow")
     assert payload.count(b"\n") == 1
     fiche = orjson.loads(payload)
     assert fiche["modifie_le"] > original.alert.envelope.issued_at.isoformat(timespec="seconds")

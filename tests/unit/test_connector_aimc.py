@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from connectors.aimc import AimcConnector
 from connectors.base import Accepted, Outcome, Refused, process
+from connectors.synthetic import get_generator
 from gateway.contract import (
     InformationAccuracy,
     MsgType,
@@ -28,8 +29,8 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit.connector_kit import accepted_as
-from tests.unit.revise_support_b import (
+from tests.support.connectors import (
+    accepted_as,
     check_chain,
     check_lapsed,
     check_revisions,
@@ -40,6 +41,7 @@ from tests.unit.revise_support_b import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "aimc"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CONNECTOR = AimcConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -215,8 +217,8 @@ def test_broken_fixture_is_refused(name: str, expected: tuple[str, str, str]) ->
 
 def test_generator_is_valid_deterministic_and_mixed() -> None:
     """Generated documents are fully accepted, unique by id, repeatable, with every kind."""
-    payload = CONNECTOR.generate(random.Random(5), 300, NOW)
-    assert payload == CONNECTOR.generate(random.Random(5), 300, NOW)
+    payload = GENERATOR.generate(random.Random(5), 300, NOW)
+    assert payload == GENERATOR.generate(random.Random(5), 300, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 300
     categories = {a.subject.category for a in alerts.values() if a.subject is not None}
@@ -284,25 +286,25 @@ def test_mutated_bulletin_never_crashes(index: int, data: st.DataObject) -> None
 def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
     """Each generated bulletin revised each way is an UPDATE or CANCEL of the same id, a
     higher version, RED with named states, and a narrowing that reaches fewer states."""
-    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    payload = GENERATOR.generate(random.Random(21), 60, NOW)
     assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
 
 
 def test_revisions_of_revisions_at_the_same_instant() -> None:
     """Revising a revision again within the same second still raises the version."""
-    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+    check_chain(CONNECTOR, GENERATOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
 
 
 def test_lapsed_bulletin_is_renewed_by_an_amendment_and_still_cancelled() -> None:
     """A bulletin revised after its short validity lapsed is renewed, or cancelled cleanly."""
-    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    payload = GENERATOR.generate(random.Random(23), 300, NOW)
     assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
 
 
 def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None:
     """About 1.5 % of generated persons have a charge the review holds; ~3 % expire in 2 min."""
     alerts, persons, held, short = generated_mix(
-        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+        CONNECTOR, GENERATOR.generate(random.Random(24), 3000, NOW), NOW
     )
     assert 0.005 * persons <= held <= 0.03 * persons
     assert 0.01 * alerts <= short <= 0.06 * alerts
@@ -310,14 +312,14 @@ def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None
 
 def test_revision_is_written_the_aimc_way() -> None:
     """A revision raises ``@revision``; RED names states in ``ReleaseTo``; a cancel says so."""
-    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    (record,) = list(CONNECTOR.split(GENERATOR.generate(random.Random(25), 1, NOW), "t"))
     revision = int(fromstring(record.data).get("revision"))
     rng = random.Random(4)
-    red = fromstring(CONNECTOR.revise(rng, record, NOW, "raise_red")).find("Bulletin")
+    red = fromstring(GENERATOR.revise(rng, record, NOW, "raise_red")).find("Bulletin")
     assert (red.get("revision"), red.get("status")) == (str(revision + 1), "amended")
     assert red.find("Classification").get("tlp") == "RED"
     assert 1 <= len(red.findall("ReleaseTo")) <= 2
-    cancel = fromstring(CONNECTOR.revise(rng, record, NOW, "cancel")).find("Bulletin")
+    cancel = fromstring(GENERATOR.revise(rng, record, NOW, "cancel")).find("Bulletin")
     assert (cancel.get("revision"), cancel.get("status")) == (str(revision + 1), "cancelled")
 
 

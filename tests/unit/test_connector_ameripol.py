@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from connectors.ameripol import AmeripolConnector
 from connectors.base import Accepted, Outcome, Refused, process
+from connectors.synthetic import get_generator
 from gateway.contract import (
     CommodityAction,
     CommodityAlert,
@@ -31,11 +32,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit._revise_a_checks import generated, generated_shares, revise_all
+from tests.support.connectors import generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "ameripol"
 NOW = datetime(2025, 3, 15, tzinfo=UTC)
 CONNECTOR = AmeripolConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 SAMPLE = CONNECTOR.sample_path().read_bytes()
 
 
@@ -248,8 +250,8 @@ def test_a_refused_record_replays_as_a_payload_of_its_own() -> None:
 def test_generator_gives_valid_realistic_deterministic_alerts() -> None:
     """A generated export is all valid, ids unique, with persons, seizures, updates and cancels."""
     now = datetime.now(UTC)
-    payload = CONNECTOR.generate(random.Random(11), 300, now)
-    assert payload == CONNECTOR.generate(random.Random(11), 300, now)
+    payload = GENERATOR.generate(random.Random(11), 300, now)
+    assert payload == GENERATOR.generate(random.Random(11), 300, now)
     outcomes = run(payload, now)
     accepted = [o for o in outcomes if isinstance(o, Accepted)]
     assert len(accepted) == 300, [o for o in outcomes if isinstance(o, Refused)][:1]
@@ -367,7 +369,7 @@ def test_revisions_update_narrow_raise_red_and_cancel() -> None:
 def test_cancel_is_a_cancelada_without_subject() -> None:
     """A cancel is the alert at revision n+1 with estado CANCELADA and no persona or mercancia."""
     original = generated(CONNECTOR, 1, NOW)[0]
-    document = orjson.loads(CONNECTOR.revise(random.Random(1), original.record, NOW, "cancel"))
+    document = orjson.loads(GENERATOR.revise(random.Random(1), original.record, NOW, "cancel"))
     (alert,) = document["alertas"]
     assert alert["estado"] == "CANCELADA"
     assert alert["revision"] == original.alert.envelope.version + 1

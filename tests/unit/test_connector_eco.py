@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
 from connectors.eco import EcoConnector, read_fields
+from connectors.synthetic import get_generator
 from gateway.contract import (
     AnyAlert,
     CommodityAction,
@@ -29,8 +30,8 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit.connector_kit import accepted_alerts
-from tests.unit.revise_support_b import (
+from tests.support.connectors import (
+    accepted_alerts,
     check_chain,
     check_lapsed,
     check_revisions,
@@ -41,6 +42,7 @@ from tests.unit.revise_support_b import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "eco"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CONNECTOR = EcoConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -211,8 +213,8 @@ def test_stray_text_is_quarantined_and_the_message_still_published() -> None:
 
 def test_generator_is_valid_deterministic_and_mostly_opiates() -> None:
     """Generated telexes are all accepted, repeatable, mostly commodities, opioids first."""
-    payload = CONNECTOR.generate(random.Random(3), 400, NOW)
-    assert payload == CONNECTOR.generate(random.Random(3), 400, NOW)
+    payload = GENERATOR.generate(random.Random(3), 400, NOW)
+    assert payload == GENERATOR.generate(random.Random(3), 400, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 400
     goods = [a.subject for a in alerts.values() if isinstance(a, CommodityAlert) and a.subject]
@@ -261,18 +263,18 @@ def test_mutated_telex_never_crashes(message: str, data: st.DataObject) -> None:
 def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
     """Each generated telex revised each way is an UPDATE or CANCEL of the same reference, a
     higher version, RED with named states, and a narrowing that reaches fewer states."""
-    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    payload = GENERATOR.generate(random.Random(21), 60, NOW)
     assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
 
 
 def test_revisions_of_revisions_at_the_same_instant() -> None:
     """Revising a revision again within the same second still raises the version."""
-    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+    check_chain(CONNECTOR, GENERATOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
 
 
 def test_lapsed_telex_is_renewed_by_an_amendment_and_still_cancelled() -> None:
     """A telex revised after its short validity lapsed is renewed, or cancelled cleanly."""
-    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    payload = GENERATOR.generate(random.Random(23), 300, NOW)
     assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
 
 
@@ -280,7 +282,7 @@ def test_generator_holds_some_traffickers_for_review_and_expires_some_soon() -> 
     """About 1.5 % of generated traffickers have an offence the review holds; ~3 % of
     telexes expire within two minutes."""
     alerts, persons, held, short = generated_mix(
-        CONNECTOR, CONNECTOR.generate(random.Random(24), 6000, NOW), NOW
+        CONNECTOR, GENERATOR.generate(random.Random(24), 6000, NOW), NOW
     )
     assert 0.005 * persons <= held <= 0.03 * persons
     assert 0.01 * alerts <= short <= 0.06 * alerts
@@ -288,13 +290,13 @@ def test_generator_holds_some_traffickers_for_review_and_expires_some_soon() -> 
 
 def test_revision_is_written_the_eco_way() -> None:
     """A revision raises ``REV``; RED names states in ``RELEASE-TO``; a cancel is ``CANCEL``."""
-    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    (record,) = list(CONNECTOR.split(GENERATOR.generate(random.Random(25), 1, NOW), "t"))
     revision = int(read_fields(record.data.decode())["REV"])
     rng = random.Random(4)
-    red = read_fields(CONNECTOR.revise(rng, record, NOW, "raise_red").decode())
+    red = read_fields(GENERATOR.revise(rng, record, NOW, "raise_red").decode())
     assert (red["REV"], red["STATUS"], red["TLP"]) == (str(revision + 1), "AMEND", "RED")
     assert 1 <= len(red["RELEASE-TO"].split()) <= 2
-    cancel = read_fields(CONNECTOR.revise(rng, record, NOW, "cancel").decode())
+    cancel = read_fields(GENERATOR.revise(rng, record, NOW, "cancel").decode())
     assert (cancel["REV"], cancel["STATUS"]) == (str(revision + 1), "CANCEL")
 
 

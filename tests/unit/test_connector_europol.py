@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
 from connectors.europol import EuropolConnector
+from connectors.synthetic import get_generator
 from gateway.contract import (
     AnyAlert,
     CommodityAlert,
@@ -25,12 +26,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit._revise_a_checks import generated, generated_shares, revise_all
-from tests.unit.connector_kit import accepted_alerts
+from tests.support.connectors import accepted_alerts, generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "europol"
 NOW = datetime.now(UTC)
 CONNECTOR = EuropolConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -170,8 +171,8 @@ def test_broken_fixture_is_refused(name: str, expected: tuple[str, str, str]) ->
 
 def test_generator_is_valid_deterministic_and_mixed() -> None:
     """Generated messages are fully accepted, unique by id, persons and vehicles mixed."""
-    payload = CONNECTOR.generate(random.Random(4), 300, NOW)
-    assert payload == CONNECTOR.generate(random.Random(4), 300, NOW)
+    payload = GENERATOR.generate(random.Random(4), 300, NOW)
+    assert payload == GENERATOR.generate(random.Random(4), 300, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 300
     kinds = {type(a) for a in alerts.values()}
@@ -225,13 +226,13 @@ def test_revision_is_the_mini_message_at_the_next_revision() -> None:
     from defusedxml.ElementTree import fromstring  # noqa: PLC0415  # only this test reads XML
 
     original = generated(CONNECTOR, 1, NOW)[0]
-    payload = CONNECTOR.revise(random.Random(4), original.record, NOW, "narrow")
+    payload = GENERATOR.revise(random.Random(4), original.record, NOW, "narrow")
     subject = fromstring(payload).find("Entities/*")
     assert subject is not None
     assert subject.findtext("Revision") == str(original.alert.envelope.version + 1)
     assert subject.findtext("Status") == "ACTIVE"
     assert subject.find("Deny") is not None or subject.find("ReleaseTo") is not None
-    cancel = CONNECTOR.revise(random.Random(4), original.record, NOW, "cancel")
+    cancel = GENERATOR.revise(random.Random(4), original.record, NOW, "cancel")
     assert b"<Status>WITHDRAWN</Status>" in cancel
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Outcome, Refused, process
 from connectors.frontex import COLUMNS, FrontexConnector
+from connectors.synthetic import get_generator
 from gateway.contract import (
     CommodityAction,
     CommodityAlert,
@@ -23,12 +24,12 @@ from gateway.contract import (
     QuantityUnit,
     Tlp,
 )
-from tests.unit._revise_a_checks import generated, generated_shares, revise_all
-from tests.unit.connector_kit import accepted_as
+from tests.support.connectors import accepted_as, generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "frontex"
 NOW = datetime.now(UTC)
 CONNECTOR = FrontexConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -156,8 +157,8 @@ def test_broken_fixture_is_refused(name: str, expected: tuple[str, str, str]) ->
 
 def test_generator_is_valid_deterministic_and_realistic() -> None:
     """Generated exports are fully accepted, unique by id, cocaine in containers above all."""
-    payload = CONNECTOR.generate(random.Random(9), 400, NOW)
-    assert payload == CONNECTOR.generate(random.Random(9), 400, NOW)
+    payload = GENERATOR.generate(random.Random(9), 400, NOW)
+    assert payload == GENERATOR.generate(random.Random(9), 400, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 400
     drugs = [a.subject.drug_type for a in alerts.values() if a.subject is not None]
@@ -205,13 +206,13 @@ def test_revision_is_the_row_at_the_next_revision() -> None:
     import io  # noqa: PLC0415  # only this test reads CSV
 
     original = generated(CONNECTOR, 1, NOW)[0]
-    payload = CONNECTOR.revise(random.Random(4), original.record, NOW, "raise_red")
+    payload = GENERATOR.revise(random.Random(4), original.record, NOW, "raise_red")
     header, row = list(csv.reader(io.StringIO(payload.decode()), delimiter=";"))
     cells = dict(zip(header, row, strict=True))
     assert cells["revision"] == str(original.alert.envelope.version + 1)
     assert (cells["status"], cells["tlp"]) == ("UPDATED", "RED")
     assert 1 <= len(cells["release_to"].split("|")) <= 2
-    cancel = CONNECTOR.revise(random.Random(4), original.record, NOW, "cancel")
+    cancel = GENERATOR.revise(random.Random(4), original.record, NOW, "cancel")
     assert ";WITHDRAWN;" in cancel.decode()
 
 

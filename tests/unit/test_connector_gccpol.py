@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
 from connectors.gccpol import GccpolConnector, plate_latin
+from connectors.synthetic import get_generator
 from gateway.contract import (
     AnyAlert,
     CommodityAction,
@@ -33,8 +34,8 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit.connector_kit import accepted_alerts
-from tests.unit.revise_support_b import (
+from tests.support.connectors import (
+    accepted_alerts,
     check_chain,
     check_lapsed,
     check_revisions,
@@ -45,6 +46,7 @@ from tests.unit.revise_support_b import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "gccpol"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CONNECTOR = GccpolConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -241,8 +243,8 @@ def test_refusal_never_quotes_personal_data() -> None:
 
 def test_generator_is_valid_deterministic_and_mixed() -> None:
     """Generated exports are fully accepted, unique by id, repeatable, with persons and goods."""
-    payload = CONNECTOR.generate(random.Random(11), 400, NOW)
-    assert payload == CONNECTOR.generate(random.Random(11), 400, NOW)
+    payload = GENERATOR.generate(random.Random(11), 400, NOW)
+    assert payload == GENERATOR.generate(random.Random(11), 400, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 400
     kinds = [type(a) for a in alerts.values()]
@@ -316,25 +318,25 @@ def test_mutated_circular_never_crashes(
 def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
     """Each generated circular revised each way is an UPDATE or CANCEL of the same id, a
     higher version, RED with named states, and a narrowing that reaches fewer states."""
-    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    payload = GENERATOR.generate(random.Random(21), 60, NOW)
     assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
 
 
 def test_revisions_of_revisions_at_the_same_instant() -> None:
     """Revising a revision again within the same second still raises the version."""
-    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+    check_chain(CONNECTOR, GENERATOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
 
 
 def test_lapsed_circular_is_renewed_by_an_update_and_still_withdrawn() -> None:
     """A circular revised after its short validity lapsed is renewed, or withdrawn cleanly."""
-    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    payload = GENERATOR.generate(random.Random(23), 300, NOW)
     assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
 
 
 def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None:
     """About 1.5 % of generated persons have an offence the review holds; ~3 % expire in 2 min."""
     alerts, persons, held, short = generated_mix(
-        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+        CONNECTOR, GENERATOR.generate(random.Random(24), 3000, NOW), NOW
     )
     assert 0.005 * persons <= held <= 0.03 * persons
     assert 0.01 * alerts <= short <= 0.06 * alerts
@@ -342,14 +344,14 @@ def test_generator_holds_some_persons_for_review_and_expires_some_soon() -> None
 
 def test_revision_is_written_the_gccpol_way() -> None:
     """A revision raises ``revision``; RED names states in ``release_to``; a cancel withdraws."""
-    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    (record,) = list(CONNECTOR.split(GENERATOR.generate(random.Random(25), 1, NOW), "t"))
     original = orjson.loads(record.data)
     rng = random.Random(4)
-    red = orjson.loads(CONNECTOR.revise(rng, record, NOW, "raise_red"))["circulars"][0]
+    red = orjson.loads(GENERATOR.revise(rng, record, NOW, "raise_red"))["circulars"][0]
     assert red["revision"] == original["revision"] + 1
     assert red["classification"]["tlp"] == "TLP:RED"
     assert 1 <= len(red["classification"]["release_to"]) <= 2
-    cancel = orjson.loads(CONNECTOR.revise(rng, record, NOW, "cancel"))["circulars"][0]
+    cancel = orjson.loads(GENERATOR.revise(rng, record, NOW, "cancel"))["circulars"][0]
     assert (cancel["state"], cancel["revision"]) == ("withdrawn", original["revision"] + 1)
 
 

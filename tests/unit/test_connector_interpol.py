@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process, stamp_version
 from connectors.interpol import InterpolConnector
+from connectors.synthetic import get_generator
 from gateway.contract import (
     MsgType,
     PartialDate,
@@ -23,12 +24,12 @@ from gateway.contract import (
     Tlp,
     WantedPersonAlert,
 )
-from tests.unit._revise_a_checks import generated, generated_shares, revise_all
-from tests.unit.connector_kit import accepted_as
+from tests.support.connectors import accepted_as, generated, generated_shares, revise_all
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "interpol"
 NOW = datetime.now(UTC)  # notices without stamps are issued "now"
 CONNECTOR = InterpolConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -189,8 +190,8 @@ def test_unknown_country_names_the_path() -> None:
 
 def test_generator_is_valid_deterministic_and_unique() -> None:
     """Generated pages are fully accepted, unique by id, and the same for the same seed."""
-    payload = CONNECTOR.generate(random.Random(7), 300, NOW)
-    assert payload == CONNECTOR.generate(random.Random(7), 300, NOW)
+    payload = GENERATOR.generate(random.Random(7), 300, NOW)
+    assert payload == GENERATOR.generate(random.Random(7), 300, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 300
     categories = {a.subject.category for a in alerts.values() if a.subject is not None}
@@ -263,7 +264,7 @@ def test_revisions_update_narrow_raise_red_and_cancel() -> None:
 def test_cancel_is_a_later_cancelled_notice() -> None:
     """A cancel is the notice object with state cancelled and a later updated_at."""
     original = next(o for o in generated(CONNECTOR, 20, NOW) if o.alert.subject is not None)
-    notice = orjson.loads(CONNECTOR.revise(random.Random(1), original.record, NOW, "cancel"))
+    notice = orjson.loads(GENERATOR.revise(random.Random(1), original.record, NOW, "cancel"))
     assert notice["entity_id"] == original.alert.envelope.alert_id.removeprefix("INTERPOL:")
     assert notice["state"] == "cancelled"
     assert stamp_version(datetime.fromisoformat(notice["updated_at"])) > (
@@ -274,7 +275,7 @@ def test_cancel_is_a_later_cancelled_notice() -> None:
 def test_raise_red_names_alpha2_recipients() -> None:
     """Raised to RED, the notice names one or two alpha-2 recipients and no longer any deny twin."""
     original = next(o for o in generated(CONNECTOR, 20, NOW) if o.alert.subject is not None)
-    notice = orjson.loads(CONNECTOR.revise(random.Random(2), original.record, NOW, "raise_red"))
+    notice = orjson.loads(GENERATOR.revise(random.Random(2), original.record, NOW, "raise_red"))
     assert notice["tlp"] == "RED"
     assert 1 <= len(notice["release_to_countries"]) <= 2
     assert all(len(c) == 2 for c in notice["release_to_countries"])

@@ -27,10 +27,12 @@ from connectors.registry import (
     CONNECTOR_MODULES,
     all_connectors,
     get_connector,
+    load_connectors,
     unavailable_connectors,
 )
 from connectors.runtime.metrics import ConnectorMetrics
 from connectors.runtime.publisher import Publisher, RunStats
+from connectors.synthetic import get_generator
 from gateway.contract import AnyAlert, Org
 from gateway.contract.codec import decode
 from gateway.errors import ConfigError
@@ -113,13 +115,26 @@ def test_get_connector_is_case_insensitive_and_rejects_unknown() -> None:
     assert "INTERPOL" in info.value.hint
 
 
-def test_all_connectors_skips_unavailable_ones() -> None:
-    """Connectors that import are listed; the rest are reported with a reason, not raised."""
-    available = {c.org for c in all_connectors()}
-    missing = unavailable_connectors()
-    assert "INTERPOL" in available
-    assert available.isdisjoint(missing)
-    assert available | set(missing) == set(CONNECTOR_MODULES)
+def test_all_connectors_loads_every_organization() -> None:
+    """With every module importable, all_connectors gives one connector per organization."""
+    assert [c.org for c in all_connectors()] == [o.value for o in CONNECTOR_MODULES]
+    assert unavailable_connectors() == {}
+
+
+def test_all_connectors_raises_on_a_connector_that_fails_to_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connector module that fails to import is a ConfigError naming it, never left out."""
+    broken = dict(CONNECTOR_MODULES)
+    broken[Org.ECO] = ("connectors.no_such_module", "EcoConnector")
+    monkeypatch.setattr("connectors.registry.CONNECTOR_MODULES", broken)
+    with pytest.raises(ConfigError, match="ECO connector cannot be loaded") as info:
+        all_connectors()
+    assert info.value.hint is not None
+    found, missing = load_connectors()
+    assert list(missing) == ["ECO"]
+    assert "ECO" not in {c.org for c in found}
+    assert len(found) == len(CONNECTOR_MODULES) - 1
 
 
 def test_connector_bugs_become_quarantine_reasons() -> None:
@@ -253,7 +268,7 @@ async def test_counts_balance_per_kind() -> None:
     """Records in equals published plus quarantined, per kind and in total."""
     producer = FakeProducer()
     connector = get_connector("INTERPOL")
-    payload = connector.generate(random.Random(5), 250, NOW)
+    payload = get_generator(connector.org).generate(random.Random(5), 250, NOW)
     stats = RunStats()
     async with _publisher(producer, batch_size=64) as pub:
         stats.merge((await pub.publish(payload, "gen")).stats)
@@ -315,7 +330,7 @@ def test_records_map_the_same_from_bytes_alone(connector: Connector) -> None:
 async def test_worker_processes_publish_what_inline_publishes() -> None:
     """With --workers the same records go to the same topics, keys, values and order."""
     connector = get_connector("INTERPOL")
-    payload = connector.generate(random.Random(8), 1300, NOW)
+    payload = get_generator(connector.org).generate(random.Random(8), 1300, NOW)
     broken = b'[{"entity_id": "bad"}]'
     sent: list[list[tuple[str, bytes | None, bytes | None]]] = []
     counts = []

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process
 from connectors.sco import COLUMNS, DENY_COLUMN, RELEASE_COLUMN, ScoConnector, country
+from connectors.synthetic import get_generator
 from gateway.contract import MsgType, ThreatAssessmentAlert, ThreatType, Tlp
-from tests.unit.connector_kit import accepted_as
-from tests.unit.revise_support_b import (
+from tests.support.connectors import (
+    accepted_as,
     check_chain,
     check_lapsed,
     check_revisions,
@@ -30,6 +31,7 @@ from tests.unit.revise_support_b import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "sco"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CONNECTOR = ScoConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -178,8 +180,8 @@ def test_broken_fixture_is_refused(name: str, expected: tuple[str, str, str]) ->
 
 def test_generator_is_valid_and_deterministic() -> None:
     """Generated registers are fully accepted threat assessments, repeatable by seed."""
-    payload = CONNECTOR.generate(random.Random(9), 200, NOW)
-    assert payload == CONNECTOR.generate(random.Random(9), 200, NOW)
+    payload = GENERATOR.generate(random.Random(9), 200, NOW)
+    assert payload == GENERATOR.generate(random.Random(9), 200, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 200
     types = {a.subject.threat_type for a in alerts.values() if a.subject is not None}
@@ -231,42 +233,42 @@ def test_mutated_row_never_crashes(index: int, column: int, value: str, windows:
 def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
     """Each generated assessment revised each way is an UPDATE or CANCEL of the same number,
     a higher version, RED with named members, and a narrowing that reaches fewer members."""
-    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    payload = GENERATOR.generate(random.Random(21), 60, NOW)
     assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
 
 
 def test_revisions_of_revisions_at_the_same_instant() -> None:
     """Revising a revision again within the same second still raises the version."""
-    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+    check_chain(CONNECTOR, GENERATOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
 
 
 def test_lapsed_assessment_is_renewed_by_an_amendment_and_still_withdrawn() -> None:
     """An assessment revised after its short validity lapsed is renewed, or withdrawn cleanly."""
-    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    payload = GENERATOR.generate(random.Random(23), 300, NOW)
     assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
 
 
 def test_generator_expires_some_assessments_soon() -> None:
     """About 3 % of generated assessments expire within two minutes, to the second."""
     alerts, _, _, short = generated_mix(
-        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+        CONNECTOR, GENERATOR.generate(random.Random(24), 3000, NOW), NOW
     )
     assert 0.01 * alerts <= short <= 0.06 * alerts
 
 
 def test_revision_is_written_the_sco_way() -> None:
     """A revision raises Редакция; RED is КРАСНЫЙ with Рассылка; a cancel is отозван."""
-    (record,) = list(CONNECTOR.split(CONNECTOR.generate(random.Random(25), 1, NOW), "t"))
+    (record,) = list(CONNECTOR.split(GENERATOR.generate(random.Random(25), 1, NOW), "t"))
     revision = int(_cells(record.data)["Редакция"])
     rng = random.Random(4)
-    red = _cells(CONNECTOR.revise(rng, record, NOW, "raise_red"))
+    red = _cells(GENERATOR.revise(rng, record, NOW, "raise_red"))
     assert (red["Редакция"], red["Статус"], red["Гриф"]) == (
         str(revision + 1),
         "изменён",
         "КРАСНЫЙ",
     )
     assert 1 <= len(red[RELEASE_COLUMN].split(";")) <= 2
-    cancel = _cells(CONNECTOR.revise(rng, record, NOW, "cancel"))
+    cancel = _cells(GENERATOR.revise(rng, record, NOW, "cancel"))
     assert (cancel["Редакция"], cancel["Статус"]) == (str(revision + 1), "отозван")
 
 

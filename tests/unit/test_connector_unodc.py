@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.base import Accepted, Outcome, Refused, process, stamp_version
+from connectors.synthetic import get_generator
 from connectors.unodc import TLP_MARKINGS, UnodcConnector
 from gateway.contract import (
     InformationAccuracy,
@@ -21,8 +22,8 @@ from gateway.contract import (
     ThreatType,
     Tlp,
 )
-from tests.unit.connector_kit import accepted_as
-from tests.unit.revise_support_b import (
+from tests.support.connectors import (
+    accepted_as,
     check_chain,
     check_lapsed,
     check_revisions,
@@ -33,6 +34,7 @@ from tests.unit.revise_support_b import (
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors" / "unodc"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 CONNECTOR = UnodcConnector()
+GENERATOR = get_generator(CONNECTOR.org)
 
 
 def run(payload: bytes, source: str = "test") -> list[Outcome]:
@@ -167,8 +169,8 @@ def test_record_carries_the_objects_it_references() -> None:
 
 def test_generator_is_valid_and_deterministic() -> None:
     """Generated bundles are fully accepted reports, repeatable by seed, mostly drug reports."""
-    payload = CONNECTOR.generate(random.Random(4), 150, NOW)
-    assert payload == CONNECTOR.generate(random.Random(4), 150, NOW)
+    payload = GENERATOR.generate(random.Random(4), 150, NOW)
+    assert payload == GENERATOR.generate(random.Random(4), 150, NOW)
     alerts = accepted(run(payload))
     assert len(alerts) == 150
     types = [a.subject.threat_type for a in alerts.values() if a.subject is not None]
@@ -227,25 +229,25 @@ def test_mutated_object_never_crashes(obj: dict[str, Any], key: str, value: Any)
 def test_revisions_keep_the_id_raise_the_version_and_narrow() -> None:
     """Each generated report revised each way is an UPDATE or a CANCEL of the same STIX id, a
     higher version, RED with named countries, and a narrowing that reaches fewer countries."""
-    payload = CONNECTOR.generate(random.Random(21), 60, NOW)
+    payload = GENERATOR.generate(random.Random(21), 60, NOW)
     assert check_revisions(CONNECTOR, payload, NOW, seed=1) > 30
 
 
 def test_revisions_of_revisions_at_the_same_instant() -> None:
     """A new version made within the same second as the last still moves ``modified`` on."""
-    check_chain(CONNECTOR, CONNECTOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
+    check_chain(CONNECTOR, GENERATOR.generate(random.Random(22), 10, NOW), NOW, seed=2)
 
 
 def test_lapsed_report_is_renewed_by_an_update_and_still_revoked() -> None:
     """A report revised after its short validity lapsed is renewed, or revoked cleanly."""
-    payload = CONNECTOR.generate(random.Random(23), 300, NOW)
+    payload = GENERATOR.generate(random.Random(23), 300, NOW)
     assert check_lapsed(CONNECTOR, payload, NOW, seed=3) > 0
 
 
 def test_generator_expires_some_reports_soon() -> None:
     """About 3 % of generated reports lapse within two minutes of the bundle."""
     alerts, _, _, short = generated_mix(
-        CONNECTOR, CONNECTOR.generate(random.Random(24), 3000, NOW), NOW
+        CONNECTOR, GENERATOR.generate(random.Random(24), 3000, NOW), NOW
     )
     assert 0.01 * alerts <= short <= 0.06 * alerts
 
@@ -253,23 +255,23 @@ def test_generator_expires_some_reports_soon() -> None:
 def test_revision_is_written_the_stix_way() -> None:
     """A new version keeps the id and moves ``modified`` on by a second even at the same
     instant; RED is the TLP 2.0 RED marking with named countries; a cancel is ``revoked``."""
-    payload = CONNECTOR.generate(random.Random(25), 1, NOW)
+    payload = GENERATOR.generate(random.Random(25), 1, NOW)
     (record,) = list(CONNECTOR.split(payload, "t"))
     original = orjson.loads(record.data)["object"]
     modified = datetime.fromisoformat(original["modified"])
     stamp = modified + timedelta(seconds=1)
-    red = _report(CONNECTOR.revise(random.Random(4), record, modified, "raise_red"))
+    red = _report(GENERATOR.revise(random.Random(4), record, modified, "raise_red"))
     assert (red["id"], datetime.fromisoformat(red["modified"])) == (original["id"], stamp)
     assert TLP_MARKINGS[red["object_marking_refs"][0]] is Tlp.RED
     assert 1 <= len(red["x_unodc_release_to"]) <= 2
-    cancel = _report(CONNECTOR.revise(random.Random(4), record, NOW, "cancel"))
+    cancel = _report(GENERATOR.revise(random.Random(4), record, NOW, "cancel"))
     assert cancel["revoked"] is True
     assert datetime.fromisoformat(cancel["modified"]) == NOW
 
 
 def test_release_and_deny_properties_are_read() -> None:
     """``x_unodc_release_to`` and ``x_unodc_deny`` become the release and deny lists."""
-    bundle = orjson.loads(CONNECTOR.generate(random.Random(26), 1, NOW))
+    bundle = orjson.loads(GENERATOR.generate(random.Random(26), 1, NOW))
     report = bundle["objects"][-1]
     report["x_unodc_release_to"], report["x_unodc_deny"] = ["KZ", "UZB"], ["RU"]
     (alert,) = accepted(run(orjson.dumps(bundle))).values()
