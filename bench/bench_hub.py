@@ -194,7 +194,8 @@ async def offline(alerts_n: int, batch: int = 500) -> float:
     from gateway.hub.policy.decide import load_policy  # noqa: PLC0415  # why: offline only
     from gateway.hub.service import HubProcessor  # noqa: PLC0415  # why: offline only
     from gateway.hub.state import StateStore  # noqa: PLC0415  # why: offline only
-    from gateway.kafka.eos import EosEngine, _Worker  # noqa: PLC0415  # why: offline only
+    from gateway.kafka.eos import EosEngine  # noqa: PLC0415  # why: offline only
+    from gateway.kafka.eos.worker import Worker  # noqa: PLC0415  # why: offline only
     from gateway.settings import Settings  # noqa: PLC0415  # why: offline only
 
     names, topology = TopicNames("fl."), load_topology()
@@ -210,13 +211,13 @@ async def offline(alerts_n: int, batch: int = 500) -> float:
         records = by_tp.setdefault(tp, [])
         records.append(SimpleNamespace(offset=len(records), value=alert.value, key=alert.key,
                                        headers=(), timestamp=now))  # fmt: skip
-    workers = {tp: _Worker(tp, _NoBroker(), transactional=True) for tp in by_tp}
+    workers = {tp: Worker(tp, _NoBroker(), transactional=True) for tp in by_tp}
     started = time.process_time()
     for tp, records in by_tp.items():
         for start in range(0, len(records), batch):
             worker = workers[tp]
             await engine._feed(worker, hub.process(tp, records[start : start + batch]))
-            await engine._flush_builders(worker)
+            await worker.flush()
             worker.sent.clear()
             hub.committed(tp)
     per_alert = (time.process_time() - started) / alerts_n

@@ -12,7 +12,8 @@ from gateway.hub.audit import Action
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.route import DecisionCache, Effects, Inbound, route
 from gateway.hub.state import StateStore
-from gateway.kafka.eos import EosEngine, Fanout, Output, _Worker, partition_for
+from gateway.kafka.eos import EosEngine, Fanout, Output, partition_for
+from gateway.kafka.eos.worker import Worker
 from gateway.settings import Settings
 from gateway.topology import load_topology
 from tests.unit.test_hub_support import make_alert
@@ -45,9 +46,9 @@ async def _fed(outputs: list[Output | Fanout]) -> dict[tuple[str, int], int]:
     engine = EosEngine(Settings(bootstrap_servers="x:1"), app_id="t", topics=[], processor=None)  # type: ignore[arg-type]  # why: _feed never calls the processor
     engine._partitions.update({"a": 3, "b": 5, "c": 1})
     producer = _Producer()
-    worker = _Worker(TopicPartition("in", 0), producer, transactional=True)
+    worker = Worker(TopicPartition("in", 0), producer, transactional=True)
     await engine._feed(worker, outputs)
-    await engine._flush_builders(worker)
+    await worker.flush()
     counts: dict[tuple[str, int], int] = {}
     for topic, partition, batch in producer.sent:
         counts[(topic, partition)] = counts.get((topic, partition), 0) + batch.record_count()
