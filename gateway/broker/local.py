@@ -510,8 +510,11 @@ class LocalCluster:
 
 
 async def _answers_metadata(bootstrap: str, brokers: int, security: dict[str, Any]) -> bool:
-    # Connection refusals are expected while the JVM starts; keep them out of the output.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # Connection refusals are expected while the JVM starts; keep them out of the output,
+    # and only for this probe: the process's own aiokafka logging stays as configured.
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **security)
     try:
         await admin.start()
@@ -522,3 +525,4 @@ async def _answers_metadata(bootstrap: str, brokers: int, security: dict[str, An
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
+        quiet.setLevel(level)
