@@ -24,6 +24,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from gateway.kafka.internals import refresh_metadata
+
 __all__ = [
     "Alert",
     "BenchResult",
@@ -312,7 +314,7 @@ async def count_topics(
         for topic in topics:
             found = consumer.partitions_for_topic(topic)
             if found is None:
-                await consumer._client.force_metadata_update()  # why: fresh topics
+                await refresh_metadata(consumer)  # a topic created a moment ago
                 found = consumer.partitions_for_topic(topic) or set()
             parts.extend(TopicPartition(topic, p) for p in found)
         if not parts:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import time
 from collections.abc import Sequence
@@ -28,12 +27,15 @@ from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.review import DecisionTail
 from gateway.hub.route import DecisionCache, Effects, Inbound, expire, review_verdict, route
 from gateway.hub.state import ChangelogReader, Owner, StateStore
+from gateway.kafka import clock
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
 from gateway.kafka.headers import H
 from gateway.kafka.quarantine import MAX_RECORD_BYTES, QuarantineRecord, Reason
 from gateway.kafka.topic_names import TopicNames
+from gateway.kafka.waiting import wait_for_topics
 from gateway.settings import Settings
+from gateway.signals import run_until_signalled
 from gateway.topology import Topology, load_topology
 
 __all__ = ["HubProcessor", "HubService", "hub_topics", "run_hub"]
@@ -113,7 +115,7 @@ class HubProcessor:
         started = time.perf_counter()
         owner: Owner = (tp.topic, tp.partition)
         org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
-        now_ms = int(time.time() * 1000)
+        now_ms = clock.now_ms()
         outputs: list[Output | Fanout] = []
         counts = self._counts(tp)
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
@@ -245,22 +247,13 @@ def _too_large(rec: Inbound, now_ms: int, hub: str) -> Effects:
     )  # fmt: skip
 
 
-TOPIC_CHECKS = 20
-
-
 async def _check_topics(settings: Settings, wanted: dict[str, list[str]]) -> None:
     """SetupError naming the missing topics, so a fresh cluster fails with the fix."""
     admin = make_admin(settings, request_timeout_ms=15_000)
     await admin.start()
     try:
-        # Topics created a moment ago may not be in every broker's metadata yet: look again
-        # for a few seconds before telling the operator they are missing.
-        for _ in range(TOPIC_CHECKS):
-            existing = set(await admin.list_topics())
-            missing = [t for names in wanted.values() for t in names if t not in existing]
-            if not missing:
-                return
-            await asyncio.sleep(0.5)
+        # Topics created a moment ago may not be in every broker's metadata yet.
+        missing = await wait_for_topics(admin, [t for names in wanted.values() for t in names])
     finally:
         await admin.close()
     if missing:
@@ -342,11 +335,4 @@ async def run_hub(
 ) -> None:
     """Run a hub until SIGTERM or SIGINT, then finish the open transactions and exit."""
     service = HubService(settings, mode=mode, metrics=metrics)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, service.stop)
-    try:
-        await service.run()
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    await run_until_signalled(service.run(), service.stop)

@@ -15,6 +15,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from gateway.errors import SetupError
 from gateway.kafka.clients import make_admin
 from gateway.kafka.topic_names import TopicNames
+from gateway.kafka.waiting import wait_for_topics
 from gateway.settings import Settings
 from gateway.topology import Topology
 
@@ -198,15 +199,11 @@ async def _create(admin: AIOKafkaAdminClient, missing: list[TopicSpec]) -> dict[
     return results
 
 
-async def _visible(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 15) -> None:
+async def _visible(admin: AIOKafkaAdminClient, names: list[str]) -> None:
     """Wait until the broker's metadata lists every created topic (KRaft propagates it
     asynchronously), so a client started right after ``apply`` finds them; best effort."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while names and loop.time() < deadline:
-        if set(names) <= set(await admin.list_topics()):
-            return
-        await asyncio.sleep(0.2)
+    if names:
+        await wait_for_topics(admin, names)
 
 
 async def _describe_configs(

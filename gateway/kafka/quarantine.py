@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gateway.kafka.clock import now_ms
 from gateway.kafka.headers import headers_to_dict
 
 __all__ = [
@@ -87,7 +87,7 @@ class QuarantineRecord:
             ("fl-q-component", self.component.encode()),
             ("fl-q-source", self.source.encode()),
             ("fl-q-reasons", json.dumps(reasons, ensure_ascii=False).encode()),
-            ("fl-q-ts", str(self.ts_ms or int(time.time() * 1000)).encode()),
+            ("fl-q-ts", str(self.ts_ms or now_ms()).encode()),
             *(
                 [(Q_SIZE, str(self.original_size).encode())]
                 if self.original_size is not None

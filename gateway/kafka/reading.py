@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from gateway.errors import SetupError
+from gateway.kafka.internals import cluster_metadata
 
 __all__ = ["assign_from_start", "partitions_of", "read_to_end"]
 
@@ -16,7 +17,7 @@ __all__ = ["assign_from_start", "partitions_of", "read_to_end"]
 async def partitions_of(consumer: Any, topic: str) -> list[TopicPartition]:
     """The topic's partitions, asked from the broker; SetupError naming the fix if it is missing."""
     # aiokafka has no public per-topic metadata call for a consumer that has not subscribed.
-    cluster = await consumer._client.fetch_all_metadata()  # why: see the comment above
+    cluster = await cluster_metadata(consumer)
     parts = cluster.partitions_for_topic(topic)
     if not parts:
         raise SetupError(

@@ -10,8 +10,6 @@ country, so ``node run FRA`` on one machine and ``node run --all`` elsewhere spl
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +26,7 @@ from gateway.kafka.topic_names import TopicNames
 from gateway.node.metrics import NodeMetrics
 from gateway.node.route import decide
 from gateway.settings import Settings
+from gateway.signals import run_until_signalled
 from gateway.topology import Country, Topology
 
 __all__ = ["NodeProcessor", "NodeService", "run_node"]
@@ -199,11 +198,4 @@ async def run_node(
 ) -> None:
     """Run national nodes until SIGTERM or SIGINT, then finish the open transactions."""
     service = NodeService(settings, topology, countries, metrics=metrics, mode=mode)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, service.stop)
-    try:
-        await service.run()
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    await run_until_signalled(service.run(), service.stop)

@@ -23,6 +23,7 @@ from gateway.contract.codec import decode_dict
 from gateway.errors import DecodeError
 from gateway.kafka.clients import make_consumer
 from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.internals import track_topic
 from gateway.post.gate import WatchlistGate
 from gateway.post.metrics import PostMetrics
 from gateway.post.screening import Entry, Watchlist, entry_from_record
@@ -197,7 +198,7 @@ class PostFeed:
             await consumer.start()
             # A consumer without a subscription keeps no topic metadata: ask for this topic's.
             # (aiokafka has no public call for it; ``topics()`` does not update the cache.)
-            await consumer._client.add_topic(self.topic)
+            await track_topic(consumer, self.topic)
             partitions = consumer.partitions_for_topic(self.topic)
             if not partitions:
                 raise KafkaError(f"feed topic {self.topic} does not exist")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssigno
 from aiokafka.errors import KafkaError, ProducerFenced
 
 from gateway.errors import FrontlineError
+from gateway.kafka import clock
 from gateway.kafka.clients import make_consumer, make_producer
 from gateway.kafka.eos.errors import REFUSED as _REFUSED
 from gateway.kafka.eos.errors import PartitionFailingError, TopicRefusedError
@@ -204,7 +204,7 @@ class EosEngine:
         async with self._lock:
             if loop.time() >= self._next_tick:
                 self._next_tick = loop.time() + self.tick_interval
-                now_ms = int(time.time() * 1000)
+                now_ms = clock.now_ms()
                 for tp, worker in list(self._workers.items()):
                     if worker.failed:
                         continue
