@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from gateway.kafka.eos import EosEngine, Mode, Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.logconfig import configure_logging
 from gateway.settings import LogFormat, Settings
+from gateway.signals import run_until_signalled
 from gateway.topology import load_topology
 
 __all__ = ["RoutingProcessor", "main", "serve"]
@@ -81,10 +81,7 @@ async def serve(
         settings, app_id=group, topics=list(orgs), processor=RoutingProcessor(router, orgs),
         mode=mode, commit_interval_ms=commit_interval_ms,
     )  # fmt: skip
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, engine.stop)
-    await engine.run()
+    await run_until_signalled(engine.run(), engine.stop)
 
 
 def main() -> None:
