@@ -34,16 +34,20 @@ import functools
 import gettext
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta, tzinfo
-from typing import ClassVar, TypeVar
+from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
+from typing import ClassVar
 
 import pycountry
 
 from connectors.base import Connector, RawRecord, stamp_version
 from connectors.formats.fields import (
     Fields,
+    choice,
+    full_date,
     json_object,
+    next_midnight,
+    orgs,
     parse_instant,
     parse_partial_date,
     parse_tlp,
@@ -82,7 +86,6 @@ from gateway.contract.identifiers import alpha2_to_alpha3, is_iso3, normalize_id
 
 __all__ = ["AfripolConnector", "decode_line", "french_country", "repair_text"]
 
-T = TypeVar("T")
 
 _MODE = {"REEL": Status.ACTUAL, "EXERCICE": Status.EXERCISE, "TEST": Status.TEST}
 _SEX = {"M": Sex.MALE, "H": Sex.MALE, "F": Sex.FEMALE, "X": Sex.UNSPECIFIED}
@@ -127,7 +130,6 @@ _GOODS_ACTION = {
 _HANDLING = {c.value: c for c in HandlingCode}
 _RELIABILITY = {c.value: c for c in SourceReliability}
 _ACCURACY = {a.code: a for a in InformationAccuracy}
-_ORGS = {o.value: o for o in Org}
 _MONTHS = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
@@ -217,31 +219,6 @@ def decode_line(line: bytes) -> str:
         return line.decode("cp1252", errors="replace")
 
 
-def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None) -> T:
-    """A field holding one of the format's code words (required unless a default is given)."""
-    raw = f.text(key, required=default is None)
-    if raw is None:
-        assert default is not None  # text(required=True) raised otherwise
-        return default
-    try:
-        return (
-            table[raw.upper()]
-            if raw.upper() in table
-            else table[_fold(raw).upper().replace(" ", "_")]
-        )
-    except KeyError:
-        raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}") from None
-
-
-def _nested(f: Fields, key: str) -> Fields | None:
-    value = f.raw(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise f.fail(key, "wrong_type", f"{key} must be an object")
-    return Fields(value, f.path(key), f.stage)
-
-
 def _partial_date(f: Fields, key: str) -> PartialDate | None:
     """'17/01/1979', '17-01-1979', '01/1979', '1979', '17 janvier 1979', '1er mars 1980'."""
     raw = f.text(key)
@@ -258,15 +235,6 @@ def _partial_date(f: Fields, key: str) -> PartialDate | None:
     else:
         raise f.fail(key, "bad_date", "write jj/mm/aaaa, mm/aaaa, aaaa or '17 janvier 1979'")
     return parse_partial_date(year, month, day, f.path(key))
-
-
-def _full_date(f: Fields, key: str) -> date | None:
-    value = _partial_date(f, key)
-    if value is None:
-        return None
-    if value.month is None or value.day is None:
-        raise f.fail(key, "bad_date", "a full jj/mm/aaaa date is required here")
-    return date(value.year, value.month, value.day)
 
 
 def _flag(f: Fields, key: str) -> bool:
@@ -295,7 +263,7 @@ def _text(f: Fields, key: str) -> str | None:
 
 
 def _person(f: Fields) -> WantedPerson:
-    p = _nested(f, "personne")
+    p = f.nested("personne")
     if p is None:
         raise f.fail("personne", "missing_field", "a PERSONNE fiche needs 'personne'")
     family = repair_text(p.need("nom"))
@@ -305,7 +273,7 @@ def _person(f: Fields) -> WantedPerson:
     aliases = [repair_text(a) for a in p.texts("alias")]
     if (usage := _text(p, "nom_d_usage")) is not None:
         aliases.append(f"{given or ''} {usage}".strip())
-    looks = _nested(p, "signalement")
+    looks = p.nested("signalement")
     description = None
     if looks is not None:
         height, weight = looks.number("taille_cm"), looks.number("poids_kg")
@@ -317,7 +285,7 @@ def _person(f: Fields) -> WantedPerson:
         )  # fmt: skip
     documents = tuple(
         TravelDocument(
-            doc_type=_choice(d, "type", _DOCS),
+            doc_type=choice(d, "type", _DOCS),
             number=normalize_identifier(d.need("numero")),
             issuing_country=_country(d, "pays_emetteur"),
             issued_on=_full_date(d, "delivre_le"),
@@ -329,16 +297,16 @@ def _person(f: Fields) -> WantedPerson:
         family_name=family,
         given_names=given,
         aliases=tuple(dict.fromkeys(aliases)),
-        sex=_choice(p, "sexe", _SEX, Sex.UNSPECIFIED),
+        sex=choice(p, "sexe", _SEX, Sex.UNSPECIFIED),
         date_of_birth=_partial_date(p, "date_de_naissance"),
         place_of_birth=_text(p, "lieu_de_naissance"),
         country_of_birth=_country(p, "pays_de_naissance") if p.text("pays_de_naissance") else None,
         nationalities=_countries(p, "nationalite"),
         travel_documents=documents,
         physical_description=description,
-        category=_choice(p, "motif", _MOTIVE),
+        category=choice(p, "motif", _MOTIVE),
         offences=tuple(repair_text(o) for o in p.texts("infractions")),
-        action=_choice(p, "conduite_a_tenir", _PERSON_ACTION),
+        action=choice(p, "conduite_a_tenir", _PERSON_ACTION),
         armed=_flag(p, "arme"),
         violent=_flag(p, "dangereux"),
     )
@@ -355,59 +323,48 @@ def _point(f: Fields | None) -> RoutePoint | None:
 
 
 def _commodity(f: Fields) -> Commodity:
-    g = _nested(f, "marchandise")
+    g = f.nested("marchandise")
     if g is None:
         raise f.fail("marchandise", "missing_field", "a MARCHANDISE fiche needs 'marchandise'")
     amount = _amount(g, "quantite")
     quantity = None
     if amount is not None:
         currency = g.text("devise")
-        unit = _choice(g, "unite", _UNIT)
+        unit = choice(g, "unite", _UNIT)
         quantity = Quantity(amount=amount, unit=unit, currency=currency and currency.upper())
     route = None
-    if (r := _nested(g, "itineraire")) is not None:
+    if (r := g.nested("itineraire")) is not None:
         route = Route(
-            origin=_point(_nested(r, "origine")),
+            origin=_point(r.nested("origine")),
             transit=tuple(p for t in r.objects("transit") if (p := _point(t)) is not None),
-            destination=_point(_nested(r, "destination")),
+            destination=_point(r.nested("destination")),
         )
     conveyances = tuple(
         Conveyance(
-            kind=_choice(m, "type", _CONVEYANCE),
+            kind=choice(m, "type", _CONVEYANCE),
             identifier=m.need("identifiant").upper(),
             country=_country(m, "pays") if m.text("pays") else None,
         )
         for m in g.objects("moyens")
     )
     return Commodity(
-        category=_choice(g, "categorie", _CATEGORY),
-        drug_type=_choice(g, "type_drogue", _DRUG) if g.text("type_drogue") else None,
+        category=choice(g, "categorie", _CATEGORY),
+        drug_type=choice(g, "type_drogue", _DRUG) if g.text("type_drogue") else None,
         substance=_text(g, "substance"), description=_text(g, "description"),
         quantity=quantity, conveyances=conveyances, route=route,
-        concealment=_text(g, "dissimulation"), action=_choice(g, "conduite_a_tenir", _GOODS_ACTION),
+        concealment=_text(g, "dissimulation"), action=choice(g, "conduite_a_tenir", _GOODS_ACTION),
     )  # fmt: skip
 
 
-def _orgs(f: Fields | None) -> tuple[Org, ...]:
-    if f is None:
-        return ()
-    names = [n.upper() for n in f.texts("organisations")]
-    if any(n not in _ORGS for n in names):
-        raise f.fail("organisations", "unknown_org", "not a Frontline organization code")
-    return tuple(dict.fromkeys(_ORGS[n] for n in names))
+def _full_date(f: Fields, key: str) -> date | None:
+    return full_date(f, key, _partial_date(f, key), "jj/mm/aaaa")
 
 
 def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
     """When a validity ends: an ISO 8601 instant, or a ``jj/mm/aaaa`` date's next midnight."""
     if _INSTANT.match(f.text(key) or "") is not None:
         return parse_instant(f.need(key), f.path(key))
-    day = _full_date(f, key)
-    if day is None:
-        return None
-    try:
-        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
-    except OverflowError:
-        raise f.fail(key, "bad_date", "date out of range") from None
+    return next_midnight(f, key, _full_date(f, key), tz)
 
 
 def _envelope(f: Fields) -> Envelope:
@@ -417,30 +374,30 @@ def _envelope(f: Fields) -> Envelope:
     if modified < created:
         raise f.fail("modifie_le", "modified_before_created", "modifie_le is before cree_le")
     first, version = stamp_version(created), stamp_version(modified)
-    cancel = _choice(f, "statut", {"ACTIVE": False, "ANNULEE": True})
+    cancel = choice(f, "statut", {"ACTIVE": False, "ANNULEE": True})
     if cancel and version == first:
         raise f.fail("modifie_le", "cancel_without_prior", "a cancellation needs a later stamp")
     msg_type = MsgType.CANCEL if cancel else MsgType.UPDATE if version > first else MsgType.ALERT
-    release, deny = _nested(f, "diffusion"), _nested(f, "exclusion")
+    release, deny = f.nested("diffusion"), f.nested("exclusion")
     return Envelope(
         alert_id=alert_id,
         version=version,
         msg_type=msg_type,
         references=(Reference(alert_id=alert_id, version=first),) if version > first else (),
-        status=_choice(f, "mode", _MODE, Status.ACTUAL),
+        status=choice(f, "mode", _MODE, Status.ACTUAL),
         source_org=Org.AFRIPOL,
         originating_country=_country(f, "pays_emetteur"),
         issued_at=modified,
         expires_at=_end_of_day(f, "expire_le", modified.tzinfo),
         tlp=parse_tlp(f.need("classification"), "classification"),
         release_to_countries=_countries(release, "pays") if release is not None else (),
-        release_to_orgs=_orgs(release),
+        release_to_orgs=orgs(release, "organisations"),
         deny_countries=_countries(deny, "pays") if deny is not None else (),
-        deny_orgs=_orgs(deny),
-        handling_code=_choice(f, "code_traitement", _HANDLING),
+        deny_orgs=orgs(deny, "organisations"),
+        handling_code=choice(f, "code_traitement", _HANDLING),
         handling_note=_text(f, "note_traitement"),
-        source_reliability=_choice(f, "fiabilite_source", _RELIABILITY),
-        information_accuracy=_choice(f, "exactitude", _ACCURACY),
+        source_reliability=choice(f, "fiabilite_source", _RELIABILITY),
+        information_accuracy=choice(f, "exactitude", _ACCURACY),
         legal_basis=repair_text(f.need("base_juridique")),
     )
 
@@ -470,7 +427,7 @@ class AfripolConnector(Connector):
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one fiche to a wanted-person or commodity alert."""
         f = Fields(json_object(decode_line(record.data.strip()), "a fiche"))
-        kind = _choice(f, "type", {"PERSONNE": "PERSONNE", "MARCHANDISE": "MARCHANDISE"})
+        kind = choice(f, "type", {"PERSONNE": "PERSONNE", "MARCHANDISE": "MARCHANDISE"})
         envelope = _envelope(f)
         cancel = envelope.msg_type is MsgType.CANCEL
         if kind == "PERSONNE":

@@ -25,15 +25,25 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 
 from connectors.base import Connector, ConnectorError, RawRecord
-from connectors.formats.fields import Fields, country3, json_object, parse_partial_date, parse_tlp
+from connectors.formats.fields import (
+    Fields,
+    choice,
+    country3,
+    full_date,
+    json_object,
+    next_midnight,
+    orgs,
+    parse_partial_date,
+    parse_tlp,
+)
 from gateway.contract import (
     AnyAlert,
     Commodity,
@@ -67,7 +77,6 @@ from gateway.contract import (
 
 __all__ = ["AmeripolConnector"]
 
-T = TypeVar("T")
 
 _MODE = {"REAL": Status.ACTUAL, "EJERCICIO": Status.EXERCISE, "PRUEBA": Status.TEST}
 _SEX = {"M": Sex.MALE, "F": Sex.FEMALE, "X": Sex.UNSPECIFIED}
@@ -114,48 +123,15 @@ _GOODS_ACTION = {
 _HANDLING = {c.value: c for c in HandlingCode}
 _RELIABILITY = {c.value: c for c in SourceReliability}
 _ACCURACY = {a.code: a for a in InformationAccuracy}
-_ORGS = {o.value: o for o in Org}
 _STAMP = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _SPANISH_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 # Countries whose documents print the maternal surname before the paternal one.
 _MATERNAL_FIRST = frozenset({"BRA", "PRT"})
 
 
-def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None) -> T:
-    """A field holding one of the format's code words (required unless a default is given)."""
-    raw = f.text(key, required=default is None)
-    if raw is None:
-        assert default is not None  # text(required=True) raised otherwise
-        return default
-    try:
-        return table[raw.upper()]
-    except KeyError:
-        allowed = ", ".join(table)
-        raise f.fail(key, "unknown_code", f"{key} must be one of {allowed}") from None
-
-
-def _nested(f: Fields, key: str) -> Fields | None:
-    """A nested object as Fields, None when absent."""
-    value = f.raw(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise f.fail(key, "wrong_type", f"{key} must be an object")
-    return Fields(value, f.path(key), f.stage)
-
-
 def _countries(f: Fields, key: str) -> tuple[str, ...]:
     codes = f.texts(key)
     return tuple(dict.fromkeys(country3(c, f.path(f"{key}[{i}]")) for i, c in enumerate(codes)))
-
-
-def _orgs(f: Fields | None) -> tuple[Org, ...]:
-    if f is None:
-        return ()
-    names = [n.upper() for n in f.texts("organizaciones")]
-    if any(n not in _ORGS for n in names):
-        raise f.fail("organizaciones", "unknown_org", "not a Frontline organization code")
-    return tuple(dict.fromkeys(_ORGS[n] for n in names))
 
 
 def _partial_date(f: Fields, key: str) -> PartialDate | None:
@@ -175,10 +151,7 @@ def _partial_date(f: Fields, key: str) -> PartialDate | None:
 
 
 def _full_date(f: Fields, key: str) -> date | None:
-    value = _partial_date(f, key)
-    if value is not None and value.day is None:
-        raise f.fail(key, "bad_date", "a full dd/mm/yyyy date is required here")
-    return None if value is None else date(value.year, value.month or 1, value.day or 1)
+    return full_date(f, key, _partial_date(f, key), "dd/mm/yyyy")
 
 
 @functools.cache
@@ -248,7 +221,7 @@ def _names(p: Fields, origin: str) -> dict[str, Any]:
     paternal, maternal = p.text("apellido_paterno"), p.text("apellido_materno")
     if paternal is None and maternal is None:
         raise p.fail("apellido_paterno", "missing_field", "at least one surname is required")
-    order = _choice(p, "orden_apellidos", {"PATERNO_MATERNO": 0, "MATERNO_PATERNO": 1}, -1)
+    order = choice(p, "orden_apellidos", {"PATERNO_MATERNO": 0, "MATERNO_PATERNO": 1}, -1)
     maternal_first = order == 1 or (order == -1 and origin in _MATERNAL_FIRST)
     surnames = [maternal, paternal] if maternal_first else [paternal, maternal]
     aliases = p.texts("alias")
@@ -263,17 +236,17 @@ def _names(p: Fields, origin: str) -> dict[str, Any]:
 
 def _document(d: Fields) -> TravelDocument:
     return TravelDocument(
-        doc_type=_choice(d, "tipo", _DOCS), number=d.need("numero").upper(),
+        doc_type=choice(d, "tipo", _DOCS), number=d.need("numero").upper(),
         issuing_country=country3(d.need("pais_emisor"), d.path("pais_emisor")),
         issued_on=_full_date(d, "fecha_expedicion"), expires_on=_full_date(d, "fecha_vencimiento"),
     )  # fmt: skip
 
 
 def _person(f: Fields, origin: str) -> WantedPerson:
-    p = _nested(f, "persona")
+    p = f.nested("persona")
     if p is None:
         raise f.fail("persona", "missing_field", "a PERSONA alert needs 'persona'")
-    looks = _nested(p, "rasgos")
+    looks = p.nested("rasgos")
     birth_country = p.text("pais_nacimiento")
     description = None
     if looks is not None:
@@ -284,16 +257,16 @@ def _person(f: Fields, origin: str) -> WantedPerson:
         )  # fmt: skip
     return WantedPerson(
         **_names(p, origin),
-        sex=_choice(p, "sexo", _SEX, Sex.UNSPECIFIED),
+        sex=choice(p, "sexo", _SEX, Sex.UNSPECIFIED),
         date_of_birth=_partial_date(p, "fecha_nacimiento"),
         place_of_birth=p.text("lugar_nacimiento"),
         country_of_birth=birth_country and country3(birth_country, p.path("pais_nacimiento")),
         nationalities=_countries(p, "nacionalidades"),
         travel_documents=tuple(_document(d) for d in p.objects("documentos")),
         physical_description=description,
-        category=_choice(p, "motivo", _MOTIVE),
+        category=choice(p, "motivo", _MOTIVE),
         offences=tuple(p.texts("delitos")),
-        action=_choice(p, "accion", _PERSON_ACTION),
+        action=choice(p, "accion", _PERSON_ACTION),
         armed=_flag(p, "armado"),
         violent=_flag(p, "violento"),
     )
@@ -310,25 +283,25 @@ def _point(f: Fields | None) -> RoutePoint | None:
 
 
 def _commodity(f: Fields) -> Commodity:
-    g = _nested(f, "mercancia")
+    g = f.nested("mercancia")
     if g is None:
         raise f.fail("mercancia", "missing_field", "a MERCANCIA alert needs 'mercancia'")
     amount = _amount(g, "cantidad")
     currency = g.text("moneda")
     quantity = None
     if amount is not None:
-        unit = _choice(g, "unidad", _UNIT)
+        unit = choice(g, "unidad", _UNIT)
         quantity = Quantity(amount=amount, unit=unit, currency=currency and currency.upper())
     route = None
-    if (r := _nested(g, "ruta")) is not None:
+    if (r := g.nested("ruta")) is not None:
         route = Route(
-            origin=_point(_nested(r, "origen")),
+            origin=_point(r.nested("origen")),
             transit=tuple(p for t in r.objects("transito") if (p := _point(t)) is not None),
-            destination=_point(_nested(r, "destino")),
+            destination=_point(r.nested("destino")),
         )
     conveyances = tuple(
         Conveyance(
-            kind=_choice(m, "tipo", _CONVEYANCE),
+            kind=choice(m, "tipo", _CONVEYANCE),
             identifier=m.need("identificador").upper(),
             country=(c := m.text("pais")) and country3(c, m.path("pais")),
         )
@@ -336,11 +309,11 @@ def _commodity(f: Fields) -> Commodity:
     )
     drug = g.text("tipo_droga")
     return Commodity(
-        category=_choice(g, "categoria", _CATEGORY),
-        drug_type=drug and _choice(g, "tipo_droga", _DRUG),
+        category=choice(g, "categoria", _CATEGORY),
+        drug_type=drug and choice(g, "tipo_droga", _DRUG),
         substance=g.text("sustancia"), description=g.text("descripcion"),
         quantity=quantity, conveyances=conveyances, route=route,
-        concealment=g.text("ocultamiento"), action=_choice(g, "accion", _GOODS_ACTION),
+        concealment=g.text("ocultamiento"), action=choice(g, "accion", _GOODS_ACTION),
     )  # fmt: skip
 
 
@@ -349,13 +322,7 @@ def _end_of_day(f: Fields, key: str, tz: ZoneInfo) -> datetime | None:
     next midnight, local time."""
     if _STAMP.match(f.text(key) or "") is not None:
         return _stamp(f, key, tz)
-    day = _full_date(f, key)
-    if day is None:
-        return None
-    try:
-        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
-    except OverflowError:
-        raise f.fail(key, "bad_date", "date out of range") from None
+    return next_midnight(f, key, _full_date(f, key), tz)
 
 
 def _envelope(f: Fields) -> Envelope:
@@ -364,32 +331,32 @@ def _envelope(f: Fields) -> Envelope:
     if revision is None or revision != int(revision) or not 1 <= revision < 2**31:
         raise f.fail("revision", "bad_revision", "revision must be a whole number from 1")
     version = int(revision)
-    state = _choice(f, "estado", {"VIGENTE": MsgType.ALERT, "CANCELADA": MsgType.CANCEL})
+    state = choice(f, "estado", {"VIGENTE": MsgType.ALERT, "CANCELADA": MsgType.CANCEL})
     if state is MsgType.CANCEL and version == 1:
         raise f.fail("revision", "cancel_without_prior", "a cancellation revises a revision")
     msg_type = MsgType.UPDATE if state is MsgType.ALERT and version > 1 else state
     alert_id = f"AMERIPOL:{local_id}"
     zone = _zone(f)
-    release, deny = _nested(f, "difundir_a"), _nested(f, "no_difundir_a")
+    release, deny = f.nested("difundir_a"), f.nested("no_difundir_a")
     return Envelope(
         alert_id=alert_id,
         version=version,
         msg_type=msg_type,
         references=(Reference(alert_id=alert_id, version=version - 1),) if version > 1 else (),
-        status=_choice(f, "modo", _MODE, Status.ACTUAL),
+        status=choice(f, "modo", _MODE, Status.ACTUAL),
         source_org=Org.AMERIPOL,
         originating_country=country3(f.need("pais_origen"), "pais_origen"),
         issued_at=_stamp(f, "actualizado", zone),
         expires_at=_end_of_day(f, "vigencia_hasta", zone),
         tlp=parse_tlp(f.need("clasificacion"), "clasificacion"),
         release_to_countries=_countries(release, "paises") if release is not None else (),
-        release_to_orgs=_orgs(release),
+        release_to_orgs=orgs(release, "organizaciones"),
         deny_countries=_countries(deny, "paises") if deny is not None else (),
-        deny_orgs=_orgs(deny),
-        handling_code=_choice(f, "codigo_manejo", _HANDLING),
+        deny_orgs=orgs(deny, "organizaciones"),
+        handling_code=choice(f, "codigo_manejo", _HANDLING),
         handling_note=f.text("nota_manejo"),
-        source_reliability=_choice(f, "confiabilidad_fuente", _RELIABILITY),
-        information_accuracy=_choice(f, "exactitud_informacion", _ACCURACY),
+        source_reliability=choice(f, "confiabilidad_fuente", _RELIABILITY),
+        information_accuracy=choice(f, "exactitud_informacion", _ACCURACY),
         legal_basis=f.need("base_legal"),
     )
 
@@ -427,7 +394,7 @@ class AmeripolConnector(Connector):
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map one AMERIPOL alert to a wanted-person or commodity alert."""
         f = Fields(json_object(record.data, "an alert"))
-        kind = _choice(f, "tipo", {"PERSONA": "PERSONA", "MERCANCIA": "MERCANCIA"})
+        kind = choice(f, "tipo", {"PERSONA": "PERSONA", "MERCANCIA": "MERCANCIA"})
         envelope = _envelope(f)
         cancel = envelope.msg_type is MsgType.CANCEL
         if kind == "PERSONA":

@@ -35,14 +35,23 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
+from typing import Any, ClassVar
 
 from anyascii import anyascii
 
 from connectors.base import Connector, ConnectorError, RawRecord
-from connectors.formats.fields import Fields, country3, parse_instant, parse_partial_date, parse_tlp
+from connectors.formats.fields import (
+    Fields,
+    choice,
+    country3,
+    full_date,
+    next_midnight,
+    parse_instant,
+    parse_partial_date,
+    parse_tlp,
+)
 from gateway.contract import (
     AnyAlert,
     Envelope,
@@ -77,7 +86,6 @@ COLUMNS = (
 )  # fmt: skip
 BUDDHIST_ERA_OFFSET = 543
 
-T = TypeVar("T")
 
 _REQUIRED_COLUMNS = frozenset({"ref_no", "revision", "record_status", "last_modified"})
 _STATUS = {"NEW": MsgType.ALERT, "AMENDED": MsgType.UPDATE, "WITHDRAWN": MsgType.CANCEL}
@@ -121,18 +129,6 @@ def split_family_first(name: str) -> tuple[str, str | None]:
     return " ".join(words[:cut]), " ".join(words[cut:])
 
 
-def _choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None) -> T:
-    """A column holding one of the format's code words (required unless a default is given)."""
-    raw = f.text(key, required=default is None)
-    if raw is None:
-        assert default is not None  # text(required=True) raised otherwise
-        return default
-    try:
-        return table[raw.upper()]
-    except KeyError:
-        raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}") from None
-
-
 def _list(f: Fields, key: str, sep: str = ";") -> list[str]:
     raw = f.text(key)
     return [] if raw is None else [item.strip() for item in raw.split(sep) if item.strip()]
@@ -157,12 +153,7 @@ def _partial_date(f: Fields, key: str) -> PartialDate | None:
 
 
 def _full_date(f: Fields, key: str) -> date | None:
-    value = _partial_date(f, key)
-    if value is None:
-        return None
-    if value.month is None or value.day is None:
-        raise f.fail(key, "bad_date", "a full dd/mm/yyyy date is required here")
-    return date(value.year, value.month, value.day)
+    return full_date(f, key, _partial_date(f, key), "dd/mm/yyyy")
 
 
 def _latin(text: str) -> str:
@@ -172,7 +163,7 @@ def _latin(text: str) -> str:
 
 def _names(f: Fields) -> dict[str, Any]:
     """Latin and original-script names from ``full_name``, ``native_name`` and their forms."""
-    single = _choice(f, "name_form", _FORMS, default=False)
+    single = choice(f, "name_form", _FORMS, default=False)
     full, native = f.text("full_name"), f.text("native_name")
     script = f.text("native_script")
     if native is not None and (script is None or _SCRIPT.match(script) is None):
@@ -225,18 +216,18 @@ def _person(f: Fields) -> WantedPerson:
     return WantedPerson(
         **_names(f),
         aliases=tuple(_list(f, "aliases", "|")),
-        sex=_choice(f, "sex", _SEX, Sex.UNSPECIFIED),
+        sex=choice(f, "sex", _SEX, Sex.UNSPECIFIED),
         date_of_birth=_partial_date(f, "dob"),
         place_of_birth=f.text("pob"),
         country_of_birth=birth_country and country3(birth_country, "birth_country"),
         nationalities=_countries(f, "nationalities"),
         travel_documents=documents,
         physical_description=description,
-        category=_choice(f, "category", _CATEGORY),
+        category=choice(f, "category", _CATEGORY),
         offences=tuple(_list(f, "offences", "|")),
-        action=_choice(f, "action", _ACTION),
-        armed=_choice(f, "armed", _FLAG, False),
-        violent=_choice(f, "violent", _FLAG, False),
+        action=choice(f, "action", _ACTION),
+        armed=choice(f, "armed", _FLAG, False),
+        violent=choice(f, "violent", _FLAG, False),
     )
 
 
@@ -244,13 +235,7 @@ def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
     """When a validity ends: an ISO 8601 instant, or a ``dd/mm/yyyy`` date's next midnight."""
     if _INSTANT.match(f.text(key) or "") is not None:
         return parse_instant(f.need(key), key)
-    day = _full_date(f, key)
-    if day is None:
-        return None
-    try:
-        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
-    except OverflowError:
-        raise f.fail(key, "bad_date", "date out of range") from None
+    return next_midnight(f, key, _full_date(f, key), tz)
 
 
 def _envelope(f: Fields) -> Envelope:
@@ -259,7 +244,7 @@ def _envelope(f: Fields) -> Envelope:
     if revision is None or revision != int(revision) or not 1 <= revision < 2**31:
         raise f.fail("revision", "bad_revision", "revision must be a whole number from 1")
     version = int(revision)
-    msg_type = _choice(f, "record_status", _STATUS)
+    msg_type = choice(f, "record_status", _STATUS)
     if (msg_type is MsgType.ALERT) != (version == 1):
         raise f.fail("record_status", "status_revision_mismatch", "NEW is revision 1, only")
     grade = f.need("source_grade").upper()
@@ -271,7 +256,7 @@ def _envelope(f: Fields) -> Envelope:
         version=version,
         msg_type=msg_type,
         references=(Reference(alert_id=alert_id, version=version - 1),) if version > 1 else (),
-        status=_choice(f, "mode", _MODE, Status.ACTUAL),
+        status=choice(f, "mode", _MODE, Status.ACTUAL),
         source_org=Org.ASEANAPOL,
         originating_country=country3(f.need("issuing_country"), "issuing_country"),
         issued_at=issued_at,
@@ -279,7 +264,7 @@ def _envelope(f: Fields) -> Envelope:
         tlp=parse_tlp(f.need("tlp"), "tlp"),
         release_to_countries=_countries(f, "release_countries"),
         deny_countries=_countries(f, "deny_countries"),
-        handling_code=_choice(f, "handling_code", _HANDLING),
+        handling_code=choice(f, "handling_code", _HANDLING),
         handling_note=f.text("handling_note"),
         source_reliability=_RELIABILITY[grade[0]],
         information_accuracy=_ACCURACY[grade[1]],

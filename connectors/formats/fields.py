@@ -1,4 +1,5 @@
-"""Small mapping helpers every connector needs: typed field access with precise error paths.
+"""Small mapping helpers every connector needs: typed field access with precise error paths,
+code words, organization lists and the dates a validity ends on.
 
 Each helper raises :class:`~connectors.base.ConnectorError` with the field path and a
 machine-readable code, so a bad native value ends in quarantine with a reason a person can
@@ -9,25 +10,33 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
 
 import orjson
 
 from connectors.base import ConnectorError
-from gateway.contract import PartialDate, Tlp
+from gateway.contract import Org, PartialDate, Tlp
 from gateway.contract.identifiers import alpha2_to_alpha3, is_iso3
 
 __all__ = [
     "Fields",
+    "choice",
+    "code_word",
     "country3",
+    "full_date",
     "json_object",
+    "next_midnight",
+    "orgs",
     "parse_instant",
     "parse_partial_date",
     "parse_tlp",
 ]
 
+T = TypeVar("T")
+_ORGS = {o.value: o for o in Org}
 # Codes some European systems write instead of ISO 3166 alpha-2 (Eurostat / EU protocol order).
 _EU_ALPHA2 = {"EL": "GR", "UK": "GB"}
 _TLP_WORDS = {
@@ -128,6 +137,15 @@ class Fields:
             out.append(Fields(item, self.path(f"{key}[{i}]"), self.stage))
         return out
 
+    def nested(self, key: str) -> Fields | None:
+        """A nested object as Fields (its errors name the full path), None when absent."""
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, "wrong_type", f"{key} must be an object")
+        return Fields(value, self.path(key), self.stage)
+
 
 def country3(code: str, path: str, *, stage: str = "map") -> str:
     """ISO alpha-3 from an alpha-2 or alpha-3 code (EU 'EL' and 'UK' accepted)."""
@@ -191,3 +209,57 @@ def json_object(data: bytes | str, what: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise ConnectorError.one("parse", "", "not_an_object", f"{what} is a JSON object")
     return parsed
+
+
+def code_word(text: str) -> str:
+    """A code word as the tables spell it: upper case, accents dropped, spaces and hyphens as
+    ``_`` ('annulée' -> 'ANNULEE', 'Captura extradición' -> 'CAPTURA_EXTRADICION'): every
+    run of other characters is one ``_``."""
+    plain = unicodedata.normalize("NFKD", text.strip())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[^A-Z0-9]+", "_", plain.upper()).strip("_")
+
+
+def choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None) -> T:
+    """A field holding one of the format's code words (required unless a default is given).
+
+    Case, accents and the spaces or hyphens between words do not matter: a code word typed
+    with or without its accent is the same word in every format.
+    """
+    raw = f.text(key, required=default is None)
+    if raw is None:
+        assert default is not None  # text(required=True) raised otherwise
+        return default
+    for word in (raw.upper(), code_word(raw)):
+        if word in table:
+            return table[word]
+    raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}")
+
+
+def orgs(f: Fields | None, key: str) -> tuple[Org, ...]:
+    """A list of organization codes (the contract's Org), duplicates dropped; () when absent."""
+    if f is None:
+        return ()
+    names = [n.upper() for n in f.texts(key)]
+    if any(n not in _ORGS for n in names):
+        raise f.fail(key, "unknown_org", "not a Frontline organization code")
+    return tuple(dict.fromkeys(_ORGS[n] for n in names))
+
+
+def full_date(f: Fields, key: str, value: PartialDate | None, form: str) -> date | None:
+    """A partial date that must be complete here (``form`` names the format's spelling)."""
+    if value is None:
+        return None
+    if value.month is None or value.day is None:
+        raise f.fail(key, "bad_date", f"a full {form} date is required here")
+    return date(value.year, value.month, value.day)
+
+
+def next_midnight(f: Fields, key: str, day: date | None, tz: tzinfo | None) -> datetime | None:
+    """When a validity written as a bare date ends: the next midnight, in ``tz``."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    except OverflowError:
+        raise f.fail(key, "bad_date", "date out of range") from None
