@@ -247,9 +247,13 @@ class AccessPublisher:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _send_all(self) -> None:
+        while not self._stopping.is_set() and not self.log.pending():
+            await self._pause(self._idle_s)  # nothing to send: no connection either
+        if self._stopping.is_set():
+            return
         producer = make_producer(self.settings, request_timeout_ms=10_000)
-        await producer.start()
         try:
+            await producer.start()
             while not self._stopping.is_set():
                 rows = self.log.entries(after_seq=self.log.published(), limit=self._batch)
                 if not rows:

@@ -168,11 +168,13 @@ async def test_screening_answers_with_staleness_when_broker_is_away(
     task = await start(offline)
     try:
         await asyncio.sleep(1.5)
+        _, token = offline.officers.add("Officer Test")
         transport = httpx.ASGITransport(app=create_app(offline))
-        async with httpx.AsyncClient(transport=transport, base_url="http://post") as http:
-            body = (await http.post("/screen/person", json={"name": "Eriksson2 Anna"})).json()
-            health = (await http.get("/health")).json()
-            metrics = (await http.get("/metrics")).text
+        auth = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://p", headers=auth) as web:
+            body = (await web.post("/screen/person", json={"name": "Eriksson2 Anna"})).json()
+            health = (await web.get("/health")).json()
+            metrics = (await web.get("/metrics")).text
         assert body["hits"][0]["subject_id"] == "INTERPOL:P-2"
         assert body["staleness_seconds"] >= 1.0
         assert health["watchlist_size"] == 5

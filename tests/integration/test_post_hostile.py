@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.post import store_path
+from gateway.post.officers import Officers
 from tests.integration.test_post_feed import create_feed, person_alert, produce, settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -104,8 +106,12 @@ async def test_hostile_requests_neither_exhaust_the_post_nor_stop_its_feed(
         "FRONTLINE_DATA_DIR": str(data_dir),
     }
     log = tmp_path / "post.log"
+    officers = Officers(store_path(settings, "FRA", "CDG"))
+    auth = {"Authorization": f"Bearer {officers.add('Officer Test')[1]}"}
+    officers.close()
     with _post(env, port, log) as process:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=auth) as http:
             deadline = time.monotonic() + 60
             while True:
                 with contextlib.suppress(httpx.HTTPError):
