@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="Sharing policy TOML; unset means the shipped default."
     )
+    trust_file: Path | None = Field(
+        default=None,
+        description="Trust file TOML of the organizations' public keys (docs/signing.md);"
+        " set, the hub, the national nodes and the border posts verify every alert's"
+        " signature; unset, signature checks are off.",
+    )
     data_dir: Path = Field(
         default=Path(".frontline"), description="Where the local broker and posts keep state."
     )
@@ -90,6 +96,12 @@ class Settings(BaseSettings):
     log_level: Annotated[
         LogLevel, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)
     ] = "INFO"
+
+    @field_validator("trust_file", mode="before")
+    @classmethod
+    def _unset_path(cls, value: Any) -> Any:
+        """An empty ``FRONTLINE_TRUST_FILE`` means unset (not the current directory)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bootstrap_servers")
     @classmethod

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-__all__ = ["H", "RouteHeaders", "headers_to_dict"]
+from gateway.contract.trust.signing import SIG_HEADERS, SigHeaders
+
+__all__ = ["SIG_HEADERS", "H", "RouteHeaders", "headers_to_dict", "signature_headers"]
 
 KafkaHeaders = Sequence[tuple[str, bytes]]
 
@@ -32,6 +34,12 @@ class H:
     TS_CONNECTOR = "fl-ts-connector"
     TS_HUB = "fl-ts-hub"
     TS_NODE = "fl-ts-node"
+    # The originator's signature (docs/signing.md): defined in gateway.contract.trust, which
+    # connectors import and which sits below this package, and carried in ``RouteHeaders.extra``
+    # so the hub and the nodes forward them unchanged.
+    SIG_KEY = SigHeaders.KEY
+    SIG = SigHeaders.SIG
+    SIG_TS = SigHeaders.TS
 
 
 def headers_to_dict(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
@@ -40,6 +48,13 @@ def headers_to_dict(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, st
 
 
 _EMPTY_EXTRA: Mapping[str, str] = MappingProxyType({})
+
+
+def signature_headers(extra: Mapping[str, str]) -> Mapping[str, str]:
+    """The signature headers among a record's ``RouteHeaders.extra`` (to copy downstream)."""
+    if not extra:
+        return _EMPTY_EXTRA
+    return {k: v for k, v in extra.items() if k in SIG_HEADERS}
 
 
 class RouteHeaders(NamedTuple):
