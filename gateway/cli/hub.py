@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,14 @@ def _hub() -> None:
 def run(
     ctx: typer.Context,
     metrics_port: MetricsPort = None,
+    trust_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-file",
+            help="Trust file of the organizations' public keys: verify every alert's signature"
+            " (default FRONTLINE_TRUST_FILE; unset, signature checks are off).",
+        ),
+    ] = None,
     mode: Annotated[
         Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
     ] = Mode.EXACTLY_ONCE,
@@ -34,6 +43,8 @@ def run(
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
     settings = settings_of(ctx)
+    if trust_file is not None:
+        settings = settings.model_copy(update={"trust_file": trust_file})
     metrics = HubMetrics()
     try:
         if metrics_port is not None:

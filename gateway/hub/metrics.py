@@ -48,6 +48,13 @@ class HubMetrics:
             ["org", "reason"],
             registry=self.registry,
         )
+        self.signature_refused = Counter(
+            "frontline_hub_signature_refused_total",
+            "Ingress records quarantined because the trust file refuses their signature,"
+            " by the ingress topic's organization and reason (missing_signature, ...).",
+            ["org", "reason"],
+            registry=self.registry,
+        )
         self.processing = Histogram(
             "frontline_hub_processing_seconds",
             "Time to decide one batch of ingress records, per record.",
@@ -91,7 +98,7 @@ class HubMetrics:
 class BatchCounts:
     """Counts of one batch, added to the Prometheus counters once (labels() per record is slow)."""
 
-    __slots__ = ("deliveries", "denials", "quarantined", "records", "revocations")
+    __slots__ = ("deliveries", "denials", "quarantined", "records", "revocations", "signatures")
 
     def __init__(self) -> None:
         self.records: Tally[tuple[str, str, str]] = Tally()
@@ -99,6 +106,7 @@ class BatchCounts:
         self.denials: Tally[tuple[str, str]] = Tally()
         self.revocations: Tally[tuple[str, str]] = Tally()
         self.quarantined: Tally[tuple[str, str]] = Tally()
+        self.signatures: Tally[tuple[str, str]] = Tally()  # refused signatures
 
     def add(self, effects: Effects, org: str) -> None:
         """Count one decision; ``org`` is the ingress topic's organization."""
@@ -118,6 +126,8 @@ class BatchCounts:
                 self.revocations[(who, reason)] += 1
         if effects.quarantine is not None:
             self.quarantined[(org, effects.reason or "unknown")] += 1
+            if effects.quarantine.stage == "signature":
+                self.signatures[(org, effects.reason or "unknown")] += 1
 
     def flush(self, metrics: HubMetrics) -> None:
         """Add the batch's counts to the counters."""
@@ -131,3 +141,5 @@ class BatchCounts:
             metrics.revocations.labels(org, reason).inc(n)
         for (org, reason), n in self.quarantined.items():
             metrics.quarantined.labels(org, reason).inc(n)
+        for (org, reason), n in self.signatures.items():
+            metrics.signature_refused.labels(org, reason).inc(n)

@@ -23,7 +23,7 @@ from gateway.hub.audit import Action, audit_record
 from gateway.hub.policy.decide import Decision, Feed, Policy, RoutingFacts
 from gateway.hub.review import REVIEW_RECIPIENTS, REVIEW_RULE
 from gateway.hub.state import AlertState, Held, Owner, StateStore
-from gateway.kafka.headers import H, RouteHeaders
+from gateway.kafka.headers import H, RouteHeaders, signature_headers
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "RevokeReason",
     "expire",
     "facts_of",
+    "refuse_signature",
     "review_verdict",
     "route",
     "strong_identifiers",
@@ -300,6 +301,20 @@ def route(
     )  # fmt: skip
 
 
+def refuse_signature(
+    rec: Inbound, reason: str, now_ms: int, *, key_id: str | None, hub: str, policy_version: str
+) -> Effects:
+    """Quarantine (stage ``signature``) and audit a record whose signature the trust file refuses.
+
+    Nothing of the payload is trusted, so the record is named by its source (topic,
+    partition, offset), like a record that does not decode; ``reason`` is the Verdict's.
+    """
+    detail = f"signature refused ({reason})" + (f" for key {key_id}" if key_id else "")
+    return _quarantine(
+        rec, "signature", Reason("", reason, detail), now_ms, hub, policy_version=policy_version
+    )
+
+
 def _decode(rec: Inbound, now_ms: int, hub: str, policy_version: str) -> _Alert | Effects:
     """Steps 1-2: decode, validate and check the source; the quarantine Effects otherwise."""
     if rec.value is None:
@@ -367,6 +382,8 @@ def _route_headers(rec: Inbound, alert: _Alert, decision: Decision, now_ms: int)
         ts_ingest=inbound.ts_ingest,
         ts_connector=rec.timestamp_ms if inbound.ts_connector is None else inbound.ts_connector,
         ts_hub=now_ms,
+        # The originator's signature, unchanged: posts verify it over the same payload bytes.
+        extra=signature_headers(inbound.extra),
     )
 
 
@@ -464,7 +481,8 @@ def _hold(
         action=Action.HELD, audit=audit, alert_id=alert_id, org=org, kind=kind,
         payload=rec.value, tombstones=revoke,
         tombstone_headers=_tomb_headers(kind, org, version, now_ms), state=state,
-        review_put=headers._replace(extra=review).to_kafka(), denied=denied, reason=held.rule,
+        review_put=headers._replace(extra={**headers.extra, **review}).to_kafka(),
+        denied=denied, reason=held.rule,
     )  # fmt: skip
 
 

@@ -20,18 +20,28 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 
+from gateway.contract.trust import TrustStore, Verdict
 from gateway.errors import SetupError
 from gateway.hub.audit import Action, audit_record
 from gateway.hub.metrics import BatchCounts, HubMetrics
 from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.review import DecisionTail
-from gateway.hub.route import DecisionCache, Effects, Inbound, expire, review_verdict, route
+from gateway.hub.route import (
+    DecisionCache,
+    Effects,
+    Inbound,
+    expire,
+    refuse_signature,
+    review_verdict,
+    route,
+)
 from gateway.hub.state import ChangelogReader, Owner, StateStore
 from gateway.kafka import clock
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
 from gateway.kafka.headers import H
 from gateway.kafka.quarantine import MAX_RECORD_BYTES, QuarantineRecord, Reason
+from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.kafka.topic_names import TopicNames
 from gateway.kafka.waiting import wait_for_topics
 from gateway.settings import Settings
@@ -78,6 +88,7 @@ class HubProcessor:
         decisions: DecisionTail | None = None,
         metrics: HubMetrics | None = None,
         hub_id: str = "hub",
+        trust: TrustStore | None = None,
     ) -> None:
         self.policy = policy
         self.names = names
@@ -93,6 +104,8 @@ class HubProcessor:
         self._review_topic = names.review
         self._quarantine_topic = names.quarantine
         self.decision_cache = DecisionCache()  # policy decisions, reused across records
+        # With a trust file every ingress value's signature is verified before routing.
+        self.verifier = BatchVerifier(trust) if trust is not None else None
         # Counts become metrics only when their transaction commits (aborts are re-read).
         self._staged: dict[TopicPartition, BatchCounts] = {}
 
@@ -120,14 +133,20 @@ class HubProcessor:
         counts = self._counts(tp)
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
         cache = self.decision_cache
-        for record in records:
+        verdicts = self._verify(org, records)
+        for i, record in enumerate(records):
             inbound = Inbound(
                 topic_org=org, owner=owner, offset=record.offset, value=record.value,
                 headers=record.headers, timestamp_ms=record.timestamp,
             )  # fmt: skip
-            effects = route(
-                inbound, store, policy, now_ms, candidates=candidates, hub=hub, decisions=cache
-            )
+            verdict = verdicts[i] if verdicts is not None else None
+            if verdict is not None and verdict.reason is not None:
+                effects = self._refuse(inbound, verdict, now_ms)
+            else:
+                effects = route(
+                    inbound, store, policy, now_ms, candidates=candidates, hub=hub,
+                    decisions=cache,
+                )  # fmt: skip
             if effects.quarantine is None and len(record.value or b"") > MAX_DELIVERABLE:
                 effects = _too_large(inbound, now_ms, hub)  # (route only reads the store)
             self._emit(effects, owner, outputs)
@@ -137,6 +156,35 @@ class HubProcessor:
             self.metrics.processing.observe(elapsed / len(records))
             self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
         return outputs
+
+    def _verify(self, org: str, records: Sequence[Any]) -> list[Verdict | None] | None:
+        """Each record's signature verdict (None for a tombstone, quarantined as today);
+        None when signature checks are off."""
+        if self.verifier is None:
+            return None
+        signed = [(i, r) for i, r in enumerate(records) if r.value is not None]
+        verdicts: list[Verdict | None] = [None] * len(records)
+        found = self.verifier.verify_all([(org, r.value, r.headers) for _, r in signed])
+        for (i, _), verdict in zip(signed, found, strict=True):
+            verdicts[i] = verdict
+        return verdicts
+
+    def _refuse(self, rec: Inbound, verdict: Verdict, now_ms: int) -> Effects:
+        """The quarantine of a refused signature, logged by source and key id only."""
+        reason = verdict.reason.value if verdict.reason is not None else "bad_signature"
+        log.warning(
+            "hub_signature_refused", org=rec.topic_org, reason=reason, key_id=verdict.key_id,
+            source=f"{rec.owner[0]}[{rec.owner[1]}]@{rec.offset}",
+        )  # fmt: skip
+        return refuse_signature(
+            rec, reason, now_ms, key_id=verdict.key_id, hub=self.hub_id,
+            policy_version=self.policy.version,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """Stop the verification threads."""
+        if self.verifier is not None:
+            self.verifier.close()
 
     def tick(self, tp: TopicPartition, now_ms: int) -> list[Output | Fanout]:
         """Expire due alerts and apply reviewers' decisions on alerts this partition owns."""
@@ -276,6 +324,7 @@ class HubService:
         topology: Topology | None = None,
         policy: Policy | None = None,
         hub_id: str | None = None,
+        trust: TrustStore | None = None,
     ) -> None:
         self.settings = settings
         self.names = TopicNames(settings.topic_prefix)
@@ -290,7 +339,7 @@ class HubService:
         self.processor = HubProcessor(
             policy=self.policy, topology=self.topology, names=self.names, store=self.store,
             reader=self.reader, decisions=self.decisions, metrics=self.metrics,
-            hub_id=self.hub_id,
+            hub_id=self.hub_id, trust=trust or load_trust(settings.trust_file, "hub"),
         )  # fmt: skip
         self.engine = EosEngine(
             settings,
@@ -320,6 +369,7 @@ class HubService:
             refresher.cancel()
             await self.decisions.stop()
             await self.reader.stop()
+            self.processor.close()
 
     async def _refresh_gauges(self) -> None:
         while True:
