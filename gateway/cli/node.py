@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,7 +29,7 @@ def _node() -> None:
 
 
 @app.command()
-def run(
+def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or option
     ctx: typer.Context,
     country: Annotated[
         str | None, typer.Argument(help="ISO 3166-1 alpha-3 code of the country, e.g. FRA.")
@@ -37,6 +38,14 @@ def run(
         bool, typer.Option("--all", help="Every country of the topology, in this one process.")
     ] = False,
     metrics_port: MetricsPort = None,
+    trust_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-file",
+            help="Trust file of the organizations' public keys: verify every alert's signature"
+            " (default FRONTLINE_TRUST_FILE; unset, signature checks are off).",
+        ),
+    ] = None,
     mode: Annotated[
         Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
     ] = Mode.EXACTLY_ONCE,
@@ -49,6 +58,8 @@ def run(
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
     settings = settings_of(ctx)
+    if trust_file is not None:
+        settings = settings.model_copy(update={"trust_file": trust_file})
     try:
         topology = load_topology(settings.topology_file)
         if all_countries == (country is not None):

@@ -30,6 +30,12 @@ class NodeMetrics:
             ["country", "reason"],
             registry=self.registry,
         )
+        self.signature_refused = Counter(
+            "frontline_node_signature_refused_total",
+            "Node-topic records quarantined because the trust file refuses their signature.",
+            ["country", "reason"],
+            registry=self.registry,
+        )
         self.transactions = Counter(
             "frontline_node_transactions_total",
             "Transactions of the node, by result (committed, aborted).",

@@ -18,10 +18,12 @@ import structlog
 from aiokafka import TopicPartition
 
 from gateway.contract.codec import decode_dict
+from gateway.contract.trust import TrustStore, Verdict
 from gateway.errors import DecodeError
 from gateway.kafka.eos import EosEngine, Mode, Output
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
+from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.metrics import NodeMetrics
 from gateway.node.route import decide
@@ -44,6 +46,7 @@ class NodeProcessor:
         metrics: NodeMetrics,
         *,
         clock: Any = time.time,
+        trust: TrustStore | None = None,
     ) -> None:
         self.names = names
         self.metrics = metrics
@@ -52,6 +55,8 @@ class NodeProcessor:
         self._feeds = {c.code: {p.id: names.post(c.code, p.id) for p in c.posts} for c in countries}
         # Counts become metrics only when their transaction commits (aborts are re-read).
         self._staged: dict[TopicPartition, list[tuple[str, tuple[str, ...], int]]] = {}
+        # With a trust file, a record whose originator's signature fails is quarantined here.
+        self.verifier = BatchVerifier(trust) if trust is not None else None
 
     @property
     def topics(self) -> list[str]:
@@ -88,21 +93,65 @@ class NodeProcessor:
         now_ms = int(self._clock() * 1000)
         out: list[Output] = []
         staged = self._staged.setdefault(tp, [])
-        for record in records:
-            outcome = self._route(country, tp, record, now_ms, out, staged)
+        routes = [RouteHeaders.from_kafka(r.headers) for r in records]
+        verdicts = self._verify(records, routes)
+        for i, record in enumerate(records):
+            verdict = verdicts[i] if verdicts is not None else None
+            if verdict is not None and verdict.reason is not None:
+                out.append(self._refuse(tp, record, routes[i], verdict, now_ms))
+                staged.append(("signature_refused", (country.code, verdict.reason.value), 1))
+                outcome = "quarantined"
+            else:
+                outcome = self._route(country, tp, record, routes[i], now_ms, out, staged)
             staged.append(("records", (country.code, outcome), 1))
         return out
+
+    def _verify(
+        self, records: Sequence[Any], routes: Sequence[RouteHeaders]
+    ) -> list[Verdict | None] | None:
+        """Each record's signature verdict (None for a tombstone); None when checks are off."""
+        if self.verifier is None:
+            return None
+        signed = [i for i, r in enumerate(records) if r.value is not None]
+        found = self.verifier.verify_all(
+            [(routes[i].org, records[i].value, records[i].headers) for i in signed]
+        )
+        verdicts: list[Verdict | None] = [None] * len(records)
+        for i, verdict in zip(signed, found, strict=True):
+            verdicts[i] = verdict
+        return verdicts
+
+    def _refuse(
+        self, tp: TopicPartition, record: Any, headers: RouteHeaders, verdict: Verdict, now: int
+    ) -> Output:
+        """Quarantine a record whose signature fails: altered after its organization signed."""
+        reason = verdict.reason.value if verdict.reason is not None else "bad_signature"
+        source = f"{tp.topic}[{tp.partition}]@{record.offset}"
+        log.warning(
+            "node_signature_refused", source=source, org=headers.org, reason=reason,
+            key_id=verdict.key_id,
+        )  # fmt: skip
+        detail = f"signature refused ({reason})"
+        return self._quarantine_record(
+            tp, record, headers, "signature", Reason("", reason, detail), now
+        )
+
+    def close(self) -> None:
+        """Stop the verification threads."""
+        if self.verifier is not None:
+            self.verifier.close()
 
     def _route(  # noqa: PLR0917  # why: private helper fed by one loop, positional is clearer
         self,
         country: Country,
         tp: TopicPartition,
         record: Any,
+        headers: RouteHeaders,
         now_ms: int,
         out: list[Output],
         staged: list[tuple[str, tuple[str, ...], int]],
     ) -> str:
-        headers = RouteHeaders.from_kafka(record.headers)
+        # Signature headers ride in ``extra`` and are copied unchanged onto every feed record.
         raw = headers._replace(ts_node=now_ms).to_kafka()
         decoded: dict[str, Any] | None = None
         kind = headers.kind
@@ -141,12 +190,24 @@ class NodeProcessor:
     def _quarantine(
         self, tp: TopicPartition, record: Any, headers: RouteHeaders, error: DecodeError, now: int
     ) -> Output:
+        reason = Reason("", error.quarantine_reason, error.message)
+        return self._quarantine_record(tp, record, headers, "decode", reason, now)
+
+    def _quarantine_record(  # noqa: PLR0917  # why: private, one call shape
+        self,
+        tp: TopicPartition,
+        record: Any,
+        headers: RouteHeaders,
+        stage: str,
+        reason: Reason,
+        now: int,
+    ) -> Output:
         q = QuarantineRecord(
             org=headers.org,
-            stage="decode",
+            stage=stage,
             component="node",
             source=f"{tp.topic}[{tp.partition}]@{record.offset}",
-            reasons=(Reason("", error.quarantine_reason, error.message),),
+            reasons=(reason,),
             original=record.value or b"",
             ts_ms=now,
         ).bounded()  # too_large: a prefix, the size and a digest
@@ -164,11 +225,15 @@ class NodeService:
         *,
         metrics: NodeMetrics | None = None,
         mode: Mode = Mode.EXACTLY_ONCE,
+        trust: TrustStore | None = None,
     ) -> None:
         self.names = TopicNames(settings.topic_prefix)
         self.metrics = metrics or NodeMetrics()
         chosen = [topology.country(code) for code in countries]
-        self.processor = NodeProcessor(self.names, chosen, self.metrics)
+        self.processor = NodeProcessor(
+            self.names, chosen, self.metrics,
+            trust=trust or load_trust(settings.trust_file, "node"),
+        )  # fmt: skip
         self.engine = EosEngine(
             settings,
             app_id=f"{settings.topic_prefix}node",
@@ -185,7 +250,10 @@ class NodeService:
     async def run(self) -> None:
         """Route until stopped."""
         log.info("node_started", topics=len(self.processor.topics))
-        await self.engine.run()
+        try:
+            await self.engine.run()
+        finally:
+            self.processor.close()
 
 
 async def run_node(
