@@ -59,7 +59,8 @@ async def test_delivered_version_expires_while_a_longer_lived_one_waits(
     assert [r.value is None for r in fra["INTERPOL:HD-1"]] == [False, True]
     assert headers_to_dict(fra["INTERPOL:HD-1"][1].headers)["fl-reason"] == "NARROWED"
     await asyncio.sleep(6)  # v1's expiry passes and the next one-second tick runs
-    deu = base._alerts(await hub.ncb("DEU", 2))
+    # DEU holds HX-1 v1, its EXPIRED tombstone and HD-1 v1 (the deny list names FRA only).
+    deu = base._alerts(await hub.ncb("DEU", 3))
     assert [r.value is None for r in deu["INTERPOL:HX-1"]] == [False, True]
     assert headers_to_dict(deu["INTERPOL:HX-1"][1].headers)["fl-reason"] == "EXPIRED"
     held = {h.alert_id for h in await list_held(hub.settings)}
@@ -70,7 +71,7 @@ async def test_delivered_version_expires_while_a_longer_lived_one_waits(
     ]  # fmt: skip
     assert {r["policy_version"] for r in history} == {load_policy().version}
     await publish_decision(hub.settings, ReviewDecision("INTERPOL:HX-1", 2, True, "alice"))
-    deu = base._alerts(await hub.ncb("DEU", 3))
+    deu = base._alerts(await hub.ncb("DEU", 4))  # waits for the approved v2, the fourth
     assert [r.value is None for r in deu["INTERPOL:HX-1"]] == [False, True, False]
     assert headers_to_dict(deu["INTERPOL:HX-1"][2].headers)["fl-version"] == "2"
     approved = (await read_history(hub.settings, hub.names.audit, "INTERPOL:HX-1"))[-1]
