@@ -20,10 +20,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from gateway.contract.codec import decode_dict
+from gateway.contract.trust import TrustStore, Verdict
 from gateway.errors import DecodeError
 from gateway.kafka.clients import make_consumer
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.internals import track_topic
+from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.post.gate import WatchlistGate
 from gateway.post.metrics import PostMetrics
 from gateway.post.screening import Entry, Watchlist, entry_from_record
@@ -40,6 +42,7 @@ REBUILD_AFTER_S = 6 * 24 * 3600
 _META_CONTACT = "last_contact_ms"
 _MAX_PAUSE_S = 30.0
 _STOP_WAIT_S = 5.0
+_FROM_SETTINGS: Any = object()  # ``trust`` not given: read FRONTLINE_TRUST_FILE
 
 
 def entry_of(payload: bytes, route: RouteHeaders) -> Entry | None:
@@ -74,6 +77,7 @@ class PostFeed:
         clock: Callable[[], float] = time.time,
         retry_s: float = 1.0,
         consumer_overrides: dict[str, Any] | None = None,
+        trust: TrustStore | None = _FROM_SETTINGS,
     ) -> None:
         self.settings = settings
         self.topic = topic
@@ -91,6 +95,11 @@ class PostFeed:
         self.loading: tuple[int, int] | None = None  # (loaded, total) while the store loads
         self.caught_up = asyncio.Event()
         self.gate = WatchlistGate()  # screenings read from threads; the feed writes alone
+        if trust is _FROM_SETTINGS:
+            trust = load_trust(settings.trust_file, "post")
+        # With a trust file, no record enters the watchlist unless its originator's signature
+        # verifies over its exact payload bytes (docs/signing.md).
+        self.verifier = BatchVerifier(trust) if trust is not None else None
 
     # -- state --------------------------------------------------------------------------------
 
@@ -287,13 +296,55 @@ class PostFeed:
         offsets: dict[tuple[str, int], int] = {}
         counts: dict[str, int] = {}
         for tp, records in batch.items():
-            for record in records:
+            routes = [RouteHeaders.from_kafka(r.headers) for r in records]
+            verdicts = self._verify(records, routes)
+            for i, record in enumerate(records):
                 self.fetched += 1
-                outcome = self._fold(record, now_ms, changes, entries)
+                verdict = verdicts[i] if verdicts is not None else None
+                if verdict is not None and verdict.reason is not None:
+                    outcome = self._refuse(record, verdict)
+                else:
+                    outcome = self._fold(record, routes[i], now_ms, changes, entries)
                 counts[outcome] = counts.get(outcome, 0) + 1
             if records:
                 offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         return _Staged(now_ms, changes, entries, offsets, counts)
+
+    def _verify(
+        self, records: Sequence[Any], routes: Sequence[RouteHeaders]
+    ) -> list[Verdict | None] | None:
+        """Each record's signature verdict; None for a tombstone (the hub derives those
+        unsigned, docs/signing.md "Limits"), and None for all when checks are off."""
+        if self.verifier is None:
+            return None
+        signed = [i for i, r in enumerate(records) if r.value is not None]
+        found = self.verifier.verify_all(
+            [(routes[i].org, records[i].value, records[i].headers) for i in signed]
+        )
+        verdicts: list[Verdict | None] = [None] * len(records)
+        for i, verdict in zip(signed, found, strict=True):
+            verdicts[i] = verdict
+        return verdicts
+
+    def _refuse(self, record: Any, verdict: Verdict) -> str:
+        """Count and log (alert id and offset only) a record whose signature is refused.
+
+        It never reaches the watchlist or the store; what the post held for that alert id
+        stays as it was (an altered version must not withdraw the genuine one either).
+        """
+        reason = verdict.reason.value if verdict.reason is not None else "bad_signature"
+        alert_id = record.key.decode("utf-8", "replace") if record.key is not None else None
+        log.warning(
+            "post_signature_refused", topic=self.topic, alert_id=alert_id,
+            offset=record.offset, reason=reason, key_id=verdict.key_id,
+        )  # fmt: skip
+        self.metrics.signature_refused.labels(self.metrics.post, reason).inc()
+        return "signature_refused"
+
+    def close(self) -> None:
+        """Stop the verification threads."""
+        if self.verifier is not None:
+            self.verifier.close()
 
     def _update_watchlist(self, staged: _Staged) -> None:
         counts = staged.counts
@@ -310,9 +361,10 @@ class PostFeed:
         for outcome, n in staged.counts.items():
             self.metrics.records.labels(self.metrics.post, outcome).inc(n)
 
-    def _fold(
+    def _fold(  # why: private helper fed by one loop
         self,
         record: Any,
+        route: RouteHeaders,
         now_ms: int,
         changes: dict[str, Change],
         entries: dict[str, Entry | None],
@@ -322,7 +374,6 @@ class PostFeed:
             log.warning("post_record_without_key", topic=self.topic, offset=record.offset)
             return "rejected"
         alert_id = record.key.decode("utf-8", "replace")
-        route = RouteHeaders.from_kafka(record.headers)
         if record.value is None:
             changes[alert_id] = Change(alert_id)
             entries[alert_id] = None

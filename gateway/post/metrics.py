@@ -73,8 +73,16 @@ class PostMetrics:
         )
         self.records = Counter(
             "frontline_post_records_total",
-            "Feed records applied, by outcome (upsert, tombstone, stale, rejected).",
+            "Feed records applied, by outcome (upsert, tombstone, stale, rejected,"
+            " signature_refused).",
             ["post", "outcome"],
+            registry=registry,
+        )
+        self.signature_refused = Counter(
+            "frontline_post_signature_refused_total",
+            "Feed records kept out of the watchlist because the trust file refuses their"
+            " signature (missing_signature, bad_signature, unknown_key, key_revoked, ...).",
+            ["post", "reason"],
             registry=registry,
         )
         self.screenings = Counter(
