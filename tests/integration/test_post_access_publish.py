@@ -18,7 +18,7 @@ from gateway.post import PostService
 from gateway.post.access_log import AccessPublisher
 from gateway.post.api import create_app
 from gateway.settings import Settings
-from tests.unit.test_post_api import service  # noqa: F401  # why: the shared fixture
+from tests.support.post import service  # noqa: F401  # why: the shared fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

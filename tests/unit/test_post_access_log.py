@@ -21,7 +21,7 @@ from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.post.screening import PersonQuery
 from gateway.settings import Settings
-from tests.unit.test_post_api import _record, service  # noqa: F401  # why: the shared fixture
+from tests.support.post import feed_record, service  # noqa: F401  # why: the shared fixture
 
 PERSON_ID = "INTERPOL:2025-118422"
 
@@ -64,7 +64,7 @@ async def test_offsets_follow_each_applied_batch(
     service: PostService,  # noqa: F811  # why: the fixture above
 ) -> None:
     """A screening after a fetched batch names the offset that batch brought the watchlist to."""
-    late = _record(7, "INTERPOL:LATE", b"\x00", "WANTED_PERSON")  # undecodable: offset counts
+    late = feed_record(7, "INTERPOL:LATE", b"\x00", "WANTED_PERSON")  # undecodable: offset counts
     service.feed.apply({TopicPartition(service.topic, 0): [late]})
     service.screen_person(PersonQuery(name="Anna Eriksson"))
     assert service.access.entries()[-1].feed_offsets == {0: 8}

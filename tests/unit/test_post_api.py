@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
-from aiokafka import TopicPartition
 
-from gateway.contract import CommodityAlert, WantedPersonAlert
-from gateway.contract.codec import encode
-from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.settings import Settings
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
-
-
-def _record(offset: int, key: str, value: bytes, kind: str) -> SimpleNamespace:
-    """A ConsumerRecord look-alike."""
-    headers = RouteHeaders(
-        kind=kind, org="INTERPOL", tlp="AMBER", status="ACTUAL", msg_type="ALERT", version=1
-    ).to_kafka()
-    return SimpleNamespace(offset=offset, key=key.encode(), value=value, headers=headers)
+from tests.support.post import service  # noqa: F401  # why: the shared fixture
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> PostService:
-    """A post holding the shipped wanted-person and commodity examples."""
-    svc = PostService(Settings(data_dir=tmp_path), "FRA", "CDG")
-    person = WantedPersonAlert.model_validate(
-        json.loads((EXAMPLES / "wanted_person.json").read_text())
-    )
-    goods = CommodityAlert.model_validate(json.loads((EXAMPLES / "commodity.json").read_text()))
-    svc.feed.apply(
-        {
-            TopicPartition(svc.topic, 0): [
-                _record(0, person.envelope.alert_id, encode(person), "WANTED_PERSON"),
-                _record(1, goods.envelope.alert_id, encode(goods), "COMMODITY"),
-            ]
-        }
-    )
-    return svc
-
-
-@pytest.fixture
-async def client(service: PostService) -> AsyncIterator[httpx.AsyncClient]:
+async def client(service: PostService) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811  # why: the fixture above
     """An HTTP client talking to the app in process, as an officer of the post."""
     _, token = service.officers.add("Officer Test")
     transport = httpx.ASGITransport(app=create_app(service))
@@ -139,7 +105,10 @@ async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     assert {"/health", "/watchlist", "/screen/person", "/screen/object", "/metrics"} <= set(paths)
 
 
-async def test_post_answers_while_its_store_loads(service: PostService, tmp_path: Path) -> None:
+async def test_post_answers_while_its_store_loads(
+    service: PostService,  # noqa: F811  # why: the shared fixture
+    tmp_path: Path,
+) -> None:
     """A post started without waiting for its store says "loading" and warns in every answer."""
     later = PostService(Settings(data_dir=tmp_path), "FRA", "CDG", restore=False)
     _, token = later.officers.add("Officer Test")

@@ -17,7 +17,7 @@ from gateway.post import service as service_module
 from gateway.post.api import create_app
 from gateway.post.guard import MAX_BODY_BYTES, RequestGuard
 from gateway.post.screening import match
-from tests.unit.test_post_api import service  # noqa: F401  # why: the shared fixture
+from tests.support.post import service  # noqa: F401  # why: the shared fixture
 
 TRAVELLER = "KARIMSECRET"
 Logs = list[MutableMapping[str, Any]]

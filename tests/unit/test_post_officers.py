@@ -18,7 +18,7 @@ from gateway.post import PostService, store_path
 from gateway.post.api import create_app
 from gateway.post.officers import OfficerRefusedError, OfficerRevokedError, Officers
 from gateway.settings import Settings
-from tests.unit.test_post_api import service  # noqa: F401  # why: the shared fixture
+from tests.support.post import service  # noqa: F401  # why: the shared fixture
 
 PERSON = {"name": "Anna Maria Eriksson"}
 
