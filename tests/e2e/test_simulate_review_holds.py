@@ -21,11 +21,11 @@ from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
-from gateway.simulate.frontier import PostsClient
+from gateway.simulate.frontier import PostsClient, issue_tokens
 from gateway.simulate.processes import Component, ComponentSet
 from gateway.simulate.scenario import write_topology
 from gateway.topology import Topology, load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -139,7 +139,8 @@ async def test_watchlists_follow_the_replay_while_versions_wait_for_review(
     logs = tmp_path / "logs"
     parts = ComponentSet(env)
     local = "http://127.0.0.1"
-    posts = PostsClient(f"{local}:{post}")
+    names = [f"{c.code}.{p.id}" for c, p in topology.posts()]
+    posts = PostsClient(f"{local}:{post}", issue_tokens(settings, names))  # an officer per post
     try:
         for name, args, ready in (
             ("hub", ["hub", "run", "--metrics-port", str(hub)], f"{local}:{hub}/metrics"),

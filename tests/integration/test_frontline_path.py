@@ -22,7 +22,7 @@ from gateway.post import PostService
 from gateway.post.screening import PersonQuery
 from gateway.settings import Settings
 from gateway.topology import parse_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -28,7 +28,7 @@ from gateway.kafka.quarantine import QuarantineRecord
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.topology import parse_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

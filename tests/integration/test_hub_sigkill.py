@@ -21,7 +21,7 @@ from gateway.hub.state import StateStore
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from tests.integration.test_hub import COUNTRIES, TOPOLOGY, create_hub_topics, read_all
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ from gateway.kafka.topic_names import TopicNames
 from gateway.node.service import NodeService
 from gateway.settings import Settings
 from gateway.topology import Topology, parse_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

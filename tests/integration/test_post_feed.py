@@ -21,7 +21,7 @@ from gateway.post.api import create_app
 from gateway.post.screening import PersonQuery
 from gateway.post.service import FEED_LOST_AFTER_S
 from gateway.settings import Settings
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

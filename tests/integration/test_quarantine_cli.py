@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from gateway.cli import app
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 from tests.integration.test_hub import read_all
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

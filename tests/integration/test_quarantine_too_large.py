@@ -12,7 +12,7 @@ from gateway.kafka.quarantine import PREFIX_BYTES, QuarantineRecord
 from gateway.settings import Settings
 from tests.integration.test_eos_refused import committed_offsets
 from tests.integration.test_hub import TOPOLOGY, create_hub_topics, read_all, start_hub, stop_hub
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

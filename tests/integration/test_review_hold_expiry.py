@@ -16,7 +16,7 @@ from gateway.hub.review import ReviewDecision, list_held, publish_decision
 from gateway.kafka.headers import headers_to_dict
 from gateway.settings import Settings
 from tests.integration import test_hub as base
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 pytestmark = pytest.mark.integration
 

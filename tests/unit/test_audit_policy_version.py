@@ -12,7 +12,7 @@ from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
 from gateway.hub.state import StateStore
 from gateway.topology import load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 NOW = 1_800_000_000_000
 OWNER = ("fl.ingress.interpol", 0)

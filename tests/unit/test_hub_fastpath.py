@@ -16,7 +16,7 @@ from gateway.kafka.eos import EosEngine, Fanout, Output, partition_for
 from gateway.kafka.eos.worker import Worker
 from gateway.settings import Settings
 from gateway.topology import load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 NOW = 1_800_000_000_000
 OWNER = ("fl.ingress.interpol", 0)

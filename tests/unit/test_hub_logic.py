@@ -14,7 +14,7 @@ from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
 from gateway.hub.state import AlertState, StateStore
 from gateway.kafka.headers import RouteHeaders
 from gateway.topology import load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 NOW = 1_800_000_000_000  # 2027-01-15
 OWNER = ("fl.ingress.interpol", 0)

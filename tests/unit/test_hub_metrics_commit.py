@@ -12,7 +12,7 @@ from gateway.hub.service import HubProcessor
 from gateway.hub.state import StateStore
 from gateway.kafka.topic_names import TopicNames
 from gateway.topology import load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 TP = TopicPartition("fl.ingress.interpol", 0)
 

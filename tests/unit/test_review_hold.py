@@ -13,7 +13,7 @@ from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.route import Effects, Inbound, expire, review_verdict, route
 from gateway.hub.state import AlertState, StateStore
 from gateway.topology import load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 NOW = 1_800_000_000_000  # 2027-01-15T08:00:00Z
 OWNER = ("fl.ingress.interpol", 0)

@@ -11,7 +11,7 @@ from gateway.contract.codec import decode_dict
 from gateway.hub.policy.decide import Policy, load_policy
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.topology import Topology, load_topology
-from tests.unit.test_hub_support import make_alert
+from tests.support.alerts import make_alert
 
 ALERT = "INTERPOL:S-1"
 CODES = ("FRA", "DEU", "ITA")
