@@ -82,7 +82,11 @@ def _private(path: Path) -> None:
     path.parent.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
     with contextlib.suppress(PermissionError):  # a folder we do not own stays as it is
         os.chmod(path.parent, _DIR_MODE)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, _FILE_MODE))
+    # Never open (and so close) a descriptor on an existing store: closing any descriptor of
+    # a file drops every POSIX lock this process holds on it, including those of SQLite
+    # connections already open here, and another process could then delete the live WAL.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, _FILE_MODE))
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         with contextlib.suppress(FileNotFoundError, PermissionError):
             os.chmod(file, _FILE_MODE)
