@@ -33,11 +33,13 @@ def test_other_connections_here_and_elsewhere_never_lose_the_wal(tmp_path: Path)
                   feed_offsets={0: 2})  # fmt: skip
     # What another process (`post access-log`, `post watchlist`) sees while the post runs.
     count = (
-        f"import sqlite3; db = sqlite3.connect({str(path)!r});"
-        " print(db.execute('SELECT count(*) FROM records').fetchone()[0],"
-        " db.execute('SELECT count(*) FROM access_log').fetchone()[0]); db.close()"
+        "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+        " print(*(db.execute(f'SELECT count(*) FROM {t}').fetchone()[0]"
+        " for t in ('records', 'access_log'))); db.close()"
     )
-    seen = subprocess.run([sys.executable, "-c", count], check=True, capture_output=True, text=True)
+    seen = subprocess.run(
+        [sys.executable, "-c", count, str(path)], check=True, capture_output=True, text=True
+    )
     for connection in (store, officers, access):
         connection.close()
     assert seen.stdout.split() == ["2", "1"]
