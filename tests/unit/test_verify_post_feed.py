@@ -3,18 +3,15 @@ watchlist; rotation, revocation, tombstones and the highest-version rule."""
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 from aiokafka import TopicPartition
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from prometheus_client import CollectorRegistry
 from structlog.testing import capture_logs
 
-from gateway.contract.trust import Signer, TrustedKey, TrustStore, key_id_of, render_entry
+from gateway.contract.trust import TrustStore
 from gateway.kafka.headers import RouteHeaders
 from gateway.post.feed import PostFeed
 from gateway.post.metrics import PostMetrics
@@ -22,21 +19,10 @@ from gateway.post.screening import Watchlist
 from gateway.post.store import PostStore
 from gateway.settings import Settings
 from tests.support.alerts import make_alert
+from tests.support.signing import flip_byte, make_key, trust_text
 
 NOW = datetime.now(UTC)
 TOPIC = "fl.post.FRA.CDG"
-
-
-def make_key(org: str, *, revoked_at: datetime | None = None) -> tuple[Signer, TrustedKey]:
-    """A fresh key pair: its signer and its trust-file entry (valid from a day ago, 30 days)."""
-    private = Ed25519PrivateKey.generate()
-    raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    entry = TrustedKey(
-        org=org, id=key_id_of(raw), public_key=base64.b64encode(raw).decode(),
-        valid_from=NOW - timedelta(days=1), valid_until=NOW + timedelta(days=30),
-        revoked_at=revoked_at,
-    )  # fmt: skip
-    return Signer(org, private), entry
 
 
 def record(
@@ -78,13 +64,11 @@ def test_only_validly_signed_alerts_enter_the_watchlist_and_the_store(tmp_path: 
     stranger, _ = make_key("INTERPOL")
     f = feed(tmp_path, TrustStore([entry, europol_entry]))
     good, unsigned, flipped, foreign, unknown = (make_alert(f"INTERPOL:S-{i}") for i in range(5))
-    bad = bytearray(flipped)
-    bad[-3] ^= 0x01
     apply(
         f,
         record(0, "INTERPOL:S-0", good, signer.sign(good)),
         record(1, "INTERPOL:S-1", unsigned),
-        record(2, "INTERPOL:S-2", bytes(bad), signer.sign(flipped)),
+        record(2, "INTERPOL:S-2", flip_byte(flipped), signer.sign(flipped)),
         record(3, "INTERPOL:S-3", foreign, europol.sign(foreign)),
         record(4, "INTERPOL:S-4", unknown, stranger.sign(unknown)),
     )
@@ -120,10 +104,8 @@ def test_an_altered_newer_version_neither_replaces_nor_removes_the_genuine_one(
     signer, entry = make_key("INTERPOL")
     f = feed(tmp_path, TrustStore([entry]))
     v1, v2 = make_alert("INTERPOL:V-1"), make_alert("INTERPOL:V-1", 2)
-    bad = bytearray(v2)
-    bad[-3] ^= 0x01
     apply(f, record(0, "INTERPOL:V-1", v1, signer.sign(v1)))
-    apply(f, record(1, "INTERPOL:V-1", bytes(bad), signer.sign(v2)))
+    apply(f, record(1, "INTERPOL:V-1", flip_byte(v2), signer.sign(v2)))
     held = f.watchlist.get("INTERPOL:V-1")
     assert held is not None
     assert held.version == 1
@@ -151,7 +133,7 @@ def test_a_configured_trust_file_turns_checks_on(tmp_path: Path) -> None:
     """FRONTLINE_TRUST_FILE (the setting) is read by the feed: unsigned alerts are refused."""
     _, entry = make_key("INTERPOL")
     path = tmp_path / "trust.toml"
-    path.write_text("version = 1\n\n" + render_entry(entry), encoding="utf-8")
+    path.write_text(trust_text(entry), encoding="utf-8")
     metrics = PostMetrics(CollectorRegistry(), "FRA.CDG")
     store = PostStore(tmp_path / "post.sqlite")
     f = PostFeed(Settings(data_dir=tmp_path, trust_file=path), TOPIC, store, Watchlist(), metrics)
