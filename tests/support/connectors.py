@@ -9,6 +9,7 @@ is renewed. The rules are connectors.synthetic.revise's, one for every organizat
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from gateway.hub.route import facts_of
 
 __all__ = [
     "CHANGES",
+    "FakeProducer",
     "accepted_alerts",
     "accepted_as",
     "accepted_of",
@@ -309,3 +311,35 @@ def check_withdrawn(connector: Connector, payload: bytes, now: datetime) -> int:
             assert after.alert.envelope.msg_type is MsgType.CANCEL
             assert after.alert.envelope.version > before.alert.envelope.version
     return withdrawn
+
+
+class FakeProducer:
+    """A stand-in producer for unit tests of the publisher's bookkeeping (integration tests
+    use the real broker): records every send and acknowledges at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
+        self.started = False
+        self.stopped = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None = None,
+        key: bytes | None = None,
+        *,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> asyncio.Future[Any]:
+        self.sent.append((topic, key, value, headers or []))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    def on(self, topic: str) -> list[tuple[str, bytes | None, bytes | None, list[Any]]]:
+        return [s for s in self.sent if s[0] == topic]

@@ -21,7 +21,7 @@ from connectors.runtime.watch import DirectoryWatcher, Ledger, ledger_path
 from connectors.runtime.workers import Limits, to_ready
 from gateway.kafka.quarantine import PREFIX_BYTES, Q_SHA256, Q_SIZE, record_size
 from gateway.settings import Settings
-from tests.unit.test_connector_pipeline import FakeProducer
+from tests.support.connectors import FakeProducer
 
 TOKEN = "bounds-token-for-tests-only"  # noqa: S105  # a test value, not a secret
 CHUNK = 1024 * 1024

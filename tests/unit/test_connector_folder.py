@@ -24,7 +24,7 @@ from connectors.runtime.watch import (
 )
 from gateway.cli.connector import app
 from gateway.settings import Settings
-from tests.unit.test_connector_pipeline import FakeProducer
+from tests.support.connectors import FakeProducer
 
 SAMPLE = get_connector("INTERPOL").sample_path().read_bytes()
 

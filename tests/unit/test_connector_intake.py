@@ -18,7 +18,7 @@ from connectors.runtime.watch import DirectoryWatcher, Ledger, ledger_path, want
 from gateway.cli.connector import app
 from gateway.errors import ConfigError
 from gateway.settings import Settings
-from tests.unit.test_connector_pipeline import FakeProducer
+from tests.support.connectors import FakeProducer
 
 SAMPLE = get_connector("INTERPOL").sample_path().read_bytes()
 TOKEN = "s3cret-token-for-tests-only"  # noqa: S105  # a test fixture, not a real secret

@@ -39,39 +39,9 @@ from gateway.errors import ConfigError
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord
 from gateway.settings import Settings
+from tests.support.connectors import FakeProducer
 
 NOW = datetime.now(UTC)
-
-
-class FakeProducer:
-    """Records every send and acknowledges at once (or fails when told to)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
-        self.started = False
-        self.stopped = False
-
-    async def start(self) -> None:
-        self.started = True
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    async def send(
-        self,
-        topic: str,
-        value: bytes | None = None,
-        key: bytes | None = None,
-        *,
-        headers: list[tuple[str, bytes]] | None = None,
-    ) -> asyncio.Future[Any]:
-        self.sent.append((topic, key, value, headers or []))
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        future.set_result(None)
-        return future
-
-    def on(self, topic: str) -> list[tuple[str, bytes | None, bytes | None, list[Any]]]:
-        return [s for s in self.sent if s[0] == topic]
 
 
 class BrokenConnector(Connector):
