@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from tests.integration.test_topics_apply import SMALL
+from tests.support.topologies import SMALL
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,17 @@ from aiokafka import AIOKafkaProducer
 from gateway.broker import LocalCluster
 from gateway.contract.codec import decode_dict
 from gateway.settings import Settings
-from tests.integration.test_hub import COUNTRIES, TOPOLOGY, create_hub_topics, read_all, start_hub
-from tests.integration.test_hub import stop_hub as stop_hub_task
-from tests.integration.test_hub_sigkill import ALERTS, _expected, _stream
+from tests.support.hub import (
+    ALERTS,
+    COUNTRIES,
+    TOPOLOGY,
+    alert_stream,
+    create_hub_topics,
+    expected_by_country,
+    start_hub,
+)
+from tests.support.hub import stop_hub as stop_hub_task
+from tests.support.kafka import read_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -54,7 +62,7 @@ async def test_broker_sigkill_and_restart_keeps_national_topics_exact(
     )  # fmt: skip
     await create_hub_topics(settings, TOPOLOGY)
     hub = await start_hub(settings, bootstrap)
-    stream = _stream()
+    stream = alert_stream()
     try:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
         await producer.start()
@@ -73,7 +81,7 @@ async def test_broker_sigkill_and_restart_keeps_national_topics_exact(
             await restart
         finally:
             await producer.stop()
-        want = _expected(stream)
+        want = expected_by_country(stream)
         for country in COUNTRIES:
             records = await read_all(
                 bootstrap, hub.names.ncb(country), sum(want[country].values()), quiet_s=2.0,

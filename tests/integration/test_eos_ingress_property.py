@@ -20,8 +20,9 @@ from gateway.hub.service import HubService
 from gateway.kafka.quarantine import MAX_RECORD_BYTES, QuarantineRecord
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from tests.integration.test_hub import TOPOLOGY, create_hub_topics, read_all
 from tests.support.alerts import make_alert
+from tests.support.hub import TOPOLOGY, create_hub_topics
+from tests.support.kafka import read_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

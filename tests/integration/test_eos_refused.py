@@ -18,7 +18,8 @@ from gateway.hub.service import HubService
 from gateway.kafka.eos import TopicRefusedError
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from tests.integration.test_hub import COUNTRIES, SAMPLE, TOPOLOGY, create_hub_topics, read_all
+from tests.support.hub import COUNTRIES, SAMPLE, TOPOLOGY, create_hub_topics
+from tests.support.kafka import committed_offsets, read_all
 
 pytestmark = pytest.mark.integration
 
@@ -32,16 +33,6 @@ async def _limit(bootstrap: str, topic: str, max_bytes: int) -> None:
         )
     finally:
         await admin.close()
-
-
-async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        found = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    return {tp: meta.offset for tp, meta in found.items()}
 
 
 def delivered_to(audit: list[Any]) -> dict[str, set[tuple[str, int]]]:

@@ -4,153 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
 from connectors.registry import get_connector
 from connectors.runtime.publisher import Publisher
 from gateway.cli import audit as audit_cli
 from gateway.cli import review as review_cli
-from gateway.contract.codec import decode_dict
 from gateway.hub.audit import read_history
 from gateway.hub.review import ReviewDecision, list_held, publish_decision
-from gateway.hub.service import HubService, hub_topics
 from gateway.kafka.headers import RouteHeaders, headers_to_dict
 from gateway.kafka.quarantine import QuarantineRecord
-from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from gateway.topology import parse_topology
 from tests.support.alerts import make_alert
+from tests.support.hub import COUNTRIES, SAMPLE, Harness, by_alert, start_hub, stop_hub
+from tests.support.kafka import read_all
 
 pytestmark = pytest.mark.integration
-
-SAMPLE = Path(__file__).resolve().parents[2] / "connectors" / "samples" / "interpol.json"
-COUNTRIES = ("FRA", "DEU", "ESP", "COL", "NGA", "USA", "SYR")
-TOPOLOGY = """version = 1
-[[organizations]]
-code = "INTERPOL"
-name = "International Criminal Police Organization"
-kind = "global"
-[[organizations]]
-code = "EUROPOL"
-name = "European Union Agency for Law Enforcement Cooperation"
-kind = "regional"
-""" + "".join(f'[[countries]]\ncode = "{c}"\nname = "{c}"\n' for c in COUNTRIES)
-
-
-async def create_hub_topics(settings: Settings, topology_text: str) -> None:
-    """Create every topic the hub needs under the settings' prefix (2 ingress partitions)."""
-    names = TopicNames(settings.topic_prefix)
-    wanted = hub_topics(parse_topology(topology_text), names)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        new = [NewTopic(t, 2, 1) for t in wanted["ingress"]]
-        new += [NewTopic(t, 1, 1) for t in wanted["ncb"] + wanted["internal"]]
-        await admin.create_topics(new)
-    finally:
-        await admin.close()
-
-
-async def read_all(
-    bootstrap: str, topic: str, expect: int = 0, *, quiet_s: float = 0.6, timeout_s: float = 20
-) -> list[Any]:
-    """Read a topic under read_committed until ``expect`` records came and it stayed quiet."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-        isolation_level="read_committed", enable_auto_commit=False,
-    )  # fmt: skip
-    await consumer.start()
-    seen: list[Any] = []
-    loop = asyncio.get_running_loop()
-    try:
-        deadline = loop.time() + timeout_s
-        quiet_until = loop.time() + quiet_s
-        while loop.time() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
-            for records in batch.values():
-                seen.extend(records)
-            if batch:
-                quiet_until = loop.time() + quiet_s
-            elif len(seen) >= expect and loop.time() >= quiet_until:
-                break
-    finally:
-        await consumer.stop()
-    return seen
-
-
-@dataclass
-class Harness:
-    """A running hub under a fresh prefix, and helpers to feed and read it."""
-
-    settings: Settings
-    bootstrap: str
-    service: HubService
-    task: asyncio.Task[None]
-    names: TopicNames
-
-    async def produce(self, org: str, *values: bytes) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap)
-        await producer.start()
-        try:
-            for value in values:
-                key = decode_dict(value)[1]["envelope"]["alert_id"].encode()
-                await producer.send(self.names.ingress(org), value, key=key)
-            await producer.flush()
-        finally:
-            await producer.stop()
-
-    async def ncb(self, country: str, expect: int = 0, **kw: Any) -> list[Any]:
-        return await read_all(self.bootstrap, self.names.ncb(country), expect, **kw)
-
-
-async def start_hub(settings: Settings, bootstrap: str) -> Harness:
-    service = HubService(settings, hub_id="test-hub")
-    task = asyncio.create_task(service.run())
-    waiter = asyncio.create_task(service.engine.ready.wait())
-    done, _ = await asyncio.wait({task, waiter}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        waiter.cancel()
-        task.result()  # raises the hub's start-up error
-    assert waiter in done, "hub did not get its partitions within 30 s"
-    return Harness(settings, bootstrap, service, task, TopicNames(settings.topic_prefix))
-
-
-async def stop_hub(h: Harness) -> None:
-    h.service.stop()
-    await asyncio.wait_for(h.task, 30)
-
-
-@pytest.fixture
-async def hub(bootstrap: str, prefix: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    """A hub with a seven-country topology, running until the test ends."""
-    topology = tmp_path / "topology.toml"
-    topology.write_text(TOPOLOGY, encoding="utf-8")
-    settings = Settings(
-        bootstrap_servers=bootstrap, topic_prefix=prefix, topology_file=topology,
-        commit_interval_ms=50,
-    )  # fmt: skip
-    await create_hub_topics(settings, TOPOLOGY)
-    harness = await start_hub(settings, bootstrap)
-    try:
-        yield harness
-    finally:
-        await stop_hub(harness)
-
-
-def _alerts(records: list[Any]) -> dict[str, list[Any]]:
-    by_id: dict[str, list[Any]] = {}
-    for r in records:
-        by_id.setdefault(r.key.decode(), []).append(r)
-    return by_id
 
 
 async def test_connector_sample_reaches_exactly_the_allowed_nodes(hub: Harness) -> None:
@@ -162,7 +36,7 @@ async def test_connector_sample_reaches_exactly_the_allowed_nodes(hub: Harness) 
     ingress = await read_all(hub.bootstrap, hub.names.ingress("INTERPOL"), 5)
     sent = {r.key.decode(): r.value for r in ingress}
     assert len(sent) == 5, report
-    seen = {c: _alerts(await hub.ncb(c, 1)) for c in COUNTRIES}
+    seen = {c: by_alert(await hub.ncb(c, 1)) for c in COUNTRIES}
     # GREEN alerts: every INTERPOL member with a node.
     for country in COUNTRIES:
         assert [r.value for r in seen[country]["INTERPOL:2021/75051"]] == [
@@ -217,17 +91,17 @@ async def test_narrowing_cancel_and_expiry_send_tombstones(hub: Harness) -> None
         make_alert("INTERPOL:N-1", 3, msg_type="CANCEL"),
         make_alert("INTERPOL:X-1", 1, expires_at=soon),
     )
-    fra = _alerts(await hub.ncb("FRA", 3))
+    fra = by_alert(await hub.ncb("FRA", 3))
     assert [r.value is None for r in fra["INTERPOL:N-1"]] == [False, True]
     assert headers_to_dict(fra["INTERPOL:N-1"][1].headers)["fl-reason"] == "NARROWED"
-    deu = _alerts(await hub.ncb("DEU", 3))
+    deu = by_alert(await hub.ncb("DEU", 3))
     assert [headers_to_dict(r.headers).get("fl-version") for r in deu["INTERPOL:N-1"]] == [
         "1", "2", "3",
     ]  # fmt: skip
     assert deu["INTERPOL:N-1"][-1].value is None
     assert headers_to_dict(deu["INTERPOL:N-1"][-1].headers)["fl-reason"] == "CANCELLED"
     await asyncio.sleep(5)  # the expiry passes and the next one-second tick runs
-    deu = _alerts(await hub.ncb("DEU", 5))
+    deu = by_alert(await hub.ncb("DEU", 5))
     expiry = deu["INTERPOL:X-1"]
     assert [r.value is None for r in expiry] == [False, True]
     assert headers_to_dict(expiry[-1].headers)["fl-reason"] == "EXPIRED"
@@ -257,7 +131,7 @@ async def test_review_hold_approve_and_reject(hub: Harness) -> None:
     assert await hub.ncb("FRA", quiet_s=0.3) == []
     await publish_decision(hub.settings, ReviewDecision("INTERPOL:R-1", 0, True, "rev"))
     await publish_decision(hub.settings, ReviewDecision("INTERPOL:R-2", 0, False, "rev", "Art. 3"))
-    fra = _alerts(await hub.ncb("FRA", 1, quiet_s=2.5))
+    fra = by_alert(await hub.ncb("FRA", 1, quiet_s=2.5))
     assert list(fra) == ["INTERPOL:R-1"]
     assert len(fra["INTERPOL:R-1"]) == 1
     assert await _wait_held(hub.settings, 0) == []

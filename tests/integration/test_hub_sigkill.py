@@ -9,60 +9,26 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from gateway.contract.codec import decode_dict
-from gateway.hub.policy.decide import load_policy
-from gateway.hub.route import Inbound, route
-from gateway.hub.state import StateStore
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
-from tests.integration.test_hub import COUNTRIES, TOPOLOGY, create_hub_topics, read_all
-from tests.support.alerts import make_alert
+from tests.support.hub import (
+    ALERTS,
+    COUNTRIES,
+    TOPOLOGY,
+    alert_stream,
+    create_hub_topics,
+    expected_by_country,
+)
+from tests.support.kafka import read_all
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-ALERTS = 900
-
-
-def _stream() -> list[tuple[str, bytes]]:
-    """(org, value) in publish order: first issues with varied reach, then narrowing updates."""
-    out: list[tuple[str, bytes]] = []
-    shapes: list[dict[str, Any]] = [
-        {"tlp": "GREEN"},
-        {"tlp": "AMBER"},
-        {"tlp": "RED", "release_to_countries": ["FRA", "COL"]},
-        {"tlp": "GREEN", "deny_countries": ["USA"]},
-    ]
-    for i in range(ALERTS):
-        org = "INTERPOL" if i % 3 else "EUROPOL"
-        out.append((org, make_alert(f"{org}:K-{i}", 1, **shapes[i % len(shapes)])))
-        if i % 4 == 0:
-            out.append((org, make_alert(f"{org}:K-{i}", 2, deny_countries=["FRA", "DEU"])))
-    return out
-
-
-def _expected(stream: list[tuple[str, bytes]]) -> dict[str, Counter[tuple[str, str, bool]]]:
-    """What each national topic must hold, by the hub's own pure decisions in publish order."""
-    store, policy = StateStore("expected"), load_policy()
-    candidates = frozenset(COUNTRIES)
-    want: dict[str, Counter[tuple[str, str, bool]]] = {c: Counter() for c in COUNTRIES}
-    for offset, (org, value) in enumerate(stream):
-        owner = (org, 0)
-        effects = route(Inbound(org, owner, offset, value), store, policy, 0, candidates=candidates)
-        version = str(decode_dict(value)[1]["envelope"]["version"])
-        for country in effects.deliveries:
-            want[country][(effects.alert_id or "", version, False)] += 1
-        for country in effects.tombstones:
-            want[country][(effects.alert_id or "", version, True)] += 1
-        if effects.state is not None:
-            store.stage(owner, effects.state)
-            store.commit(owner)
-    return want
 
 
 def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -104,7 +70,7 @@ async def test_sigkill_mid_stream_keeps_exactly_once(
         "FRONTLINE_LOG_FORMAT": "json",
     }
     log = tmp_path / "hub.log"
-    stream = _stream()
+    stream = alert_stream()
     hub = _spawn(env, log)
     try:
         await _wait_for(log, "eos_assigned", 1)
@@ -129,7 +95,7 @@ async def test_sigkill_mid_stream_keeps_exactly_once(
         before = await read_all(bootstrap, names.ncb("FRA"), quiet_s=0.3, timeout_s=5)
         hub = _spawn(env, log)
         await _wait_for(log, "eos_assigned", 2, timeout_s=50)
-        want = _expected(stream)
+        want = expected_by_country(stream)
         for country in COUNTRIES:
             records = await read_all(
                 bootstrap, names.ncb(country), sum(want[country].values()), quiet_s=1.5,

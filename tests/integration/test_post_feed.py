@@ -10,56 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from gateway.broker import LocalCluster
-from gateway.kafka.headers import RouteHeaders
-from gateway.kafka.layout import COMPACTED
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.post.screening import PersonQuery
 from gateway.post.service import FEED_LOST_AFTER_S
-from gateway.settings import Settings
-from tests.support.alerts import make_alert
+from tests.support.post import create_feed, person_alert, produce, settings_for
 
 pytestmark = pytest.mark.integration
-
-
-def settings_for(bootstrap: str, prefix: str, data_dir: Path) -> Settings:
-    """Settings of one test: its own prefix and data folder."""
-    return Settings(bootstrap_servers=bootstrap, topic_prefix=prefix, data_dir=data_dir)
-
-
-async def create_feed(settings: Settings, topic: str, partitions: int = 3) -> None:
-    """Create a compacted feed topic."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, partitions, 1, topic_configs=dict(COMPACTED))])
-    finally:
-        await admin.close()
-
-
-def person_alert(i: int, family: str = "ERIKSSON", **kw: object) -> bytes:
-    """An INTERPOL wanted-person alert with a family name of its own."""
-    return make_alert(f"INTERPOL:P-{i}", subject={"family_name": f"{family}{i}"}, **kw)  # type: ignore[arg-type]  # why: make_alert's kwargs are Any
-
-
-async def produce(bootstrap: str, topic: str, records: list[tuple[str, bytes | None]]) -> None:
-    """Write records as a node would (routing headers, hop timestamps)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        for key, value in records:
-            headers = RouteHeaders(
-                kind="WANTED_PERSON", org="INTERPOL", tlp="GREEN", status="ACTUAL",
-                msg_type="ALERT", version=1, ts_issued=1, ts_connector=2, ts_hub=3, ts_node=4,
-            ).to_kafka()  # fmt: skip
-            await producer.send(topic, value, key=key.encode(), headers=headers)
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def until(check: Callable[[], bool], timeout_s: float = 20) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from gateway.post import store_path
 from gateway.post.officers import Officers
-from tests.integration.test_post_feed import create_feed, person_alert, produce, settings_for
+from tests.support.post import create_feed, person_alert, produce, settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

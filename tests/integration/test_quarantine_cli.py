@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.kafka.quarantine import QuarantineRecord, Reason
-from tests.integration.test_hub import read_all
 from tests.support.alerts import make_alert
+from tests.support.kafka import read_all
 
 pytestmark = pytest.mark.integration
 

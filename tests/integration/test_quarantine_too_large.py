@@ -10,9 +10,9 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 
 from gateway.kafka.quarantine import PREFIX_BYTES, QuarantineRecord
 from gateway.settings import Settings
-from tests.integration.test_eos_refused import committed_offsets
-from tests.integration.test_hub import TOPOLOGY, create_hub_topics, read_all, start_hub, stop_hub
 from tests.support.alerts import make_alert
+from tests.support.hub import TOPOLOGY, create_hub_topics, start_hub, stop_hub
+from tests.support.kafka import committed_offsets, read_all
 
 pytestmark = pytest.mark.integration
 

@@ -13,34 +13,9 @@ from gateway.cli.topics import app
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.settings import Settings
 from gateway.topology import Topology, parse_topology
+from tests.support.topologies import SMALL
 
 pytestmark = pytest.mark.integration
-
-SMALL = """\
-version = 1
-
-[[organizations]]
-code = "INTERPOL"
-name = "International Criminal Police Organization"
-kind = "global"
-
-[[organizations]]
-code = "FRONTEX"
-name = "European Border and Coast Guard Agency"
-kind = "regional"
-
-[[countries]]
-code = "FRA"
-name = "France"
-  [[countries.posts]]
-  id = "CDG"
-  name = "Paris Charles de Gaulle Airport"
-  type = "AIRPORT"
-  [[countries.posts]]
-  id = "FRLEH"
-  name = "Port of Le Havre"
-  type = "SEAPORT"
-"""
 
 
 @pytest.fixture
