@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,6 +28,7 @@ from gateway.hub.review import (
     list_held,
     publish_decision,
 )
+from gateway.kafka.clock import now_ms
 
 __all__ = ["app"]
 
@@ -82,7 +82,7 @@ def _decide(ctx: typer.Context, alert_id: str, version: int, approve: bool, note
         decision = ReviewDecision(
             alert_id=checked_alert_id(alert_id), version=version, approve=approve,
             reviewer=claimed_reviewer(os.environ), note=checked_note(note, approve=approve),
-            ts_ms=int(time.time() * 1000),
+            ts_ms=now_ms(),
         )  # fmt: skip
         with kafka_errors(settings, "publish the review decision"):
             run_async(publish_decision)(settings, decision)

@@ -30,6 +30,7 @@ from aiokafka.errors import (
 
 from gateway.errors import FrontlineError, SetupError
 from gateway.kafka.clients import client_kwargs
+from gateway.kafka.internals import fetch_topic_metadata
 from gateway.settings import SecurityProtocol, Settings
 
 __all__ = [
@@ -178,7 +179,7 @@ async def check_topics(settings: Settings, topics: Iterable[str], *, doing: str)
         async with refusals(settings, doing=doing):
             await client.bootstrap()
             metadata = ClusterMetadata()
-            if not await client._metadata_update(metadata, wanted):
+            if not await fetch_topic_metadata(client, metadata, wanted):
                 raise SetupError(
                     f"Kafka did not answer a metadata request for {', '.join(wanted)}.",
                     hint="Check that the broker runs.",

@@ -38,6 +38,7 @@ from gateway.errors import ConfigError, SetupError
 from gateway.hub.policy.decide import Policy, facts_from_record, load_policy
 from gateway.hub.review import ReviewDecision, list_held, publish_decision
 from gateway.kafka.clients import resolve_bootstrap
+from gateway.kafka.clock import now_ms
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.logconfig import configure_logging
 from gateway.settings import Settings
@@ -252,7 +253,7 @@ class Exercise:
                     span = min(1.0, tick_start - last_tick)
                     last_tick = tick_start
                     for issue in plan.tick(span, now):
-                        ingest_ms = int(time.time() * 1000)
+                        ingest_ms = now_ms()
                         outcomes = list(process(connectors[issue.org], issue.payload, issue.source))
                         report = await publishers[issue.org].publish_outcomes(
                             outcomes, ingest_ms=ingest_ms
@@ -322,7 +323,7 @@ class Exercise:
             decision = ReviewDecision(
                 alert_id=held.alert_id, version=held.version, approve=approve,
                 reviewer="exercise", note="simulated review" if approve else "simulated rejection",
-                ts_ms=int(time.time() * 1000),
+                ts_ms=now_ms(),
             )  # fmt: skip
             try:
                 await publish_decision(settings, decision)
