@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         " set, the hub, the national nodes and the border posts verify every alert's"
         " signature; unset, signature checks are off.",
     )
+    signing_key: Path | None = Field(
+        default=None,
+        description="A connector's Ed25519 private key (PEM, mode 0600): set, every alert it"
+        " publishes carries its organization's signature (docs/signing.md).",
+    )
     data_dir: Path = Field(
         default=Path(".frontline"), description="Where the local broker and posts keep state."
     )
@@ -97,10 +102,10 @@ class Settings(BaseSettings):
         LogLevel, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v)
     ] = "INFO"
 
-    @field_validator("trust_file", mode="before")
+    @field_validator("trust_file", "signing_key", mode="before")
     @classmethod
     def _unset_path(cls, value: Any) -> Any:
-        """An empty ``FRONTLINE_TRUST_FILE`` means unset (not the current directory)."""
+        """An empty FRONTLINE_TRUST_FILE or FRONTLINE_SIGNING_KEY means unset (not the cwd)."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bootstrap_servers")

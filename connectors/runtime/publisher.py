@@ -7,6 +7,11 @@ A run returns counts per kind that always balance: records in = published + quar
 At start the publisher reads both topics' ``max.message.bytes``; a record over its topic's
 limit is quarantined bounded (reason ``too_large``, see :mod:`connectors.runtime.workers`) and the
 rest of the payload flows.
+
+With a signing key (``FRONTLINE_SIGNING_KEY``, ``settings.signing_key``), every published alert
+carries its organization's signature headers (``fl-sig-key``, ``fl-sig``, ``fl-sig-ts``)
+over the exact value bytes; quarantine records are not signed. The producer comes from
+:func:`gateway.kafka.clients.make_producer`, so the SASL_SSL settings apply.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from connectors.runtime.workers import (
     run_chunk,
     to_ready,
 )
+from gateway.contract.trust import Signer
 from gateway.errors import FrontlineError, SetupError
 from gateway.kafka.clients import make_admin, make_producer
 from gateway.kafka.headers import H
@@ -104,6 +110,12 @@ class Publisher:
         workers: int = 1,
     ) -> None:
         self.settings = settings
+        # Loaded here, so a bad key (mode, format) stops the connector before it starts.
+        self.signer = (
+            None
+            if settings.signing_key is None
+            else Signer.from_file(settings.signing_key, connector.org)
+        )
         self.connector = connector
         self.metrics = metrics if metrics is not None else ConnectorMetrics()
         topics = TopicNames(settings.topic_prefix)
@@ -137,7 +149,7 @@ class Publisher:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=init_worker,
-                initargs=(self.connector.org,),
+                initargs=(self.connector.org, self.settings.signing_key),
             )
 
     async def stop(self) -> None:
@@ -248,7 +260,7 @@ class Publisher:
                 outcome = next(iterator, None)
                 if outcome is None:
                     return
-                yield to_ready(outcome, index, started, self.limits)
+                yield to_ready(outcome, index, started, self.limits, self.signer)
                 index += 1
 
         return await self._publish_ready(ready(), keep_results, ingest)
@@ -258,7 +270,7 @@ class Publisher:
     ) -> AsyncIterator[Ready]:
         for index, record in enumerate(records):
             outcome = process_record(self.connector, record, now)
-            yield to_ready(outcome, index, started, self.limits)
+            yield to_ready(outcome, index, started, self.limits, self.signer)
             started = time.perf_counter()
 
     async def _parallel(
@@ -357,7 +369,7 @@ class Publisher:
 
 
 async def _single(refused: Refused, started: float, limits: Limits) -> AsyncIterator[Ready]:
-    yield to_ready(refused, 0, started, limits)
+    yield to_ready(refused, 0, started, limits)  # a refusal is quarantined, never signed
 
 
 def _now_ms() -> int:

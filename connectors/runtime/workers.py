@@ -9,13 +9,19 @@ quarantine limit) becomes a bounded quarantine record here
 (:meth:`gateway.kafka.quarantine.QuarantineRecord.bounded`), with reason ``too_large``: the first
 64 KiB of the original, its size and its SHA-256. One oversized record never
 stops a run.
+
+With a signing key, a published record is signed here, over its exact value
+(:class:`gateway.contract.trust.Signer`): in the worker processes under ``--workers N``,
+where an Ed25519 signature (about 70 us) costs the sending process only its three pickled
+headers (about 3 us).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from connectors.base import (
     Accepted,
@@ -25,6 +31,7 @@ from connectors.base import (
     process_record,
 )
 from connectors.runtime.results import RecordResult
+from gateway.contract.trust import Signer
 from gateway.kafka.headers import H
 from gateway.kafka.quarantine import QuarantineRecord, Reason, record_size
 
@@ -62,19 +69,28 @@ class Ready:
     kind: str
     key: bytes
     value: bytes
-    headers: list[tuple[str, bytes]]  # the connector timestamp is added when sending
+    headers: list[tuple[str, bytes]]  # signed if a key is set; timestamps added when sending
     result: RecordResult
     started: float  # time.perf_counter() when its processing began (system-wide on Linux)
 
 
 def to_ready(
-    outcome: Outcome, index: int, started: float, limits: Limits = DEFAULT_LIMITS
+    outcome: Outcome,
+    index: int,
+    started: float,
+    limits: Limits = DEFAULT_LIMITS,
+    signer: Signer | None = None,
 ) -> Ready:
-    """Reduce an outcome; a record too large for its topic becomes a too_large quarantine."""
+    """Reduce an outcome; a record too large for its topic becomes a too_large quarantine.
+
+    With ``signer``, a published record's headers carry its signature over ``value``.
+    """
     ready = _reduce(outcome, index, started)
     if ready.published:
         if record_size(ready.key, ready.value, ready.headers) + _SEND_MARGIN <= limits.ingress:
-            return ready
+            if signer is None:
+                return ready
+            return replace(ready, headers=[*ready.headers, *signer.sign(ready.value)])
         assert isinstance(outcome, Accepted)  # only an Accepted outcome is published
         record = outcome.record
         reason = Reason(
@@ -132,14 +148,16 @@ def _reduce(outcome: Outcome, index: int, started: float) -> Ready:
 
 
 _connector: Connector | None = None
+_signer: Signer | None = None
 
 
-def init_worker(org: str) -> None:
-    """Process-pool initializer: build this worker's connector once."""
+def init_worker(org: str, signing_key: Path | None = None) -> None:
+    """Process-pool initializer: build this worker's connector (and signer) once."""
     from connectors.registry import get_connector  # noqa: PLC0415  # avoid an import cycle
 
-    global _connector  # noqa: PLW0603  # one connector per worker process, set once
+    global _connector, _signer  # noqa: PLW0603  # one of each per worker process, set once
     _connector = get_connector(org)
+    _signer = None if signing_key is None else Signer.from_file(signing_key, org)
 
 
 def run_chunk(
@@ -151,5 +169,5 @@ def run_chunk(
     for offset, record in enumerate(records):
         started = time.perf_counter()
         outcome = process_record(_connector, record, now)
-        out.append(to_ready(outcome, first_index + offset, started, limits))
+        out.append(to_ready(outcome, first_index + offset, started, limits, _signer))
     return out

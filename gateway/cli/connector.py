@@ -200,6 +200,23 @@ def _check_port(host: str, port: int) -> None:
         ) from None
 
 
+SigningKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key",
+        help="The organization's Ed25519 private key (PEM, 0600): sign every published alert"
+        " (default FRONTLINE_SIGNING_KEY; unset, alerts go unsigned).",
+    ),
+]
+
+
+def _with_key(settings: Settings, signing_key: Path | None) -> Settings:
+    """``settings`` with ``--signing-key`` when given (it wins over FRONTLINE_SIGNING_KEY)."""
+    if signing_key is None:
+        return settings
+    return settings.model_copy(update={"signing_key": signing_key})
+
+
 @app.command()
 def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
     ctx: typer.Context,
@@ -216,6 +233,7 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
         int,
         typer.Option(min=1, max=64, help="Processes that map, validate and encode large payloads."),
     ] = 1,
+    signing_key: SigningKey = None,
 ) -> None:
     """Publish a file, a folder or stdin; print records in = published + quarantined per kind.
 
@@ -223,7 +241,7 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
     nothing was (an empty source, or every record quarantined), 2 on a setup error.
     """
     try:
-        settings = settings_of(ctx)
+        settings = _with_key(settings_of(ctx), signing_key)
         connector = get_connector(org)
         metrics = ConnectorMetrics()
         if metrics_port is not None:
@@ -249,7 +267,7 @@ def run(  # noqa: PLR0917  # typer maps each parameter to an argument or option
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917  # typer maps each parameter to an argument or option
     ctx: typer.Context,
     org: OrgArg,
     port: Annotated[int, PortNumber("TCP port to listen on (1-65535).")] = 8470,
@@ -257,6 +275,7 @@ def serve(
     tokens_file: Annotated[
         Path | None, typer.Option(help="TOML file with one token per organization.")
     ] = None,
+    signing_key: SigningKey = None,
 ) -> None:
     """Accept native records by HTTP POST /records (bearer token) and answer per record."""
     import uvicorn  # noqa: PLC0415  # only this command needs the server
@@ -264,7 +283,7 @@ def serve(
     from connectors.runtime.serve import create_app, load_token  # noqa: PLC0415  # pulls in FastAPI
 
     try:
-        settings: Settings = settings_of(ctx)
+        settings: Settings = _with_key(settings_of(ctx), signing_key)
         connector = get_connector(org)
         token = load_token(connector.org, environ=os.environ, tokens_file=tokens_file)
         _check_port(host, port)
