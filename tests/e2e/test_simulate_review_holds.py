@@ -17,6 +17,7 @@ from gateway.broker.ports import free_port
 from gateway.contract.codec import decode_dict
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.review import ReviewDecision, publish_decision
+from gateway.kafka.clock import now_ms
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
@@ -169,9 +170,7 @@ async def test_watchlists_follow_the_replay_while_versions_wait_for_review(
         assert {have[p]["INTERPOL:RH-DENY"] for p in have if "INTERPOL:RH-DENY" in have[p]} == {1}
         assert len(waiting.waiting) == 6
         for alert_id, approve in (("INTERPOL:RH-WIDEN", True), ("INTERPOL:RH-REJECT", False)):
-            decision = ReviewDecision(
-                alert_id, 2, approve, "exercise", "e2e", int(time.time() * 1000)
-            )
+            decision = ReviewDecision(alert_id, 2, approve, "exercise", "e2e", now_ms())
             await publish_decision(settings, decision)
             verdicts[alert_id] = Verdict(2, approve, datetime.now(UTC))
         judged, have = await _settle(posts, published, topology, verdicts, not_before=0)
