@@ -15,8 +15,7 @@ from typing import Any
 import orjson
 
 from gateway.errors import ConfigError
-from gateway.kafka.clients import make_consumer
-from gateway.kafka.reading import assign_from_start, read_to_end
+from gateway.kafka.reading import read_topic
 from gateway.settings import Settings
 
 __all__ = [
@@ -111,7 +110,6 @@ async def read_history(
     settings: Settings, topic: str, alert_id: str, *, timeout_s: float = 30.0
 ) -> list[dict[str, Any]]:
     """Every audit record of ``alert_id``, in decision order (one key lives in one partition)."""
-    consumer = make_consumer(settings, group_id=None)
     key = alert_id.encode()
     found: list[dict[str, Any]] = []
 
@@ -119,10 +117,5 @@ async def read_history(
         if record.key == key and (parsed := decode_audit(record.value)) is not None:
             found.append(parsed)
 
-    try:
-        await consumer.start()  # inside: stop() also closes a consumer that failed to start
-        tps = await assign_from_start(consumer, topic)
-        await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
-    finally:
-        await consumer.stop()
+    await read_topic(settings, topic, keep, timeout_s=timeout_s)
     return found

@@ -23,7 +23,7 @@ import structlog
 from gateway.errors import ConfigError
 from gateway.kafka.clients import make_consumer, make_producer
 from gateway.kafka.headers import H, headers_to_dict
-from gateway.kafka.reading import assign_from_start, read_to_end
+from gateway.kafka.reading import assign_from_start, read_topic
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 
@@ -161,7 +161,6 @@ class HeldAlert:
 async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[HeldAlert]:
     """The compacted view of the review topic: the latest held record per alert, in order."""
     topic = TopicNames(settings.topic_prefix).review
-    consumer = make_consumer(settings, group_id=None)
     latest: dict[str, HeldAlert | None] = {}
 
     def keep(record: Any) -> None:
@@ -171,12 +170,7 @@ async def list_held(settings: Settings, *, timeout_s: float = 30.0) -> list[Held
                 None if record.value is None else _held_view(alert_id, record.headers)
             )
 
-    try:
-        await consumer.start()  # inside: stop() also closes a consumer that failed to start
-        tps = await assign_from_start(consumer, topic)
-        await read_to_end(consumer, tps, keep, timeout_s=timeout_s)
-    finally:
-        await consumer.stop()
+    await read_topic(settings, topic, keep, timeout_s=timeout_s)
     held = [h for h in latest.values() if h is not None]
     return sorted(held, key=lambda h: h.held_at_ms)
 

@@ -9,9 +9,11 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from gateway.errors import SetupError
+from gateway.kafka.clients import make_consumer
 from gateway.kafka.internals import cluster_metadata
+from gateway.settings import Settings
 
-__all__ = ["assign_from_start", "partitions_of", "read_to_end"]
+__all__ = ["assign_from_start", "partitions_of", "read_to_end", "read_topic"]
 
 
 async def partitions_of(consumer: Any, topic: str) -> list[TopicPartition]:
@@ -59,3 +61,19 @@ async def read_to_end(
         for records in (await consumer.getmany(*behind, timeout_ms=200)).values():
             for record in records:
                 on_record(record)
+
+
+async def read_topic(
+    settings: Settings, topic: str, on_record: Callable[[Any], None], *, timeout_s: float = 30.0
+) -> None:
+    """Feed every record of ``topic``, from its start to its end now, to ``on_record``.
+
+    A group-less consumer of its own, closed on the way out whatever happens.
+    """
+    consumer = make_consumer(settings, group_id=None)
+    try:
+        await consumer.start()  # inside: stop() also closes a consumer that failed to start
+        tps = await assign_from_start(consumer, topic)
+        await read_to_end(consumer, tps, on_record, timeout_s=timeout_s)
+    finally:
+        await consumer.stop()
