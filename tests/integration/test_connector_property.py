@@ -24,8 +24,7 @@ from connectors.registry import CONNECTOR_MODULES, get_connector
 from connectors.runtime.publisher import Publisher
 from connectors.synthetic import get_generator
 from gateway.kafka.topic_names import TopicNames
-
-from .test_connector_publish import _settings, _setup
+from tests.support.ingress import connector_settings, ingress_topics
 
 pytestmark = pytest.mark.integration
 
@@ -92,8 +91,8 @@ def test_every_record_is_published_or_quarantined(
     connector = get_connector(org)
     names = TopicNames(prefix)
     with asyncio.Runner() as runner:
-        runner.run(_setup(bootstrap, prefix, org))
-        publisher = Publisher(_settings(bootstrap, prefix, tmp_path), connector)
+        runner.run(ingress_topics(bootstrap, prefix, org))
+        publisher = Publisher(connector_settings(bootstrap, prefix, tmp_path), connector)
         consumer = runner.run(_consumer(bootstrap))
         runner.run(publisher.start())
         ingress = [TopicPartition(names.ingress(org), p) for p in range(3)]

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.structs import ConsumerRecord
 
 from connectors.registry import get_connector
 from connectors.runtime.metrics import ConnectorMetrics
@@ -20,64 +16,25 @@ from gateway.contract.codec import decode
 from gateway.errors import SetupError
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord
-from gateway.kafka.topic_names import TopicNames
-from gateway.settings import Settings
+from tests.support.ingress import connector_settings, ingress_topics
+from tests.support.kafka import read_all
 
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "connectors"
 
 
-def _settings(bootstrap: str, prefix: str, tmp_path: Path) -> Settings:
-    return Settings(bootstrap_servers=bootstrap, topic_prefix=prefix, data_dir=tmp_path)
-
-
-async def _create_topics(bootstrap: str, *names: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(n, 3, 1) for n in names])
-    finally:
-        await admin.close()
-
-
-async def _read_all(bootstrap: str, topic: str, expect: int) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of ``topic``, waiting until ``expect`` arrived and nothing more comes."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )  # fmt: skip
-    await consumer.start()
-    seen: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while loop.time() < deadline:
-            batch = await consumer.getmany(timeout_ms=400)
-            for records in batch.values():
-                seen.extend(records)
-            if len(seen) >= expect and not batch:
-                break
-    finally:
-        await consumer.stop()
-    return seen
-
-
-async def _setup(bootstrap: str, prefix: str, org: str) -> TopicNames:
-    names = TopicNames(prefix)
-    await _create_topics(bootstrap, names.ingress(org), names.quarantine)
-    return names
-
-
 async def test_sample_and_broken_fixtures_land_exactly(
     bootstrap: str, prefix: str, tmp_path: Path
 ) -> None:
     """The INTERPOL sample gives 5 decodable ingress records; each broken fixture one quarantine."""
-    names = await _setup(bootstrap, prefix, "INTERPOL")
+    names = await ingress_topics(bootstrap, prefix, "INTERPOL")
     connector = get_connector("INTERPOL")
     metrics = ConnectorMetrics()
     broken = sorted((FIXTURES / "interpol" / "broken").iterdir())
-    async with Publisher(_settings(bootstrap, prefix, tmp_path), connector, metrics=metrics) as pub:
+    async with Publisher(
+        connector_settings(bootstrap, prefix, tmp_path), connector, metrics=metrics
+    ) as pub:
         report = await pub.publish(connector.sample_path().read_bytes(), "interpol.json")
         for path in broken:
             report.stats.merge((await pub.publish(path.read_bytes(), path.name)).stats)
@@ -90,7 +47,7 @@ async def test_sample_and_broken_fixtures_land_exactly(
     assert all(s.balanced for s in report.stats.by_kind.values())
     assert metrics.value("INTERPOL", "WANTED_PERSON", "published") == 5
 
-    ingress = await _read_all(bootstrap, names.ingress("INTERPOL"), 5)
+    ingress = await read_all(bootstrap, names.ingress("INTERPOL"), 5)
     assert len(ingress) == 5
     for record in ingress:
         assert record.value is not None
@@ -102,7 +59,7 @@ async def test_sample_and_broken_fixtures_land_exactly(
         assert headers.ts_connector is not None
         assert headers.ts_issued == int(alert.envelope.issued_at.timestamp() * 1000)
 
-    quarantine = await _read_all(bootstrap, names.quarantine, len(broken))
+    quarantine = await read_all(bootstrap, names.quarantine, len(broken))
     assert len(quarantine) == len(broken)
     by_source = {q.source.split("#")[0]: q for q in
                  (QuarantineRecord.from_kafka(r.value, r.headers) for r in quarantine)}  # fmt: skip
@@ -119,14 +76,14 @@ async def test_rerun_publishes_same_keys_and_versions(
     bootstrap: str, prefix: str, tmp_path: Path
 ) -> None:
     """Publishing the same export twice writes the same (key, version) pairs again, no new ones."""
-    names = await _setup(bootstrap, prefix, "INTERPOL")
+    names = await ingress_topics(bootstrap, prefix, "INTERPOL")
     connector = get_connector("INTERPOL")
     payload = connector.sample_path().read_bytes()
-    settings = _settings(bootstrap, prefix, tmp_path)
+    settings = connector_settings(bootstrap, prefix, tmp_path)
     for _ in range(2):
         async with Publisher(settings, connector) as pub:
             await pub.publish(payload, "interpol.json")
-    records = await _read_all(bootstrap, names.ingress("INTERPOL"), 10)
+    records = await read_all(bootstrap, names.ingress("INTERPOL"), 10)
     assert len(records) == 10
     pairs = [(r.key, RouteHeaders.from_kafka(r.headers).version) for r in records]
     assert len(set(pairs)) == 5
@@ -137,15 +94,15 @@ async def test_generated_payload_publishes_every_record(
     bootstrap: str, prefix: str, tmp_path: Path
 ) -> None:
     """A generated payload of 3,000 records is fully acknowledged across several batches."""
-    names = await _setup(bootstrap, prefix, "INTERPOL")
+    names = await ingress_topics(bootstrap, prefix, "INTERPOL")
     connector = get_connector("INTERPOL")
     payload = get_generator(connector.org).generate(random.Random(3), 3000, datetime.now(UTC))
-    settings = _settings(bootstrap, prefix, tmp_path)
+    settings = connector_settings(bootstrap, prefix, tmp_path)
     async with Publisher(settings, connector, batch_size=500) as pub:
         report = await pub.publish(payload, "generated.json", keep_results=True)
     assert report.stats.total.published == 3000
     assert [r.index for r in report.results] == list(range(3000))
-    records = await _read_all(bootstrap, names.ingress("INTERPOL"), 3000)
+    records = await read_all(bootstrap, names.ingress("INTERPOL"), 3000)
     assert len(records) == 3000
 
 
@@ -153,7 +110,7 @@ async def test_missing_topics_is_a_setup_error(bootstrap: str, prefix: str, tmp_
     """Without its ingress and quarantine topics a run stops with a fix, before publishing."""
     connector = get_connector("INTERPOL")
     with pytest.raises(SetupError, match="missing topics") as info:
-        async with Publisher(_settings(bootstrap, prefix, tmp_path), connector):
+        async with Publisher(connector_settings(bootstrap, prefix, tmp_path), connector):
             pass
     assert info.value.hint is not None
     assert "topics apply" in info.value.hint
