@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -77,6 +78,16 @@ class BatchVerifier:
             self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="fl-verify")
         chunk = -(-len(items) // self._workers)  # one chunk per worker: few futures
         return list(self._pool.map(self._verify_item, items, chunksize=chunk))
+
+    def verify_records(self, records: Sequence[Any], orgs: Sequence[str]) -> list[Verdict | None]:
+        """Each consumed record's verdict against the organization it claims (``orgs[i]``);
+        None for a tombstone, which carries no payload to sign (docs/signing.md "Limits")."""
+        signed = [i for i, r in enumerate(records) if r.value is not None]
+        found = self.verify_all([(orgs[i], records[i].value, records[i].headers) for i in signed])
+        verdicts: list[Verdict | None] = [None] * len(records)
+        for i, verdict in zip(signed, found, strict=True):
+            verdicts[i] = verdict
+        return verdicts
 
     def _verify_item(self, item: Item) -> Verdict:
         org, payload, headers = item

@@ -317,14 +317,7 @@ class PostFeed:
         unsigned, docs/signing.md "Limits"), and None for all when checks are off."""
         if self.verifier is None:
             return None
-        signed = [i for i, r in enumerate(records) if r.value is not None]
-        found = self.verifier.verify_all(
-            [(routes[i].org, records[i].value, records[i].headers) for i in signed]
-        )
-        verdicts: list[Verdict | None] = [None] * len(records)
-        for i, verdict in zip(signed, found, strict=True):
-            verdicts[i] = verdict
-        return verdicts
+        return self.verifier.verify_records(records, [r.org for r in routes])
 
     def _refuse(self, record: Any, verdict: Verdict) -> str:
         """Count and log (alert id and offset only) a record whose signature is refused.
