@@ -3,14 +3,15 @@
 Principals (SCRAM user names, ``User:<name>`` on the broker):
 
 - ``connector-<org>`` (lower case, as the ingress topic) writes its organization's ingress
-  topic and the quarantine topic, idempotently;
-- ``hub`` reads every ingress topic, its state changelog and the review decisions, writes the
-  national topics, audit, review, state and quarantine, in its group and under its own
-  transactional-id prefix;
-- ``node-<ISO3>`` reads its own ``ncb.<ISO3>`` topic and writes its own posts' feeds (one
-  prefixed ACL, ``<prefix>post.<ISO3>.``) and the quarantine, with its own transactional ids;
+  topic and the quarantine topic, idempotently, and reads its ``outbound.<org>`` topic;
+- ``hub`` reads every ingress topic, its state changelog, the review decisions and the hub
+  inbox, writes the national topics, outbound topics, audit, review, state and quarantine,
+  in its group and under its own transactional-id prefix;
+- ``node-<ISO3>`` reads its own ``ncb.<ISO3>`` and ``up.<ISO3>`` topics and writes its own
+  posts' feeds (one prefixed ACL, ``<prefix>post.<ISO3>.``), the hub inbox and the quarantine,
+  with its own transactional ids;
 - ``post-<ISO3>.<POST>`` reads its own feed (in its own group) and writes its country's
-  access log;
+  access log and ``up.<ISO3>`` topic (hits, receipts);
 - ``operator`` reads audit, review and the access logs and writes review decisions.
 
 Group and transactional-id names are the ones the components use: the exactly-once engine
@@ -130,21 +131,29 @@ def plan_access(topology: Topology, prefix: str) -> list[Principal]:
     for org in topology.organizations:
         rules = _Rules(connector_principal(org.code))
         rules.topic("write", names.ingress(org.code), names.quarantine).idempotent()
+        # The way back: hits and flags on its own alerts, read in its own group.
+        rules.topic("read", names.outbound(org.code)).group(names.outbound(org.code))
         principals.append(rules.done(f"connector of {org.code}"))
     hub = _Rules(HUB)
     hub.topic("read", *(names.ingress(o.code) for o in topology.organizations))
-    hub.topic("read", names.hub_state, names.review_decisions)
+    hub.topic("read", names.hub_state, names.review_decisions, names.hub_inbox)
+    hub.topic("write", *(names.outbound(o.code) for o in topology.organizations))
     hub.topic("write", *(names.ncb(c.code) for c in topology.countries))
     hub.topic("write", names.audit, names.review, names.hub_state, names.quarantine)
     hub.group(f"{prefix}hub").transactions(hub_transaction_prefix(prefix)).idempotent()
     principals.append(hub.done("hub"))
     for country in topology.countries:
         node = _Rules(node_principal(country.code))
-        node.topic("read", names.ncb(country.code))
+        node.topic("read", names.ncb(country.code), names.up(country.code))
+        node.topic("write", names.hub_inbox)
         node.topic("write", f"{prefix}post.{country.code}.", prefixed=True)
         node.topic("write", names.quarantine)
         # The nodes of every country share one consumer group (``<prefix>node``, see
-        # gateway/node/service.py); the topic ACL still limits each to its own input.
+        # gateway/node/service.py); the topic ACL still limits each to its own input. The
+        # group's leader assigns every member's partitions, so each node may DESCRIBE every
+        # national topic (names and partitions, never records): without it, a leader of
+        # another country leaves this node's topic unassigned (simulate --secure found it).
+        node.topic("describe", f"{names.prefix}ncb.", prefixed=True)
         node.group(f"{prefix}node").transactions(node_transaction_prefix(names, country.code))
         principals.append(node.idempotent().done(f"national node {country.code}"))
     for country, post in topology.posts():
@@ -152,7 +161,7 @@ def plan_access(topology: Topology, prefix: str) -> list[Principal]:
         rules = _Rules(name)
         rules.topic("read", names.post(country.code, post.id))
         rules.group(names.post(country.code, post.id))
-        rules.topic("write", names.access(country.code)).idempotent()
+        rules.topic("write", names.access(country.code), names.up(country.code)).idempotent()
         principals.append(rules.done(f"border post {country.code}.{post.id}"))
     operator = _Rules(OPERATOR)
     operator.topic("read", names.audit, names.review)

@@ -113,10 +113,16 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
         spec(names.review, COMPACTED, "alerts held for neutrality review"),
         spec(names.review_decisions, _delete(365), "reviewers' approve and reject decisions"),
         spec(names.hub_state, COMPACTED, "hub state changelog"),
+        spec(names.hub_inbox, _delete(30), "hits, receipt summaries and flags from the nodes"),
+    ]
+    specs += [
+        spec(names.outbound(org.code), _delete(30), f"hits and flags for {org.code}")
+        for org in topology.organizations
     ]
     for country in topology.countries:
         specs.append(spec(names.ncb(country.code), COMPACTED, f"national node {country.code}"))
         specs.append(spec(names.access(country.code), _delete(365), f"access log {country.code}"))
+        specs.append(spec(names.up(country.code), _delete(30), f"hits and receipts {country.code}"))
     for country, post in topology.posts():
         specs.append(
             spec(names.post(country.code, post.id), COMPACTED, f"{post.type.lower()} {post.name}")

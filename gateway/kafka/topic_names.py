@@ -29,6 +29,19 @@ class TopicNames:
         """A country's border-post access log, for its national bureau: ``fl.access.FRA``."""
         return f"{self.prefix}access.{country.upper()}"
 
+    def up(self, country: str) -> str:
+        """What a country's border posts send their national node: hits, receipts."""
+        return f"{self.prefix}up.{country.upper()}"
+
+    def outbound(self, org: str) -> str:
+        """What the hub sends an issuing organization: hits on its alerts, flags."""
+        return f"{self.prefix}outbound.{org.lower()}"
+
+    @property
+    def hub_inbox(self) -> str:
+        """What national nodes send the hub: confirmed hits, receipt summaries, flags."""
+        return f"{self.prefix}hub.inbox"
+
     @property
     def quarantine(self) -> str:
         return f"{self.prefix}quarantine"

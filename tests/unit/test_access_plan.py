@@ -34,11 +34,13 @@ def test_nobody_but_the_hub_reads_ingress_or_uses_hub_transactions() -> None:
 
 
 def test_node_and_post_stay_in_their_country() -> None:
-    """node-FRA reads only fl.ncb.FRA and writes FRA's feeds by prefix; a post reads its feed."""
+    """node-FRA reads only FRA's national and up topics and writes FRA's feeds by prefix;
+    a post reads its feed."""
     plan = _plan()
     node = plan["node-FRA"]
     assert {a.name for a in node if a.operation == "read" and a.resource == "topic"} == {
-        "fl.ncb.FRA"
+        "fl.ncb.FRA",
+        "fl.up.FRA",
     }
     assert Acl("node-FRA", "topic", "prefixed", "fl.post.FRA.", "write") in node
     assert Acl("node-FRA", "transactional_id", "prefixed", "fl.node-fl.ncb.FRA-", "write") in node
@@ -47,10 +49,10 @@ def test_node_and_post_stay_in_their_country() -> None:
 
 
 def test_connector_writes_only_its_ingress_and_quarantine() -> None:
-    """connector-interpol may write its ingress and quarantine, and read nothing."""
+    """connector-interpol may write its ingress and quarantine, and read only its outbound."""
     acls = _plan()["connector-interpol"]
-    assert {a.name for a in acls if a.resource == "topic"} == {
+    assert {a.name for a in acls if a.resource == "topic" and a.operation == "write"} == {
         "fl.ingress.interpol",
         "fl.quarantine",
     }
-    assert all(a.operation in ("write", "idempotent_write") for a in acls)
+    assert {a.name for a in acls if a.operation == "read"} == {"fl.outbound.interpol"}

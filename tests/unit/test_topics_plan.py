@@ -25,16 +25,23 @@ def plan(topology: Topology) -> dict[str, TopicSpec]:
 def test_one_topic_per_organization_country_and_post(
     topology: Topology, plan: dict[str, TopicSpec]
 ) -> None:
-    """The plan has ingress per organization, NCB and access log per country, a feed per post,
-    and 6 shared."""
+    """The plan has ingress and outbound per organization, NCB, access log and up per country,
+    a feed per post, and 6 shared."""
     posts = list(topology.posts())
-    expected = len(topology.organizations) + 2 * len(topology.countries) + len(posts) + 5
+    expected = 2 * len(topology.organizations) + 3 * len(topology.countries) + len(posts) + 6
     assert len(plan) == expected
     assert "fl.ingress.interpol" in plan
     assert "fl.ncb.FRA" in plan
     assert plan["fl.access.FRA"].policy == "delete"
     assert "fl.post.USA.SYS" in plan
-    shared = {"fl.quarantine", "fl.audit", "fl.review", "fl.review.decisions", "fl.hub.state"}
+    shared = {
+        "fl.quarantine",
+        "fl.audit",
+        "fl.review",
+        "fl.review.decisions",
+        "fl.hub.state",
+        "fl.hub.inbox",
+    }
     assert shared <= set(plan)
     assert "fl.node.state" not in plan  # the national node keeps no state
 
