@@ -9,7 +9,6 @@ it never raises on bad input.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from gateway.contract import (
 from gateway.contract.codec import encode
 from gateway.contract.validation import validate_alert
 from gateway.errors import QuarantineError
+from gateway.kafka.clock import now_ms
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
@@ -186,7 +186,7 @@ def _refuse(  # noqa: PLR0917  # positional: called on every refusal in this mod
     record = QuarantineRecord(
         org=org, stage=stage, component="connector", source=where,
         reasons=bounded_reasons(reasons),
-        original=data, ts_ms=int(time.time() * 1000),
+        original=data, ts_ms=now_ms(),
     )  # fmt: skip
     return Refused(record, kind)
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ import structlog
 from aiokafka.errors import KafkaError
 
 from gateway.kafka.clients import make_producer
+from gateway.kafka.clock import now_ms
 from gateway.post.store import connect
 from gateway.settings import Settings
 
@@ -144,7 +144,7 @@ class AccessLog:
     ) -> int:
         """Write one screening; returns its sequence number (committed before returning)."""
         row = (
-            int(time.time() * 1000),
+            now_ms(),
             officer,
             self.post,
             kind,

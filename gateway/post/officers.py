@@ -17,12 +17,12 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from gateway.errors import ConfigError, FrontlineError
+from gateway.kafka.clock import now_ms
 from gateway.post.store import connect
 
 __all__ = [
@@ -120,7 +120,7 @@ class Officers:
         cleaned = _clean_name(name)
         secret = secrets.token_urlsafe(_SECRET_BYTES)
         salt = secrets.token_bytes(_SALT_BYTES)
-        now = int(time.time() * 1000)
+        now = now_ms()
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO officers (name, created_ms, salt, digest) VALUES (?, ?, ?, ?)",
@@ -150,7 +150,7 @@ class Officers:
     def revoke(self, officer_id: int) -> Officer:
         """Refuse the officer's token from now on (revoking twice keeps the first time)."""
         self.get(officer_id)
-        now = int(time.time() * 1000)
+        now = now_ms()
         self._query(
             "UPDATE officers SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
             (now, officer_id),

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import functools
 import getpass
-import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +34,7 @@ from gateway.post.screening import (
 )
 from gateway.post.store import PostStore
 from gateway.settings import Settings
+from gateway.signals import run_until_signalled
 from gateway.topology import Topology
 
 __all__ = [
@@ -144,25 +144,38 @@ class PostService:
     ) -> ScreeningAnswer:
         """Screen a traveller and log it (``officer`` None: a local screening, see
         ``local_officer``); the answer carries the watchlist's staleness."""
-        started = time.perf_counter()
-        with self.feed.gate.read():
-            hits = screen_person(self.watchlist, query, threshold=threshold, limit=limit)
-            positions = dict(self.feed.positions)
         asked = {**dataclasses.asdict(query), "threshold": threshold, "limit": limit}
-        self._log_access("person", asked, hits, positions, officer)
-        return self._answer("person", hits, started)
+        return self._screen(
+            "person",
+            lambda: screen_person(self.watchlist, query, threshold=threshold, limit=limit),
+            asked,
+            officer,
+        )
 
     def screen_object(
         self, query: ObjectQuery, *, limit: int = 10, officer: str | None = None
     ) -> ScreeningAnswer:
         """Screen a container, ship, vehicle or plate, and log it."""
+        asked = {**dataclasses.asdict(query), "limit": limit}
+        return self._screen(
+            "object", lambda: screen_object(self.watchlist, query, limit=limit), asked, officer
+        )
+
+    def _screen(
+        self,
+        kind: str,
+        search: Callable[[], list[Hit]],
+        asked: dict[str, Any],
+        officer: str | None,
+    ) -> ScreeningAnswer:
+        """Search the watchlist under the feed's read gate (the hits and the feed positions
+        they were read at agree), log the access, then answer."""
         started = time.perf_counter()
         with self.feed.gate.read():
-            hits = screen_object(self.watchlist, query, limit=limit)
+            hits = search()
             positions = dict(self.feed.positions)
-        asked = {**dataclasses.asdict(query), "limit": limit}
-        self._log_access("object", asked, hits, positions, officer)
-        return self._answer("object", hits, started)
+        self._log_access(kind, asked, hits, positions, officer)
+        return self._answer(kind, hits, started)
 
     def _log_access(
         self,
@@ -244,15 +257,17 @@ class PostService:
 
     async def run(self, *, http_port: int | None = None, host: str = "127.0.0.1") -> None:
         """Follow the feed and, with ``http_port``, serve the API on the same event loop."""
+        if http_port is None:  # uvicorn handles the signals when it serves
+            await run_until_signalled(self._run(None, host), self.stop)
+        else:
+            await self._run(http_port, host)
+
+    async def _run(self, http_port: int | None, host: str) -> None:
         from gateway.post.api import create_app  # noqa: PLC0415  # why: the CLI's offline commands need no web stack
 
         self.store.claim()  # one writer per store: a second `post run` stops here
         tasks: list[asyncio.Task[None]] = []
         server: uvicorn.Server | None = None
-        loop = asyncio.get_running_loop()
-        if http_port is None:  # uvicorn handles the signals when it serves
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stop)
         if http_port is not None:
             config = uvicorn.Config(
                 create_app(self), host=host, port=http_port, log_config=None, access_log=False
@@ -275,9 +290,6 @@ class PostService:
                 server.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
             self.close()
-            if http_port is None:
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    loop.remove_signal_handler(sig)
 
     async def load(self) -> int:
         """Load the local store without blocking the loop (for ``restore=False``)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -36,6 +35,7 @@ from connectors.synthetic import get_generator
 from gateway.contract import AnyAlert, Org
 from gateway.contract.codec import decode
 from gateway.errors import ConfigError
+from gateway.kafka.clock import now_ms
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord
 from gateway.settings import Settings
@@ -186,7 +186,7 @@ def _publisher(producer: FakeProducer, **kwargs: Any) -> Publisher:
 async def test_published_alerts_carry_ingest_then_connector_time() -> None:
     """Every published alert says when its export arrived and when the connector sent it."""
     producer = FakeProducer()
-    before = int(time.time() * 1000)
+    before = now_ms()
     async with _publisher(producer) as pub:
         await pub.publish(get_connector("INTERPOL").sample_path().read_bytes(), "sample.json")
     for _, _, _, headers in producer.on("u.ingress.interpol"):

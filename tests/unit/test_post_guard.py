@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.types import Message
 
+from gateway.kafka.clock import now_ms
 from gateway.post import PostService, guard
 from gateway.post import service as service_module
 from gateway.post.api import create_app
@@ -243,10 +244,10 @@ async def test_health_reports_a_lost_feed(
 ) -> None:
     """20 s without an answer from the feed is not "ok": stale, unreachable, not caught up."""
     service.feed.caught_up.set()
-    service.feed.last_contact_ms = int(time.time() * 1000)
+    service.feed.last_contact_ms = now_ms()
     fresh = (await client.get("/health")).json()
     assert (fresh["status"], fresh["feed_reachable"], fresh["caught_up"]) == ("ok", True, True)
-    service.feed.last_contact_ms = int(time.time() * 1000) - 20_000
+    service.feed.last_contact_ms = now_ms() - 20_000
     lost = (await client.get("/health")).json()
     assert (lost["status"], lost["feed_reachable"], lost["caught_up"]) == ("stale", False, False)
 
