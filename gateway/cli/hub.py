@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from gateway.cli._common import MetricsPort, fail, kafka_errors, serve_metrics, settings_of
+from gateway.cli._service import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.errors import FrontlineError
 from gateway.hub.metrics import HubMetrics
 from gateway.hub.service import run_hub
@@ -27,24 +25,13 @@ def _hub() -> None:
 def run(
     ctx: typer.Context,
     metrics_port: MetricsPort = None,
-    trust_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--trust-file",
-            help="Trust file of the organizations' public keys: verify every alert's signature"
-            " (default FRONTLINE_TRUST_FILE; unset, signature checks are off).",
-        ),
-    ] = None,
-    mode: Annotated[
-        Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
-    ] = Mode.EXACTLY_ONCE,
+    trust_file: VerifyTrustFile = None,
+    mode: ModeOption = Mode.EXACTLY_ONCE,
 ) -> None:
     """Route every ingress topic to the national node topics until SIGTERM or Ctrl-C."""
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
-    settings = settings_of(ctx)
-    if trust_file is not None:
-        settings = settings.model_copy(update={"trust_file": trust_file})
+    settings = with_trust_file(settings_of(ctx), trust_file)
     metrics = HubMetrics()
     try:
         if metrics_port is not None:

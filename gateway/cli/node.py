@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from gateway.cli._common import (
     serve_metrics,
     settings_of,
 )
+from gateway.cli._service import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.errors import ConfigError, FrontlineError
 from gateway.kafka.eos import Mode
 
@@ -38,17 +38,8 @@ def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or op
         bool, typer.Option("--all", help="Every country of the topology, in this one process.")
     ] = False,
     metrics_port: MetricsPort = None,
-    trust_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--trust-file",
-            help="Trust file of the organizations' public keys: verify every alert's signature"
-            " (default FRONTLINE_TRUST_FILE; unset, signature checks are off).",
-        ),
-    ] = None,
-    mode: Annotated[
-        Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
-    ] = Mode.EXACTLY_ONCE,
+    trust_file: VerifyTrustFile = None,
+    mode: ModeOption = Mode.EXACTLY_ONCE,
 ) -> None:
     """Route a country's node topic (or every country's) to its posts until Ctrl-C."""
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
@@ -57,9 +48,7 @@ def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or op
     from gateway.node.service import run_node  # noqa: PLC0415  # why: same
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
-    settings = settings_of(ctx)
-    if trust_file is not None:
-        settings = settings.model_copy(update={"trust_file": trust_file})
+    settings = with_trust_file(settings_of(ctx), trust_file)
     try:
         topology = load_topology(settings.topology_file)
         if all_countries == (country is not None):
