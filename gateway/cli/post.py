@@ -16,11 +16,11 @@ from __future__ import annotations
 import errno
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, fail, settings_of
@@ -144,6 +144,30 @@ def _local_officer(service: Any, token: str | None) -> str | None:
     return str(service.officers.verify(token).id)
 
 
+def _screen(  # why: the screening commands' shared options, by keyword
+    settings: Settings,
+    post_id: str,
+    path: str,
+    request: BaseModel,
+    offline: Callable[[Any, str | None], BaseModel],
+    *,
+    api: str | None,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Ask the running post's API at ``path`` (with ``--api``), or screen on the local store
+    with ``offline(service, officer)``, and show the answer."""
+    try:
+        if api:
+            answer = _ask(api, "POST", path, token, request.model_dump(exclude_none=True))
+        else:
+            service = _offline(settings, post_id)
+            answer = offline(service, _local_officer(service, token)).model_dump(mode="json")
+        _show_answer(answer, as_json)
+    except FrontlineError as error:
+        raise fail(error) from None
+
+
 def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps(answer))
@@ -257,7 +281,6 @@ def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
     """Screen a traveller against the post's watchlist."""
     from gateway.post.api import PersonScreenRequest  # noqa: PLC0415  # why: lazy import
 
-    settings = settings_of(ctx)
     try:
         request = PersonScreenRequest(
             name=name,
@@ -269,18 +292,18 @@ def screen(  # noqa: PLR0917  # why: typer maps each parameter to an option
         )
     except ValidationError as error:
         raise fail(_invalid(error)) from None
-    try:
-        if api:
-            body = request.model_dump(exclude_none=True)
-            answer = _ask(api, "POST", "/screen/person", token, body)
-        else:
-            service = _offline(settings, post_id)
-            officer = _local_officer(service, token)
-            result = service.screen_person(request.query(), threshold=threshold, officer=officer)
-            answer = result.model_dump(mode="json")
-        _show_answer(answer, as_json)
-    except FrontlineError as error:
-        raise fail(error) from None
+    _screen(
+        settings_of(ctx),
+        post_id,
+        "/screen/person",
+        request,
+        lambda service, officer: service.screen_person(
+            request.query(), threshold=threshold, officer=officer
+        ),
+        api=api,
+        token=token,
+        as_json=as_json,
+    )
 
 
 @app.command("screen-object")
@@ -299,24 +322,22 @@ def screen_object(  # noqa: PLR0917  # why: typer maps each parameter to an opti
     """Screen a container, ship, vehicle or plate against the post's watchlist."""
     from gateway.post.api import ObjectScreenRequest  # noqa: PLC0415  # why: lazy import
 
-    settings = settings_of(ctx)
     try:
         request = ObjectScreenRequest(
             container=container, imo=imo, vin=vin, plate=plate, plate_country=plate_country
         )
     except ValidationError as error:
         raise fail(_invalid(error)) from None
-    try:
-        if api:
-            body = request.model_dump(exclude_none=True)
-            answer = _ask(api, "POST", "/screen/object", token, body)
-        else:
-            service = _offline(settings, post_id)
-            officer = _local_officer(service, token)
-            answer = service.screen_object(request.query(), officer=officer).model_dump(mode="json")
-        _show_answer(answer, as_json)
-    except FrontlineError as error:
-        raise fail(error) from None
+    _screen(
+        settings_of(ctx),
+        post_id,
+        "/screen/object",
+        request,
+        lambda service, officer: service.screen_object(request.query(), officer=officer),
+        api=api,
+        token=token,
+        as_json=as_json,
+    )
 
 
 @app.command()
