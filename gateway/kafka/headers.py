@@ -12,7 +12,14 @@ from typing import Any, NamedTuple
 
 from gateway.contract.trust.signing import SIG_HEADERS, SigHeaders
 
-__all__ = ["SIG_HEADERS", "H", "RouteHeaders", "headers_to_dict", "signature_headers"]
+__all__ = [
+    "FLAG_HEADERS",
+    "SIG_HEADERS",
+    "H",
+    "RouteHeaders",
+    "headers_to_dict",
+    "signature_headers",
+]
 
 KafkaHeaders = Sequence[tuple[str, bytes]]
 
@@ -40,6 +47,15 @@ class H:
     SIG_KEY = SigHeaders.KEY
     SIG = SigHeaders.SIG
     SIG_TS = SigHeaders.TS
+    # A receiving country's flag on an alert delivered to its posts (docs/twoway.md): the
+    # flagging country, the action that applies on its territory instead, and why.
+    FLAG_COUNTRY = "fl-flag-country"
+    FLAG_ACTION = "fl-flag-action"
+    FLAG_REASON = "fl-flag-reason"
+
+
+FLAG_HEADERS = frozenset({H.FLAG_COUNTRY, H.FLAG_ACTION, H.FLAG_REASON})
+"""The flag headers a national node adds to a flagged alert on its posts' feeds."""
 
 
 def headers_to_dict(headers: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
