@@ -7,10 +7,12 @@ no running post. A running post sees an added or revoked officer at its next req
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,6 +20,9 @@ from rich.table import Table
 from gateway.cli._common import JsonOption, console, emit_json, fail, settings_of
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.post.officers import Officers
 
 __all__ = ["access_log", "officers_app", "since_ms"]
 
@@ -63,6 +68,18 @@ def _store(settings: Settings, post_id: str, *, create: bool = False) -> tuple[s
     return f"{country}.{post}", path
 
 
+@contextlib.contextmanager
+def _officers(
+    settings: Settings, post_id: str, *, create: bool = False
+) -> Iterator[tuple[str, Officers]]:
+    """The post's name and its officers table, closed on the way out."""
+    from gateway.post.officers import Officers  # noqa: PLC0415  # why: lazy import
+
+    post, path = _store(settings, post_id, create=create)
+    with contextlib.closing(Officers(path)) as officers:
+        yield post, officers
+
+
 def _when(ms: int | None) -> str:
     if ms is None:
         return ""
@@ -86,15 +103,9 @@ def officers_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add an officer and print its token, once: the post keeps only a salted hash of it."""
-    from gateway.post.officers import Officers  # noqa: PLC0415  # why: lazy import
-
     try:
-        post, path = _store(settings_of(ctx), post_id, create=True)
-        officers = Officers(path)
-        try:
+        with _officers(settings_of(ctx), post_id, create=True) as (post, officers):
             officer, token = officers.add(name)
-        finally:
-            officers.close()
     except FrontlineError as error:
         raise fail(error) from None
     if as_json:
@@ -108,15 +119,9 @@ def officers_add(
 @officers_app.command("list")
 def officers_list(ctx: typer.Context, post_id: PostArg, as_json: JsonOption = False) -> None:
     """The post's officers: ids, names, when added and revoked (never a token)."""
-    from gateway.post.officers import Officers  # noqa: PLC0415  # why: lazy import
-
     try:
-        post, path = _store(settings_of(ctx), post_id)
-        officers = Officers(path)
-        try:
+        with _officers(settings_of(ctx), post_id) as (post, officers):
             listed = [_officer_json(o) for o in officers.list()]
-        finally:
-            officers.close()
     except FrontlineError as error:
         raise fail(error) from None
     if as_json:
@@ -136,15 +141,9 @@ def officers_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Refuse an officer's token from now on (403), the running post included."""
-    from gateway.post.officers import Officers  # noqa: PLC0415  # why: lazy import
-
     try:
-        post, path = _store(settings_of(ctx), post_id)
-        officers = Officers(path)
-        try:
+        with _officers(settings_of(ctx), post_id) as (post, officers):
             officer = officers.revoke(officer_id)
-        finally:
-            officers.close()
     except FrontlineError as error:
         raise fail(error) from None
     if as_json:
