@@ -71,6 +71,20 @@ def simulate(
             "one commit interval on one machine (docs/benchmarks.md, section 4).",
         ),
     ] = 1,
+    secure: Annotated[
+        bool,
+        typer.Option(
+            "--secure",
+            help="Run on a secured broker (SASL_SSL, SCRAM, ACLs) in DATA_DIR/broker-secure, "
+            "each process as its own principal, every alert signed and verified.",
+        ),
+    ] = False,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign", help="Sign and verify every alert in plaintext too (--secure implies it)."
+        ),
+    ] = False,
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
@@ -89,6 +103,8 @@ def simulate(
         metrics_base_port=metrics_base_port,
         planted_share=planted_share,
         partitions=partitions,
+        secure=secure,
+        sign=sign,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

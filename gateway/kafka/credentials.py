@@ -16,7 +16,7 @@ from gateway.broker.secure import ADMIN, MECHANISM, Credential
 from gateway.errors import SetupError
 from gateway.settings import SecurityProtocol, Settings
 
-__all__ = ["as_env", "as_properties", "principal_settings"]
+__all__ = ["as_env", "as_properties", "env_of", "principal_settings"]
 
 
 def _credential(cluster: LocalCluster, principal: str) -> Credential:
@@ -84,10 +84,10 @@ def as_properties(settings: Settings) -> str:
     )
 
 
-def as_env(settings: Settings) -> str:
-    """``export FRONTLINE_*=...`` lines for a shell (``eval "$(...)"``)."""
+def env_of(settings: Settings) -> dict[str, str]:
+    """The ``FRONTLINE_*`` variables of a principal, for a child process's environment."""
     bootstrap, protocol, mechanism, user, password, ca = _fields(settings)
-    pairs = {
+    return {
         "FRONTLINE_BOOTSTRAP_SERVERS": bootstrap,
         "FRONTLINE_SECURITY_PROTOCOL": protocol,
         "FRONTLINE_SASL_MECHANISM": mechanism,
@@ -95,4 +95,8 @@ def as_env(settings: Settings) -> str:
         "FRONTLINE_SASL_PASSWORD": password,
         "FRONTLINE_SSL_CAFILE": ca,
     }
-    return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in pairs.items())
+
+
+def as_env(settings: Settings) -> str:
+    """``export FRONTLINE_*=...`` lines for a shell (``eval "$(...)"``)."""
+    return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env_of(settings).items())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import time
 from collections import Counter
@@ -45,9 +46,10 @@ from gateway.settings import Settings
 from gateway.simulate.collect import BrokerFacts, collect
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.simulate.frontier import PostsClient, ScreeningTally, issue_tokens, pick_traveller
-from gateway.simulate.processes import Component, ComponentSet
+from gateway.simulate.processes import ComponentSet
 from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
+from gateway.simulate.secure import Network, pipeline, secure_broker
 from gateway.simulate.stats import quantiles
 from gateway.simulate.traffic import TrafficPlan
 from gateway.simulate.variants import TravellerFactory
@@ -80,6 +82,8 @@ class ExerciseConfig(BaseModel):
     travellers_per_s: float = 40.0
     partitions: int = 1
     drain_timeout_s: float = 90.0
+    secure: bool = False  # a secured broker, one principal per process (simulate/secure.py)
+    sign: bool = False  # connectors sign, the hub, nodes and posts verify (always when secure)
 
 
 @dataclass
@@ -118,11 +122,16 @@ class Exercise:
         self.candidates = [c.code for c in self.topology.countries]
         self.run_state = _Run()
         self.kafka_version = "external broker"
+        self.cluster_dir: Path | None = None
 
     # -- set-up --------------------------------------------------------------------------------
 
     def _bootstrap(self) -> str:
-        """The configured broker, else the local one (started on demand)."""
+        """The configured broker, else the local one (started on demand); secured: its own."""
+        if self.config.secure:
+            self.console.print("Secured exercise: starting its SASL_SSL Apache Kafka ...")
+            self.cluster_dir, bootstrap, self.kafka_version = secure_broker(self.settings.data_dir)
+            return bootstrap
         try:
             bootstrap = resolve_bootstrap(self.settings)
         except SetupError:
@@ -176,40 +185,40 @@ class Exercise:
 
     async def _main(self) -> bool:
         self.report_dir.mkdir(parents=True, exist_ok=True)
-        bootstrap = self._bootstrap()
+        # The posts' stores of an earlier run hold its alerts (other topics): start afresh.
+        shutil.rmtree(self.report_dir / "state", ignore_errors=True)
+        bootstrap = await asyncio.to_thread(self._bootstrap)  # broker start runs its own loop
         prefix = f"sim{int(time.time())}."
         topology_file = write_topology(self.topology, self.report_dir / "topology.toml")
         settings = self._child_settings(bootstrap, prefix, topology_file)
+        net = Network(settings, self.cluster_dir)
+        if self.config.secure or self.config.sign:
+            net = net.with_keys(self.report_dir)
         self.console.print(
             f"Exercise on {bootstrap} (topics {prefix}*): "
             f"{len(self.topology.countries)} countries, {len(self.posts)} border posts, "
             f"{self.config.rate:g} records/s for {self.config.duration_s:g}s"
         )
-        results = await apply_topics(plan_topics(self.topology, settings), settings)
+        results = await apply_topics(plan_topics(self.topology, settings), net.admin)
         failed = [r.spec.name for r in results if not r.ok]
         if failed:
             raise SetupError(f"could not create topics: {', '.join(failed[:5])}",
                              hint="check the broker log (`frontline broker logs`)")  # fmt: skip
-        base = self.config.metrics_base_port
+        await net.apply_access(self.topology)
+        parts, urls = pipeline(
+            net, self.topology, base_port=self.config.metrics_base_port,
+            host=self.settings.metrics_host, report_dir=self.report_dir, split=net.secure,
+        )  # fmt: skip
         components = ComponentSet(self._child_env(settings))
-        logs = self.report_dir / "logs"
         try:
-            await components.start(Component(
-                "hub", ["hub", "run", "--metrics-port", str(base + 1)],
-                f"http://127.0.0.1:{base + 1}/metrics", logs / "hub.log"))  # fmt: skip
-            await components.start(Component(
-                "nodes", ["node", "run", "--all", "--metrics-port", str(base + 2)],
-                f"http://127.0.0.1:{base + 2}/metrics", logs / "nodes.log"))  # fmt: skip
-            await components.start(Component(
-                "posts", ["post", "run", "--all", "--http-port", str(base + 3),
-                          "--host", self.settings.metrics_host],
-                f"http://127.0.0.1:{base + 3}/health", logs / "posts.log"))  # fmt: skip
-            posts = PostsClient(f"http://127.0.0.1:{base + 3}", issue_tokens(settings, self.posts))
+            for part in parts:
+                await components.start(part)
+            posts = PostsClient(urls, issue_tokens(settings, self.posts))
             try:
-                await self._traffic(settings, posts, components)
-                await self._review(settings)
+                await self._traffic(net, posts, components)
+                await self._review(net.operator)
                 expectation = await self._drain(posts)
-                facts = await collect(settings, sorted(self.run_state.stats))
+                facts = await collect(net.admin, sorted(self.run_state.stats))
                 samples = await posts.latency()
             finally:
                 await posts.close()
@@ -221,14 +230,16 @@ class Exercise:
         self._print_summary(report, json_path, html_path)
         return report.ok
 
-    async def _traffic(self, settings: Settings, posts: PostsClient, parts: ComponentSet) -> None:
+    async def _traffic(self, net: Network, posts: PostsClient, parts: ComponentSet) -> None:
         connectors = {c.org: c for c in all_connectors()}
         metrics = ConnectorMetrics()
         start_http_server(
             self.config.metrics_base_port, addr="127.0.0.1", registry=metrics.registry
         )
         plan = TrafficPlan(connectors, self.config.rate, self.config.seed)
-        publishers = {org: Publisher(settings, c, metrics=metrics) for org, c in connectors.items()}
+        publishers = {
+            org: Publisher(net.connector(org), c, metrics=metrics) for org, c in connectors.items()
+        }
         for publisher in publishers.values():
             await publisher.start()
         rng = random.Random(self.config.seed + 1)
@@ -406,6 +417,7 @@ class Exercise:
                 "seed": self.config.seed, "kafka_version": self.kafka_version,
                 "bootstrap": bootstrap, "topic_prefix": prefix,
                 "commit_interval_ms": self.settings.commit_interval_ms,
+                "secure": self.config.secure, "signed": self.config.secure or self.config.sign,
             },
             organizations=orgs,
             hub={

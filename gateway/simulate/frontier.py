@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,29 +70,40 @@ def issue_tokens(settings: Settings, posts: list[str]) -> dict[str, str]:
 
 
 class PostsClient:
-    """Talks to the posts host (``frontline post run --all``) as one officer per post."""
+    """Talks to the posts hosts (``frontline post run --all``) as one officer per post.
 
-    def __init__(self, base_url: str, tokens: dict[str, str]) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
+    ``base_url`` is one host for every post, or each post's own host (``post -> URL``).
+    """
+
+    def __init__(self, base_url: str | Mapping[str, str], tokens: dict[str, str]) -> None:
+        bases = base_url if isinstance(base_url, Mapping) else dict.fromkeys(tokens, base_url)
+        self.bases = {p: u.rstrip("/") for p, u in bases.items()}
+        self.http = httpx.AsyncClient(timeout=10.0)
         self.auth = {p: {"Authorization": f"Bearer {t}"} for p, t in tokens.items()}
 
     async def close(self) -> None:
         """Close the connection pool."""
         await self.http.aclose()
 
+    def _url(self, post: str, path: str) -> str:
+        return f"{self.bases[post]}/posts/{post}{path}"
+
     async def watchlist(self, post: str) -> dict[str, int]:
         """Alert id -> version on one post's watchlist."""
-        answer = (await self.http.get(f"/posts/{post}/watchlist", headers=self.auth[post])).json()
+        response = await self.http.get(self._url(post, "/watchlist"), headers=self.auth[post])
+        answer = response.json()
         return {item["alert_id"]: int(item["version"]) for item in answer["items"]}
 
     async def latency(self, since_ms: int = 0) -> list[dict[str, Any]]:
-        """Per-delivery latency samples recorded by the posts."""
-        any_post = next(iter(self.auth.values()), {})
-        params = {"since_ms": since_ms}
-        answer = (await self.http.get("/latency", params=params, headers=any_post)).json()
-        samples: list[dict[str, Any]] = answer["samples"]
-        return samples
+        """Per-delivery latency samples recorded by the posts (every host's, oldest first)."""
+        hosts = {base: post for post, base in self.bases.items()}  # one officer per host
+        samples: list[dict[str, Any]] = []
+        for base, post in hosts.items():
+            answer = await self.http.get(
+                f"{base}/latency", params={"since_ms": since_ms}, headers=self.auth[post]
+            )
+            samples += answer.json()["samples"]
+        return sorted(samples, key=lambda s: int(s["at_ms"]))
 
     async def screen(self, post: str, traveller: Traveller, tally: ScreeningTally) -> None:
         """Screen one traveller at one post and count what came back."""
@@ -103,7 +115,7 @@ class PostsClient:
         started = time.perf_counter()
         try:
             response = await self.http.post(
-                f"/posts/{post}/screen/person", json=body, headers=self.auth[post]
+                self._url(post, "/screen/person"), json=body, headers=self.auth[post]
             )
             response.raise_for_status()
         except httpx.HTTPError:

@@ -36,6 +36,7 @@ class Component:
     args: list[str]
     ready_url: str | None
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)  # added to the set's (its principal)
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self, env: dict[str, str]) -> None:
@@ -83,7 +84,7 @@ class ComponentSet:
 
     async def start(self, component: Component, wait_s: float = 60.0) -> None:
         """Start ``component`` and wait until its readiness URL answers 200."""
-        component.start(self.env)
+        component.start(self.env | component.env)
         self.components.append(component)
         if component.ready_url is None:
             return
