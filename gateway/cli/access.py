@@ -11,6 +11,7 @@ from rich.table import Table
 
 from gateway.broker.secure import ADMIN, CredentialStore
 from gateway.cli._common import JsonOption, console, emit_json, fail, settings_of
+from gateway.cli._options import CreateDryRun
 from gateway.errors import FrontlineError
 from gateway.kafka.access import plan_access
 from gateway.kafka.access_admin import AccessResult, apply_access
@@ -68,9 +69,7 @@ def _status(result: AccessResult, *, dry_run: bool) -> str:
 @app.command()
 def apply(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be created; change nothing.")
-    ] = False,
+    dry_run: CreateDryRun = False,
     topology: TopologyOption = None,
     data_dir: DataDir = None,
     as_json: JsonOption = False,

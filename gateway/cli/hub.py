@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from gateway.cli._common import MetricsPort, fail, kafka_errors, serve_metrics, settings_of
-from gateway.cli._service import ModeOption, VerifyTrustFile, with_trust_file
+from gateway.cli._options import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.errors import FrontlineError
 from gateway.hub.metrics import HubMetrics
 from gateway.hub.service import run_hub

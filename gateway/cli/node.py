@@ -14,7 +14,7 @@ from gateway.cli._common import (
     serve_metrics,
     settings_of,
 )
-from gateway.cli._service import ModeOption, VerifyTrustFile, with_trust_file
+from gateway.cli._options import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.errors import ConfigError, FrontlineError
 from gateway.kafka.eos import Mode
 

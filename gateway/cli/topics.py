@@ -17,6 +17,7 @@ from gateway.cli._common import (
     run_async,
     settings_of,
 )
+from gateway.cli._options import CreateDryRun
 from gateway.errors import FrontlineError
 from gateway.kafka.clients import make_admin, resolve_bootstrap
 from gateway.kafka.layout import TopicResult, apply_topics, plan_topics
@@ -59,9 +60,7 @@ def _table(results: list[TopicResult]) -> Table:
 @app.command()
 def apply(
     ctx: typer.Context,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be created; change nothing.")
-    ] = False,
+    dry_run: CreateDryRun = False,
     topology: TopologyOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -1,4 +1,5 @@
-"""Options shared by the commands that run a consuming service (``hub run``, ``node run``)."""
+"""Options shared by several commands: the consuming services' (``hub run``, ``node run``)
+and ``--dry-run`` of the commands that create (``topics apply``, ``access apply``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from gateway.kafka.eos import Mode
 from gateway.settings import Settings
 
-__all__ = ["ModeOption", "VerifyTrustFile", "with_trust_file"]
+__all__ = ["CreateDryRun", "ModeOption", "VerifyTrustFile", "with_trust_file"]
 
 VerifyTrustFile = Annotated[
     Path | None,
@@ -19,6 +20,9 @@ VerifyTrustFile = Annotated[
         help="Trust file of the organizations' public keys: verify every alert's signature"
         " (default FRONTLINE_TRUST_FILE; unset, signature checks are off).",
     ),
+]
+CreateDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be created; change nothing.")
 ]
 ModeOption = Annotated[
     Mode, typer.Option(help="exactly-once (transactions) or at-least-once (comparison).")
