@@ -13,9 +13,7 @@ needed, and a screening is logged as the officer whose token is given, else ``lo
 
 from __future__ import annotations
 
-import errno
 import json
-import socket
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
@@ -24,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, fail, settings_of
+from gateway.cli._options import check_listen_port
 from gateway.cli.post_access import access_log, officers_app
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
@@ -77,24 +76,6 @@ def _invalid(error: ValidationError) -> ConfigError:
         where = ".".join(str(p) for p in detail["loc"])
         parts.append(f"{where}: {detail['msg']}" if where else str(detail["msg"]))
     return ConfigError("invalid query: " + "; ".join(parts), hint="see `frontline post --help`")
-
-
-def _check_port(host: str, port: int) -> None:
-    """Refuse a port the API could not listen on, before any store is opened or loaded."""
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise ConfigError(
-                f"port {port} on {host} is already in use",
-                hint="pick another --http-port, or stop what listens there (`ss -ltnp`)",
-            ) from None
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {error.strerror}",
-            hint="check --host (an address of this machine) and --http-port",
-        ) from None
 
 
 def _offline(settings: Settings, post_id: str) -> Any:
@@ -226,7 +207,7 @@ def run(
         raise fail(ConfigError("name one post, or pass --all", hint="e.g. `post run FRA.CDG`"))
     try:
         if http_port is not None:
-            _check_port(host, http_port)
+            check_listen_port(host, http_port, option="--http-port")
         if all_posts:
             _run_all(settings, http_port, host)
             return
