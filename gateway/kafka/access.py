@@ -124,6 +124,11 @@ def node_transaction_prefix(names: TopicNames, country: str) -> str:
     return f"{names.prefix}node-{names.ncb(country)}-"
 
 
+def node_up_transaction_prefix(names: TopicNames, country: str) -> str:
+    """A node's transactional ids for its ``up`` input: ``<prefix>node-<up topic>-<partition>``."""
+    return f"{names.prefix}node-{names.up(country)}-"
+
+
 def plan_access(topology: Topology, prefix: str) -> list[Principal]:
     """Every principal the topology implies, with its ACLs, in a stable order."""
     names = TopicNames(prefix)
@@ -145,6 +150,9 @@ def plan_access(topology: Topology, prefix: str) -> list[Principal]:
     for country in topology.countries:
         node = _Rules(node_principal(country.code))
         node.topic("read", names.ncb(country.code), names.up(country.code))
+        # Its bureau's hit decisions and flags enter through its own ``up`` topic, and an
+        # auto-confirmed hit's decision is written there in the node's transaction.
+        node.topic("write", names.up(country.code))
         node.topic("write", names.hub_inbox)
         node.topic("write", f"{prefix}post.{country.code}.", prefixed=True)
         node.topic("write", names.quarantine)
@@ -154,7 +162,9 @@ def plan_access(topology: Topology, prefix: str) -> list[Principal]:
         # national topic (names and partitions, never records): without it, a leader of
         # another country leaves this node's topic unassigned (simulate --secure found it).
         node.topic("describe", f"{names.prefix}ncb.", prefixed=True)
+        node.topic("describe", f"{names.prefix}up.", prefixed=True)
         node.group(f"{prefix}node").transactions(node_transaction_prefix(names, country.code))
+        node.transactions(node_up_transaction_prefix(names, country.code))
         principals.append(node.idempotent().done(f"national node {country.code}"))
     for country, post in topology.posts():
         name = post_principal(country.code, post.id)
