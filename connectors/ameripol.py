@@ -38,6 +38,7 @@ from connectors.formats.fields import (
     choice,
     country3,
     full_date,
+    json_document,
     json_object,
     next_midnight,
     orgs,
@@ -375,12 +376,7 @@ class AmeripolConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per element of 'alertas' (or of a bare list, or the lone alert object)."""
-        try:
-            document = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one(
-                "split", "", "bad_json", "the payload is not a UTF-8 JSON document"
-            ) from None
+        document = json_document(payload, "the payload is not a UTF-8 JSON document")
         items = document
         if isinstance(document, dict):
             items = [document] if "id_alerta" in document else document.get("alertas")

@@ -33,7 +33,7 @@ from connectors.formats.arabic import (
     parse_calendar,
     transliterate,
 )
-from connectors.formats.fields import Fields, country3, json_object, parse_tlp
+from connectors.formats.fields import Fields, country3, json_document, json_object, parse_tlp
 from connectors.formats.native import (
     native_date,
     native_partial,
@@ -133,10 +133,7 @@ class GccpolConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per circular."""
-        try:
-            doc = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("split", "", "bad_json", "payload is not JSON") from None
+        doc = json_document(payload, "payload is not JSON")
         circulars = doc.get("circulars") if isinstance(doc, dict) else doc
         if not isinstance(circulars, list):
             raise ConnectorError.one(

@@ -29,6 +29,7 @@ from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
 from connectors.formats.fields import (
     Fields,
     country3,
+    json_document,
     json_object,
     parse_instant,
     parse_partial_date,
@@ -100,10 +101,7 @@ class InterpolConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per notice, whatever the payload shape."""
-        try:
-            doc = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            raise ConnectorError.one("split", "", "bad_json", "payload is not JSON") from None
+        doc = json_document(payload, "payload is not JSON")
         if isinstance(doc, list):
             notices: list[Any] = doc
         elif isinstance(doc, dict) and "_embedded" in doc:

@@ -31,7 +31,7 @@ import orjson
 
 from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
 from connectors.formats.arabic import split_full_name
-from connectors.formats.fields import Fields, country3, parse_instant, parse_tlp
+from connectors.formats.fields import Fields, country3, json_document, parse_instant, parse_tlp
 from connectors.formats.native import substance_group
 from gateway.contract import (
     AnyAlert,
@@ -128,10 +128,7 @@ class UnodcConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per report (or other non-context object), carrying what it references."""
-        try:
-            bundle = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            raise _fail("", "bad_json", "payload is not JSON", "split") from None
+        bundle = json_document(payload, "payload is not JSON")
         if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
             raise _fail("type", "not_a_bundle", "a STIX bundle has type 'bundle'", "split")
         objects = bundle.get("objects")
@@ -151,10 +148,7 @@ class UnodcConnector(Connector):
 
     def to_alert(self, record: RawRecord) -> AnyAlert:
         """Map a report to a threat assessment, a person or seizure to its operational kind."""
-        try:
-            doc = orjson.loads(record.data)
-        except orjson.JSONDecodeError:
-            raise _fail("", "bad_json", "record is not JSON", "parse") from None
+        doc = json_document(record.data, "record is not JSON", stage="parse")
         if not isinstance(doc, dict) or not isinstance(doc.get("object"), dict):
             raise _fail("", "not_an_object", "a STIX object is a JSON object", "parse")
         obj: dict[str, Any] = doc["object"]

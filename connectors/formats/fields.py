@@ -27,6 +27,7 @@ __all__ = [
     "code_word",
     "country3",
     "full_date",
+    "json_document",
     "json_object",
     "next_midnight",
     "orgs",
@@ -197,15 +198,20 @@ def parse_partial_date(
     return PartialDate(year=y, month=m, day=d)
 
 
+def json_document(data: bytes | str, message: str, *, stage: str = "split") -> Any:
+    """Parse a JSON document; a ``bad_json`` refusal at ``stage`` with ``message`` otherwise."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise ConnectorError.one(stage, "", "bad_json", message) from None
+
+
 def json_object(data: bytes | str, what: str) -> dict[str, Any]:
     """Parse one record's JSON object; ``parse``-stage refusals for bad JSON or a non-object.
 
     ``what`` names the record in the message ("a notice", "a circular").
     """
-    try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise ConnectorError.one("parse", "", "bad_json", f"{what} is not valid JSON") from None
+    parsed = json_document(data, f"{what} is not valid JSON", stage="parse")
     if not isinstance(parsed, dict):
         raise ConnectorError.one("parse", "", "not_an_object", f"{what} is a JSON object")
     return parsed
