@@ -67,6 +67,12 @@ class HubMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=self.registry,
         )
+        self.review_wait = Histogram(
+            "frontline_hub_review_wait_seconds",
+            "From holding an alert version for review to applying its approval.",
+            buckets=(1, 5, 15, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400),
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "frontline_hub_consumer_lag",
             "Ingress records not yet processed, per topic.",
@@ -98,7 +104,10 @@ class HubMetrics:
 class BatchCounts:
     """Counts of one batch, added to the Prometheus counters once (labels() per record is slow)."""
 
-    __slots__ = ("deliveries", "denials", "quarantined", "records", "revocations", "signatures")
+    __slots__ = (
+        "deliveries", "denials", "quarantined", "records", "review_waits", "revocations",
+        "signatures",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.records: Tally[tuple[str, str, str]] = Tally()
@@ -107,6 +116,7 @@ class BatchCounts:
         self.revocations: Tally[tuple[str, str]] = Tally()
         self.quarantined: Tally[tuple[str, str]] = Tally()
         self.signatures: Tally[tuple[str, str]] = Tally()  # refused signatures
+        self.review_waits: list[float] = []  # seconds, per approval
 
     def add(self, effects: Effects, org: str) -> None:
         """Count one decision; ``org`` is the ingress topic's organization."""
@@ -124,6 +134,8 @@ class BatchCounts:
         if effects.tombstones:
             for reason in effects.tombstones.values():
                 self.revocations[(who, reason)] += 1
+        if effects.review_wait_ms is not None:
+            self.review_waits.append(effects.review_wait_ms / 1000)
         if effects.quarantine is not None:
             self.quarantined[(org, effects.reason or "unknown")] += 1
             if effects.quarantine.stage == "signature":
@@ -143,3 +155,5 @@ class BatchCounts:
             metrics.quarantined.labels(org, reason).inc(n)
         for (org, reason), n in self.signatures.items():
             metrics.signature_refused.labels(org, reason).inc(n)
+        for seconds in self.review_waits:
+            metrics.review_wait.observe(seconds)

@@ -27,6 +27,8 @@ from gateway.kafka.headers import H, RouteHeaders, signature_headers
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 
 __all__ = [
+    "REVIEW_WAIT_MS",
+    "TS_APPROVED",
     "DecisionCache",
     "Effects",
     "Inbound",
@@ -92,6 +94,7 @@ class Effects:
     review_clear: bool = False
     denied: Mapping[str, str] = field(default_factory=dict)
     reason: str | None = None  # quarantine reason or review rule, for metrics
+    review_wait_ms: int | None = None  # an approval: how long the version was held
 
 
 @functools.lru_cache(maxsize=4)
@@ -417,6 +420,8 @@ def _release(
         cancelled=alert.envelope["msg_type"] == "CANCEL",
         seq=prev.seq + 1 if prev is not None else 1, live_version=version,
         live_tlp=alert.envelope["tlp"], policy_version=decision.policy_version,
+        origin=alert.envelope["originating_country"],
+        delivered_at_ms=now_ms if recipients else (prev.delivered_at_ms if prev else None),
     )  # fmt: skip
     return Effects(
         action=action, audit=audit, alert_id=alert_id, org=org, kind=kind, payload=rec.value,
@@ -475,7 +480,8 @@ def _hold(
         seq=prev.seq + 1 if prev is not None else 1,
         live_version=prev.live_version if prev is not None else 0,
         live_tlp=prev.live_tlp if prev is not None else "",
-        policy_version=decision.policy_version,
+        policy_version=decision.policy_version, origin=alert.envelope["originating_country"],
+        delivered_at_ms=prev.delivered_at_ms if prev is not None else None,
     )  # fmt: skip
     return Effects(
         action=Action.HELD, audit=audit, alert_id=alert_id, org=org, kind=kind,
@@ -545,6 +551,38 @@ def expire(entry: AlertState, now_ms: int, hub: str = "hub") -> Effects:
     )  # fmt: skip
 
 
+TS_APPROVED = "fl-ts-approved"
+"""Header of an approved delivery: when the reviewer's approval was applied (epoch ms)."""
+REVIEW_WAIT_MS = "fl-review-wait-ms"
+"""Header of an approved delivery: how long the version waited for review (ms)."""
+_REVIEW_HEADERS = frozenset({REVIEW_RULE, REVIEW_RECIPIENTS})
+
+
+def _redecide(
+    held: Held, policy: Policy, candidates: frozenset[str], now_ms: int
+) -> tuple[frozenset[str], dict[str, str], str]:
+    """The held version decided again at ``now_ms``: recipients (never wider than at hold
+    time), deny reasons of the countries it no longer reaches, and the policy version."""
+    try:
+        kind, record = decode_dict(held.payload)
+    except QuarantineError:  # it decoded when held; a changed schema registry cannot widen
+        return frozenset(), dict.fromkeys(held.recipients, "UNDECODABLE"), policy.version
+    facts = facts_of(kind, record["envelope"], record.get("subject"))
+    decision = policy.decide(facts, candidates, _moment(now_ms))
+    now, denied = _recipients(decision)
+    recipients = held.recipients & now
+    lost = {c: denied.get(c, "NOT_A_RECIPIENT") for c in sorted(held.recipients - recipients)}
+    return recipients, lost, decision.policy_version
+
+
+def _revoke_reason_denied(denied: Mapping[str, str]) -> str:
+    """The tombstone reason when an approval reaches nobody: EXPIRED, CANCELLED or NARROWED."""
+    first = next(iter(denied.values()), None)
+    if first == "EXPIRED":
+        return RevokeReason.EXPIRED
+    return RevokeReason.CANCELLED if first == "CANCELLED" else RevokeReason.NARROWED
+
+
 def _reviewer_fields(reviewer: str, authenticated: bool) -> dict[str, Any]:
     """How an audit record names the reviewer: the identity, and whether anyone checked it."""
     return {"reviewer": reviewer, "reviewer_authenticated": authenticated}
@@ -552,15 +590,22 @@ def _reviewer_fields(reviewer: str, authenticated: bool) -> dict[str, Any]:
 
 def review_verdict(
     entry: AlertState, *, approve: bool, reviewer: str, note: str, now_ms: int, hub: str = "hub",
-    reviewer_authenticated: bool = False,
+    reviewer_authenticated: bool = False, policy: Policy | None = None,
+    candidates: frozenset[str] = _EMPTY,
 ) -> Effects:  # fmt: skip
     """Apply a reviewer's decision to a held alert.
 
-    Approval delivers the held version (payload unchanged) to the recipients computed when it
-    was held and revokes countries that held an earlier version but are not among them.
-    Rejection revokes the alert from every country that holds an earlier version. The
-    reviewer is recorded as claimed (an OS user name) with ``reviewer_authenticated`` false
-    until operators are authenticated.
+    Approval decides again, with ``policy`` and the clock of the approval (``now_ms``): the
+    held version reaches the countries that were chosen when it was held *and* may receive it
+    now (an alert that expired or was narrowed while held is delivered only as it now may be;
+    one that now reaches nobody is not delivered, audited with the reasons). Countries that
+    held an earlier version but are not among them are revoked. Rejection revokes the alert
+    from every country that holds an earlier version. The reviewer is recorded as claimed (an
+    OS user name) with ``reviewer_authenticated`` false until operators are authenticated.
+
+    An approved delivery counts its latency from the approval: ``fl-ts-ingest`` and
+    ``fl-ts-connector`` become the approval moment, ``fl-ts-approved`` names it and
+    ``fl-review-wait-ms`` carries the time spent in review.
     """
     held = entry.held
     assert held is not None, "review_verdict needs a held entry"
@@ -570,26 +615,40 @@ def review_verdict(
     policy_version = held_headers.get(H.POLICY_VERSION, "") or entry.policy_version
     who = _reviewer_fields(reviewer, reviewer_authenticated)
     if approve:
+        recipients, denied = held.recipients, dict[str, str]()
+        if policy is not None:
+            recipients, denied, policy_version = _redecide(held, policy, candidates, now_ms)
+        wait_ms = max(0, now_ms - held.held_at_ms)
         stored = RouteHeaders.from_kafka((k, v.encode()) for k, v in held.headers)
-        headers = stored._replace(ts_hub=now_ms).to_kafka()
-        revoke = dict.fromkeys(sorted(entry.recipients - held.recipients), RevokeReason.NARROWED)
+        extra = {
+            **{k: v for k, v in stored.extra.items() if k not in _REVIEW_HEADERS},
+            TS_APPROVED: str(now_ms), REVIEW_WAIT_MS: str(wait_ms),
+        }  # fmt: skip
+        headers = stored._replace(
+            ts_hub=now_ms, ts_ingest=now_ms, ts_connector=now_ms, policy_version=policy_version,
+            extra=extra,
+        ).to_kafka()  # fmt: skip
+        reason = _revoke_reason_denied(denied) if not recipients else RevokeReason.NARROWED
+        revoke = dict.fromkeys(sorted(entry.recipients - recipients), reason)
         audit = _audit(
             (entry.alert_id, held.version, entry.org, entry.kind), Action.APPROVED, now_ms, hub,
-            recipients=sorted(held.recipients), revoked=revoke, rule=held.rule,
-            note=note or None, policy_version=policy_version, **who,
+            recipients=sorted(recipients), denied=denied, revoked=revoke, rule=held.rule,
+            note=note or None, policy_version=policy_version, review_wait_ms=wait_ms,
+            reason=None if recipients or not denied else reason, **who,
         )  # fmt: skip
         state = replace(
-            entry, recipients=held.recipients, held=None, seq=entry.seq + 1,
+            entry, recipients=recipients, held=None, seq=entry.seq + 1,
             expires_at_ms=held.expires_at_ms, live_version=held.version,
             live_tlp=held_headers.get(H.TLP, ""), policy_version=policy_version,
+            delivered_at_ms=now_ms if recipients else entry.delivered_at_ms,
         )  # fmt: skip
         return Effects(
             action=Action.APPROVED, audit=audit, alert_id=entry.alert_id, org=entry.org,
             kind=entry.kind, payload=held.payload,
-            deliveries=dict.fromkeys(held.recipients, headers), shared_headers=headers,
+            deliveries=dict.fromkeys(recipients, headers), shared_headers=headers,
             tombstones=revoke,
             tombstone_headers=_tomb_headers(entry.kind, entry.org, held.version, now_ms),
-            state=state, review_clear=True, reason=held.rule,
+            state=state, review_clear=True, reason=held.rule, review_wait_ms=wait_ms,
         )  # fmt: skip
     revoke = dict.fromkeys(sorted(entry.recipients), RevokeReason.REVIEW_REJECTED)
     audit = _audit(

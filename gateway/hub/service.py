@@ -206,7 +206,8 @@ class HubProcessor:
                     continue
                 effects = review_verdict(
                     entry, approve=verdict.approve, reviewer=verdict.reviewer,
-                    note=verdict.note, now_ms=now_ms, hub=self.hub_id,
+                    note=verdict.note, now_ms=now_ms, hub=self.hub_id, policy=self.policy,
+                    candidates=self.candidates,
                 )  # fmt: skip
                 self._emit(effects, owner, outputs)
                 self._counts(tp).add(effects, effects.org)

@@ -62,6 +62,8 @@ class AlertState:
     live_version: int = 0
     live_tlp: str = ""
     policy_version: str = ""  # the policy version of the last decision on this alert
+    origin: str = ""  # the originating country (alpha-3): where hits on this alert go
+    delivered_at_ms: int | None = None  # when the live version was delivered (receipts)
 
     def deadline_ms(self) -> int | None:
         """When the expiry timer must next look at this entry: the live expiry (while someone
@@ -91,6 +93,8 @@ class AlertState:
                 "lv": self.live_version,
                 "lt": self.live_tlp,
                 "pv": self.policy_version,
+                "oc": self.origin,
+                "da": self.delivered_at_ms,
                 "h": None
                 if held is None
                 else {
@@ -138,6 +142,8 @@ class AlertState:
             live_version=int(raw.get("lv", 0)),
             live_tlp=str(raw.get("lt", "")),
             policy_version=str(raw.get("pv", "")),
+            origin=str(raw.get("oc", "")),
+            delivered_at_ms=None if raw.get("da") is None else int(raw["da"]),
         )
 
 
