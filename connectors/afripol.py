@@ -44,6 +44,7 @@ from connectors.base import Connector, RawRecord, stamp_version
 from connectors.formats.fields import (
     Fields,
     choice,
+    flag,
     full_date,
     json_object,
     next_midnight,
@@ -238,12 +239,7 @@ def _partial_date(f: Fields, key: str) -> PartialDate | None:
 
 
 def _flag(f: Fields, key: str) -> bool:
-    value = f.raw(key)
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and _fold(value) in {"oui", "non"}:
-        return _fold(value) == "oui"
-    raise f.fail(key, "wrong_type", f"{key} must be true/false or oui/non")
+    return flag(f, key, {"OUI": True, "NON": False}, "oui/non")
 
 
 def _amount(f: Fields, key: str) -> float | None:

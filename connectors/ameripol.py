@@ -37,6 +37,7 @@ from connectors.formats.fields import (
     Fields,
     choice,
     country3,
+    flag,
     full_date,
     json_document,
     json_object,
@@ -199,12 +200,7 @@ def _amount(f: Fields, key: str) -> float | None:
 
 
 def _flag(f: Fields, key: str) -> bool:
-    value = f.raw(key)
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str) and value.strip().upper() in {"SI", "SÍ", "NO"}:
-        return value.strip().upper() != "NO"
-    raise f.fail(key, "wrong_type", f"{key} must be true/false or SI/NO")
+    return flag(f, key, {"SI": True, "NO": False}, "SI/NO")
 
 
 def _whole(f: Fields | None, key: str) -> int | None:

@@ -26,6 +26,7 @@ __all__ = [
     "choice",
     "code_word",
     "country3",
+    "flag",
     "full_date",
     "json_document",
     "json_object",
@@ -240,6 +241,18 @@ def choice(f: Fields, key: str, table: Mapping[str, T], default: T | None = None
         if word in table:
             return table[word]
     raise f.fail(key, "unknown_code", f"{key} must be one of {', '.join(table)}")
+
+
+def flag(f: Fields, key: str, words: Mapping[str, bool], spelled: str) -> bool:
+    """A yes/no field: JSON true or false (absent is false), or one of the format's words
+    (``words`` as :func:`code_word` spells them: case and accents do not matter);
+    ``spelled`` is how the refusal names those words ("oui/non")."""
+    value = f.raw(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and (word := code_word(value)) in words:
+        return words[word]
+    raise f.fail(key, "wrong_type", f"{key} must be true/false or {spelled}")
 
 
 def orgs(f: Fields | None, key: str) -> tuple[Org, ...]:
