@@ -30,7 +30,7 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, RawRecord
 from connectors.formats.arabic import (
     NativeDate,
     country_from_arabic,
@@ -39,7 +39,7 @@ from connectors.formats.arabic import (
     split_full_name,
     transliterate,
 )
-from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.fields import country3, parse_tlp, refusal
 from connectors.formats.native import (
     native_date,
     native_partial,
@@ -113,16 +113,12 @@ def _text(el: Element | None) -> str | None:
     return " ".join(el.text.split())
 
 
-def _fail(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
-    return ConnectorError.one(stage, path, code, message)
-
-
 def _country(value: str, path: str) -> str:
     """ISO alpha-3 from an Arabic country name or an ISO code."""
     if has_arabic(value):
         code = country_from_arabic(value)
         if code is None:
-            raise _fail(path, "unknown_country", "not a country name the ISO catalogue knows")
+            raise refusal(path, "unknown_country", "not a country name the ISO catalogue knows")
         return code
     return country3(value, path)
 
@@ -146,7 +142,7 @@ class AimcConnector(Connector):
             yield RawRecord(self.org, source, 0, payload)
             return
         if root.tag != "AimcBulletins":
-            raise _fail("", "unexpected_shape", "root must be AimcBulletins or Bulletin", "split")
+            raise refusal("", "unexpected_shape", "root must be AimcBulletins or Bulletin", "split")
         bulletins = _children(root, "Bulletin")
         slices = _slices(payload) if _plain_utf8(payload) else None
         if slices is None or len(slices) != len(bulletins):  # re-serialize what we cannot cut
@@ -212,9 +208,9 @@ def parse_xml(data: bytes, stage: str) -> Element:
         else:
             root = fromstring(data)
     except DefusedXmlException:
-        raise _fail("", "forbidden_xml", "DTDs and entities are not allowed", stage) from None
+        raise refusal("", "forbidden_xml", "DTDs and entities are not allowed", stage) from None
     except (ParseError, ValueError):
-        raise _fail("", "bad_xml", "payload is not well-formed XML", stage) from None
+        raise refusal("", "bad_xml", "payload is not well-formed XML", stage) from None
     for el in root.iter():
         if isinstance(el.tag, str) and "}" in el.tag:  # the namespace is optional: drop it
             el.tag = _local(el.tag)
@@ -224,32 +220,34 @@ def parse_xml(data: bytes, stage: str) -> Element:
 def _envelope(b: Element) -> Envelope:
     local_id = (b.get("id") or "").strip()
     if not local_id:
-        raise _fail("Bulletin/@id", "missing_field", "a bulletin needs its id")
+        raise refusal("Bulletin/@id", "missing_field", "a bulletin needs its id")
     revision_text = normalize_digits(b.get("revision") or "1").strip()
     if not revision_text.isdigit() or not 1 <= int(revision_text) < 2**31:
-        raise _fail("Bulletin/@revision", "bad_revision", "revision must be a whole number from 1")
+        raise refusal(
+            "Bulletin/@revision", "bad_revision", "revision must be a whole number from 1"
+        )
     status = (b.get("status") or "active").strip().lower()
     if status not in _STATUSES:
-        raise _fail("Bulletin/@status", "unknown_state", f"status must be one of {_STATUSES}")
+        raise refusal("Bulletin/@status", "unknown_state", f"status must be one of {_STATUSES}")
     issuer_el = _child(b, "Issuer")
     issuer_text = (issuer_el.get("country") if issuer_el is not None else None) or _text(issuer_el)
     if not issuer_text:
-        raise _fail("Issuer", "missing_field", "the issuing country is required")
+        raise refusal("Issuer", "missing_field", "the issuing country is required")
     issuer = _country(issuer_text, "Issuer")
     zone = MEMBER_ZONES.get(issuer)
     if zone is None:
-        raise _fail("Issuer", "not_a_member", "only Arab League members issue bulletins")
+        raise refusal("Issuer", "not_a_member", "only Arab League members issue bulletins")
     issued_el = _child(b, "IssuedOn")
     issued = _date(issued_el, "IssuedOn")
     if issued is None or issued_el is None:
-        raise _fail("IssuedOn", "missing_field", "IssuedOn is required")
+        raise refusal("IssuedOn", "missing_field", "IssuedOn is required")
     issued_at = zoned_instant(issued, "IssuedOn", zone, issued_el.get("time"))
     expires_el = _child(b, "ValidUntil")
     expires = _date(expires_el, "ValidUntil")
     label = _child(b, "Classification")
     attrs = label.attrib if label is not None else {}
     if "tlp" not in attrs:
-        raise _fail("Classification/@tlp", "missing_field", "a TLP label is required")
+        raise refusal("Classification/@tlp", "missing_field", "a TLP label is required")
     return revision_envelope(
         org=Org.AIMC,
         local_id=local_id,
@@ -299,12 +297,12 @@ def _names(p: Element) -> tuple[str, str | None, str, str | None, list[str]]:
             continue
         if has_arabic(name):
             if (el.get("script") or "Arab").strip() != "Arab":
-                raise _fail("Person/FullName", "script_mismatch", "Arabic text marked as Latin")
+                raise refusal("Person/FullName", "script_mismatch", "Arabic text marked as Latin")
             arabic = name
         else:
             latin = name
     if arabic is None:
-        raise _fail("Person/FullName", "missing_field", "the full name in Arabic is required")
+        raise refusal("Person/FullName", "missing_field", "the full name in Arabic is required")
     machine = transliterate(arabic)
     family_ar, given_ar = split_full_name(arabic)
     family, given = split_full_name(latin or machine)
@@ -321,21 +319,21 @@ def _names(p: Element) -> tuple[str, str | None, str, str | None, list[str]]:
 def _person(b: Element) -> WantedPerson:
     p = _child(b, "Person")
     if p is None:
-        raise _fail("Person", "missing_field", "a bulletin names one person")
+        raise refusal("Person", "missing_field", "a bulletin names one person")
     family, given, family_ar, given_ar, aliases = _names(p)
     kind_text = _text(_child(b, "Kind")) or "مطلوب"
     kind = _KINDS.get(kind_text.lower())
     if kind is None:
-        raise _fail("Kind", "unknown_category", "Kind must be مطلوب, إرهابي, مفقود or مشتبه به")
+        raise refusal("Kind", "unknown_category", "Kind must be مطلوب, إرهابي, مفقود or مشتبه به")
     category, action = kind
     action_text = _text(_child(p, "RequestedAction"))
     if action_text is not None:
         if action_text.lower() not in _ACTIONS:
-            raise _fail("Person/RequestedAction", "unknown_action", "unknown requested action")
+            raise refusal("Person/RequestedAction", "unknown_action", "unknown requested action")
         action = _ACTIONS[action_text.lower()]
     sex_text = (p.get("sex") or "").strip().lower()
     if sex_text and sex_text not in _SEX:
-        raise _fail("Person/@sex", "unknown_code", "sex must be ذكر or أنثى")
+        raise refusal("Person/@sex", "unknown_code", "sex must be ذكر or أنثى")
     birth = _date(_child(p, "BirthDate"), "Person/BirthDate")
     return WantedPerson(
         family_name=family,
@@ -366,7 +364,7 @@ def _document(el: Element, path: str) -> TravelDocument:
     number = _text(el)
     country = el.get("country")
     if not number or not country:
-        raise _fail(path, "missing_field", "a document needs its number and country")
+        raise refusal(path, "missing_field", "a document needs its number and country")
     expires = el.get("expires")
     expiry = native_date(expires, f"{path}/@expires", el.get("calendar")) if expires else None
     return TravelDocument(

@@ -26,13 +26,13 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.base import Connector, RawRecord
 from connectors.formats.arabic import (
     NativeDate,
     normalize_digits,
     transliterate,
 )
-from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.fields import country3, parse_tlp, refusal
 from connectors.formats.native import (
     native_date,
     native_partial,
@@ -117,10 +117,6 @@ _FIELD_LINE = re.compile(r"^([A-Z][A-Z-]*):\s?(.*)$")
 _QTY = re.compile(r"^([\d.,]+)\s*([A-Z]+)$")
 
 
-def _fail(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
-    return ConnectorError.one(stage, path, code, message)
-
-
 class EcoConnector(Connector):
     """ECO drug telexes: opiate, methamphetamine and precursor alerts, and wanted traffickers."""
 
@@ -138,7 +134,7 @@ class EcoConnector(Connector):
         try:
             text = payload.decode("utf-8-sig").replace("\r\n", "\n")
         except UnicodeDecodeError:
-            raise _fail("", "bad_encoding", "a telex file is UTF-8 text", "split") from None
+            raise refusal("", "bad_encoding", "a telex file is UTF-8 text", "split") from None
         pieces: list[str] = []
         position = 0
         for match in re.finditer(r"^ZCZC", text, re.M):
@@ -147,7 +143,7 @@ class EcoConnector(Connector):
         pieces.append(text[position:])
         chunks = [p for p in pieces if p.strip()]
         if not chunks:
-            raise _fail("", "empty_payload", "no ZCZC message in the payload", "split")
+            raise refusal("", "empty_payload", "no ZCZC message in the payload", "split")
         for index, chunk in enumerate(chunks):
             yield RawRecord(self.org, source, index, chunk.encode())
 
@@ -156,7 +152,7 @@ class EcoConnector(Connector):
         fields = read_fields(record.data.decode("utf-8", errors="replace"))
         kind = fields.get("TYPE", "").upper()
         if kind not in ("SEIZURE", "INTEL", "PERSON"):
-            raise _fail("TYPE", "unknown_type", "TYPE must be SEIZURE, INTEL or PERSON")
+            raise refusal("TYPE", "unknown_type", "TYPE must be SEIZURE, INTEL or PERSON")
         envelope = _envelope(fields)
         cancel = envelope.msg_type is MsgType.CANCEL
         if kind == "PERSON":
@@ -168,9 +164,9 @@ def read_fields(text: str) -> dict[str, str]:
     """The ``FIELD: value`` pairs of one telex, continuation lines joined, in their order."""
     lines = text.strip("\n").split("\n")
     if not lines or not lines[0].startswith("ZCZC"):
-        raise _fail("", "not_a_message", "a telex starts with a ZCZC line", "parse")
+        raise refusal("", "not_a_message", "a telex starts with a ZCZC line", "parse")
     if lines[-1].strip() != "NNNN":
-        raise _fail("", "truncated_message", "a telex ends with an NNNN line", "parse")
+        raise refusal("", "truncated_message", "a telex ends with an NNNN line", "parse")
     fields: dict[str, str] = {}
     last = None
     for number, line in enumerate(lines[1:-1], start=2):
@@ -181,12 +177,12 @@ def read_fields(text: str) -> dict[str, str]:
             continue
         match = _FIELD_LINE.match(line.rstrip())
         if match is None:
-            raise _fail(f"line {number}", "bad_line", "expected FIELD: value", "parse")
+            raise refusal(f"line {number}", "bad_line", "expected FIELD: value", "parse")
         name, value = match.groups()
         if name not in _FIELDS:
-            raise _fail(name, "unknown_field", "not a field of the ECO telex", "parse")
+            raise refusal(name, "unknown_field", "not a field of the ECO telex", "parse")
         if name in fields:
-            raise _fail(name, "duplicate_field", "a field may appear once", "parse")
+            raise refusal(name, "duplicate_field", "a field may appear once", "parse")
         fields[name] = value.strip()
         last = name
     return fields
@@ -195,7 +191,7 @@ def read_fields(text: str) -> dict[str, str]:
 def _need(fields: dict[str, str], name: str) -> str:
     value = fields.get(name, "").strip()
     if not value:
-        raise _fail(name, "missing_field", f"{name} is required")
+        raise refusal(name, "missing_field", f"{name} is required")
     return value
 
 
@@ -209,17 +205,17 @@ def _envelope(fields: dict[str, str]) -> Envelope:
     ref = _need(fields, "REF")
     rev_text = normalize_digits(fields.get("REV", "1"))
     if not rev_text.isdigit() or not 1 <= int(rev_text) < 2**31:
-        raise _fail("REV", "bad_revision", "REV must be a whole number from 1")
+        raise refusal("REV", "bad_revision", "REV must be a whole number from 1")
     status = fields.get("STATUS", "NEW").upper()
     if status not in ("NEW", "AMEND", "CANCEL"):
-        raise _fail("STATUS", "unknown_state", "STATUS must be NEW, AMEND or CANCEL")
+        raise refusal("STATUS", "unknown_state", "STATUS must be NEW, AMEND or CANCEL")
     origin = country3(_need(fields, "ORIGIN"), "ORIGIN")
     zone = MEMBER_ZONES.get(origin)
     if zone is None:
-        raise _fail("ORIGIN", "not_a_member", "only ECO member states send telexes")
+        raise refusal("ORIGIN", "not_a_member", "only ECO member states send telexes")
     issued = _field_date(fields, "DATE")
     if issued is None:
-        raise _fail("DATE", "missing_field", "DATE is required")
+        raise refusal("DATE", "missing_field", "DATE is required")
     valid = _field_date(fields, "VALID")
     release = fields.get("RELEASE-TO", "").replace(",", " ").split()
     deny = fields.get("DENY", "").replace(",", " ").split()
@@ -248,11 +244,11 @@ def _commodity(fields: dict[str, str]) -> Commodity:
     name = _need(fields, "SUBSTANCE")
     group = substance_group(name)
     if group is None:
-        raise _fail("SUBSTANCE", "unknown_substance", "not a drug or precursor the ECO lists")
+        raise refusal("SUBSTANCE", "unknown_substance", "not a drug or precursor the ECO lists")
     category, drug_type = group
     action_text = " ".join(fields.get("ACTION", "SEIZE").upper().split())
     if action_text not in _ACTIONS:
-        raise _fail("ACTION", "unknown_action", f"ACTION must be one of {list(_ACTIONS)}")
+        raise refusal("ACTION", "unknown_action", f"ACTION must be one of {list(_ACTIONS)}")
     return Commodity(
         category=category,
         drug_type=drug_type,
@@ -275,12 +271,12 @@ def _quantity(text: str | None) -> Quantity | None:
         return None
     match = _QTY.match(normalize_digits(text).replace("/", ".").upper().replace(" ", ""))
     if match is None or match.group(2) not in _UNITS:
-        raise _fail("QTY", "bad_quantity", "QTY is an amount and a unit (KG, G, T, L, TABLETS)")
+        raise refusal("QTY", "bad_quantity", "QTY is an amount and a unit (KG, G, T, L, TABLETS)")
     number = match.group(1).replace(",", ".")
     try:
         amount = float(number)
     except ValueError:
-        raise _fail("QTY", "bad_quantity", "QTY amount is not a number") from None
+        raise refusal("QTY", "bad_quantity", "QTY amount is not a number") from None
     unit, factor = _UNITS[match.group(2)]
     return Quantity(amount=amount * factor, unit=unit)
 
@@ -289,10 +285,10 @@ def _conveyance(text: str, path: str) -> Conveyance:
     words = normalize_digits(text).split()
     kind = _CONVEYANCE_WORDS.get(words[0].upper())
     if kind is None or len(words) < 2:
-        raise _fail(path, "unknown_conveyance", "starts with TRUCK, CONTAINER, VESSEL, VIN ...")
+        raise refusal(path, "unknown_conveyance", "starts with TRUCK, CONTAINER, VESSEL, VIN ...")
     if kind is ConveyanceKind.VEHICLE_PLATE:
         if len(words) < 3:
-            raise _fail(path, "plate_country_required", "TRUCK <ISO3> <plate>")
+            raise refusal(path, "plate_country_required", "TRUCK <ISO3> <plate>")
         plate = " ".join(words[2:])
         return Conveyance(kind=kind, identifier=plate, country=country3(words[1], path))
     ident = " ".join(words[1:]).upper()
@@ -319,29 +315,31 @@ def _point(text: str, path: str) -> RoutePoint:
     known = PLACES.get(place)
     if known is not None:
         if known[0] != country:
-            raise _fail(path, "place_country_mismatch", "the place lies in another country")
+            raise refusal(path, "place_country_mismatch", "the place lies in another country")
         return RoutePoint(country=country, locode=known[1])
     if re.fullmatch(r"[A-Z]{2}[A-Z2-9]{3}", place):
         return RoutePoint(country=country, locode=place)
-    raise _fail(path, "unknown_place", "place must be a UN/LOCODE or a known crossing or city")
+    raise refusal(path, "unknown_place", "place must be a UN/LOCODE or a known crossing or city")
 
 
 def _person(fields: dict[str, str]) -> WantedPerson:
     latin = fields.get("NAME")
     original = fields.get("NAME-FA")
     if not latin and not original:
-        raise _fail("NAME", "missing_field", "NAME or NAME-FA is required")
+        raise refusal("NAME", "missing_field", "NAME or NAME-FA is required")
     spelled = latin or transliterate(original or "")
     family, _, given = spelled.partition(",")  # NAME is written FAMILY, GIVEN
     family_fa, _, given_fa = (original or "").partition("،")  # Arabic comma in Persian text
     category_text = fields.get("CATEGORY", "WANTED").upper()
     if category_text not in _CATEGORIES:
-        raise _fail("CATEGORY", "unknown_category", f"CATEGORY must be one of {list(_CATEGORIES)}")
+        raise refusal(
+            "CATEGORY", "unknown_category", f"CATEGORY must be one of {list(_CATEGORIES)}"
+        )
     category, action = _CATEGORIES[category_text]
     dob = _field_date(fields, "DOB")
     sex = fields.get("SEX", "U").upper()
     if sex not in ("M", "F", "U"):
-        raise _fail("SEX", "unknown_code", "SEX must be M, F or U")
+        raise refusal("SEX", "unknown_code", "SEX must be M, F or U")
     return WantedPerson(
         family_name=family.strip(),
         given_names=given.strip() or None,
@@ -370,7 +368,7 @@ def _spelled(family: str, given: str) -> str:
 def _doc(text: str) -> TravelDocument:
     words = normalize_digits(text).split()
     if len(words) != 3:
-        raise _fail("DOC", "bad_document", "DOC is <ICAO type> <ISO3> <number>")
+        raise refusal("DOC", "bad_document", "DOC is <ICAO type> <ISO3> <number>")
     return TravelDocument(
         doc_type=words[0].upper(), issuing_country=country3(words[1], "DOC"), number=words[2]
     )

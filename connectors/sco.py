@@ -40,7 +40,7 @@ import pycountry
 from anyascii import anyascii
 
 from connectors.base import Connector, ConnectorError, RawRecord
-from connectors.formats.fields import country3, parse_tlp
+from connectors.formats.fields import country3, parse_tlp, refusal
 from connectors.formats.native import (
     native_date,
     native_partial,
@@ -102,10 +102,6 @@ _COUNTRY_EXTRA = {"россия": "RUS", "кыргызстан": "KGZ", "кнр"
 Row = dict[str, str]
 
 
-def _fail(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
-    return ConnectorError.one(stage, path, code, message)
-
-
 def _fold(text: str) -> str:
     """Lower case, ё as е, no stress accents (the catalogue writes Респу́блика)."""
     text = unicodedata.normalize("NFD", text.lower()).replace("\u0301", "")
@@ -130,7 +126,7 @@ def country(text: str, path: str) -> str:
         return country3(text, path)
     found = _russian_countries().get(_fold(text))
     if found is None:
-        raise _fail(path, "unknown_country", "not a country name the ISO catalogue knows")
+        raise refusal(path, "unknown_country", "not a country name the ISO catalogue knows")
     return found
 
 
@@ -158,11 +154,11 @@ class ScoConnector(Connector):
         rows = list(csv.reader(io.StringIO(_decode(payload), newline=""), delimiter="\t"))
         rows = [r for r in rows if any(cell.strip() for cell in r)]
         if not rows:
-            raise _fail("", "empty_payload", "no header row", "split")
+            raise refusal("", "empty_payload", "no header row", "split")
         header = [h.strip() for h in rows[0]]
         missing = [c for c in _REQUIRED if c not in header]
         if missing:
-            raise _fail(
+            raise refusal(
                 missing[0], "missing_column",
                 f"header lacks {', '.join(missing)} (or is not UTF-8 / Windows-1251)", "split",
             )  # fmt: skip
@@ -178,7 +174,7 @@ class ScoConnector(Connector):
             csv.reader(io.StringIO(record.data.decode("utf-8"), newline=""), delimiter="\t")
         )
         if len(rows) != 2 or len(rows[1]) != len(rows[0]):  # a cut file loses its last cells
-            raise _fail("", "bad_row", "a row must have one cell per header column", "parse")
+            raise refusal("", "bad_row", "a row must have one cell per header column", "parse")
         row: Row = {h: v.strip() for h, v in zip(rows[0], rows[1], strict=False)}
         kind = _fold(row.get("Тип", ""))
         envelope = _envelope(row)
@@ -187,7 +183,7 @@ class ScoConnector(Connector):
             subject = None if cancel else _threat(row, envelope)
             return ThreatAssessmentAlert(envelope=envelope, subject=subject)
         if kind not in ("розыск", "груз"):
-            raise _fail("Тип", "unknown_type", "Тип must be оценка угрозы (or розыск, груз)")
+            raise refusal("Тип", "unknown_type", "Тип must be оценка угрозы (or розыск, груз)")
         try:
             if kind == "розыск":
                 return WantedPersonAlert(
@@ -220,16 +216,16 @@ def _instant(row: Row, column: str, *, end_of_day: bool = False) -> dt.datetime 
 def _envelope(row: Row) -> Envelope:
     local_id = row.get("Номер", "")
     if not local_id:
-        raise _fail("Номер", "missing_field", "Номер is required")
+        raise refusal("Номер", "missing_field", "Номер is required")
     revision = row.get("Редакция") or "1"
     if not revision.isdigit() or not 1 <= int(revision) < 2**31:
-        raise _fail("Редакция", "bad_revision", "Редакция must be a whole number from 1")
+        raise refusal("Редакция", "bad_revision", "Редакция must be a whole number from 1")
     status = _fold(row.get("Статус") or "действует")
     if status not in _STATUSES:
-        raise _fail("Статус", "unknown_state", "Статус must be действует, изменён or отозван")
+        raise refusal("Статус", "unknown_state", "Статус must be действует, изменён or отозван")
     issued = _instant(row, "Дата")
     if issued is None:
-        raise _fail("Дата", "missing_field", "Дата is required")
+        raise refusal("Дата", "missing_field", "Дата is required")
     label = row.get("Гриф", "").upper()
     label = _TLP_RU.get(label.removeprefix("TLP:").strip(), label)
     return revision_envelope(
@@ -258,10 +254,10 @@ def _listed(row: Row, column: str) -> list[str]:
 def _threat(row: Row, envelope: Envelope) -> ThreatAssessment:
     title, summary = row.get("Заголовок", ""), row.get("Резюме", "")
     if not title or not summary:
-        raise _fail("Заголовок" if not title else "Резюме", "missing_field", "title and summary")
+        raise refusal("Заголовок" if not title else "Резюме", "missing_field", "title and summary")
     threat_text = _fold(row.get("Угроза") or "иное")
     if threat_text not in _THREATS:
-        raise _fail("Угроза", "unknown_threat_type", "Угроза is not in the RATS list")
+        raise refusal("Угроза", "unknown_threat_type", "Угроза is not in the RATS list")
     return ThreatAssessment(
         title=title,
         summary=summary,
@@ -276,7 +272,7 @@ def _threat(row: Row, envelope: Envelope) -> ThreatAssessment:
 def _person(row: Row) -> WantedPerson:
     family = row.get("Фамилия", "")
     if not family:
-        raise _fail("Фамилия", "missing_field", "a wanted-person row needs Фамилия")
+        raise refusal("Фамилия", "missing_field", "a wanted-person row needs Фамилия")
     given = row.get("Имя") or None
     birth = row.get("Дата рождения", "")
     return WantedPerson(
@@ -303,7 +299,7 @@ def _goods(row: Row) -> Commodity:
     try:
         quantity = Quantity(amount=float(amount), unit=QuantityUnit.KILOGRAM) if amount else None
     except ValueError:
-        raise _fail("Количество, кг", "bad_quantity", "a number of kilograms") from None
+        raise refusal("Количество, кг", "bad_quantity", "a number of kilograms") from None
     return Commodity(
         category=group[0] if group else CommodityCategory.OTHER,
         drug_type=group[1] if group else None,

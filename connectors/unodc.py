@@ -31,7 +31,14 @@ import orjson
 
 from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
 from connectors.formats.arabic import split_full_name
-from connectors.formats.fields import Fields, country3, json_document, parse_instant, parse_tlp
+from connectors.formats.fields import (
+    Fields,
+    country3,
+    json_document,
+    parse_instant,
+    parse_tlp,
+    refusal,
+)
 from connectors.formats.native import substance_group
 from gateway.contract import (
     AnyAlert,
@@ -90,10 +97,6 @@ _CONTEXT_TYPES = frozenset(
 _OPERATIONAL = {"identity": "wanted person", "x-unodc-seizure": "seizure"}
 
 
-def _fail(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
-    return ConnectorError.one(stage, path, code, message)
-
-
 def _is_record(obj: dict[str, Any]) -> bool:
     kind = obj.get("type")
     if not isinstance(kind, str):
@@ -130,10 +133,10 @@ class UnodcConnector(Connector):
         """One record per report (or other non-context object), carrying what it references."""
         bundle = json_document(payload, "payload is not JSON")
         if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
-            raise _fail("type", "not_a_bundle", "a STIX bundle has type 'bundle'", "split")
+            raise refusal("type", "not_a_bundle", "a STIX bundle has type 'bundle'", "split")
         objects = bundle.get("objects")
         if not isinstance(objects, list):
-            raise _fail("objects", "unexpected_shape", "a bundle has a list of objects", "split")
+            raise refusal("objects", "unexpected_shape", "a bundle has a list of objects", "split")
         by_id = {
             o["id"]: o for o in objects if isinstance(o, dict) and isinstance(o.get("id"), str)
         }
@@ -150,7 +153,7 @@ class UnodcConnector(Connector):
         """Map a report to a threat assessment, a person or seizure to its operational kind."""
         doc = json_document(record.data, "record is not JSON", stage="parse")
         if not isinstance(doc, dict) or not isinstance(doc.get("object"), dict):
-            raise _fail("", "not_an_object", "a STIX object is a JSON object", "parse")
+            raise refusal("", "not_an_object", "a STIX object is a JSON object", "parse")
         obj: dict[str, Any] = doc["object"]
         context = [c for c in doc.get("context") or [] if isinstance(c, dict)]
         f = Fields(obj)

@@ -35,6 +35,7 @@ __all__ = [
     "parse_instant",
     "parse_partial_date",
     "parse_tlp",
+    "refusal",
 ]
 
 T = TypeVar("T")
@@ -147,6 +148,11 @@ class Fields:
         if not isinstance(value, dict):
             raise self.fail(key, "wrong_type", f"{key} must be an object")
         return Fields(value, self.path(key), self.stage)
+
+
+def refusal(path: str, code: str, message: str, stage: str = "map") -> ConnectorError:
+    """A one-reason ``ConnectorError`` about ``path`` (``map`` stage unless told), to raise."""
+    return ConnectorError.one(stage, path, code, message)
 
 
 def country3(code: str, path: str, *, stage: str = "map") -> str:
