@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path(".frontline"), description="Where the local broker and posts keep state."
     )
+    receipts: bool = Field(
+        default=True,
+        description="Border posts send a delivery receipt per committed alert version"
+        " (docs/twoway.md); false turns them off.",
+    )
+    subject_salt: SecretStr | None = Field(
+        default=None,
+        description="The key of a border post's subject_key digests (FALSE_MATCH memory);"
+        " the same on every post of a country. Unset: derived from the country code.",
+    )
 
     linger_ms: int = Field(default=5, ge=0, le=60_000)
     max_batch_size: int = Field(default=262_144, ge=1024, le=16 * 1024 * 1024)

@@ -6,19 +6,18 @@ data answered). The query carries a traveller's name, birth date or document num
 only here, in the post's store (0600), and on the bureau's access topic, never in a process
 log. SQLite triggers refuse any UPDATE or DELETE of a row, and this module offers neither.
 
-``AccessPublisher`` sends the rows, in order, to ``<prefix>access.<ISO3>`` for the national
-bureau. The log doubles as its outbox: a one-row table holds the highest sequence number the
-broker acknowledged, so a screening never waits for the broker, and a row written while the
-broker is away (or the post is stopped) is sent when it returns. Delivery is at least once: a
-crash between the broker's acknowledgement and the marker re-sends a few rows, each carrying
-its post and ``seq`` so the bureau can drop duplicates; the idempotent producer adds none of
-its own. Records are keyed by post: one post's rows stay in order on one partition.
+``AccessSource`` hands the rows, in order, to the post's ``outbox.OutboxPublisher`` for
+``<prefix>access.<ISO3>`` (the national bureau). The log doubles as its outbox: a one-row
+table holds the highest sequence number the broker acknowledged, so a screening never waits
+for the broker, and a row written while the broker is away (or the post is stopped) is sent
+when it returns. Delivery is at least once: a crash between the broker's acknowledgement and
+the marker re-sends a few rows, each carrying its post and ``seq`` so the bureau can drop
+duplicates; the idempotent producer adds none of its own. Records are keyed by post: one
+post's rows stay in order on one partition.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -27,17 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-from aiokafka.errors import KafkaError
-
-from gateway.kafka.clients import make_producer
 from gateway.kafka.clock import now_ms
+from gateway.post.outbox import OutboxPublisher, Outgoing
 from gateway.post.store import connect
 from gateway.settings import Settings
 
-__all__ = ["AccessEntry", "AccessLog", "AccessPublisher"]
-
-log = structlog.get_logger(__name__)
+__all__ = ["AccessEntry", "AccessLog", "AccessPublisher", "AccessSource"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS access_log (
@@ -197,7 +191,39 @@ class AccessLog:
         return int(row[0])
 
 
-class AccessPublisher:
+class AccessSource:
+    """The access log as an outbox source: rows after the published marker, keyed by post."""
+
+    def __init__(self, access_log: AccessLog, topic: str) -> None:
+        self.log = access_log
+        self.topic = topic
+        self.name = f"access:{access_log.post}"
+
+    def pending(self) -> int:
+        """Rows not yet acknowledged by the broker."""
+        return self.log.pending()
+
+    def next_batch(self, limit: int) -> list[Outgoing]:
+        """The next rows after the published marker, as access-topic records."""
+        rows = self.log.entries(after_seq=self.log.published(), limit=limit)
+        return [
+            Outgoing(
+                self.topic,
+                row.post.encode(),
+                json.dumps(row.to_dict(), ensure_ascii=False).encode(),
+                (),
+                row.seq,
+            )
+            for row in rows
+        ]
+
+    def mark_sent(self, rows: Sequence[Outgoing]) -> None:
+        """Move the published marker past ``rows`` (sent in order)."""
+        if rows:
+            self.log.mark_published(rows[-1].seq)
+
+
+class AccessPublisher(OutboxPublisher):
     """Sends a post's access log to its country's access topic, in order, at least once."""
 
     def __init__(
@@ -210,68 +236,12 @@ class AccessPublisher:
         idle_s: float = 0.5,
         retry_s: float = 1.0,
     ) -> None:
-        self.settings = settings
+        super().__init__(
+            settings,
+            [AccessSource(access_log, topic)],
+            batch=batch,
+            idle_s=idle_s,
+            retry_s=retry_s,
+        )
         self.log = access_log
         self.topic = topic
-        self._batch = batch
-        self._idle_s = idle_s
-        self._retry_s = retry_s
-        self._stopping = asyncio.Event()
-        self.sent = 0
-
-    def stop(self) -> None:
-        """Ask ``run`` to return (rows not yet sent stay in the log for the next start)."""
-        self._stopping.set()
-
-    async def run(self) -> None:
-        """Send new rows as they come; reconnect with a growing pause while the broker is away."""
-        pause = self._retry_s
-        while not self._stopping.is_set():
-            try:
-                await self._send_all()
-                pause = self._retry_s
-            except (KafkaError, OSError) as error:
-                log.warning(
-                    "post_access_publish_failed",
-                    post=self.log.post,
-                    topic=self.topic,
-                    error=type(error).__name__,
-                    pending=self.log.pending(),
-                    retry_s=pause,
-                )
-                await self._pause(pause)
-                pause = min(pause * 2, 30.0)
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-
-    async def _send_all(self) -> None:
-        while not self._stopping.is_set() and not self.log.pending():
-            await self._pause(self._idle_s)  # nothing to send: no connection either
-        if self._stopping.is_set():
-            return
-        producer = make_producer(self.settings, request_timeout_ms=10_000)
-        try:
-            await producer.start()
-            while not self._stopping.is_set():
-                rows = self.log.entries(after_seq=self.log.published(), limit=self._batch)
-                if not rows:
-                    await self._pause(self._idle_s)
-                    continue
-                futures = [
-                    await producer.send(
-                        self.topic,
-                        json.dumps(row.to_dict(), ensure_ascii=False).encode(),
-                        key=row.post.encode(),
-                    )
-                    for row in rows
-                ]
-                await asyncio.gather(*futures)
-                self.log.mark_published(rows[-1].seq)
-                self.sent += len(rows)
-        finally:
-            try:
-                await asyncio.wait_for(producer.stop(), 5)
-            except (TimeoutError, KafkaError, OSError):
-                log.warning("post_access_producer_stop_unclean", post=self.log.post)

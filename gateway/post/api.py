@@ -13,7 +13,7 @@ Each screening is written to the post's access log under the officer's id.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -23,8 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.contract.identifiers import is_iso3
+from gateway.contract.messages import HitOutcome
 from gateway.errors import FrontlineError
 from gateway.post.guard import RequestGuard, install_validation_handler
+from gateway.post.hits import UnknownAlertError, UnknownScreeningError
 from gateway.post.officers import Officer, OfficerRevokedError, Officers
 from gateway.post.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
 from gateway.post.screening.normalize import normalize_name, parse_partial_date
@@ -37,6 +39,8 @@ __all__ = [
     "MAX_NAME_TOKENS",
     "MAX_TOKEN_CHARS",
     "Health",
+    "HitRequest",
+    "HitsAnswer",
     "ObjectScreenRequest",
     "PersonScreenRequest",
     "WatchlistAnswer",
@@ -154,6 +158,35 @@ class ObjectScreenRequest(_In):
         return ObjectQuery(self.container, self.imo, self.vin, self.plate, self.plate_country)
 
 
+Text = Annotated[str | None, Field(default=None, max_length=2000)]
+
+
+class HitRequest(_In):
+    """An officer's hit report: which alert matched, what was done, and where.
+
+    ``screening_id`` (from the screening's answer) lets the post remember the traveller by
+    a keyed digest of that screening's query (never the query itself): a FALSE_MATCH then
+    keeps the same traveller from matching that alert version again.
+    """
+
+    alert_id: str = Field(min_length=1, max_length=200, examples=["INTERPOL:2025-118422"])
+    outcome: HitOutcome
+    screening_id: int | None = Field(default=None, ge=1)
+    place: Text = None
+    conveyance: Text = None
+    route: Text = None
+    companions: Text = None
+    note: Text = None
+
+
+class HitsAnswer(BaseModel):
+    """The hits reported at a post, oldest first, each with how far it got."""
+
+    post: str
+    awaiting_ack: int
+    hits: list[dict[str, Any]]
+
+
 HealthStatus = Literal["ok", "stale", "offline", "loading"]
 
 
@@ -213,7 +246,11 @@ def health_of(service: PostService) -> Health:
     )
 
 
-_FIELDS = frozenset(PersonScreenRequest.model_fields) | frozenset(ObjectScreenRequest.model_fields)
+_FIELDS = (
+    frozenset(PersonScreenRequest.model_fields)
+    | frozenset(ObjectScreenRequest.model_fields)
+    | frozenset(HitRequest.model_fields)
+)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -299,6 +336,36 @@ def create_app(service: PostService) -> FastAPI:
             )
         except PostBusyError as error:
             raise HTTPException(503, error.message, headers={"Retry-After": "1"}) from None
+
+    @app.post("/hits", tags=["hits"])
+    async def report_hit(request: HitRequest, who: Authorized) -> dict[str, Any]:
+        """Report a hit on an alert the post holds; stored here first, then sent upstream."""
+        try:
+            report = service.report_hit(
+                request.alert_id,
+                request.outcome,
+                officer=str(who.id),
+                screening_id=request.screening_id,
+                place=request.place,
+                conveyance=request.conveyance,
+                route=request.route,
+                companions=request.companions,
+                note=request.note,
+            )
+        except (UnknownAlertError, UnknownScreeningError) as error:
+            raise HTTPException(404, error.message) from None
+        except FrontlineError as error:
+            raise HTTPException(422, error.message) from None
+        return {**report.model_dump(mode="json"), "status": "stored"}
+
+    @app.get("/hits", response_model=HitsAnswer, tags=["hits"])
+    async def hits(_: Authorized) -> HitsAnswer:
+        """The post's hits: stored, sent, or acknowledged with the originator's instructions."""
+        return HitsAnswer(
+            post=service.name,
+            awaiting_ack=service.book.awaiting(),
+            hits=[hit.to_dict() for hit in service.book.hits()],
+        )
 
     @app.get("/metrics", tags=["status"], response_class=Response)
     async def metrics() -> Response:

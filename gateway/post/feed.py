@@ -20,20 +20,24 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from gateway.contract.codec import decode_dict
+from gateway.contract.messages import MESSAGE_HEADER
 from gateway.contract.trust import TrustStore, Verdict
-from gateway.errors import DecodeError
+from gateway.errors import DecodeError, QuarantineError
 from gateway.kafka.clients import make_consumer
-from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.internals import track_topic
 from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.post.gate import WatchlistGate
+from gateway.post.hits import feed_message
 from gateway.post.metrics import PostMetrics
+from gateway.post.receipts import Receipts
 from gateway.post.screening import Entry, Watchlist, entry_from_record
+from gateway.post.screening.results import AlertFlag
 from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
-from gateway.post.store import Change, PostStore, StoredRecord
+from gateway.post.store import Change, PostStore, Statement, StoredRecord
 from gateway.settings import Settings
 
-__all__ = ["REBUILD_AFTER_S", "PostFeed", "entry_of"]
+__all__ = ["REBUILD_AFTER_S", "PostFeed", "entry_of", "flag_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -53,14 +57,40 @@ def entry_of(payload: bytes, route: RouteHeaders) -> Entry | None:
     return entry_from_record(kind, record, org=route.org, linked=route.linked)
 
 
+def flag_of(route: RouteHeaders, action: str) -> AlertFlag | None:
+    """The receiving country's flag a delivered alert carries (``fl-flag-*`` headers), if any."""
+    extra = route.extra
+    country = extra.get(H.FLAG_COUNTRY) if extra else None
+    if not country:
+        return None
+    return AlertFlag(
+        country=country,
+        action=extra.get(H.FLAG_ACTION) or "INFORM",
+        reason=extra.get(H.FLAG_REASON) or None,
+        replaces=action,
+    )
+
+
+_FLAG_PUT = "INSERT OR REPLACE INTO flags VALUES (?, ?, ?, ?)"
+_FLAG_DROP = "DELETE FROM flags WHERE alert_id = ?"
+
+
 class _Staged(NamedTuple):
-    """A fetched batch folded per alert id, ready for the watchlist and the store."""
+    """A fetched batch folded per alert id, ready for the watchlist and the store.
+
+    ``flags`` is the flag state of every alert the batch changes (None: not flagged),
+    ``removed`` the version each removal took away, ``statements`` the messages' writes.
+    """
 
     now_ms: int
     changes: dict[str, Change]
     entries: dict[str, Entry | None]
     offsets: dict[tuple[str, int], int]
     counts: dict[str, int]
+    flags: dict[str, AlertFlag | None]
+    removed: dict[str, int]
+    statements: list[Statement]
+    unflagged: list[str]
 
 
 class PostFeed:
@@ -100,6 +130,9 @@ class PostFeed:
         # With a trust file, no record enters the watchlist unless its originator's signature
         # verifies over its exact payload bytes (docs/signing.md).
         self.verifier = BatchVerifier(trust) if trust is not None else None
+        # Flags of the alerts held (alert id -> flag), read by screenings under the gate.
+        self.flags: dict[str, AlertFlag] = {}
+        self.receipts: Receipts | None = None  # set: a receipt per committed change
 
     # -- state --------------------------------------------------------------------------------
 
@@ -152,6 +185,11 @@ class PostFeed:
         return 1
 
     def _restored(self, loaded: int) -> int:
+        self.flags = {
+            alert_id: AlertFlag(country=country, action=action, reason=reason, replaces=held.action)
+            for alert_id, country, action, reason in self.store.flags()
+            if (held := self.watchlist.get(alert_id)) is not None
+        }
         self.refresh_gauges()
         # Long-lived watchlist objects leave the cyclic GC's young generations, so a full
         # collection no longer walks a million entries in the middle of a screening.
@@ -252,6 +290,7 @@ class PostFeed:
             async with self.gate.write():
                 for entry in list(self.watchlist.entries()):
                     self.watchlist.remove(entry.alert_id)
+                self.flags.clear()
             stored = {}
         for tp in tps:
             if tp.partition in stored:
@@ -295,20 +334,54 @@ class PostFeed:
         entries: dict[str, Entry | None] = {}
         offsets: dict[tuple[str, int], int] = {}
         counts: dict[str, int] = {}
-        for tp, records in batch.items():
-            routes = [RouteHeaders.from_kafka(r.headers) for r in records]
+        staged = _Staged(now_ms, changes, entries, offsets, counts, {}, {}, [], [])
+        for tp, fetched in batch.items():
+            if fetched:
+                offsets[(tp.topic, tp.partition)] = fetched[-1].offset + 1
+            self.fetched += len(fetched)
+            every = [RouteHeaders.from_kafka(r.headers) for r in fetched]
+            records, routes = self._messages(fetched, every, staged)
             verdicts = self._verify(records, routes)
             for i, record in enumerate(records):
-                self.fetched += 1
                 verdict = verdicts[i] if verdicts is not None else None
                 if verdict is not None and verdict.reason is not None:
                     outcome = self._refuse(record, verdict)
                 else:
                     outcome = self._fold(record, routes[i], now_ms, changes, entries)
+                    if outcome == "upsert":
+                        alert_id = record.key.decode("utf-8", "replace")
+                        entry = entries[alert_id]
+                        assert entry is not None  # an upsert stages its entry
+                        staged.flags[alert_id] = flag_of(routes[i], entry.action)
                 counts[outcome] = counts.get(outcome, 0) + 1
-            if records:
-                offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
-        return _Staged(now_ms, changes, entries, offsets, counts)
+        return staged
+
+    def _messages(
+        self, records: Sequence[Any], routes: list[RouteHeaders], staged: _Staged
+    ) -> tuple[Sequence[Any], list[RouteHeaders]]:
+        """Take the message records (``fl-msg`` header) out of a partition's batch: stage
+        their writes, count them; returns the alert records and their routes."""
+        if not any(r.extra and MESSAGE_HEADER in r.extra for r in routes):
+            return records, routes  # the common case: alerts only
+        alerts: list[Any] = []
+        alert_routes: list[RouteHeaders] = []
+        for record, route in zip(records, routes, strict=True):
+            kind = route.extra.get(MESSAGE_HEADER) if route.extra else None
+            if kind is None:
+                alerts.append(record)
+                alert_routes.append(route)
+                continue
+            try:
+                outcome, statement = feed_message(kind, record.value, staged.now_ms)
+                staged.statements.append(statement)
+            except QuarantineError as error:  # counted and skipped: never stops the feed
+                outcome = error.quarantine_reason
+                log.warning(
+                    "post_message_skipped", topic=self.topic, offset=record.offset,
+                    kind=kind[:40], reason=outcome,
+                )  # fmt: skip
+            staged.counts[outcome] = staged.counts.get(outcome, 0) + 1
+        return alerts, alert_routes
 
     def _verify(
         self, records: Sequence[Any], routes: Sequence[RouteHeaders]
@@ -343,14 +416,37 @@ class PostFeed:
         counts = staged.counts
         for alert_id, entry in staged.entries.items():
             if entry is None:
+                held = self.watchlist.get(alert_id)
+                if held is not None:
+                    staged.removed[alert_id] = held.version
                 self.watchlist.remove(alert_id)
+                if self.flags.pop(alert_id, None) is not None:
+                    staged.unflagged.append(alert_id)
             elif not self.watchlist.upsert(entry):
                 staged.changes.pop(alert_id, None)  # older than the post holds: keep the newer
+                staged.flags.pop(alert_id, None)
                 counts["stale"] = counts.get("stale", 0) + 1
+        for alert_id, flag in staged.flags.items():
+            if flag is not None:
+                self.flags[alert_id] = flag
+            elif self.flags.pop(alert_id, None) is not None:
+                staged.unflagged.append(alert_id)
 
     def _store(self, staged: _Staged) -> None:
         contact = str(self.last_contact_ms or staged.now_ms)
-        self.store.apply(staged.changes.values(), staged.offsets, {_META_CONTACT: contact})
+        statements = list(staged.statements)
+        puts = [(a, f.country, f.action, f.reason) for a, f in staged.flags.items() if f]
+        if puts:
+            statements.append((_FLAG_PUT, puts))
+        if staged.unflagged:
+            statements.append((_FLAG_DROP, [(a,) for a in staged.unflagged]))
+        if self.receipts is not None:
+            receipts = self.receipts.statement(staged.changes, staged.removed, staged.now_ms)
+            if receipts is not None:
+                statements.append(receipts)
+        self.store.apply(
+            staged.changes.values(), staged.offsets, {_META_CONTACT: contact}, statements
+        )
         for outcome, n in staged.counts.items():
             self.metrics.records.labels(self.metrics.post, outcome).inc(n)
 
@@ -368,7 +464,7 @@ class PostFeed:
             return "rejected"
         alert_id = record.key.decode("utf-8", "replace")
         if record.value is None:
-            changes[alert_id] = Change(alert_id)
+            changes[alert_id] = Change(alert_id, route.version)
             entries[alert_id] = None
             return "tombstone"
         try:

@@ -98,6 +98,24 @@ class PostMetrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
             registry=registry,
         )
+        self.hits = Counter(
+            "frontline_post_hits_total",
+            "Hits officers reported at the post, by outcome (ARRESTED, FALSE_MATCH, ...).",
+            ["post", "outcome"],
+            registry=registry,
+        )
+        self.hits_awaiting = Gauge(
+            "frontline_post_hits_awaiting_ack",
+            "Hits reported at the post and not yet acknowledged by the issuing organization.",
+            ["post"],
+            registry=registry,
+        )
+        self.outbox_backlog = Gauge(
+            "frontline_post_outbox_backlog",
+            "Hit reports and receipts stored at the post and not yet acknowledged by the broker.",
+            ["post"],
+            registry=registry,
+        )
         self._children: dict[tuple[str, str], tuple[Any, tuple[Any, ...], Any]] = {}
 
     def delivered(self, headers: Hops, now_ms: int) -> None:

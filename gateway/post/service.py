@@ -9,19 +9,31 @@ import getpass
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 import uvicorn
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
-from gateway.errors import FrontlineError
+from gateway.contract.messages import HitOutcome, HitReport
+from gateway.errors import ConfigError, FrontlineError
 from gateway.kafka.topic_names import TopicNames
-from gateway.post.access_log import AccessLog, AccessPublisher
+from gateway.post.access_log import AccessLog, AccessSource
 from gateway.post.feed import PostFeed
+from gateway.post.hits import (
+    HitBook,
+    UnknownAlertError,
+    UnknownScreeningError,
+    new_hit_id,
+    subject_key,
+)
 from gateway.post.metrics import PostMetrics
 from gateway.post.officers import Officers
+from gateway.post.outbox import Outbox, OutboxPublisher
+from gateway.post.receipts import Receipts
 from gateway.post.screening import (
     DEFAULT_THRESHOLD,
     Hit,
@@ -32,6 +44,8 @@ from gateway.post.screening import (
     screen_object,
     screen_person,
 )
+from gateway.post.screening.entry import ACTION_SEVERITY
+from gateway.post.screening.results import AlertRef, DismissedMatch
 from gateway.post.store import PostStore
 from gateway.settings import Settings
 from gateway.signals import run_until_signalled
@@ -54,6 +68,11 @@ log = structlog.get_logger(__name__)
 FEED_LOST_AFTER_S = 10.0
 SCREEN_WORKERS = 2  # screenings at once, on threads off the event loop that follows the feed
 SCREEN_QUEUE = 64  # screenings admitted at once (running or waiting); past it: busy (503)
+
+
+def _strictest(alerts: list[AlertRef]) -> str:
+    """The strictest action among alerts (a flagged one counts with its substitute action)."""
+    return min((a.action for a in alerts), key=lambda a: ACTION_SEVERITY.get(a, 9))
 
 
 class PostBusyError(FrontlineError):
@@ -114,6 +133,7 @@ class PostService:
         names = TopicNames(settings.topic_prefix)
         self.topic = names.post(country, post)
         self.access_topic = names.access(country)
+        self.up_topic = names.up(country)
         self.registry = registry or CollectorRegistry()
         self.metrics = PostMetrics(self.registry, self.name)
         self.store = store or PostStore(store_path(settings, country, post))
@@ -124,7 +144,19 @@ class PostService:
             settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
         )
         self.feed.positions = self.store.offsets(self.topic)
-        self.publisher = AccessPublisher(settings, self.access, self.access_topic)
+        self.outbox = Outbox(self.store.path, f"up:{self.name}")
+        self.book = HitBook(self.store.path)
+        if settings.receipts:
+            self.feed.receipts = Receipts(self.up_topic, country, post)
+        self.publisher = OutboxPublisher(
+            settings, [AccessSource(self.access, self.access_topic), self.outbox]
+        )
+        salt = settings.subject_salt
+        self._salt = (
+            salt.get_secret_value() if salt is not None else f"frontline-subject:{country}"
+        ).encode()
+        self.metrics.hits_awaiting.labels(self.name).set_function(self.book.awaiting)
+        self.metrics.outbox_backlog.labels(self.name).set_function(self.outbox.pending)
         # restore=False leaves the loading to ``run``, which serves HTTP meanwhile.
         self.restored = self.feed.restore() if restore else None
         if self.restored is None:  # counted here: screenings must not touch the store
@@ -174,8 +206,58 @@ class PostService:
         with self.feed.gate.read():
             hits = search()
             positions = dict(self.feed.positions)
-        self._log_access(kind, asked, hits, positions, officer)
-        return self._answer(kind, hits, started)
+            if hits and self.feed.flags:
+                hits = [self._flagged(hit) for hit in hits]
+        dismissed: list[DismissedMatch] = []
+        key = subject_key(self._salt, kind, asked) if hits else None
+        if key is not None:
+            hits, dismissed = self._dismiss(hits, key)
+        seq = self._log_access(kind, asked, hits, positions, officer, dismissed=dismissed)
+        answer = self._answer(kind, hits, started)
+        return answer.model_copy(update={"screening_id": seq, "dismissed_false_matches": dismissed})
+
+    def _flagged(self, hit: Hit) -> Hit:
+        """A hit whose flagged alerts show the flag and the action that applies here."""
+        flags = self.feed.flags
+        if not any(a.alert_id in flags for a in hit.alerts):
+            return hit
+        alerts = [
+            a.model_copy(
+                update={
+                    "action": flags[a.alert_id].action,
+                    "flag": flags[a.alert_id].model_copy(update={"replaces": a.action}),
+                }
+            )
+            if a.alert_id in flags
+            else a
+            for a in hit.alerts
+        ]
+        return hit.model_copy(update={"alerts": alerts, "action": _strictest(alerts)})
+
+    def _dismiss(self, hits: list[Hit], key: str) -> tuple[list[Hit], list[DismissedMatch]]:
+        """Take out the alert versions this traveller was found a FALSE_MATCH for."""
+        pairs = {(a.alert_id, a.version) for hit in hits for a in hit.alerts}
+        known = self.book.false_matches(key, pairs)
+        if not known:
+            return hits, []
+        kept: list[Hit] = []
+        dismissed: list[DismissedMatch] = []
+        for hit in hits:
+            gone = [a for a in hit.alerts if (a.alert_id, a.version) in known]
+            left = [a for a in hit.alerts if (a.alert_id, a.version) not in known]
+            if gone:
+                versions = ", ".join(f"{a.alert_id} v{a.version}" for a in gone)
+                dismissed.append(
+                    DismissedMatch(
+                        subject_id=hit.subject_id,
+                        alerts=gone,
+                        reason=f"this traveller was reported a FALSE_MATCH for {versions}",
+                    )
+                )
+            if left:
+                update = {"alerts": left, "action": _strictest(left)}
+                kept.append(hit if not gone else hit.model_copy(update=update))
+        return kept, dismissed
 
     def _log_access(
         self,
@@ -184,16 +266,86 @@ class PostService:
         hits: list[Hit],
         positions: dict[int, int],
         officer: str | None,
-    ) -> None:
-        """One access-log row, committed before the answer leaves (no row, no answer)."""
-        self.access.append(
+        *,
+        dismissed: list[DismissedMatch],
+    ) -> int:
+        """One access-log row, committed before the answer leaves (no row, no answer); it
+        names the alerts answered, dismissed FALSE_MATCHes included. Returns its number."""
+        return self.access.append(
             officer=officer or local_officer(),
             kind=kind,
             query={k: v for k, v in asked.items() if v is not None},
-            alerts=[(a.alert_id, a.version) for hit in hits for a in hit.alerts],
+            alerts=[(a.alert_id, a.version) for hit in hits for a in hit.alerts]
+            + [(a.alert_id, a.version) for d in dismissed for a in d.alerts],
             feed_topic=self.topic,
             feed_offsets=positions,
         )
+
+    # -- hits ---------------------------------------------------------------------------------
+
+    def report_hit(  # why: the report's optional free-text fields, by keyword
+        self,
+        alert_id: str,
+        outcome: HitOutcome,
+        *,
+        officer: str | None = None,
+        screening_id: int | None = None,
+        place: str | None = None,
+        conveyance: str | None = None,
+        route: str | None = None,
+        companions: str | None = None,
+        note: str | None = None,
+    ) -> HitReport:
+        """Store a hit on the alert version the post holds now; the publisher sends it."""
+        with self.feed.gate.read():
+            entry = self.watchlist.get(alert_id)
+        if entry is None:
+            raise UnknownAlertError(
+                f"alert {alert_id[:200]} is not on the watchlist of post {self.name}",
+                hint="name an alert id of the screening's answer (`frontline post watchlist`)",
+            )
+        key = None
+        if screening_id is not None:
+            rows = self.access.entries(after_seq=screening_id - 1, limit=1)
+            if not rows or rows[0].seq != screening_id:
+                raise UnknownScreeningError(
+                    f"no screening {screening_id} in the access log of post {self.name}",
+                    hint="use the screening_id of the screening's answer, or leave it out",
+                )
+            key = subject_key(self._salt, rows[0].kind, rows[0].query)
+        try:
+            report = HitReport(
+                hit_id=new_hit_id(),
+                alert_id=alert_id,
+                alert_version=entry.version,
+                org=entry.org,
+                tlp=entry.tlp or "AMBER",
+                country=self.country,
+                post_id=self.post,
+                officer_id=officer or local_officer(),
+                outcome=outcome,
+                reported_at=datetime.now(UTC),
+                place=place,
+                conveyance=conveyance,
+                route=route,
+                companions=companions,
+                note=note,
+                subject_key=key,
+            )
+        except ValidationError as error:
+            where = ".".join(str(p) for p in error.errors()[0]["loc"])
+            raise ConfigError(
+                f"invalid hit report: {where}: {error.errors()[0]['msg']}",
+                hint="free-text fields take up to 2000 characters",
+            ) from None
+        self.book.record(report, self.up_topic)
+        self.metrics.hits.labels(self.name, outcome.value).inc()
+        self.publisher.wake()
+        log.info(
+            "post_hit_reported", post=self.name, hit_id=report.hit_id, alert_id=alert_id,
+            version=entry.version, outcome=outcome.value,
+        )  # fmt: skip
+        return report
 
     async def screen_person_async(
         self,
@@ -309,4 +461,6 @@ class PostService:
             self._screeners = None
         self.officers.close()
         self.access.close()
+        self.book.close()
+        self.outbox.close()
         self.store.close()

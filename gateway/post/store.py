@@ -17,19 +17,32 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gateway.errors import SetupError
 
-__all__ = ["Change", "PostStore", "StoreLockedError", "StoredRecord", "connect"]
+__all__ = [
+    "OUTBOX_INSERT",
+    "OUTBOX_SCHEMA",
+    "Change",
+    "PostStore",
+    "Statement",
+    "StoreLockedError",
+    "StoredRecord",
+    "connect",
+]
 
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
 
 _VERSION = 3
-_DROP = "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
+_DROP = (
+    "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
+    " DROP TABLE IF EXISTS flags;"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     alert_id TEXT PRIMARY KEY,
@@ -46,7 +59,30 @@ CREATE TABLE IF NOT EXISTS offsets (
     PRIMARY KEY (topic, partition)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS flags (
+    alert_id TEXT PRIMARY KEY,
+    country TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason TEXT
+);
 """
+OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    topic TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    ref TEXT
+);
+"""
+"""What the post still has to send upstream (hits, receipts): a row leaves once the broker
+acknowledged it (``gateway.post.outbox``). Never dropped with the feed's cache tables."""
+OUTBOX_INSERT = "INSERT INTO outbox (at_ms, topic, key, value, kind, ref) VALUES (?, ?, ?, ?, ?, ?)"
+
+Statement = tuple[str, Sequence[tuple[Any, ...]]]
+"""An SQL statement and its rows (``executemany``), written in a batch's transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +154,7 @@ class PostStore:
             # An older layout: the store is a cache of the feed, so start it again.
             self._db.executescript(_DROP)
             self._db.execute(f"PRAGMA user_version={_VERSION}")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + OUTBOX_SCHEMA)
 
     @property
     def lock_path(self) -> Path:
@@ -155,8 +191,10 @@ class PostStore:
         changes: Iterable[Change],
         offsets: dict[tuple[str, int], int],
         meta: dict[str, str] | None = None,
+        statements: Sequence[Statement] = (),
     ) -> None:
-        """Write a batch of changes and the offsets after them atomically."""
+        """Write a batch of changes and the offsets after them atomically, with
+        ``statements`` (receipts and messages the batch brought) in the same transaction."""
         puts = []
         deletes = []
         for change in changes:
@@ -180,6 +218,8 @@ class PostStore:
                 [(t, p, o) for (t, p), o in offsets.items()],
             )
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list((meta or {}).items()))
+            for sql, rows in statements:
+                db.executemany(sql, rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -216,6 +256,13 @@ class PostStore:
                     kind = "?"
             yield str(alert_id), int(version), str(kind), str(org)
 
+    def flags(self) -> Iterator[tuple[str, str, str, str | None]]:
+        """(alert id, flagging country, substitute action, reason) of every flagged alert held."""
+        for alert_id, country, action, reason in self._db.execute(
+            "SELECT alert_id, country, action, reason FROM flags"
+        ):
+            yield str(alert_id), str(country), str(action), None if reason is None else str(reason)
+
     def count(self) -> int:
         """How many records the store holds."""
         return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])
@@ -237,4 +284,5 @@ class PostStore:
         self._db.execute("BEGIN")
         self._db.execute("DELETE FROM records")
         self._db.execute("DELETE FROM offsets")
+        self._db.execute("DELETE FROM flags")
         self._db.execute("COMMIT")

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AlertRef", "Hit", "MatchReason", "ScreeningAnswer", "SubjectSummary"]
+__all__ = [
+    "AlertFlag",
+    "AlertRef",
+    "DismissedMatch",
+    "Hit",
+    "MatchReason",
+    "ScreeningAnswer",
+    "SubjectSummary",
+]
 
 
 class _Out(BaseModel):
@@ -27,6 +35,15 @@ class MatchReason(_Out):
     detail: str = ""
 
 
+class AlertFlag(_Out):
+    """A receiving country's flag: its officers do ``action`` instead of the alert's own."""
+
+    country: str
+    action: str = Field(description="INFORM (report whereabouts), LOCATE or NO_ACTION")
+    reason: str | None = None
+    replaces: str = Field(default="", description="The alert's own action, not applied here")
+
+
 class AlertRef(_Out):
     """One alert of a subject: who issued it, which version, what it asks."""
 
@@ -38,6 +55,9 @@ class AlertRef(_Out):
     score: float
     tlp: str = ""
     category: str | None = None
+    flag: AlertFlag | None = Field(
+        default=None, description="Flagged by this country: ``action`` is the flag's, here"
+    )
 
 
 class SubjectSummary(_Out):
@@ -66,6 +86,14 @@ class Hit(_Out):
     subject: SubjectSummary
 
 
+class DismissedMatch(_Out):
+    """A subject not reported as a hit: this traveller was found a FALSE_MATCH before."""
+
+    subject_id: str
+    alerts: list[AlertRef]
+    reason: str
+
+
 class ScreeningAnswer(_Out):
     """A screening result with the freshness of the watchlist it was computed on."""
 
@@ -76,3 +104,7 @@ class ScreeningAnswer(_Out):
     )
     took_ms: float = 0.0
     warnings: list[str] = []
+    screening_id: int | None = Field(
+        default=None, description="This screening in the access log: name it in a hit report"
+    )
+    dismissed_false_matches: list[DismissedMatch] = []
