@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 __all__ = ["NodeMetrics"]
 
@@ -34,6 +34,56 @@ class NodeMetrics:
             "frontline_node_signature_refused_total",
             "Node-topic records quarantined because the trust file refuses their signature.",
             ["country", "reason"],
+            registry=self.registry,
+        )
+        # The way back (docs/twoway.md): hits, decisions, receipts, flags, acknowledgements.
+        self.up_records = Counter(
+            "frontline_node_up_records_total",
+            "Records of the up topics (hits, decisions, receipts, flags) by outcome.",
+            ["country", "outcome"],
+            registry=self.registry,
+        )
+        self.hits = Counter(
+            "frontline_node_hits_total",
+            "Hits reported by the country's posts, by outcome and what the node did "
+            "(pending, confirmed, false_match, duplicate).",
+            ["country", "outcome", "result"],
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "frontline_node_hit_decisions_total",
+            "The bureau's decisions on hits (applied, or ignored: unknown or settled hit).",
+            ["country", "decision", "result"],
+            registry=self.registry,
+        )
+        self.awaiting = Gauge(
+            "frontline_node_hits_awaiting_decision",
+            "Hits of the country's posts waiting for the bureau's decision.",
+            ["country"],
+            registry=self.registry,
+        )
+        self.receipts = Counter(
+            "frontline_node_receipts_total",
+            "Delivery receipts of the country's posts (counted, or repeated).",
+            ["country", "result"],
+            registry=self.registry,
+        )
+        self.summaries = Counter(
+            "frontline_node_receipt_summaries_total",
+            "Receipt summaries sent to the hub.",
+            ["country"],
+            registry=self.registry,
+        )
+        self.flags = Counter(
+            "frontline_node_flags_total",
+            "Flags set or lifted by the country's bureau.",
+            ["country", "state"],
+            registry=self.registry,
+        )
+        self.messages = Counter(
+            "frontline_node_messages_total",
+            "Messages on the national topic (incoming hits, acknowledgements) by result.",
+            ["country", "kind", "result"],
             registry=self.registry,
         )
         self.transactions = Counter(

@@ -3,9 +3,17 @@
 :class:`NodeProcessor` plugs the rules of :mod:`gateway.node.route` into the exactly-once
 engine (:mod:`gateway.kafka.eos`): per node-topic record it writes deliveries (payload bytes
 unchanged, headers plus ``fl-ts-node``), tombstones and quarantine records in the input
-partition's transaction. It keeps no state (see ``node_route`` for why none is needed), so a
-restart or a rebalance restores nothing. One consumer group (``<prefix>node``) serves every
-country, so ``node run FRA`` on one machine and ``node run --all`` elsewhere split the work.
+partition's transaction. Records with an ``fl-msg`` header are messages, not alerts, and go
+to :class:`gateway.node.wayback.WayBack`, which also reads the country's ``up`` topic (its
+posts' hits and receipts, its bureau's decisions and flags) in the same engine.
+
+Routing needs no state, but flags and receipts need to know how each alert was last routed,
+and hits wait for decisions: that state is rebuilt, when partitions are assigned, by reading
+them back (:mod:`gateway.node.restore`). One consumer group (``<prefix>node``) serves every
+country, so ``node run FRA`` on one machine and ``node run --all`` elsewhere split the work;
+the way back's state is shared by a country's partitions, so it is exact only when one
+process owns a country's national and ``up`` topics (``node run`` per country, or one
+``--all``).
 """
 
 from __future__ import annotations
@@ -18,15 +26,19 @@ import structlog
 from aiokafka import TopicPartition
 
 from gateway.contract.codec import decode_dict
+from gateway.contract.messages import message_kind
 from gateway.contract.trust import TrustStore, Verdict
-from gateway.errors import DecodeError
+from gateway.errors import DecodeError, QuarantineError
 from gateway.kafka.eos import EosEngine, Mode, Output
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.kafka.topic_names import TopicNames
+from gateway.node.flags import with_flag
 from gateway.node.metrics import NodeMetrics
+from gateway.node.restore import read_back
 from gateway.node.route import decide
+from gateway.node.wayback import AlertEntry, WayBack
 from gateway.settings import Settings
 from gateway.signals import run_until_signalled
 from gateway.topology import Country, Topology
@@ -47,11 +59,18 @@ class NodeProcessor:
         *,
         clock: Any = time.time,
         trust: TrustStore | None = None,
+        auto_confirm: bool = False,
+        settings: Settings | None = None,
+        app_id: str = "",
     ) -> None:
         self.names = names
         self.metrics = metrics
         self._clock = clock
         self._by_topic = {names.ncb(c.code): c for c in countries}
+        self.wayback = WayBack(names, countries, auto_confirm=auto_confirm)
+        # Where to read the state back from at start (None: start empty, as unit tests do).
+        self._settings = settings
+        self._app_id = app_id
         self._feeds = {c.code: {p.id: names.post(c.code, p.id) for p in c.posts} for c in countries}
         # Counts become metrics only when their transaction commits (aborts are re-read).
         self._staged: dict[TopicPartition, list[tuple[str, tuple[str, ...], int]]] = {}
@@ -60,36 +79,80 @@ class NodeProcessor:
 
     @property
     def topics(self) -> list[str]:
-        """The node topics this processor reads."""
-        return list(self._by_topic)
+        """The node topics and ``up`` topics this processor reads."""
+        return [*self._by_topic, *self.wayback.topics]
+
+    def _country_code(self, topic: str) -> str | None:
+        country = self._by_topic.get(topic)
+        return country.code if country is not None else self.wayback.country_of_up(topic)
 
     async def on_assigned(self, partitions: frozenset[TopicPartition]) -> None:
-        """Nothing to restore: routing depends on the record and the topology only."""
+        """Read the new partitions back: how each alert was routed, hits, flags, receipts."""
+        if self._settings is None or not partitions:
+            return
+        ups = set(self.wayback.topics)
+        started = time.monotonic()
+        counted = 0
+
+        def fold(tp: TopicPartition, record: Any, processed: bool) -> None:
+            nonlocal counted
+            counted += 1
+            country = self._by_topic.get(tp.topic)
+            if country is None:
+                code = self.wayback.country_of_up(tp.topic)
+                if code is not None:
+                    self.wayback.replay_up(code, tp, record, processed)
+            elif message_kind(record.headers) is None:
+                self._replay_alert(country, tp, record)
+
+        await read_back(self._settings, self._app_id, partitions, fold, to_end=ups)
+        for code in {self._country_code(tp.topic) for tp in partitions} - {None}:
+            self.metrics.awaiting.labels(code).set(self.wayback.awaiting(str(code)))
+        log.info(
+            "node_state_restored", partitions=len(partitions), records=counted,
+            seconds=round(time.monotonic() - started, 3),
+        )  # fmt: skip
+
+    def _replay_alert(self, country: Country, tp: TopicPartition, record: Any) -> None:
+        """Route a processed national-topic record again, keeping only how it was routed."""
+        headers = RouteHeaders.from_kafka(record.headers)
+        verdicts = self._verify([record], [headers])
+        if verdicts is not None and verdicts[0] is not None and verdicts[0].reason is not None:
+            return  # it was quarantined, never delivered: a flag must not deliver it either
+        self._route(country, tp, record, headers, 0, [], [])
+        self.wayback.committed(tp, country.code)
 
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
         """Drop counts of partitions no longer ours."""
         for tp in partitions:
             self._staged.pop(tp, None)
+            self.wayback.revoked(tp)
 
     def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output]:
-        """No timers: expiry is the hub's, which sends tombstones."""
-        return ()
+        """Receipt summaries of the versions whose count changed (expiry is the hub's)."""
+        if self.wayback.country_of_up(tp.topic) is None:
+            return ()
+        return self.wayback.summaries(tp, self._staged.setdefault(tp, []))
 
     def committed(self, tp: TopicPartition) -> None:
-        """Publish the counts of the committed records."""
+        """Publish the counts of the committed records and apply their state."""
         m = self.metrics
         for name, labels, n in self._staged.pop(tp, ()):
             getattr(m, name).labels(*labels).inc(n)
+        code = self._country_code(tp.topic)
+        if code is not None and self.wayback.committed(tp, code):
+            m.awaiting.labels(code).set(self.wayback.awaiting(code))
 
     def aborted(self, tp: TopicPartition) -> None:
-        """Forget the counts of the aborted records."""
+        """Forget the counts and state of the aborted records."""
         self._staged.pop(tp, None)
+        self.wayback.aborted(tp)
 
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
-        """Route a batch of one node-topic partition."""
+        """Route a batch of one node-topic partition, or handle one of an ``up`` topic."""
         country = self._by_topic.get(tp.topic)
         if country is None:
-            return ()
+            return self._process_up(tp, records)
         now_ms = int(self._clock() * 1000)
         out: list[Output] = []
         staged = self._staged.setdefault(tp, [])
@@ -97,7 +160,10 @@ class NodeProcessor:
         verdicts = self._verify(records, routes)
         for i, record in enumerate(records):
             verdict = verdicts[i] if verdicts is not None else None
-            if verdict is not None and verdict.reason is not None:
+            kind = message_kind(record.headers)
+            if kind is not None:
+                outcome = self._message(country.code, tp, kind, record, routes[i], out, now_ms)
+            elif verdict is not None and verdict.reason is not None:
                 out.append(self._refuse(tp, record, routes[i], verdict, now_ms))
                 staged.append(("signature_refused", (country.code, verdict.reason.value), 1))
                 outcome = "quarantined"
@@ -105,6 +171,50 @@ class NodeProcessor:
                 outcome = self._route(country, tp, record, routes[i], now_ms, out, staged)
             staged.append(("records", (country.code, outcome), 1))
         return out
+
+    def _process_up(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
+        """Hits, decisions, receipts and flags of a country's ``up`` topic."""
+        code = self.wayback.country_of_up(tp.topic)
+        if code is None:
+            return ()
+        now_ms = int(self._clock() * 1000)
+        out: list[Output] = []
+        staged = self._staged.setdefault(tp, [])
+        for record in records:
+            try:
+                out += self.wayback.on_up(code, tp, record, staged)
+                outcome = "handled"
+            except QuarantineError as error:
+                out.append(self._quarantine(tp, record, RouteHeaders(), error, now_ms, "message"))
+                log.warning(
+                    "node_message_quarantined", topic=tp.topic, offset=record.offset,
+                    reason=error.quarantine_reason,
+                )  # fmt: skip
+                outcome = "quarantined"
+            staged.append(("up_records", (code, outcome), 1))
+        return out
+
+    def _message(  # noqa: PLR0917  # why: private helper fed by one loop, positional is clearer
+        self,
+        code: str,
+        tp: TopicPartition,
+        kind: str,
+        record: Any,
+        headers: RouteHeaders,
+        out: list[Output],
+        now_ms: int,
+    ) -> str:
+        """A message record on a national topic: never routed as an alert."""
+        try:
+            out += self.wayback.on_ncb_message(code, kind, record, self._staged[tp])
+        except QuarantineError as error:
+            out.append(self._quarantine(tp, record, headers, error, now_ms, "message"))
+            log.warning(
+                "node_message_quarantined", topic=tp.topic, offset=record.offset,
+                reason=error.quarantine_reason,
+            )  # fmt: skip
+            return "quarantined"
+        return "message"
 
     def _verify(
         self, records: Sequence[Any], routes: Sequence[RouteHeaders]
@@ -170,21 +280,38 @@ class NodeProcessor:
             tombstone_reason=headers.reason,
         )
         feeds = self._feeds[country.code]
+        alert_id = (record.key or b"").decode("utf-8", "replace")
+        if decoded is not None:
+            alert_id = str(decoded["envelope"].get("alert_id") or alert_id)
+        flag = self.wayback.flag(country.code, alert_id)
+        delivered = with_flag(raw, flag) if flag is not None else raw
         for post in decision.deliver:
-            out.append(Output(feeds[post], record.key, record.value, raw))
+            out.append(Output(feeds[post], record.key, record.value, delivered))
             staged.append(("deliveries", (country.code, post, kind or "unknown"), 1))
         if decision.tombstone:
             reason = decision.reason or "REVOKED"
             tomb = headers._replace(ts_node=now_ms, reason=reason).to_kafka()
             out.extend(Output(feeds[p], record.key, None, tomb) for p in decision.tombstone)
             staged.append(("tombstones", (country.code, reason), len(decision.tombstone)))
+        version = int(decoded["envelope"].get("version") or 1) if decoded else headers.version
+        entry = AlertEntry(
+            record.key or b"", record.value if decision.deliver else None, raw, version,
+            decision.deliver, decision.tombstone,
+        )  # fmt: skip
+        self.wayback.stage_alert(tp, alert_id, entry)
         return "routed" if decision.deliver else ("revoked" if decision.tombstone else "unwanted")
 
-    def _quarantine(
-        self, tp: TopicPartition, record: Any, headers: RouteHeaders, error: DecodeError, now: int
+    def _quarantine(  # noqa: PLR0917  # why: private, one call shape
+        self,
+        tp: TopicPartition,
+        record: Any,
+        headers: RouteHeaders,
+        error: QuarantineError,
+        now: int,
+        stage: str = "decode",
     ) -> Output:
         reason = Reason("", error.quarantine_reason, error.message)
-        return self._quarantine_record(tp, record, headers, "decode", reason, now)
+        return self._quarantine_record(tp, record, headers, stage, reason, now)
 
     def _quarantine_record(  # noqa: PLR0917  # why: private, one call shape
         self,
@@ -219,17 +346,20 @@ class NodeService:
         metrics: NodeMetrics | None = None,
         mode: Mode = Mode.EXACTLY_ONCE,
         trust: TrustStore | None = None,
+        auto_confirm: bool = False,
     ) -> None:
         self.names = TopicNames(settings.topic_prefix)
         self.metrics = metrics or NodeMetrics()
         chosen = [topology.country(code) for code in countries]
+        app_id = f"{settings.topic_prefix}node"
         self.processor = NodeProcessor(
             self.names, chosen, self.metrics,
             trust=trust or load_trust(settings.trust_file, "node"),
+            auto_confirm=auto_confirm, settings=settings, app_id=app_id,
         )  # fmt: skip
         self.engine = EosEngine(
             settings,
-            app_id=f"{settings.topic_prefix}node",
+            app_id=app_id,
             topics=self.processor.topics,
             processor=self.processor,
             mode=mode,
@@ -256,7 +386,10 @@ async def run_node(
     *,
     metrics: NodeMetrics | None = None,
     mode: Mode = Mode.EXACTLY_ONCE,
+    auto_confirm: bool = False,
 ) -> None:
     """Run national nodes until SIGTERM or SIGINT, then finish the open transactions."""
-    service = NodeService(settings, topology, countries, metrics=metrics, mode=mode)
+    service = NodeService(
+        settings, topology, countries, metrics=metrics, mode=mode, auto_confirm=auto_confirm
+    )
     await run_until_signalled(service.run(), service.stop)

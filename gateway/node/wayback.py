@@ -1,0 +1,372 @@
+"""The national node's way back: its posts' hits and receipts, its bureau's decisions and flags.
+
+The node's :class:`~gateway.node.service.NodeProcessor` hands this class the records of its
+``up`` topics (``fl.up.<ISO3>``) and the message records of its national topics (those with
+an ``fl-msg`` header); the outputs returned join the input partition's transaction, so each
+forwarded hit, acknowledgement, offer and flag is written exactly once (docs/twoway.md).
+
+State (hits, flags, receipts, and the latest routing of each alert, which the flags and the
+receipts need) is shared by a country's partitions: changes are staged per input partition,
+visible at once to later records of that partition (a hit and its decisions share one) and
+applied to the shared state when its transaction commits (:meth:`WayBack.committed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from gateway.contract.messages import (
+    MESSAGE_HEADER,
+    FalseMatch,
+    Flag,
+    HitAck,
+    HitDecision,
+    HitDecisionKind,
+    HitReport,
+    Message,
+    Receipt,
+    decode_as,
+    decode_message,
+    encode_message,
+    message_kind,
+)
+from gateway.errors import QuarantineError
+from gateway.kafka.eos import Output
+from gateway.kafka.topic_names import TopicNames
+from gateway.node.flags import FlagBook, with_flag
+from gateway.node.hits import AUTO_DECIDER, HitBook, HitEntry, HitStatus, auto_decision
+from gateway.node.receipts import ReceiptBook, ReceiptKey, key_of, summary_key
+from gateway.topology import Country
+
+__all__ = ["AlertEntry", "CountryState", "Counts", "WayBack"]
+
+Counts = list[tuple[str, tuple[str, ...], int]]
+"""Metric increments staged with a transaction: (counter name, labels, amount)."""
+
+
+@dataclass(frozen=True)
+class AlertEntry:
+    """How the node last routed an alert: what it wrote to which posts."""
+
+    key: bytes
+    value: bytes | None  # None: the alert was removed
+    headers: list[tuple[str, bytes]]  # as written to the feeds, without fl-flag-* headers
+    version: int
+    delivered: tuple[str, ...]
+    tombstoned: tuple[str, ...]
+
+
+@dataclass
+class CountryState:
+    """One country's shared state."""
+
+    alerts: dict[str, AlertEntry] = field(default_factory=dict)
+    hits: HitBook = field(default_factory=HitBook)
+    flags: FlagBook = field(default_factory=FlagBook)
+    receipts: ReceiptBook = field(default_factory=ReceiptBook)
+
+
+@dataclass
+class _Staged:
+    """What one input partition's open transaction changes."""
+
+    alerts: dict[str, AlertEntry] = field(default_factory=dict)
+    hits: dict[str, HitEntry] = field(default_factory=dict)
+    flags: dict[str, Flag] = field(default_factory=dict)
+    receipts: dict[ReceiptKey, dict[str, datetime]] = field(default_factory=dict)
+    dirty: set[ReceiptKey] = field(default_factory=set)  # receipts counted, no summary yet
+    sent: set[ReceiptKey] = field(default_factory=set)  # summaries in this transaction
+
+
+def _message(message: Message) -> tuple[bytes, list[tuple[str, bytes]]]:
+    return encode_message(message)
+
+
+class WayBack:
+    """Hits, decisions, receipts, flags and acknowledgements of some countries' nodes."""
+
+    def __init__(
+        self, names: TopicNames, countries: Sequence[Country], *, auto_confirm: bool = False
+    ) -> None:
+        self.names = names
+        self.auto_confirm = auto_confirm
+        self.states = {c.code: CountryState() for c in countries}
+        self._posts = {c.code: {p.id for p in c.posts} for c in countries}
+        self._by_up = {names.up(c.code): c.code for c in countries}
+        self._staged: dict[TopicPartition, _Staged] = {}
+        self._dirty: dict[TopicPartition, set[ReceiptKey]] = {}
+
+    @property
+    def topics(self) -> list[str]:
+        """The ``up`` topics read."""
+        return list(self._by_up)
+
+    def country_of_up(self, topic: str) -> str | None:
+        """The country whose ``up`` topic this is."""
+        return self._by_up.get(topic)
+
+    # -- staging ---------------------------------------------------------------------------
+
+    def _stage(self, tp: TopicPartition) -> _Staged:
+        staged = self._staged.get(tp)
+        if staged is None:
+            staged = self._staged[tp] = _Staged()
+        return staged
+
+    def committed(self, tp: TopicPartition, country: str) -> bool:
+        """Apply the partition's staged changes; True when its hits changed."""
+        staged = self._staged.pop(tp, None)
+        if staged is None:
+            return False
+        state = self.states[country]
+        state.alerts.update(staged.alerts)
+        state.hits.update(staged.hits)
+        state.flags.update(staged.flags)
+        state.receipts.update(staged.receipts)
+        dirty = self._dirty.setdefault(tp, set())
+        dirty |= staged.dirty
+        dirty -= staged.sent
+        return bool(staged.hits)
+
+    def aborted(self, tp: TopicPartition) -> None:
+        """Forget the partition's staged changes (its records are read again)."""
+        self._staged.pop(tp, None)
+
+    def revoked(self, tp: TopicPartition) -> None:
+        """The partition is no longer ours."""
+        self._staged.pop(tp, None)
+        self._dirty.pop(tp, None)
+
+    # -- lookups (the partition's staged changes first) ------------------------------------
+
+    def hit(self, country: str, hit_id: str, tp: TopicPartition | None = None) -> HitEntry | None:
+        """A hit of ``country``'s posts, as this partition's open transaction sees it."""
+        staged = self._staged.get(tp) if tp is not None else None
+        if staged is not None and hit_id in staged.hits:
+            return staged.hits[hit_id]
+        return self.states[country].hits.get(hit_id)
+
+    def alert(self, country: str, alert_id: str) -> AlertEntry | None:
+        """How the node last routed ``alert_id`` (committed)."""
+        return self.states[country].alerts.get(alert_id)
+
+    def flag(self, country: str, alert_id: str) -> Flag | None:
+        """The flag in force on ``alert_id`` in ``country`` (committed)."""
+        return self.states[country].flags.get(alert_id)
+
+    def stage_alert(self, tp: TopicPartition, alert_id: str, entry: AlertEntry) -> None:
+        """Remember how an alert was routed, when the transaction commits."""
+        self._stage(tp).alerts[alert_id] = entry
+
+    # -- the up topic ----------------------------------------------------------------------
+
+    def on_up(self, country: str, tp: TopicPartition, record: Any, counts: Counts) -> list[Output]:
+        """One record of a country's ``up`` topic; QuarantineError for what cannot be used."""
+        kind = message_kind(record.headers)
+        if kind is None:
+            raise QuarantineError(
+                f"record without {MESSAGE_HEADER} on {tp.topic}", reason="unexpected_message"
+            )
+        message = decode_message(kind, record.value)
+        if getattr(message, "country", None) != country:
+            raise QuarantineError(f"{kind} of another country", reason="wrong_country")
+        if isinstance(message, HitReport):
+            return self._on_hit(country, tp, message, counts)
+        if isinstance(message, HitDecision):
+            return self._on_decision(country, tp, message, counts)
+        if isinstance(message, Receipt):
+            self._on_receipt(country, tp, message, counts)
+            return []
+        if isinstance(message, Flag):
+            return self._on_flag(country, tp, message, counts)
+        raise QuarantineError(f"{kind} does not belong on an up topic", reason="unexpected_message")
+
+    def _check_post(self, country: str, post_id: str) -> None:
+        if post_id not in self._posts[country]:
+            raise QuarantineError(f"unknown post {post_id[:40]!r}", reason="unknown_post")
+
+    def _forward_hit(self, report: HitReport) -> Output:
+        value, headers = _message(report)
+        return Output(self.names.hub_inbox, report.hit_id.encode(), value, headers)
+
+    def _on_hit(
+        self, country: str, tp: TopicPartition, report: HitReport, counts: Counts
+    ) -> list[Output]:
+        self._check_post(country, report.post_id)
+        entry = HitBook.on_report(self.hit(country, report.hit_id, tp), report)
+        labels = (country, report.outcome.value)
+        if entry is None:  # a re-send: already handled
+            counts.append(("hits", (*labels, "duplicate"), 1))
+            return []
+        out: list[Output] = []
+        if entry.status is HitStatus.FALSE_MATCH:
+            out += self._offers(country, report)
+            counts.append(("hits", (*labels, "false_match"), 1))
+        elif self.auto_confirm:
+            decision = auto_decision(report)
+            settled = HitBook.on_decision(entry, decision)
+            entry = settled or entry
+            out.append(self._forward_hit(report))
+            value, headers = _message(decision)
+            out.append(Output(self.names.up(country), report.hit_id.encode(), value, headers))
+            counts.append(("hits", (*labels, "confirmed"), 1))
+        else:
+            counts.append(("hits", (*labels, "pending"), 1))
+        self._stage(tp).hits[report.hit_id] = entry
+        return out
+
+    def _offers(self, country: str, report: HitReport) -> list[Output]:
+        """A FALSE_MATCH offered to the country's other posts (not beyond the country)."""
+        if not report.subject_key:
+            return []
+        offer = FalseMatch(
+            alert_id=report.alert_id,
+            alert_version=report.alert_version,
+            subject_key=report.subject_key,
+            country=country,
+            post_id=report.post_id,
+            at=report.reported_at,
+        )
+        value, headers = _message(offer)
+        key = f"fm:{report.alert_id}:{report.subject_key}".encode()
+        others = sorted(self._posts[country] - {report.post_id})
+        return [Output(self.names.post(country, p), key, value, headers) for p in others]
+
+    def _on_decision(
+        self, country: str, tp: TopicPartition, decision: HitDecision, counts: Counts
+    ) -> list[Output]:
+        entry = HitBook.on_decision(self.hit(country, decision.hit_id, tp), decision)
+        labels = (country, decision.decision.value)
+        if entry is None:  # unknown or already settled (an auto-confirm's own record)
+            counts.append(("decisions", (*labels, "ignored"), 1))
+            return []
+        self._stage(tp).hits[decision.hit_id] = entry
+        counts.append(("decisions", (*labels, "applied"), 1))
+        if decision.decision is HitDecisionKind.CONFIRMED:
+            return [self._forward_hit(entry.report)]
+        return []
+
+    def _on_receipt(
+        self, country: str, tp: TopicPartition, receipt: Receipt, counts: Counts
+    ) -> None:
+        self._check_post(country, receipt.post_id)
+        key = key_of(receipt)
+        staged = self._stage(tp)
+        held = staged.receipts.get(key, {})
+        if receipt.post_id in held or receipt.post_id in self.states[country].receipts.posts(key):
+            counts.append(("receipts", (country, "repeated"), 1))
+            return
+        staged.receipts.setdefault(key, {})[receipt.post_id] = receipt.at
+        staged.dirty.add(key)
+        counts.append(("receipts", (country, "counted"), 1))
+
+    def _intended(self, country: str, key: ReceiptKey) -> tuple[str, ...] | None:
+        """The posts the node sent that version (or removal) to; None when it does not know."""
+        alert_id, version, removed = key
+        entry = self.alert(country, alert_id)
+        if entry is None:
+            return None
+        if removed:
+            return entry.tombstoned or None
+        return entry.delivered if entry.version == version else None
+
+    def summaries(self, tp: TopicPartition, counts: Counts) -> list[Output]:
+        """Receipt summaries for the versions whose count changed (an engine tick)."""
+        country = self._by_up.get(tp.topic)
+        staged = self._staged.get(tp)
+        keys = set(self._dirty.get(tp, ())) | (staged.dirty if staged else set())
+        if country is None or not keys:
+            return []
+        staged = self._stage(tp)
+        book = self.states[country].receipts
+        out: list[Output] = []
+        for key in sorted(keys - staged.sent):
+            held = {**book.posts(key), **staged.receipts.get(key, {})}
+            summary = ReceiptBook.summarize(key, country, held, self._intended(country, key))
+            value, headers = _message(summary)
+            out.append(Output(self.names.hub_inbox, summary_key(key[0], country), value, headers))
+            staged.sent.add(key)
+        counts.append(("summaries", (country,), len(out)))
+        return out
+
+    def _on_flag(
+        self, country: str, tp: TopicPartition, flag: Flag, counts: Counts
+    ) -> list[Output]:
+        self._stage(tp).flags[flag.alert_id] = flag
+        out: list[Output] = []
+        entry = self.alert(country, flag.alert_id)
+        if entry is not None and entry.value is not None:
+            headers = with_flag(entry.headers, flag)
+            out += [
+                Output(self.names.post(country, p), entry.key, entry.value, headers)
+                for p in entry.delivered
+            ]
+        value, headers = _message(flag)
+        key = f"flag:{flag.alert_id}:{country}".encode()
+        out.append(Output(self.names.hub_inbox, key, value, headers))
+        counts.append(("flags", (country, "flagged" if flag.flagged else "unflagged"), 1))
+        return out
+
+    # -- messages on the national topic ----------------------------------------------------
+
+    def on_ncb_message(self, country: str, kind: str, record: Any, counts: Counts) -> list[Output]:
+        """A message the hub put on the national topic: a hit on an alert this country issued
+        (kept there, listed by ``node hits --incoming``) or an acknowledgement for the post."""
+        if kind == HitReport.kind:
+            decode_as(HitReport, kind, record.value)
+            counts.append(("messages", (country, kind, "incoming"), 1))
+            return []
+        if kind == HitAck.kind:
+            ack = decode_as(HitAck, kind, record.value)
+            entry = self.hit(country, ack.hit_id)
+            if entry is None:
+                raise QuarantineError("acknowledgement of an unknown hit", reason="unknown_hit")
+            feed = self.names.post(country, entry.report.post_id)
+            counts.append(("messages", (country, kind, "delivered"), 1))
+            headers = [(MESSAGE_HEADER, HitAck.kind.encode())]
+            return [Output(feed, f"ack:{ack.hit_id}".encode(), record.value, headers)]
+        decode_message(kind, record.value)  # an unknown kind says so
+        raise QuarantineError(
+            f"{kind} does not belong on a national topic", reason="unexpected_message"
+        )
+
+    # -- restore ---------------------------------------------------------------------------
+
+    def replay_up(self, country: str, tp: TopicPartition, record: Any, processed: bool) -> None:
+        """Fold a record read back at start: every record the node had processed (before its
+        committed offset), and after it only the decisions an auto-confirming node wrote."""
+        if processed:
+            auto, self.auto_confirm = self.auto_confirm, False  # a mode-independent fold
+            try:
+                self.on_up(country, tp, record, [])
+            except QuarantineError:
+                pass
+            finally:
+                self.auto_confirm = auto
+            staged = self._staged.pop(tp, None)
+            if staged is not None:
+                staged.dirty.clear()
+                state = self.states[country]
+                state.hits.update(staged.hits)
+                state.flags.update(staged.flags)
+                state.receipts.update(staged.receipts)
+            return
+        if message_kind(record.headers) != HitDecision.kind:
+            return
+        try:
+            decision = decode_as(HitDecision, HitDecision.kind, record.value)
+        except QuarantineError:
+            return
+        if decision.decided_by == AUTO_DECIDER and decision.country == country:
+            self.states[country].hits.decide(decision)
+
+    def awaiting(self, country: str) -> int:
+        """Hits of ``country`` waiting for the bureau's decision."""
+        return sum(
+            e.status is HitStatus.PENDING for e in self.states[country].hits.entries.values()
+        )
