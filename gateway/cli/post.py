@@ -8,7 +8,8 @@ with ``--api URL`` they ask a running client's HTTP API instead and show its sta
 Through ``--api`` an officer's token is needed (``--token`` or FRONTLINE_OFFICER_TOKEN).
 Reading the store directly is a local action of whoever may read its 0600 file: no token is
 needed, and a screening is logged as the officer whose token is given, else ``local:<user>``.
-``officers`` and ``access-log`` (gateway/cli/post_access.py) also act on the store directly.
+``officers`` and ``access-log`` (gateway/cli/post_access.py) also act on the store directly,
+as do ``report-hit`` (a hit stored in the outbox; the running post sends it) and ``hits``.
 """
 
 from __future__ import annotations
@@ -382,6 +383,115 @@ def _print_items(items: Iterator[dict[str, Any]], as_json: bool) -> int:
         typer.echo(f"{item['alert_id']:<32} {item['version']:>7}  {item['kind']:<14} {item['org']}")
         count += 1
     return count
+
+
+def _outcomes() -> list[str]:
+    from gateway.contract.messages import HitOutcome  # noqa: PLC0415  # why: lazy import
+
+    return [o.value for o in HitOutcome]
+
+
+@app.command("report-hit")
+def report_hit(  # noqa: PLR0917  # why: typer maps each parameter to an option
+    ctx: typer.Context,
+    post_id: PostArg,
+    alert: Annotated[str, typer.Option("--alert", help="The alert id that matched.")],
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="ARRESTED, DETAINED, REFUSED_ENTRY, ... FALSE_MATCH.")
+    ],
+    note: Annotated[str | None, typer.Option(help="Free text for the issuing country.")] = None,
+    screening: Annotated[
+        int | None,
+        typer.Option(min=1, help="The screening_id of the screening that matched."),
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="Where (free text).")] = None,
+    conveyance: Annotated[str | None, typer.Option(help="Flight, vessel, vehicle.")] = None,
+    route: Annotated[str | None, typer.Option(help="From where, to where.")] = None,
+    companions: Annotated[str | None, typer.Option(help="Who travelled along.")] = None,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report a hit on an alert the post holds; stored at the post, then sent upstream."""
+    from gateway.contract.messages import HitOutcome  # noqa: PLC0415  # why: lazy import
+
+    if outcome.upper() not in _outcomes():
+        raise fail(ConfigError(f"unknown outcome {outcome!r}", hint=", ".join(_outcomes())))
+    texts = {"note": note, "place": place, "conveyance": conveyance, "route": route,
+             "companions": companions}  # fmt: skip
+    try:
+        if api:
+            body = {"alert_id": alert, "outcome": outcome.upper(), "screening_id": screening}
+            body |= texts
+            answer = _ask(api, "POST", "/hits", token, {k: v for k, v in body.items() if v})
+        else:
+            service = _offline(settings_of(ctx), post_id)
+            try:
+                report = service.report_hit(
+                    alert, HitOutcome(outcome.upper()),
+                    officer=_local_officer(service, token), screening_id=screening, **texts,
+                )  # fmt: skip
+            finally:
+                service.close()
+            answer = {**report.model_dump(mode="json"), "status": "stored"}
+    except FrontlineError as error:
+        raise fail(error) from None
+    if as_json:
+        console.print_json(json.dumps(answer))
+        return
+    console.print(
+        f"hit {answer['hit_id']} on {answer['alert_id']} v{answer['alert_version']}:"
+        f" {answer['outcome']}, stored at {answer['country']}.{answer['post_id']}; the running"
+        " post sends it",
+        highlight=False,
+    )
+
+
+@app.command()
+def hits(
+    ctx: typer.Context,
+    post_id: PostArg,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The hits reported at the post: stored, sent, or acknowledged with instructions."""
+    try:
+        if api:
+            rows = _ask(api, "GET", "/hits", token)["hits"]
+        else:
+            rows = _stored_hits(settings_of(ctx), post_id)
+    except FrontlineError as error:
+        raise fail(error) from None
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table("hit", "alert", "outcome", "reported", "status", "instructions")
+    for row in rows:
+        table.add_row(
+            row["hit_id"], f"{row['alert_id']} v{row['alert_version']}", row["outcome"],
+            row["reported_at"], row["status"], row.get("instructions") or "",
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows)} hits", highlight=False)
+
+
+def _stored_hits(settings: Settings, post_id: str) -> list[dict[str, Any]]:
+    from gateway.post import store_path  # noqa: PLC0415  # why: lazy import
+    from gateway.post.hits import HitBook  # noqa: PLC0415  # why: same
+
+    country, post = resolve(settings, post_id)
+    path = store_path(settings, country, post)
+    if not path.exists():
+        raise ConfigError(
+            f"post {country}.{post} has no local store yet",
+            hint=f"start it once: `frontline post run {country}.{post}`",
+        )
+    book = HitBook(path)
+    try:
+        return [hit.to_dict() for hit in book.hits()]
+    finally:
+        book.close()
 
 
 if __name__ == "__main__":  # `python -m gateway.cli.post run FRA.CDG`
