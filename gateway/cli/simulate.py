@@ -85,6 +85,14 @@ def simulate(
             "--sign", help="Sign and verify every alert in plaintext too (--secure implies it)."
         ),
     ] = False,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split",
+            help="One process per national node and per border post, as --secure runs them "
+            "(to compare plaintext with --secure at the same layout).",
+        ),
+    ] = False,
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
@@ -105,6 +113,7 @@ def simulate(
         partitions=partitions,
         secure=secure,
         sign=sign,
+        split=split,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

@@ -10,7 +10,6 @@ not from what the traffic generator believes it sent.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
 import signal
@@ -49,7 +48,7 @@ from gateway.simulate.frontier import PostsClient, ScreeningTally, issue_tokens,
 from gateway.simulate.processes import ComponentSet
 from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
-from gateway.simulate.secure import Network, pipeline, secure_broker
+from gateway.simulate.secure import Network, child_env, pipeline, secure_broker
 from gateway.simulate.stats import quantiles
 from gateway.simulate.traffic import TrafficPlan
 from gateway.simulate.variants import TravellerFactory
@@ -84,6 +83,7 @@ class ExerciseConfig(BaseModel):
     drain_timeout_s: float = 90.0
     secure: bool = False  # a secured broker, one principal per process (simulate/secure.py)
     sign: bool = False  # connectors sign, the hub, nodes and posts verify (always when secure)
+    split: bool = False  # a process per node and per post, as --secure runs them
 
 
 @dataclass
@@ -156,20 +156,6 @@ class Exercise:
             }
         )
 
-    def _child_env(self, settings: Settings) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update({
-            "FRONTLINE_BOOTSTRAP_SERVERS": str(settings.bootstrap_servers),
-            "FRONTLINE_TOPIC_PREFIX": settings.topic_prefix,
-            "FRONTLINE_TOPOLOGY_FILE": str(settings.topology_file),
-            "FRONTLINE_DATA_DIR": str(settings.data_dir),
-            "FRONTLINE_LOG_FORMAT": "json",
-            "FRONTLINE_COMMIT_INTERVAL_MS": str(settings.commit_interval_ms),
-        })  # fmt: skip
-        if settings.policy_file:
-            env["FRONTLINE_POLICY_FILE"] = str(settings.policy_file)
-        return env
-
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> bool:
@@ -207,9 +193,10 @@ class Exercise:
         await net.apply_access(self.topology)
         parts, urls = pipeline(
             net, self.topology, base_port=self.config.metrics_base_port,
-            host=self.settings.metrics_host, report_dir=self.report_dir, split=net.secure,
+            host=self.settings.metrics_host, report_dir=self.report_dir,
+            split=net.secure or self.config.split,
         )  # fmt: skip
-        components = ComponentSet(self._child_env(settings))
+        components = ComponentSet(child_env(settings))
         try:
             for part in parts:
                 await components.start(part)

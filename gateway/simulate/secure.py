@@ -15,6 +15,7 @@ hub, the nodes and the posts verify with the trust file.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from gateway.simulate.processes import Component
 from gateway.simulate.scenario import write_topology
 from gateway.topology import Topology
 
-__all__ = ["Network", "pipeline", "secure_broker"]
+__all__ = ["Network", "child_env", "pipeline", "secure_broker"]
 
 SECURE_FOLDER = "broker-secure"
 
@@ -51,6 +52,22 @@ def secure_broker(data_dir: Path) -> tuple[Path, str, str]:
     folder = data_dir / SECURE_FOLDER
     spec = LocalCluster(folder).up(port=0, secure=True)
     return folder, spec.bootstrap, spec.kafka_version
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Every child's environment: this process's, with the exercise's topics and folders."""
+    env = dict(os.environ)
+    env.update({
+        "FRONTLINE_BOOTSTRAP_SERVERS": str(settings.bootstrap_servers),
+        "FRONTLINE_TOPIC_PREFIX": settings.topic_prefix,
+        "FRONTLINE_TOPOLOGY_FILE": str(settings.topology_file),
+        "FRONTLINE_DATA_DIR": str(settings.data_dir),
+        "FRONTLINE_LOG_FORMAT": "json",
+        "FRONTLINE_COMMIT_INTERVAL_MS": str(settings.commit_interval_ms),
+    })  # fmt: skip
+    if settings.policy_file:
+        env["FRONTLINE_POLICY_FILE"] = str(settings.policy_file)
+    return env
 
 
 @dataclass(frozen=True)
