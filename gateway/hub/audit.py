@@ -42,6 +42,15 @@ class Action(StrEnum):
     REJECTED = "REJECTED"
     REVOKED = "REVOKED"
     QUARANTINED = "QUARANTINED"
+    # The way back (docs/twoway.md): hits, acknowledgements, flags, receipts.
+    HIT_REPORTED = "HIT_REPORTED"
+    HIT_CONFIRMED = "HIT_CONFIRMED"
+    HIT_FORWARDED = "HIT_FORWARDED"
+    HIT_DUPLICATE = "HIT_DUPLICATE"
+    HIT_ACKNOWLEDGED = "HIT_ACKNOWLEDGED"
+    FLAGGED = "FLAGGED"
+    UNFLAGGED = "UNFLAGGED"
+    RECEIPTS = "RECEIPTS"
 
 
 def audit_record(

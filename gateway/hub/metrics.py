@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
+    from gateway.hub.hits import Reply
     from gateway.hub.route import Effects
 
 __all__ = ["BatchCounts", "HubMetrics"]
@@ -73,6 +74,34 @@ class HubMetrics:
             buckets=(1, 5, 15, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400),
             registry=self.registry,
         )
+        self.hits = Counter(
+            "frontline_hub_hits_total",
+            "Confirmed hits forwarded to their issuing organization, by outcome.",
+            ["org", "outcome"],
+            registry=self.registry,
+        )
+        self.ack_seconds = Histogram(
+            "frontline_hub_hit_ack_seconds",
+            "From a hit's report at the post to its acknowledgement reaching the hub.",
+            buckets=(60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86_400),
+            registry=self.registry,
+        )
+        self.hits_awaiting = Gauge(
+            "frontline_hub_hits_awaiting_ack",
+            "Hits forwarded to their issuing organization and not acknowledged yet.",
+            registry=self.registry,
+        )
+        self.oldest_awaiting = Gauge(
+            "frontline_hub_hit_oldest_awaiting_seconds",
+            "How long the oldest unacknowledged hit has waited since its report (0 if none).",
+            registry=self.registry,
+        )
+        self.stale_versions = Gauge(
+            "frontline_hub_versions_not_at_every_post",
+            "Alert versions delivered longer ago than FRONTLINE_STALE_FRONTLINE_S that have"
+            " not reached every intended border post.",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "frontline_hub_consumer_lag",
             "Ingress records not yet processed, per topic.",
@@ -105,8 +134,8 @@ class BatchCounts:
     """Counts of one batch, added to the Prometheus counters once (labels() per record is slow)."""
 
     __slots__ = (
-        "deliveries", "denials", "quarantined", "records", "review_waits", "revocations",
-        "signatures",
+        "ack_seconds", "deliveries", "denials", "hits", "quarantined", "records", "review_waits",
+        "revocations", "signatures",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -117,6 +146,8 @@ class BatchCounts:
         self.quarantined: Tally[tuple[str, str]] = Tally()
         self.signatures: Tally[tuple[str, str]] = Tally()  # refused signatures
         self.review_waits: list[float] = []  # seconds, per approval
+        self.hits: Tally[tuple[str, str]] = Tally()  # (org, outcome) of forwarded hits
+        self.ack_seconds: list[float] = []  # report to first acknowledgement
 
     def add(self, effects: Effects, org: str) -> None:
         """Count one decision; ``org`` is the ingress topic's organization."""
@@ -141,6 +172,15 @@ class BatchCounts:
             if effects.quarantine.stage == "signature":
                 self.signatures[(org, effects.reason or "unknown")] += 1
 
+    def add_reply(self, reply: Reply, org: str) -> None:
+        """Count one way-back record (hit, acknowledgement, flag, receipt summary)."""
+        if reply.hit is not None:
+            self.hits[reply.hit] += 1
+        if reply.ack_seconds is not None:
+            self.ack_seconds.append(reply.ack_seconds)
+        if reply.quarantine is not None:
+            self.quarantined[(reply.org or org, reply.reason or "unknown")] += 1
+
     def flush(self, metrics: HubMetrics) -> None:
         """Add the batch's counts to the counters."""
         for (org, kind, outcome), n in self.records.items():
@@ -157,3 +197,7 @@ class BatchCounts:
             metrics.signature_refused.labels(org, reason).inc(n)
         for seconds in self.review_waits:
             metrics.review_wait.observe(seconds)
+        for (org, outcome), n in self.hits.items():
+            metrics.hits.labels(org, outcome).inc(n)
+        for seconds in self.ack_seconds:
+            metrics.ack_seconds.observe(seconds)

@@ -20,11 +20,21 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 
+from gateway.contract.messages import Flag, HitAck, HitReport, ReceiptSummary, message_kind
 from gateway.contract.trust import TrustStore, Verdict
 from gateway.errors import SetupError
 from gateway.hub.audit import Action, audit_record
+from gateway.hub.hits import (
+    Msg,
+    SideStore,
+    forward_ack,
+    forward_flag,
+    forward_hit,
+    quarantine_message,
+)
 from gateway.hub.metrics import BatchCounts, HubMetrics
 from gateway.hub.policy.decide import Policy, load_policy
+from gateway.hub.receipts import record_summary, stale_after_s, stale_versions
 from gateway.hub.review import DecisionTail
 from gateway.hub.route import (
     DecisionCache,
@@ -60,7 +70,11 @@ MAX_DELIVERABLE = MAX_RECORD_BYTES - DELIVERY_MARGIN
 
 
 def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
-    """The topics the hub reads and writes, by role (checked before it starts)."""
+    """The topics the hub reads and writes, by role (checked before it starts).
+
+    ``internal`` holds the hub's own topics and those of the way back (``hub.inbox``, which it
+    reads, and every organization's ``outbound`` topic, which it writes).
+    """
     return {
         "ingress": [names.ingress(o.code) for o in topology.organizations],
         "ncb": [names.ncb(c.code) for c in topology.countries],
@@ -70,6 +84,8 @@ def hub_topics(topology: Topology, names: TopicNames) -> dict[str, list[str]]:
             names.review,
             names.hub_state,
             names.review_decisions,
+            names.hub_inbox,
+            *(names.outbound(o.code) for o in topology.organizations),
         ],
     }
 
@@ -89,10 +105,13 @@ class HubProcessor:
         metrics: HubMetrics | None = None,
         hub_id: str = "hub",
         trust: TrustStore | None = None,
+        side: SideStore | None = None,
     ) -> None:
         self.policy = policy
         self.names = names
         self.store = store
+        self.side = side if side is not None else SideStore(store.changelog_topic)
+        self._inbox = names.hub_inbox
         self.reader = reader
         self.decisions = decisions
         self.metrics = metrics
@@ -121,20 +140,29 @@ class HubProcessor:
         """Nothing to keep: committed state stays for linking; staged state is gone."""
         for tp in partitions:
             self.store.abort((tp.topic, tp.partition))
+            self.side.abort((tp.topic, tp.partition))
             self._staged.pop(tp, None)
 
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output | Fanout]:
-        """Route a batch of one ingress partition's records."""
+        """Route a batch of one ingress partition's records (or the hub inbox's messages)."""
         started = time.perf_counter()
         owner: Owner = (tp.topic, tp.partition)
-        org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
         now_ms = clock.now_ms()
         outputs: list[Output | Fanout] = []
+        if tp.topic == self._inbox:
+            for record in records:
+                self._message(owner, "", record, outputs, now_ms=now_ms)
+            return outputs
+        org = self._org_of.get(tp.topic, tp.topic.rsplit(".", 1)[-1].upper())
         counts = self._counts(tp)
         store, policy, candidates, hub = self.store, self.policy, self.candidates, self.hub_id
         cache = self.decision_cache
-        verdicts = self._verify(org, records)
+        kinds = [message_kind(r.headers) for r in records]
+        verdicts = self._verify(org, records, kinds)
         for i, record in enumerate(records):
+            if kinds[i] is not None:  # a message (hit-ack) on the ingress topic, not an alert
+                self._message(owner, org, record, outputs, now_ms=now_ms, kind=kinds[i])
+                continue
             inbound = Inbound(
                 topic_org=org, owner=owner, offset=record.offset, value=record.value,
                 headers=record.headers, timestamp_ms=record.timestamp,
@@ -157,17 +185,62 @@ class HubProcessor:
             self.metrics.latency.observe(max(0.0, now_ms - records[-1].timestamp) / 1000)
         return outputs
 
-    def _verify(self, org: str, records: Sequence[Any]) -> list[Verdict | None] | None:
-        """Each record's signature verdict (None for a tombstone, quarantined as today);
-        None when signature checks are off."""
+    def _verify(
+        self, org: str, records: Sequence[Any], kinds: Sequence[str | None]
+    ) -> list[Verdict | None] | None:
+        """Each alert record's signature verdict (None for a tombstone, quarantined as today,
+        and for a message record); None when signature checks are off."""
         if self.verifier is None:
             return None
-        signed = [(i, r) for i, r in enumerate(records) if r.value is not None]
+        signed = [(i, r) for i, r in enumerate(records) if r.value is not None and kinds[i] is None]
         verdicts: list[Verdict | None] = [None] * len(records)
         found = self.verifier.verify_all([(org, r.value, r.headers) for _, r in signed])
         for (i, _), verdict in zip(signed, found, strict=True):
             verdicts[i] = verdict
         return verdicts
+
+    def _message(
+        self, owner: Owner, org: str, record: Any, out: list[Output | Fanout], *, now_ms: int,
+        kind: str | None = None,
+    ) -> None:  # fmt: skip
+        """One way-back record: a hit, flag or receipt summary from the hub inbox (``org``
+        empty), or an acknowledgement from ``org``'s ingress topic; written with its audit."""
+        msg = Msg(
+            topic_org=org, owner=owner, offset=record.offset,
+            kind=kind if kind is not None else message_kind(record.headers), value=record.value,
+            headers=record.headers or (), timestamp_ms=record.timestamp,
+        )  # fmt: skip
+        names, hub = self.names, self.hub_id
+        if org and msg.kind == HitAck.kind:
+            reply = forward_ack(msg, self.side, names=names, now_ms=now_ms, hub=hub)
+        elif org:
+            reply = quarantine_message(
+                msg, "unexpected_message", f"{msg.kind} is not read from an ingress topic",
+                now_ms, hub,
+            )  # fmt: skip
+        elif msg.kind == HitReport.kind:
+            reply = forward_hit(
+                msg, self.store, self.side, names=names, now_ms=now_ms, hub=hub,
+                countries=self.candidates,
+            )  # fmt: skip
+        elif msg.kind == Flag.kind:
+            reply = forward_flag(msg, self.store, names=names, now_ms=now_ms, hub=hub)
+        elif msg.kind == ReceiptSummary.kind:
+            reply = record_summary(msg, self.store, self.side, now_ms=now_ms, hub=hub)
+        else:
+            reply = quarantine_message(
+                msg, "unexpected_message", f"{msg.kind} is not read from the hub inbox",
+                now_ms, hub,
+            )  # fmt: skip
+        if reply.quarantine is not None:
+            q = reply.quarantine.bounded()
+            out.append(Output(self._quarantine_topic, q.key(), q.original, q.headers()))
+        out.extend(reply.records)
+        for key, value in reply.state:
+            out.append(self.side.stage(owner, key, value))
+        audit_key = (reply.alert_id or msg.source).encode()
+        out.extend(Output(self._audit_topic, audit_key, audit) for audit in reply.audits)
+        self._counts(TopicPartition(*owner)).add_reply(reply, org)
 
     def _refuse(self, rec: Inbound, verdict: Verdict, now_ms: int) -> Effects:
         """The quarantine of a refused signature, logged by source and key id only."""
@@ -190,6 +263,8 @@ class HubProcessor:
         """Expire due alerts and apply reviewers' decisions on alerts this partition owns."""
         owner: Owner = (tp.topic, tp.partition)
         outputs: list[Output | Fanout] = []
+        if tp.topic == self._inbox:
+            return outputs
         for entry in self.store.due(owner, now_ms):
             if self.store.get(owner, entry.alert_id) is not entry:
                 continue  # changed in the open transaction; its commit re-arms the timer
@@ -216,6 +291,7 @@ class HubProcessor:
     def committed(self, tp: TopicPartition) -> None:
         """Make the partition's staged state the committed view and count its records."""
         self.store.commit((tp.topic, tp.partition))
+        self.side.commit((tp.topic, tp.partition))
         counts = self._staged.pop(tp, None)
         if counts is not None and self.metrics is not None:
             counts.flush(self.metrics)
@@ -223,6 +299,7 @@ class HubProcessor:
     def aborted(self, tp: TopicPartition) -> None:
         """Forget the partition's staged state and counts; its records will be routed again."""
         self.store.abort((tp.topic, tp.partition))
+        self.side.abort((tp.topic, tp.partition))
         self._staged.pop(tp, None)
 
     def _counts(self, tp: TopicPartition) -> BatchCounts:
@@ -335,22 +412,27 @@ class HubService:
         self.hub_id = hub_id or f"{socket.gethostname()}:{os.getpid()}"
         topics = hub_topics(self.topology, self.names)
         self.store = StateStore(self.names.hub_state)
-        self.reader = ChangelogReader(settings, self.store)
+        self.side = SideStore(self.names.hub_state)
+        self.reader = ChangelogReader(settings, self.store, self.side.restore)
+        self.stale_ms = int(stale_after_s() * 1000)
         self.decisions = DecisionTail(settings, self.names.review_decisions)
         self.processor = HubProcessor(
             policy=self.policy, topology=self.topology, names=self.names, store=self.store,
             reader=self.reader, decisions=self.decisions, metrics=self.metrics,
             hub_id=self.hub_id, trust=trust or load_trust(settings.trust_file, "hub"),
+            side=self.side,
         )  # fmt: skip
         self.engine = EosEngine(
             settings,
             app_id=f"{settings.topic_prefix}hub",
-            topics=topics["ingress"],
+            topics=[*topics["ingress"], self.names.hub_inbox],
             processor=self.processor,
             mode=mode,
             on_transaction=self.metrics.transaction,
             output_topics=[*topics["ncb"], *topics["internal"]],
         )
+
+    _stale_count = 0
 
     def stop(self) -> None:
         """Finish the open transactions and return from ``run``."""
@@ -379,6 +461,26 @@ class HubService:
                 self.metrics.lag.labels(topic).set(lag)
             self.metrics.state_entries.set(len(self.store))
             self.metrics.held.set(sum(1 for e in self.store.entries() if e.held is not None))
+            self._refresh_way_back(clock.now_ms())
+
+    def _refresh_way_back(self, now_ms: int) -> None:
+        """Hits awaiting acknowledgement, the oldest wait, and stale alert versions (logged by
+        id so an operator can look them up; ids are never metric labels)."""
+        metrics, side = self.metrics, self.side
+        waiting = [
+            int(v.get("reported", now_ms))
+            for k, v in side.items("hit:")
+            if side.committed(f"ack:{k[4:]}") is None
+        ]
+        metrics.hits_awaiting.set(len(waiting))
+        metrics.oldest_awaiting.set(max(0, now_ms - min(waiting)) / 1000 if waiting else 0)
+        stale = stale_versions(self.store.entries(), side, now_ms, self.stale_ms)
+        if len(stale) != self._stale_count:
+            self._stale_count = len(stale)
+            if stale:
+                shown = [f"{a}@{v}" for a, v in stale[:20]]
+                log.warning("hub_versions_not_at_every_post", count=len(stale), versions=shown)
+        metrics.stale_versions.set(len(stale))
 
 
 async def run_hub(

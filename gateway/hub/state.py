@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -281,9 +281,14 @@ class StateStore:
 class ChangelogReader:
     """Reads the compacted changelog into a store: fully on start, incrementally on catch-up."""
 
-    def __init__(self, settings: Settings, store: StateStore) -> None:
+    def __init__(
+        self, settings: Settings, store: StateStore, side: Callable[[bytes, bytes | None], bool]
+        | None = None,
+    ) -> None:  # fmt: skip
         self.settings = settings
         self.store = store
+        # Restores the entries of the way back (``SideStore.restore``): True when it took one.
+        self.side = side
         self._consumer: Any = None
         self._probe: Any = None
         self._partitions: list[TopicPartition] = []
@@ -319,6 +324,12 @@ class ChangelogReader:
 
         def apply(record: Any) -> None:
             nonlocal applied
+            if (
+                self.side is not None
+                and record.key is not None
+                and self.side(record.key, record.value)
+            ):
+                return
             if record.value is None:
                 return
             try:
