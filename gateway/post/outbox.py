@@ -174,18 +174,23 @@ class OutboxPublisher:
         return sum(source.pending() for source in self.sources)
 
     async def run(self) -> None:
-        """Send new rows as they come; reconnect with a growing pause while the broker is away."""
+        """Send each source's new rows as they come, each source on its own connection (a
+        topic that is missing or refused stalls only its source); reconnect with a growing
+        pause while the broker is away."""
+        await asyncio.gather(*(self._run_source(source) for source in self.sources))
+
+    async def _run_source(self, source: OutboxSource) -> None:
         pause = self._retry_s
         while not self._stopping.is_set():
             try:
-                await self._send_all()
+                await self._send_all(source)
                 pause = self._retry_s
             except (KafkaError, OSError) as error:
                 log.warning(
                     "post_outbox_publish_failed",
-                    sources=[source.name for source in self.sources],
+                    source=source.name,
                     error=type(error).__name__,
-                    pending=self.pending(),
+                    pending=source.pending(),
                     retry_s=pause,
                 )
                 await self._pause(pause)
@@ -194,10 +199,11 @@ class OutboxPublisher:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
+        if not self._stopping.is_set():
+            self._wake.clear()
 
-    async def _send_all(self) -> None:
-        while not self._stopping.is_set() and not self.pending():
+    async def _send_all(self, source: OutboxSource) -> None:
+        while not self._stopping.is_set() and not source.pending():
             await self._pause(self._idle_s)  # nothing to send: no connection either
         if self._stopping.is_set():
             return
@@ -205,23 +211,19 @@ class OutboxPublisher:
         try:
             await producer.start()
             while not self._stopping.is_set():
-                sent = 0
-                for source in self.sources:
-                    rows = source.next_batch(self._batch)
-                    if not rows:
-                        continue
-                    futures = [
-                        await producer.send(
-                            row.topic, row.value, key=row.key, headers=list(row.headers)
-                        )
-                        for row in rows
-                    ]
-                    await asyncio.gather(*futures)
-                    source.mark_sent(rows)
-                    sent += len(rows)
-                self.sent += sent
-                if not sent:
+                rows = source.next_batch(self._batch)
+                if not rows:
                     await self._pause(self._idle_s)
+                    continue
+                futures = [
+                    await producer.send(
+                        row.topic, row.value, key=row.key, headers=list(row.headers)
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*futures)
+                source.mark_sent(rows)
+                self.sent += len(rows)
         finally:
             try:
                 await asyncio.wait_for(producer.stop(), 5)
