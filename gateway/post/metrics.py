@@ -74,7 +74,7 @@ class PostMetrics:
         self.records = Counter(
             "frontline_post_records_total",
             "Feed records applied, by outcome (upsert, tombstone, stale, rejected,"
-            " signature_refused).",
+            " signature_refused; hit_ack, false_match, unknown_message, bad_message).",
             ["post", "outcome"],
             registry=registry,
         )
