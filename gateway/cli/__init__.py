@@ -50,6 +50,7 @@ SUBCOMMANDS = {
     "connector": "connector",
     "hub": "hub",
     "review": "review",
+    "hits": "hits",
     "audit": "audit",
     "quarantine": "quarantine",
     "node": "node",

@@ -13,6 +13,7 @@ from rich.table import Table
 from gateway.cli._common import console, fail, kafka_errors, run_async, settings_of
 from gateway.errors import FrontlineError
 from gateway.hub.audit import checked_alert_id, read_history
+from gateway.hub.receipts import coverage
 from gateway.kafka.topic_names import TopicNames
 
 __all__ = ["app"]
@@ -36,7 +37,11 @@ def _countries(values: dict[str, Any]) -> str:
     return "; ".join(f"{r}: {' '.join(sorted(c))}" for r, c in sorted(grouped.items()))
 
 
-_MORE = ("rule", "reviewer", "reviewer_authenticated", "note", "reason", "linked", "held_version")
+_MORE = (
+    "rule", "reviewer", "reviewer_authenticated", "note", "reason", "linked", "held_version",
+    "review_wait_ms", "hit_id", "country", "post_id", "outcome", "flag_action", "intended",
+    "received",
+)  # fmt: skip
 
 
 @app.command()
@@ -70,4 +75,22 @@ def show(
             _countries(r.get("revoked", {})), str(r.get("policy_version", "")),
             escape(" ".join(f"{k}={v}" for k, v in more.items())),
         )  # fmt: skip
+    console.print(table)
+    _print_coverage(history)
+
+
+def _print_coverage(history: list[dict[str, Any]]) -> None:
+    """Per delivered version: how many intended posts hold it and when the last did (the sum
+    of the intended countries' latest receipt summaries)."""
+    rows = coverage(history)
+    if not rows:
+        return
+    table = Table("version", "posts holding it", "countries reporting", "last receipt")
+    for c in rows:
+        table.add_row(
+            str(c.version), f"{c.received} of {c.intended}",
+            f"{c.reporting} of {len(c.countries)}",
+            _when(c.last_at_ms) if c.last_at_ms is not None else "-",
+        )  # fmt: skip
+    console.print("Receipts (delivered versions)")
     console.print(table)

@@ -25,6 +25,7 @@ __all__ = [
     "checked_alert_id",
     "decode_audit",
     "read_history",
+    "read_hit_trails",
 ]
 
 MAX_ALERT_ID = 200  # characters; the longest contract alert id is far shorter
@@ -125,6 +126,31 @@ async def read_history(
     def keep(record: Any) -> None:
         if record.key == key and (parsed := decode_audit(record.value)) is not None:
             found.append(parsed)
+
+    await read_topic(settings, topic, keep, timeout_s=timeout_s)
+    return found
+
+
+async def read_hit_trails(
+    settings: Settings, topic: str, hit_id: str | None = None, *, timeout_s: float = 30.0
+) -> dict[str, list[dict[str, Any]]]:
+    """The audit records of hits (those with a ``hit_id``), per hit id in decision order;
+    only ``hit_id``'s when given. Hits' records are keyed by their alert id, so the whole
+    topic is read."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    needle = None if hit_id is None else orjson.dumps(hit_id)
+
+    def keep(record: Any) -> None:
+        value = record.value
+        if value is None or b'"hit_id"' not in value:
+            return
+        if needle is not None and needle not in value:
+            return
+        parsed = decode_audit(value)
+        if parsed is None or not isinstance(parsed.get("hit_id"), str):
+            return
+        if hit_id is None or parsed["hit_id"] == hit_id:
+            found.setdefault(parsed["hit_id"], []).append(parsed)
 
     await read_topic(settings, topic, keep, timeout_s=timeout_s)
     return found

@@ -4,11 +4,15 @@ acknowledgement is refused (issue 14)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from typer.testing import CliRunner, Result
 
+from gateway.cli import app
 from gateway.contract.messages import HitAck, HitOutcome, HitReport, Message, encode_message
 from gateway.hub.audit import read_history
 from gateway.kafka.headers import headers_to_dict
@@ -78,3 +82,41 @@ async def test_hit_and_ack_flow_exactly_once_to_their_recipients_only(hub: Harne
     assert actions == [
         "HIT_REPORTED", "HIT_CONFIRMED", "HIT_FORWARDED", "HIT_DUPLICATE", "HIT_ACKNOWLEDGED",
     ]  # fmt: skip
+
+
+def _cli(hub: Harness, *args: str) -> Result:
+    env = {"FRONTLINE_BOOTSTRAP_SERVERS": hub.bootstrap, "FRONTLINE_TOPIC_PREFIX": hub.names.prefix}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+async def test_hits_cli_shows_lists_and_acknowledges(hub: Harness) -> None:
+    """`hits list --awaiting` names the forwarded hit, `hits ack` (org from the trail) reaches
+    the reporting country's node, then `hits show` prints the whole trail and nothing awaits."""
+    alert_id = "INTERPOL:IH-2"
+    await hub.produce("INTERPOL", make_alert(alert_id))
+    await hub.ncb("FRA", 1)
+    hit = _hit("IH-H2").model_copy(update={"alert_id": alert_id})
+    await _send(hub, hub.names.hub_inbox, "IH-H2", hit)
+    await read_all(hub.bootstrap, hub.names.outbound("INTERPOL"), 1)
+    waiting = await asyncio.to_thread(_cli, hub, "hits", "list", "--awaiting", "--json")
+    assert waiting.exit_code == 0, waiting.output
+    assert [r["hit_id"] for r in json.loads(waiting.stdout)] == ["IH-H2"]
+    acked = await asyncio.to_thread(
+        _cli, hub, "hits", "ack", "IH-H2", "--instructions", "hold, call NCB Paris"
+    )
+    assert acked.exit_code == 0, acked.output
+    deu = await hub.ncb("DEU", 2)
+    assert [r.key for r in deu if r.key.startswith(b"ack:")] == [b"ack:IH-H2"]
+    for _ in range(50):
+        shown = await asyncio.to_thread(_cli, hub, "hits", "show", "IH-H2", "--json")
+        trail = [r["action"] for r in json.loads(shown.stdout)]
+        if "HIT_ACKNOWLEDGED" in trail:
+            break
+        await asyncio.sleep(0.2)
+    assert trail == ["HIT_REPORTED", "HIT_CONFIRMED", "HIT_FORWARDED", "HIT_ACKNOWLEDGED"]
+    table = await asyncio.to_thread(_cli, hub, "hits", "show", "IH-H2")
+    assert "HIT_ACKNOWLEDGED" in table.output
+    none = await asyncio.to_thread(_cli, hub, "hits", "list", "--awaiting", "--json")
+    assert json.loads(none.stdout) == []
+    unknown = await asyncio.to_thread(_cli, hub, "hits", "ack", "NOPE", "--instructions", "x")
+    assert unknown.exit_code == 2
