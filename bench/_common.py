@@ -1,4 +1,8 @@
-"""Shared benchmark helpers: figures and results, the broker, topics, prepared alerts, Kafka I/O."""
+"""Shared benchmark helpers: figures and results, the broker, topics, prepared alerts, Kafka I/O.
+
+Every Kafka helper takes a ``Target`` (``bench._cluster``): a bare bootstrap address or a
+principal's settings on a secured broker.
+"""
 
 from __future__ import annotations
 
@@ -24,25 +28,32 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from bench._cluster import Cluster, Target, kafka_kwargs, plain_broker, secured_broker, target_env
 from gateway.kafka.internals import refresh_metadata
 
 __all__ = [
     "Alert",
     "BenchResult",
+    "Cluster",
     "Figure",
     "ProcessorRun",
+    "Target",
     "alert_size",
     "broker",
     "committed_total",
     "count_topics",
     "create_topics",
+    "kafka_kwargs",
+    "plain_broker",
     "prepared_alerts",
     "produce_alerts",
     "ratio",
     "run_id",
     "run_processor",
+    "secured_broker",
     "spawn",
     "stop",
+    "target_env",
     "write_result",
 ]
 
@@ -146,10 +157,10 @@ def broker(data_dir: Path | None = None) -> Iterator[str]:
             cluster.down()
 
 
-async def create_topics(bootstrap: str, names: Sequence[str], partitions: int = 3) -> None:
+async def create_topics(bootstrap: Target, names: Sequence[str], partitions: int = 3) -> None:
     """Create topics (the broker does not auto-create them); existing ones are fine."""
     names = list(dict.fromkeys(names))  # a name twice in one request fails that topic
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_kwargs(bootstrap))
     await admin.start()
     try:
         for start in range(0, len(names), 200):
@@ -265,14 +276,14 @@ def alert_size(seed: int = 8) -> int:
 
 
 async def produce_alerts(
-    bootstrap: str,
+    bootstrap: Target,
     alerts: Sequence[Alert],
     topic_of: Callable[[Alert], str],
     headers_of: Callable[[Alert], list[tuple[str, bytes]]] | None = None,
 ) -> float:
     """Send every alert (idempotent, acks=all, batched futures); return the elapsed seconds."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka_kwargs(bootstrap),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -297,11 +308,11 @@ async def produce_alerts(
 
 
 async def count_topics(
-    bootstrap: str, topics: Sequence[str], *, idle_s: float = 3.0, timeout_s: float = 120.0
+    bootstrap: Target, topics: Sequence[str], *, idle_s: float = 3.0, timeout_s: float = 120.0
 ) -> dict[str, int]:
     """Committed records per topic, read from the start until nothing new arrives for ``idle_s``."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka_kwargs(bootstrap),
         isolation_level="read_committed",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -387,7 +398,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 async def run_processor(
-    bootstrap: str,
+    bootstrap: Target,
     argv: Sequence[str],
     *,
     env: dict[str, str],
@@ -403,7 +414,7 @@ async def run_processor(
     process start-up and group join are left out the same way for every contender.
     """
     topics = frozenset(inputs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_kwargs(bootstrap))
     await admin.start()
     proc = spawn(argv, env, log_path)
     started = time.perf_counter()

@@ -12,76 +12,147 @@ decoding, policy, state or audit: the ceiling aiokafka sets on this machine. Eac
 contender's CPU time (user + system, start-up included) is reported per input alert.
 ``--profile PATH`` instead runs only the exactly-once hub, under cProfile, writing PATH;
 ``--offline`` times the hub's own code (routing and batch appends, no broker) per alert.
+
+``--secure`` starts its own secured broker (SASL_SSL, SCRAM-SHA-512, ACLs): the benchmark
+loads and counts as ``admin``, the hub runs as principal ``hub`` with the access plan's
+ACLs for its prefix (the raw pass-through as ``admin``). ``--sign`` loads signed alerts
+(a throw-away key per organization) and gives the hub the trust file, so it verifies every
+alert. ``--security-cost`` (``bench.bench_security``) races the exactly-once hub plaintext
+against secured and unsigned against signed, interleaved on two brokers of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench._common import (
+    Alert,
     BenchResult,
+    Cluster,
     Figure,
     ProcessorRun,
     count_topics,
     create_topics,
+    plain_broker,
     prepared_alerts,
     produce_alerts,
     ratio,
     run_id,
     run_processor,
+    secured_broker,
+    target_env,
     write_result,
 )
+from gateway.contract.trust import Signer, demo_key_path, generate_demo_keys
 from gateway.hub.service import hub_topics
+from gateway.kafka.access import HUB
+from gateway.kafka.clients import client_kwargs
 from gateway.kafka.topic_names import TopicNames
+from gateway.settings import Settings
 from gateway.topology import load_topology
 
 PARTITIONS = 3
 
 
-async def _prepare(bootstrap: str, prefix: str, alerts: list[Any]) -> dict[str, list[str]]:
-    """Create the hub's topics under ``prefix`` and pre-load the input alerts."""
+@dataclass(frozen=True)
+class Signing:
+    """A throw-away key per organization: connectors' signers and the hub's trust file."""
+
+    trust_file: Path
+    signers: dict[str, Signer]
+
+    @classmethod
+    def demo(cls, folder: Path) -> Signing:
+        """Generate the keys into ``folder`` (a fresh temporary folder)."""
+        trust = generate_demo_keys(folder)
+        orgs = [o.code for o in load_topology().organizations]
+        return cls(trust, {o: Signer.from_file(demo_key_path(folder, o), o) for o in orgs})
+
+    def headers(self, alert: Alert) -> list[tuple[str, bytes]]:
+        """The signature headers a connector publishes with ``alert``."""
+        return self.signers[alert.org].sign(alert.value)
+
+
+@dataclass
+class Contended:
+    """One contender's run, what it wrote, and the CPU it and the broker spent."""
+
+    run: ProcessorRun
+    wrote: int  # records on the national topics
+    quarantined: int
+    cpu_s: float  # the contender's process, start-up included
+    broker_cpu_s: float  # the broker's, while the contender ran (0 when unknown)
+    load: float  # the machine's 1-minute load average when it ended
+
+    def per_alert_us(self, cpu_s: float) -> float:
+        """CPU microseconds per input alert."""
+        return cpu_s / self.run.alerts * 1e6 if self.run.alerts else 0.0
+
+
+async def _prepare(
+    cluster: Cluster, prefix: str, alerts: list[Alert], signing: Signing | None
+) -> dict[str, list[str]]:
+    """Create the hub's topics under ``prefix``, grant the hub its ACLs, pre-load the input."""
     names = TopicNames(prefix)
     topics = hub_topics(load_topology(), names)
-    await create_topics(bootstrap, topics["ingress"], PARTITIONS)
-    await create_topics(bootstrap, topics["ncb"] + topics["internal"], PARTITIONS)
-    await produce_alerts(bootstrap, alerts, lambda a: names.ingress(a.org))
+    admin = cluster.admin
+    await create_topics(admin, topics["ingress"], PARTITIONS)
+    await create_topics(admin, topics["ncb"] + topics["internal"], PARTITIONS)
+    await asyncio.to_thread(cluster.grant, prefix, [HUB])
+    headers = signing.headers if signing is not None else None
+    await produce_alerts(admin, alerts, lambda a: names.ingress(a.org), headers)
     return topics
 
 
 async def _contender(
-    bootstrap: str, name: str, argv: list[str], alerts: list[Any], workdir: Path, *,
-    extra_env: dict[str, str] | None = None,
-) -> tuple[ProcessorRun, int]:  # fmt: skip
-    """Run one contender on its own prefix; (its run, records it wrote to national topics)."""
+    cluster: Cluster, name: str, argv: list[str], alerts: list[Alert], workdir: Path, *,
+    extra_env: dict[str, str] | None = None, signing: Signing | None = None,
+) -> Contended:  # fmt: skip
+    """Run one contender on its own prefix: the hub as principal ``hub``, the raw as admin."""
     prefix = f"bh{run_id()}."
-    topics = await _prepare(bootstrap, prefix, alerts)
-    group = f"{prefix}raw" if name == "raw" else f"{prefix}hub"
+    topics = await _prepare(cluster, prefix, alerts, signing)
+    raw = name == "raw"
+    group = f"{prefix}raw" if raw else f"{prefix}hub"
     env = {
-        "FRONTLINE_BOOTSTRAP_SERVERS": bootstrap,
+        **target_env(cluster.admin if raw else cluster.principal(HUB)),
         "FRONTLINE_TOPIC_PREFIX": prefix,
         "FRONTLINE_LOG_FORMAT": "json",
         "FRONTLINE_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
-    cpu_before = _children_cpu()
+    if signing is not None:
+        env["FRONTLINE_TRUST_FILE"] = str(signing.trust_file)
+    cpu_before, broker_before = _children_cpu(), cluster.broker_cpu()
     run = await run_processor(
-        bootstrap, argv, env=env, group=group, inputs=topics["ingress"], expected=len(alerts),
-        log_path=workdir / f"{name}.log",
+        cluster.admin, argv, env=env, group=group, inputs=topics["ingress"],
+        expected=len(alerts), log_path=workdir / f"{name.replace(' ', '-')}-{prefix}log",
     )  # fmt: skip
+    broker_cpu = cluster.broker_cpu() - broker_before
     cpu = _children_cpu() - cpu_before
-    print(f"  {name}: {cpu:.1f} s CPU, {cpu / len(alerts) * 1e6:,.0f} µs per alert", flush=True)
-    counts = await count_topics(bootstrap, topics["ncb"], idle_s=2.0)
-    return run, sum(counts.values())
+    load = os.getloadavg()[0]
+    names = TopicNames(prefix)
+    counts = await count_topics(cluster.admin, [*topics["ncb"], names.quarantine], idle_s=2.0)
+    quarantined = counts.pop(names.quarantine)
+    done = Contended(run, sum(counts.values()), quarantined, cpu, broker_cpu, load)
+    print(
+        f"  {name}: {run.rate or 0:,.0f} alerts/s, {done.per_alert_us(cpu):,.0f} µs CPU per "
+        f"alert, broker {done.per_alert_us(broker_cpu):,.0f} µs; {done.wrote:,} out, "
+        f"{quarantined} quarantined; load {load:.1f}",
+        flush=True,
+    )
+    return done
 
 
 def _children_cpu() -> float:
@@ -92,18 +163,18 @@ def _children_cpu() -> float:
 
 async def raw_worker() -> None:
     """The raw pass-through: consume ingress, copy each record to FANOUT national topics."""
-    bootstrap = os.environ["FRONTLINE_BOOTSTRAP_SERVERS"]
+    connect = client_kwargs(Settings())  # FRONTLINE_*: bootstrap, and SASL_SSL when secured
     names = TopicNames(os.environ["FRONTLINE_TOPIC_PREFIX"])
     topology = load_topology()
     fanout = int(os.environ["BENCH_FANOUT"])
     targets = [names.ncb(c.code) for c in topology.countries][:fanout]
     ingress = [names.ingress(o.code) for o in topology.organizations]
     consumer = AIOKafkaConsumer(
-        *ingress, bootstrap_servers=bootstrap, group_id=f"{names.prefix}raw",
+        *ingress, **connect, group_id=f"{names.prefix}raw",
         enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_committed",
     )  # fmt: skip
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5,
+        **connect, enable_idempotence=True, acks="all", linger_ms=5,
         max_batch_size=262_144,
     )  # fmt: skip
     await consumer.start()
@@ -129,9 +200,9 @@ async def raw_worker() -> None:
         await consumer.stop()
 
 
-def _figures(result: BenchResult, runs: dict[str, tuple[ProcessorRun, int]], n: int) -> None:
-    eos, alo, raw = (runs[k][0].rate for k in ("exactly-once", "at-least-once", "raw"))
-    fanout = runs["exactly-once"][1] / n if n else 0.0
+def _figures(result: BenchResult, runs: dict[str, Contended], n: int) -> None:
+    eos, alo, raw = (runs[k].run.rate for k in ("exactly-once", "at-least-once", "raw"))
+    fanout = runs["exactly-once"].wrote / n if n else 0.0
     result.add(Figure("hub exactly-once", eos, "alerts/s in", aim=">= 10,000 alerts/s",
                       met=eos is not None and eos >= 10_000))  # fmt: skip
     result.add(Figure("hub exactly-once deliveries", eos * fanout if eos else None,
@@ -147,24 +218,26 @@ def _figures(result: BenchResult, runs: dict[str, tuple[ProcessorRun, int]], n: 
                       met=fanout >= 5))  # fmt: skip
     result.params.update(alerts=n, partitions=PARTITIONS, fanout=round(fanout, 2))
     rows = [
-        f"| {name} | {run.rate or 0:,.0f} | {(run.rate or 0) * (wrote / n):,.0f} | "
-        f"{wrote:,} | {run.startup_s:.1f} s |"
-        for name, (run, wrote) in runs.items()
+        f"| {name} | {c.run.rate or 0:,.0f} | {(c.run.rate or 0) * (c.wrote / n):,.0f} | "
+        f"{c.wrote:,} | {c.run.startup_s:.1f} s | {c.per_alert_us(c.cpu_s):,.0f} µs |"
+        for name, c in runs.items()
     ]
     result.note = "\n".join(
-        ["| contender | alerts/s in | records/s out | records out | start-up |",
-         "|---|---:|---:|---:|---:|", *rows]
+        ["| contender | alerts/s in | records/s out | records out | start-up | CPU per alert |",
+         "|---|---:|---:|---:|---:|---:|", *rows]
     )  # fmt: skip
     print(result.note)
 
 
-async def profile(bootstrap: str, alerts_n: int, path: Path) -> None:
+async def profile(
+    cluster: Cluster, alerts_n: int, path: Path, signing: Signing | None = None
+) -> None:
     """Run only the exactly-once hub, under cProfile, and write its profile to ``path``."""
     alerts = prepared_alerts(alerts_n)
     argv = [sys.executable, "-m", "cProfile", "-o", str(path), "-m", "gateway", "hub", "run"]
     with tempfile.TemporaryDirectory(prefix="flb-hub-") as tmp:
-        found = await _contender(bootstrap, "profiled", argv, alerts, Path(tmp))
-    print(f"  profiled: {found[0]}", flush=True)
+        found = await _contender(cluster, "profiled", argv, alerts, Path(tmp), signing=signing)
+    print(f"  profiled: {found.run}", flush=True)
 
 
 class _NoBroker:
@@ -225,26 +298,41 @@ async def offline(alerts_n: int, batch: int = 500) -> float:
     return per_alert
 
 
-async def run(bootstrap: str, alerts_n: int) -> BenchResult:
+def hub_argv(mode: str = "exactly-once") -> list[str]:
+    """The hub under test: ``frontline hub run --mode MODE`` in a child Python."""
+    return [sys.executable, "-m", "gateway", "hub", "run", "--mode", mode]
+
+
+async def contend(
+    cluster: Cluster, name: str, alerts: list[Alert], workdir: Path,
+    signing: Signing | None = None,
+) -> Contended:  # fmt: skip
+    """Run the exactly-once hub once on ``cluster`` (``bench.bench_security`` races these)."""
+    return await _contender(cluster, name, hub_argv(), alerts, workdir, signing=signing)
+
+
+async def run(cluster: Cluster, alerts_n: int, signing: Signing | None = None) -> BenchResult:
     """Measure the three contenders one after another on the same broker and input."""
     result = BenchResult("hub", "Hub: exactly-once and at-least-once vs raw pass-through")
     started = time.perf_counter()
     alerts = prepared_alerts(alerts_n)
-    py = sys.executable
-    runs: dict[str, tuple[ProcessorRun, int]] = {}
+    runs: dict[str, Contended] = {}
     with tempfile.TemporaryDirectory(prefix="flb-hub-") as tmp:
         workdir = Path(tmp)
         for mode in ("exactly-once", "at-least-once"):
-            argv = [py, "-m", "gateway", "hub", "run", "--mode", mode]
-            runs[mode] = await _contender(bootstrap, mode, argv, alerts, workdir)
-            print(f"  {mode}: {runs[mode][0]}", flush=True)
-        fanout = max(1, round(runs["exactly-once"][1] / len(alerts)))
-        argv = [py, "-m", "bench.bench_hub", "--raw-worker"]
+            runs[mode] = await _contender(
+                cluster, mode, hub_argv(mode), alerts, workdir, signing=signing
+            )
+            print(f"  {mode}: {runs[mode].run}", flush=True)
+        fanout = max(1, round(runs["exactly-once"].wrote / len(alerts)))
+        argv = [sys.executable, "-m", "bench.bench_hub", "--raw-worker"]
         runs["raw"] = await _contender(
-            bootstrap, "raw", argv, alerts, workdir, extra_env={"BENCH_FANOUT": str(fanout)}
-        )
-        print(f"  raw: {runs['raw'][0]}", flush=True)
+            cluster, "raw", argv, alerts, workdir, extra_env={"BENCH_FANOUT": str(fanout)},
+            signing=signing,
+        )  # fmt: skip
+        print(f"  raw: {runs['raw'].run}", flush=True)
     _figures(result, runs, len(alerts))
+    result.params.update(secure=cluster.secure, signed=signing is not None)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -257,6 +345,16 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the result here")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the hub to here")
     parser.add_argument("--offline", action="store_true", help="time the hub's code alone")
+    parser.add_argument(
+        "--secure",
+        action="store_true",
+        help="start a secured broker of its own; the hub runs as principal hub",
+    )
+    parser.add_argument(
+        "--sign",
+        action="store_true",
+        help="load signed alerts; the hub verifies them with the trust file",
+    )
     parser.add_argument("--raw-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_worker:
@@ -265,14 +363,19 @@ def main() -> None:
     if args.offline:
         asyncio.run(offline(10_000 if args.smoke else args.alerts))
         return
-    bootstrap = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        raise SystemExit("set FRONTLINE_BOOTSTRAP_SERVERS (or run it through bench.suite)")
+    if not args.secure and not os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS"):
+        raise SystemExit("set FRONTLINE_BOOTSTRAP_SERVERS, or pass --secure (its own broker)")
     count = 10_000 if args.smoke else args.alerts
-    if args.profile is not None:
-        asyncio.run(profile(bootstrap, count, args.profile.resolve()))
-        return
-    result = asyncio.run(run(bootstrap, count))
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(secured_broker() if args.secure else plain_broker())
+        signing = None
+        if args.sign:
+            keys = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="flb-keys-")))
+            signing = Signing.demo(keys)
+        if args.profile is not None:
+            asyncio.run(profile(cluster, count, args.profile.resolve(), signing))
+            return
+        result = asyncio.run(run(cluster, count, signing))
     write_result(result, args.json)
 
 
