@@ -25,6 +25,7 @@ from gateway.settings import SecurityProtocol, Settings
 __all__ = [
     "Cluster",
     "Target",
+    "cpu_seconds",
     "kafka_kwargs",
     "plain_broker",
     "secured_broker",
@@ -109,13 +110,18 @@ class Cluster:
 
     def broker_cpu(self) -> float:
         """User + system seconds the broker processes have used so far (0 when unknown)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in self.pids:
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick
-        return total
+        return cpu_seconds(self.pids)
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system seconds running processes have used so far (Linux ``/proc``; 0 if gone)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 @contextlib.contextmanager
@@ -135,12 +141,15 @@ def secured_broker(data_dir: Path | None = None) -> Iterator[Cluster]:
 
 
 @contextlib.contextmanager
-def plain_broker(data_dir: Path | None = None) -> Iterator[Cluster]:
-    """``broker()`` as a ``Cluster``, with the broker's pids when this process started it."""
+def plain_broker(data_dir: Path | None = None, *, own: bool = False) -> Iterator[Cluster]:
+    """``broker()`` as a ``Cluster``, with the broker's pids when this process started it.
+
+    FRONTLINE_BOOTSTRAP_SERVERS, when set, is used unless ``own`` asks for a fresh broker.
+    """
     from gateway.broker import LocalCluster  # noqa: PLC0415  # why: only when we start one
 
     given = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
-    if given:
+    if given and not own:
         yield Cluster(given)
         return
     with contextlib.ExitStack() as stack:

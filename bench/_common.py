@@ -28,7 +28,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from bench._cluster import Cluster, Target, kafka_kwargs, plain_broker, secured_broker, target_env
+from bench._cluster import (
+    Cluster,
+    Target,
+    cpu_seconds,
+    kafka_kwargs,
+    plain_broker,
+    secured_broker,
+    target_env,
+)
 from gateway.kafka.internals import refresh_metadata
 
 __all__ = [
@@ -367,6 +375,9 @@ class ProcessorRun:
     startup_s: float  # process start until its first commit
     wall_s: float  # process start until everything was committed
     log_tail: str = ""
+    window: int = 0  # records committed between the first and the last commit (``rate``'s)
+    cpu_s: float = 0.0  # the process's CPU (user + system) in that window
+    broker_cpu_s: float = 0.0  # the broker's (``broker_pids``) in that window
 
 
 def spawn(argv: Sequence[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -407,11 +418,13 @@ async def run_processor(
     expected: int,
     log_path: Path,
     timeout_s: float = 300.0,
+    broker_pids: Sequence[int] = (),
 ) -> ProcessorRun:
     """Start ``argv``, wait until ``group`` committed ``expected`` input records, stop it.
 
     The rate is taken between the first and the last commit seen (polled every 50 ms), so
-    process start-up and group join are left out the same way for every contender.
+    process start-up and group join are left out the same way for every contender; so is
+    the CPU time of the process (and of ``broker_pids``), sampled at the same moments.
     """
     topics = frozenset(inputs)
     admin = AIOKafkaAdminClient(**kafka_kwargs(bootstrap))
@@ -421,15 +434,17 @@ async def run_processor(
     first: tuple[float, int] | None = None
     last = 0.0
     done = 0
+    cpu_first = cpu_last = (0.0, 0.0)
     try:
         deadline = started + timeout_s
         while time.perf_counter() < deadline and proc.poll() is None:
             total = await committed_total(admin, group, topics) or 0
             now = time.perf_counter()
+            cpu = (cpu_seconds([proc.pid]), cpu_seconds(broker_pids))
             if total and first is None:
-                first = (now, total)
+                first, cpu_first = (now, total), cpu
             if total > done:
-                done, last = total, now
+                done, last, cpu_last = total, now, cpu
             if done >= expected:
                 break
             await asyncio.sleep(0.05)
@@ -446,4 +461,7 @@ async def run_processor(
         startup_s=(first[0] - started) if first else float("nan"),
         wall_s=last - started,
         log_tail="" if done >= expected else _tail(log_path),
+        window=done - first[1] if first else 0,
+        cpu_s=cpu_last[0] - cpu_first[0],
+        broker_cpu_s=cpu_last[1] - cpu_first[1],
     )

@@ -93,12 +93,23 @@ class Contended:
     wrote: int  # records on the national topics
     quarantined: int
     cpu_s: float  # the contender's process, start-up included
-    broker_cpu_s: float  # the broker's, while the contender ran (0 when unknown)
     load: float  # the machine's 1-minute load average when it ended
 
     def per_alert_us(self, cpu_s: float) -> float:
         """CPU microseconds per input alert."""
         return cpu_s / self.run.alerts * 1e6 if self.run.alerts else 0.0
+
+    @property
+    def steady_us(self) -> float | None:
+        """The process's CPU µs per alert between its first and its last commit."""
+        return self.run.cpu_s / self.run.window * 1e6 if self.run.window else None
+
+    @property
+    def broker_us(self) -> float | None:
+        """The broker's CPU µs per alert in the same window (None when its pids are unknown)."""
+        if not self.run.window or not self.run.broker_cpu_s:
+            return None
+        return self.run.broker_cpu_s / self.run.window * 1e6
 
 
 async def _prepare(
@@ -134,22 +145,23 @@ async def _contender(
     }
     if signing is not None:
         env["FRONTLINE_TRUST_FILE"] = str(signing.trust_file)
-    cpu_before, broker_before = _children_cpu(), cluster.broker_cpu()
+    cpu_before = _children_cpu()
     run = await run_processor(
         cluster.admin, argv, env=env, group=group, inputs=topics["ingress"],
         expected=len(alerts), log_path=workdir / f"{name.replace(' ', '-')}-{prefix}log",
+        broker_pids=cluster.pids,
     )  # fmt: skip
-    broker_cpu = cluster.broker_cpu() - broker_before
     cpu = _children_cpu() - cpu_before
     load = os.getloadavg()[0]
     names = TopicNames(prefix)
     counts = await count_topics(cluster.admin, [*topics["ncb"], names.quarantine], idle_s=2.0)
     quarantined = counts.pop(names.quarantine)
-    done = Contended(run, sum(counts.values()), quarantined, cpu, broker_cpu, load)
+    done = Contended(run, sum(counts.values()), quarantined, cpu, load)
     print(
-        f"  {name}: {run.rate or 0:,.0f} alerts/s, {done.per_alert_us(cpu):,.0f} µs CPU per "
-        f"alert, broker {done.per_alert_us(broker_cpu):,.0f} µs; {done.wrote:,} out, "
-        f"{quarantined} quarantined; load {load:.1f}",
+        f"  {name}: {run.rate or 0:,.0f} alerts/s, CPU per alert {done.per_alert_us(cpu):,.0f}"
+        f" µs with start-up, {done.steady_us or 0:,.0f} µs steady, broker "
+        f"{done.broker_us or 0:,.0f} µs; {done.wrote:,} out, {quarantined} quarantined; "
+        f"load {load:.1f}",
         flush=True,
     )
     return done
