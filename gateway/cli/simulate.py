@@ -93,6 +93,17 @@ def simulate(
             "(to compare plaintext with --secure at the same layout).",
         ),
     ] = False,
+    hit_share: Annotated[
+        float,
+        FiniteFloat(0, 1, "Share of found planted travellers reported as hits (POST /hits)."),
+    ] = 0.3,
+    ack_delay: Annotated[
+        float,
+        FiniteFloat(0, 3600, "Seconds an originator takes to acknowledge a hit it received."),
+    ] = 3.0,
+    flags: Annotated[
+        int, typer.Option(min=0, max=50, help="Alerts flagged at nodes when traffic stops.")
+    ] = 3,
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
@@ -114,6 +125,9 @@ def simulate(
         secure=secure,
         sign=sign,
         split=split,
+        hit_share=hit_share,
+        ack_delay_s=ack_delay,
+        flags=flags,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.contract.messages import message_kind
 from gateway.hub.audit import decode_audit
 from gateway.kafka.clients import make_consumer
 from gateway.kafka.quarantine import QuarantineRecord
@@ -20,7 +21,8 @@ __all__ = ["BrokerFacts", "collect"]
 class BrokerFacts:
     """Counts read back from the topics, independent of what the components reported."""
 
-    ingress: Counter[str] = field(default_factory=Counter)  # org -> records on its ingress topic
+    ingress: Counter[str] = field(default_factory=Counter)  # org -> alert records on its ingress
+    ingress_messages: Counter[str] = field(default_factory=Counter)  # org -> hit-acks and such
     quarantined: Counter[str] = field(default_factory=Counter)  # org -> connector quarantines
     hub_quarantined: int = 0
     audited: set[tuple[str, int]] = field(default_factory=set)  # (alert id, version)
@@ -29,6 +31,8 @@ class BrokerFacts:
     deliveries_by_country: Counter[str] = field(default_factory=Counter)
     denials_by_reason: Counter[str] = field(default_factory=Counter)
     revocations_by_reason: Counter[str] = field(default_factory=Counter)
+    # (alert id, version) -> when the hub first delivered (or approved) it, ms
+    delivered_ms: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 async def _read_all(settings: Settings, topic: str, facts: BrokerFacts, kind: str) -> None:
@@ -39,7 +43,11 @@ async def _read_all(settings: Settings, topic: str, facts: BrokerFacts, kind: st
 
         def on_record(record: Any) -> None:
             if kind == "ingress":
-                facts.ingress[topic.rsplit(".", 1)[-1].upper()] += 1
+                org = topic.rsplit(".", 1)[-1].upper()
+                if message_kind(record.headers) is None:
+                    facts.ingress[org] += 1
+                else:  # the way back: an organization's acknowledgements (docs/twoway.md)
+                    facts.ingress_messages[org] += 1
             elif kind == "quarantine":
                 q = QuarantineRecord.from_kafka(record.value, record.headers)
                 if q.component == "connector":
@@ -62,6 +70,8 @@ def _note_audit(facts: BrokerFacts, audit: dict[str, Any] | None) -> None:
     facts.actions[action] += 1
     recipients = audit.get("recipients") or []
     if action in ("DELIVERED", "APPROVED"):
+        key = (str(audit.get("alert_id")), int(audit.get("version", 0)))
+        facts.delivered_ms.setdefault(key, int(audit.get("ts", 0)))
         facts.deliveries_by_org[str(audit.get("org"))] += len(recipients)
         for country in recipients:
             facts.deliveries_by_country[str(country)] += 1

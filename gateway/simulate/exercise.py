@@ -51,6 +51,7 @@ from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.simulate.secure import Network, child_env, pipeline, secure_broker
 from gateway.simulate.stats import quantiles
 from gateway.simulate.traffic import TrafficPlan
+from gateway.simulate.twoway import TwoWay, TwoWayConfig, WayResult, way_summary
 from gateway.simulate.variants import TravellerFactory
 from gateway.topology import Topology, load_topology
 
@@ -84,6 +85,9 @@ class ExerciseConfig(BaseModel):
     secure: bool = False  # a secured broker, one principal per process (simulate/secure.py)
     sign: bool = False  # connectors sign, the hub, nodes and posts verify (always when secure)
     split: bool = False  # a process per node and per post, as --secure runs them
+    hit_share: float = 0.3  # of found planted travellers, reported as hits (simulate/twoway.py)
+    ack_delay_s: float = 3.0  # originators acknowledge this long after a hit reached them
+    flags: int = 3  # alerts flagged at nodes when traffic stops
 
 
 @dataclass
@@ -102,6 +106,8 @@ class _Run:
     revisions: Counter[str] = field(default_factory=Counter)
     verdicts: dict[str, Verdict] = field(default_factory=dict)  # alert id -> decision
     waiting: set[str] = field(default_factory=set)  # held alerts left without a decision
+    origins: dict[str, str] = field(default_factory=dict)  # alert id -> originating country
+    issuers: dict[str, str] = field(default_factory=dict)  # alert id -> organization
 
 
 class Exercise:
@@ -123,6 +129,7 @@ class Exercise:
         self.run_state = _Run()
         self.kafka_version = "external broker"
         self.cluster_dir: Path | None = None
+        self.twoway: TwoWay | None = None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -201,18 +208,30 @@ class Exercise:
             for part in parts:
                 await components.start(part)
             posts = PostsClient(urls, issue_tokens(settings, self.posts))
+            twoway = self.twoway = TwoWay(net, self.topology, TwoWayConfig(
+                self.config.hit_share, self.config.ack_delay_s, self.config.flags,
+                self.settings.receipts, self.config.seed), self.run_state.origins)  # fmt: skip
+            await twoway.start()
             try:
                 await self._traffic(net, posts, components)
                 await self._review(net.operator)
+                state = self.run_state
+                await twoway.flag_some(state.watchlists, state.persons, state.issuers,
+                                       set(state.verdicts) | state.waiting)  # fmt: skip
                 expectation = await self._drain(posts)
                 facts = await collect(net.admin, sorted(self.run_state.stats))
+                way = await twoway.account(
+                    posts, names=self.posts, expected=expectation.posts, facts=facts,
+                    origins=state.origins, persons=state.persons, started=state.started,
+                )  # fmt: skip
                 samples = await posts.latency()
             finally:
+                await twoway.close()
                 await posts.close()
         finally:
             exits = components.stop_all()
             log.info("components_stopped", exits=exits)
-        report = self._report(bootstrap, prefix, facts, expectation, samples)
+        report = self._report(bootstrap, prefix, facts, expectation, samples, way=way)
         json_path, html_path = write_report(report, self.report_dir)
         self._print_summary(report, json_path, html_path)
         return report.ok
@@ -280,6 +299,8 @@ class Exercise:
         kind, record = decode_dict(outcome.value)
         self.run_state.published.add(kind.value, record, datetime.now(UTC))
         envelope = outcome.alert.envelope
+        self.run_state.origins[envelope.alert_id] = envelope.originating_country
+        self.run_state.issuers[envelope.alert_id] = envelope.source_org.value
         if isinstance(outcome.alert, WantedPersonAlert) and outcome.alert.subject is not None:
             self.run_state.persons[envelope.alert_id] = outcome.alert.subject
         # Revise only what flows normally: not withdrawn, not RED, not waiting for review.
@@ -307,7 +328,9 @@ class Exercise:
             held = self.run_state.watchlists.get(post, {})
             candidates = [(a, persons[a]) for a in held if a in persons]
             traveller = pick_traveller(rng, factory, self.config.planted_share, candidates)
-            await posts.screen(post, traveller, self.run_state.tally)
+            answer = await posts.screen(post, traveller, self.run_state.tally)
+            if self.twoway is not None:
+                await self.twoway.after_screening(posts, post, traveller, answer)
 
     async def _review(self, settings: Settings) -> None:
         """Act as the neutrality reviewer: approve a third of the held alerts, reject a third,
@@ -334,14 +357,16 @@ class Exercise:
     async def _drain(self, posts: PostsClient) -> Expectation:
         """Wait until every watchlist equals what policy allows, or the drain timeout."""
         deadline = time.monotonic() + self.config.drain_timeout_s
-        with self.console.status("draining: waiting for every watchlist to settle ..."):
+        with self.console.status("draining: waiting for watchlists and acknowledgements ..."):
             while True:
                 expectation = expected_watchlists(
                     self.run_state.published, self.topology, self.policy, datetime.now(UTC),
                     self.run_state.verdicts,
                 )  # fmt: skip
                 await self._refresh_watchlists(posts)
-                if all(self.run_state.watchlists[p] == expectation.posts[p] for p in self.posts):
+                if all(
+                    self.run_state.watchlists[p] == expectation.posts[p] for p in self.posts
+                ) and (self.twoway is None or await self.twoway.settled(posts, self.posts)):
                     return expectation
                 if time.monotonic() > deadline:
                     return expectation
@@ -371,6 +396,8 @@ class Exercise:
         facts: BrokerFacts,
         expectation: Expectation,
         samples: list[dict[str, Any]],
+        *,
+        way: WayResult,
     ) -> Report:
         state = self.run_state
         orgs: dict[str, OrgCounts] = {}
@@ -382,7 +409,7 @@ class Exercise:
                 by_kind={k: {"in": s.records_in, "published": s.published,
                              "quarantined": s.quarantined} for k, s in stats.by_kind.items()},
             )  # fmt: skip
-        checks = self._accounting(orgs, facts, expectation)
+        checks = self._accounting(orgs, facts, expectation) + way.checks
         t0 = state.started * 1000
         e2e = [float(s["e2e_ms"]) for s in samples if s.get("e2e_ms") is not None]
         hops: dict[str, list[float]] = {}
@@ -423,11 +450,13 @@ class Exercise:
             latency=latency,
             screening=screening,
             accounting=checks,
+            wayback=way.section,
             series=Series(
                 e2e_latency=[(round((s["at_ms"] - t0) / 1000, 3), float(s["e2e_ms"]))
                              for s in samples[-20000:] if s.get("e2e_ms") is not None],
                 issued_per_second=state.issued_series,
                 hop_samples_ms={h: v[-20000:] for h, v in hops.items()},
+                ack_latency=way.ack_latency, receipt_coverage=way.receipt_coverage,
             ),
         )  # fmt: skip
 
@@ -491,4 +520,5 @@ class Exercise:
             f"screening: {summary.get('queries')} queries, recall {summary.get('recall')}, "
             f"precision {summary.get('precision')}"
         )
+        self.console.print(way_summary(report.wayback))
         self.console.print(f"report: {html_path} and {json_path}")

@@ -105,8 +105,10 @@ class PostsClient:
             samples += answer.json()["samples"]
         return sorted(samples, key=lambda s: int(s["at_ms"]))
 
-    async def screen(self, post: str, traveller: Traveller, tally: ScreeningTally) -> None:
-        """Screen one traveller at one post and count what came back."""
+    async def screen(
+        self, post: str, traveller: Traveller, tally: ScreeningTally
+    ) -> dict[str, Any] | None:
+        """Screen one traveller at one post and count what came back; the answer, or None."""
         body: dict[str, Any] = {"name": traveller.name}
         if traveller.date_of_birth:
             body["date_of_birth"] = traveller.date_of_birth
@@ -120,17 +122,18 @@ class PostsClient:
             response.raise_for_status()
         except httpx.HTTPError:
             tally.errors += 1
-            return
+            return None
         tally.latency_ms.append((time.perf_counter() - started) * 1000)
         tally.queries += 1
-        hits = response.json()["hits"]
+        answer: dict[str, Any] = response.json()
+        hits = answer["hits"]
         ids = {a["alert_id"] for h in hits for a in h["alerts"]}
         if hits:
             tally.hits += 1
         if traveller.planted is None:
             if hits:
                 tally.false_hits += 1
-            return
+            return answer
         tally.planted += 1
         tally.by_variant[traveller.variant or "?"] += 1
         if traveller.planted in ids:
@@ -139,6 +142,36 @@ class PostsClient:
             tally.found_by_variant[traveller.variant or "?"] += 1
         elif hits:
             tally.false_hits += 1
+        return answer
+
+    async def screen_person(self, post: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One screening's whole answer (the flag check reads the alerts' ``flag``)."""
+        response = await self.http.post(
+            self._url(post, "/screen/person"), json=body, headers=self.auth[post]
+        )
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def report_hit(self, post: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """``POST /hits`` as the post's officer: the stored report, or None when refused."""
+        try:
+            response = await self.http.post(
+                self._url(post, "/hits"), json=body, headers=self.auth[post]
+            )
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None  # e.g. 404: the alert left the watchlist since the screening
+        report: dict[str, Any] = response.json()
+        return report
+
+    async def hits(self, post: str) -> list[dict[str, Any]]:
+        """``GET /hits``: the post's hits with their status and acknowledgement."""
+        response = await self.http.get(self._url(post, "/hits"), headers=self.auth[post])
+        response.raise_for_status()
+        hits: list[dict[str, Any]] = response.json()["hits"]
+        return hits
 
 
 def pick_traveller(

@@ -6,6 +6,7 @@ import base64
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from matplotlib.axes import Axes
@@ -40,6 +41,8 @@ class Series(BaseModel):
     e2e_latency: list[tuple[float, float]] = Field(default_factory=list)
     issued_per_second: list[tuple[float, int]] = Field(default_factory=list)
     hop_samples_ms: dict[str, list[float]] = Field(default_factory=dict)
+    ack_latency: list[tuple[float, float]] = Field(default_factory=list)  # (report s, ms)
+    receipt_coverage: list[tuple[float, float]] = Field(default_factory=list)  # (s, share)
 
 
 class Report(BaseModel):
@@ -51,6 +54,7 @@ class Report(BaseModel):
     latency: dict[str, Quantiles]
     screening: dict[str, float | int | dict[str, float | int | None] | None]
     accounting: list[AccountingCheck]
+    wayback: dict[str, Any] = Field(default_factory=dict)  # hits, acknowledgements, receipts
     series: Series = Field(default_factory=Series)
 
     @property
@@ -108,6 +112,7 @@ def _plots(report: Report) -> dict[str, str]:
         ax.set_title("Records issued per second")
         ax.set_xlabel("seconds since start")
         plots["throughput"] = _png(fig)
+    plots |= _wayback_plots(series)
     by_org = report.hub.get("deliveries_by_org", {})
     if by_org:
         plots["by_org"] = _bar("Deliveries by organization", list(by_org), list(by_org.values()),
@@ -116,6 +121,28 @@ def _plots(report: Report) -> dict[str, str]:
     if by_country:
         plots["by_country"] = _bar("Deliveries by country", list(by_country),
                                    list(by_country.values()), "deliveries")  # fmt: skip
+    return plots
+
+
+def _wayback_plots(series: Series) -> dict[str, str]:
+    plots: dict[str, str] = {}
+    if series.ack_latency:
+        fig, ax = _axes()
+        xs, ys = zip(*series.ack_latency, strict=True)
+        ax.scatter(xs, [y / 1000 for y in ys], s=10, color="#6b46c1")
+        ax.set_title("Hit report to acknowledgement at the post (incl. the originator's delay)")
+        ax.set_xlabel("seconds since start (when reported)")
+        ax.set_ylabel("s")
+        plots["ack_latency"] = _png(fig)
+    if series.receipt_coverage:
+        fig, ax = _axes()
+        xs2, ys2 = zip(*series.receipt_coverage, strict=True)
+        ax.step(xs2, [y * 100 for y in ys2], where="post", color="#2b6cb0")
+        ax.set_title("Delivered versions with a receipt from every intended post")
+        ax.set_xlabel("seconds since delivery (hub)")
+        ax.set_ylabel("% of versions")
+        ax.set_ylim(0, 101)
+        plots["receipt_coverage"] = _png(fig)
     return plots
 
 

@@ -180,7 +180,7 @@ def pipeline(
     if not split:
         nodes, posts = base_port + 2, base_port + 3
         parts.append(Component(
-            "nodes", ["node", "run", "--all", "--metrics-port", str(nodes)],
+            "nodes", ["node", "run", "--all", "--auto-confirm", "--metrics-port", str(nodes)],
             f"{local}:{nodes}/metrics", logs / "nodes.log", net.node_env(None)))  # fmt: skip
         parts.append(Component(
             "posts", ["post", "run", "--all", "--http-port", str(posts), "--host", host],
@@ -189,7 +189,8 @@ def pipeline(
     port = base_port + 4
     for country in topology.countries:
         parts.append(Component(
-            f"node-{country.code}", ["node", "run", country.code, "--metrics-port", str(port)],
+            f"node-{country.code}",
+            ["node", "run", country.code, "--auto-confirm", "--metrics-port", str(port)],
             f"{local}:{port}/metrics", logs / f"node-{country.code}.log",
             net.node_env(country.code)))  # fmt: skip
         port += 1
