@@ -94,15 +94,24 @@ class WayBack:
     refused: int = 0  # the post answered no (the alert left its watchlist meanwhile)
     _rng: random.Random = field(init=False)
     _outcomes: itertools.cycle[HitOutcome] = field(init=False)
+    _chosen: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._outcomes = itertools.cycle(list(HitOutcome))
 
     def choose(self, *, always: bool = False) -> HitOutcome | None:
-        """The outcome to report for the next found traveller, or None to report nothing."""
-        if self.share <= 0 or (self._rng.random() >= self.share and not always):
+        """The outcome to report for the next found traveller, or None to report nothing.
+
+        The first found travellers are all reported, one per outcome, so even a short
+        exercise reports every outcome; after that a ``share`` of them (and ``always``).
+        """
+        if self.share <= 0:
             return None
+        first = self._chosen < len(HitOutcome)
+        if not first and not always and self._rng.random() >= self.share:
+            return None
+        self._chosen += 1
         return next(self._outcomes)
 
     def note(self, post: str, answer: dict[str, Any] | None) -> None:
