@@ -8,18 +8,16 @@ order, policy, review hold, revocation) without touching Kafka, so every rule is
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from gateway.contract.codec import decode_dict
-from gateway.contract.identifiers import normalize_identifier
 from gateway.errors import QuarantineError
 from gateway.hub.audit import Action, audit_record
+from gateway.hub.facts import DecisionCache, facts_of, moment, strong_identifiers
 from gateway.hub.policy.decide import Decision, Feed, Policy, RoutingFacts
 from gateway.hub.review import REVIEW_RECIPIENTS, REVIEW_RULE
 from gateway.hub.state import AlertState, Held, Owner, StateStore
@@ -29,21 +27,17 @@ from gateway.kafka.quarantine import QuarantineRecord, Reason
 __all__ = [
     "REVIEW_WAIT_MS",
     "TS_APPROVED",
-    "DecisionCache",
     "Effects",
     "Inbound",
     "RevokeReason",
     "expire",
-    "facts_of",
     "refuse_signature",
     "review_verdict",
     "route",
-    "strong_identifiers",
 ]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _NO_EXERCISE_FEED = "NO_EXERCISE_FEED"
-_LINK_KINDS = {"CONTAINER": "CONTAINER", "VESSEL_IMO": "IMO", "VEHICLE_VIN": "VIN"}
 _EMPTY: frozenset[str] = frozenset()
 Headers = list[tuple[str, bytes]]
 
@@ -97,107 +91,8 @@ class Effects:
     review_wait_ms: int | None = None  # an approval: how long the version was held
 
 
-@functools.lru_cache(maxsize=4)
-def _moment(now_ms: int) -> datetime:
-    """``now_ms`` as an aware datetime; a batch shares one ``now``, so this is cached."""
-    return datetime.fromtimestamp(now_ms / 1000, UTC)
-
-
-_EXPIRY_MARGIN_MS = 1000
-
-
-class DecisionCache:
-    """Decisions remembered per policy, candidates and facts (alert id, version, expiry aside).
-
-    One per :class:`gateway.hub.service.HubProcessor`; bounded (cleared when full: deciding
-    again is cheap). Only ``expires_at`` makes a decision depend on the time, so an alert
-    expiring within a second (or expired) is always decided afresh; any other is decided as
-    one without expiry.
-    """
-
-    def __init__(self, max_entries: int = 8192) -> None:
-        self._decided: dict[tuple[Any, ...], Decision] = {}
-        self._max = max_entries
-
-    def __len__(self) -> int:
-        return len(self._decided)
-
-    def decide(
-        self, policy: Policy, facts: RoutingFacts, candidates: frozenset[str], now_ms: int,
-        expires_ms: int | None,
-    ) -> Decision:  # fmt: skip
-        """``policy.decide``, reused for facts that differ only in alert id, version and expiry."""
-        if expires_ms is not None and expires_ms <= now_ms + _EXPIRY_MARGIN_MS:
-            return policy.decide(facts, candidates, _moment(now_ms))
-        key = (
-            policy, candidates, facts.source_org, facts.originating_country, facts.msg_type,
-            facts.status, facts.tlp, facts.kind, facts.release_to_countries,
-            facts.release_to_orgs, facts.deny_countries, facts.deny_orgs, facts.offences,
-        )  # fmt: skip
-        decided = self._decided
-        found = decided.get(key)
-        if found is None:
-            if len(decided) >= self._max:
-                decided.clear()
-            found = decided[key] = policy.decide(facts, candidates, _moment(now_ms))
-        return found
-
-
 def _ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _digest(text: str) -> str:
-    # Hashed so the state topic never holds a document number in clear.
-    return hashlib.blake2b(text.encode(), digest_size=12, person=b"fl-link").hexdigest()
-
-
-def strong_identifiers(kind: str, subject: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """Hashed identifiers that name one subject across organizations (documents, IMO, VIN)."""
-    if not subject:
-        return ()
-    keys: list[str] = []
-    if kind == "WANTED_PERSON":
-        for doc in subject.get("travel_documents") or ():
-            number, country = doc.get("number"), doc.get("issuing_country")
-            if number and country:
-                keys.append(f"DOC|{normalize_identifier(country)}|{normalize_identifier(number)}")
-    elif kind == "COMMODITY":
-        for conv in subject.get("conveyances") or ():
-            scheme = _LINK_KINDS.get(conv.get("kind", ""))
-            if scheme and conv.get("identifier"):
-                keys.append(f"{scheme}|{normalize_identifier(conv['identifier'])}")
-    return tuple(sorted({_digest(k) for k in keys}))
-
-
-def _set(values: Iterable[str] | None) -> frozenset[str]:
-    return frozenset(values) if values else _EMPTY
-
-
-def facts_of(
-    kind: str, envelope: Mapping[str, Any], subject: Mapping[str, Any] | None
-) -> RoutingFacts:
-    """The policy's view of a decoded alert."""
-    offences: tuple[str, ...] = ()
-    if kind == "WANTED_PERSON" and subject:
-        offences = tuple(subject.get("offences") or ())
-    return RoutingFacts(
-        alert_id=envelope["alert_id"],
-        version=envelope["version"],
-        source_org=envelope["source_org"],
-        originating_country=envelope["originating_country"],
-        msg_type=envelope["msg_type"],
-        status=envelope["status"],
-        tlp=envelope["tlp"],
-        kind=kind,  # type: ignore[arg-type]  # why: AlertKind values are exactly the Literal's
-        expires_at=envelope.get("expires_at"),
-        release_to_countries=_set(envelope.get("release_to_countries")),
-        release_to_orgs=_set(envelope.get("release_to_orgs")),
-        deny_countries=_set(envelope.get("deny_countries")),
-        deny_orgs=_set(envelope.get("deny_orgs")),
-        offences=offences,
-    )
 
 
 def _invalid(envelope: Mapping[str, Any], subject: object) -> Reason | None:
@@ -290,7 +185,7 @@ def route(
     if decisions is not None:
         decision = decisions.decide(policy, facts, candidates, now_ms, expires_ms)
     else:
-        decision = policy.decide(facts, candidates, _moment(now_ms))
+        decision = policy.decide(facts, candidates, moment(now_ms))
     recipients, denied = _recipients(decision)
     headers = _route_headers(rec, alert, decision, now_ms)
     if decision.hold_for_review and recipients:
@@ -568,7 +463,7 @@ def _redecide(
     except QuarantineError:  # it decoded when held; a changed schema registry cannot widen
         return frozenset(), dict.fromkeys(held.recipients, "UNDECODABLE"), policy.version
     facts = facts_of(kind, record["envelope"], record.get("subject"))
-    decision = policy.decide(facts, candidates, _moment(now_ms))
+    decision = policy.decide(facts, candidates, moment(now_ms))
     now, denied = _recipients(decision)
     recipients = held.recipients & now
     lost = {c: denied.get(c, "NOT_A_RECIPIENT") for c in sorted(held.recipients - recipients)}

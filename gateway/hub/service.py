@@ -24,6 +24,7 @@ from gateway.contract.messages import Flag, HitAck, HitReport, ReceiptSummary, m
 from gateway.contract.trust import TrustStore, Verdict
 from gateway.errors import SetupError
 from gateway.hub.audit import Action, audit_record
+from gateway.hub.facts import DecisionCache
 from gateway.hub.hits import (
     Msg,
     SideStore,
@@ -37,7 +38,6 @@ from gateway.hub.policy.decide import Policy, load_policy
 from gateway.hub.receipts import record_summary, stale_after_s, stale_versions
 from gateway.hub.review import DecisionTail
 from gateway.hub.route import (
-    DecisionCache,
     Effects,
     Inbound,
     expire,

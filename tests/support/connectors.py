@@ -21,8 +21,8 @@ from connectors.synthetic import get_generator
 from gateway.contract import AnyAlert, MsgType, Tlp
 from gateway.contract.codec import decode_dict
 from gateway.contract.identifiers import iso_countries
+from gateway.hub.facts import facts_of
 from gateway.hub.policy.decide import Decision, load_policy
-from gateway.hub.route import facts_of
 
 __all__ = [
     "CHANGES",

@@ -9,8 +9,9 @@ from aiokafka import TopicPartition
 from aiokafka.producer.message_accumulator import BatchBuilder
 
 from gateway.hub.audit import Action
+from gateway.hub.facts import DecisionCache
 from gateway.hub.policy.decide import load_policy
-from gateway.hub.route import DecisionCache, Effects, Inbound, route
+from gateway.hub.route import Effects, Inbound, route
 from gateway.hub.state import StateStore
 from gateway.kafka.eos import EosEngine, Fanout, Output, partition_for
 from gateway.kafka.eos.worker import Worker

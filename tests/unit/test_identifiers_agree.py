@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.contract.identifiers import normalize_identifier
-from gateway.hub.route import strong_identifiers
+from gateway.hub.facts import strong_identifiers
 from gateway.post.screening import (
     ObjectQuery,
     PersonQuery,
