@@ -42,11 +42,12 @@ from gateway.kafka.clock import now_ms
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.logconfig import configure_logging
 from gateway.settings import Settings
+from gateway.simulate.accounting import core_checks
 from gateway.simulate.collect import BrokerFacts, collect
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.simulate.frontier import PostsClient, ScreeningTally, issue_tokens, pick_traveller
 from gateway.simulate.processes import ComponentSet
-from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
+from gateway.simulate.report import OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.simulate.secure import Network, child_env, pipeline, secure_broker
 from gateway.simulate.stats import quantiles
@@ -395,6 +396,11 @@ class Exercise:
             f"watchlist entries {held} · screenings {state.tally.queries} · "
             f"planted found {state.tally.planted_found}/{state.tally.planted}"
         )
+        if self.twoway is not None:
+            way = self.twoway
+            table.caption += (
+                f" · hits {len(way.wayback.hits)} · acknowledged {len(way.originators.acked)}"
+            )
         return table
 
     def _report(
@@ -417,7 +423,10 @@ class Exercise:
                 by_kind={k: {"in": s.records_in, "published": s.published,
                              "quarantined": s.quarantined} for k, s in stats.by_kind.items()},
             )  # fmt: skip
-        checks = self._accounting(orgs, facts, expectation) + way.checks
+        checks = core_checks(
+            self.posts, state.published.versions, watchlists=state.watchlists, orgs=orgs,
+            facts=facts, expectation=expectation,
+        ) + way.checks  # fmt: skip
         t0 = state.started * 1000
         e2e = [float(s["e2e_ms"]) for s in samples if s.get("e2e_ms") is not None]
         hops: dict[str, list[float]] = {}
@@ -467,48 +476,6 @@ class Exercise:
                 ack_latency=way.ack_latency, receipt_coverage=way.receipt_coverage,
             ),
         )  # fmt: skip
-
-    def _accounting(
-        self, orgs: dict[str, OrgCounts], facts: BrokerFacts, expectation: Expectation
-    ) -> list[AccountingCheck]:
-        state = self.run_state
-        checks: list[AccountingCheck] = []
-        for org, counts in orgs.items():
-            ok = counts.issued == counts.published + counts.quarantined
-            on_broker = facts.ingress[org] == counts.published and (
-                facts.quarantined[org] == counts.quarantined
-            )
-            checks.append(AccountingCheck(
-                name=f"{org}: issued = published + quarantined, as the broker holds them",
-                ok=ok and on_broker,
-                detail=(f"issued {counts.issued} = published {counts.published} + quarantined "
-                        f"{counts.quarantined}; on the broker: ingress {facts.ingress[org]}, "
-                        f"quarantine {facts.quarantined[org]}"),
-            ))  # fmt: skip
-        missing_audit = state.published.versions - facts.audited
-        checks.append(AccountingCheck(
-            name="every published alert version has an audit record",
-            ok=not missing_audit,
-            detail=(f"{len(state.published.versions)} versions published, "
-                    f"{len(missing_audit)} without audit"
-                    + (f" (e.g. {sorted(missing_audit)[:3]})" if missing_audit else "")),
-        ))  # fmt: skip
-        differing = []
-        for post in self.posts:
-            want, have = expectation.posts[post], state.watchlists.get(post, {})
-            if want != have:
-                extra, missing = set(have) - set(want), set(want) - set(have)
-                differing.append(f"{post}: {len(missing)} missing, {len(extra)} unexpected")
-        held_total = sum(len(w) for w in expectation.posts.values())
-        checks.append(AccountingCheck(
-            name="every watchlist equals what policy allows",
-            ok=not differing,
-            detail=(f"{len(self.posts)} posts, {held_total} expected entries, "
-                    f"{len(expectation.held)} alerts held for review "
-                    f"({len(expectation.waiting)} still waiting)"
-                    + (f"; differing: {'; '.join(differing[:5])}" if differing else "")),
-        ))  # fmt: skip
-        return checks
 
     def _print_summary(self, report: Report, json_path: Path, html_path: Path) -> None:
         table = Table(title="Accounting")
