@@ -248,6 +248,7 @@ class TwoWay:
                 intended[(alert_id, version)] = intended.get((alert_id, version), 0) + 1
         curve, to_all = ([], []) if not self.config.receipts else coverage_curve(
             first_at, intended, facts.delivered_ms)  # fmt: skip
+        counted = sum(1 for k in intended if k in facts.delivered_ms)
         section: dict[str, Any] = {
             "hits_by_outcome": self.wayback.by_outcome(),
             "hits_refused_by_post": self.wayback.refused,
@@ -256,7 +257,7 @@ class TwoWay:
             "report_to_ack": quantiles([w for _, w in waits]).model_dump(),
             "flags": len(self.flags),
             "receipts": self.config.receipts,
-            "versions_counted": sum(1 for k in intended if k in facts.delivered_ms),
+            "versions_counted": counted if self.config.receipts else 0,
             "versions_with_every_receipt": len(to_all),
             "delivery_to_last_receipt": quantiles([w * 1000 for w in to_all]).model_dump(),
         }
@@ -266,9 +267,13 @@ class TwoWay:
 def way_summary(section: Mapping[str, Any]) -> str:
     """One line for the terminal: hits by outcome, acknowledgement time, receipt coverage."""
     ack = section.get("report_to_ack", {})
-    return (
-        f"way back: hits {section.get('hits_by_outcome')}, report to acknowledgement ms p50 "
-        f"{ack.get('p50_ms')} p99 {ack.get('p99_ms')}, "
+    receipts = (
         f"{section.get('versions_with_every_receipt')}/{section.get('versions_counted')} "
         "versions with every receipt"
+        if section.get("receipts")
+        else "receipts off"
+    )
+    return (
+        f"way back: hits {section.get('hits_by_outcome')}, report to acknowledgement ms p50 "
+        f"{ack.get('p50_ms')} p99 {ack.get('p99_ms')}, {receipts}"
     )
