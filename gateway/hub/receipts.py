@@ -3,7 +3,9 @@
 A national node sends a ``receipt-summary`` (how many of its intended posts hold an alert
 version, and when the last one committed it) to ``<prefix>hub.inbox``. The hub keeps each
 country's latest summary of each alert (side store key ``rcpt:<alert>|<country>``), audits it
-(action ``RECEIPTS``, so ``frontline audit show`` adds the coverage per version), and
+(action ``RECEIPTS``, so ``frontline audit show`` adds the coverage per version) when it is
+complete (every intended post holds the version) or the first of that version from that country
+(a node sends an incomplete one only once a bound has passed), never a repeat, and
 counts the alert versions delivered longer ago than ``FRONTLINE_STALE_FRONTLINE_S`` that have
 not reached every intended post (:func:`stale_versions`, the gauge
 ``frontline_hub_versions_not_at_every_post``).
@@ -61,8 +63,9 @@ def receipt_key(alert_id: str, country: str) -> str:
 def record_summary(
     msg: Msg, alerts: StateStore, side: SideStore, *, now_ms: int, hub: str
 ) -> Reply:
-    """Keep and audit a country's receipt summary; an older version's summary is audited but
-    does not replace a newer one."""
+    """Keep a country's receipt summary and audit it when it is complete (and not a repeat) or
+    the first of its version; an older version's summary is audited but does not replace a
+    newer one."""
     try:
         summary = decode_as(ReceiptSummary, msg.kind, msg.value)
     except QuarantineError as error:
@@ -74,22 +77,36 @@ def record_summary(
             alert_id=summary.alert_id,
         )  # fmt: skip
     last_ms = None if summary.last_at is None else int(summary.last_at.timestamp() * 1000)
+    key = receipt_key(summary.alert_id, summary.country)
+    known = side.get(msg.owner, key)
+    state: list[tuple[str, dict[str, Any]]] = []
+    entry = {
+        "v": summary.version, "rm": summary.removed, "n": summary.intended,
+        "r": summary.received, "l": last_ms,
+    }  # fmt: skip
+    if known is None or int(known.get("v", 0)) <= summary.version:
+        state.append((key, entry))
+    if not _worth_auditing(entry, known):
+        return Reply(alert_id=summary.alert_id, audits=[], state=state, org=alert.org)
     audit = audit_record(
         alert_id=summary.alert_id, version=summary.version, org=alert.org, kind=alert.kind,
         action=Action.RECEIPTS, ts_ms=now_ms, hub=hub, country=summary.country,
         intended=summary.intended, received=summary.received, last_at=last_ms,
         removed=summary.removed or None,
     )  # fmt: skip
-    key = receipt_key(summary.alert_id, summary.country)
-    known = side.get(msg.owner, key)
-    state: list[tuple[str, dict[str, Any]]] = []
-    if known is None or int(known.get("v", 0)) <= summary.version:
-        entry = {
-            "v": summary.version, "rm": summary.removed, "n": summary.intended,
-            "r": summary.received, "l": last_ms,
-        }  # fmt: skip
-        state.append((key, entry))
     return Reply(alert_id=summary.alert_id, audits=[audit], state=state, org=alert.org)
+
+
+def _worth_auditing(entry: Mapping[str, Any], known: Mapping[str, Any] | None) -> bool:
+    """A summary is audited when complete and not a repeat, or the first of its version (and
+    removal or not) from its country; an older version's summary always (it is rare)."""
+    if known is None or int(known.get("v", 0)) != int(entry["v"]):
+        return True
+    if bool(known.get("rm")) != bool(entry["rm"]):
+        return True
+    if int(entry["r"]) < int(entry["n"]):
+        return False  # that version was already reported
+    return int(known["r"]) < int(known["n"]) or known != entry
 
 
 def _complete(entry: AlertState, side: SideStore) -> bool:

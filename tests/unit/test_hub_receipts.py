@@ -104,3 +104,18 @@ def test_stale_time_comes_from_the_environment() -> None:
     assert stale_after_s({"FRONTLINE_STALE_FRONTLINE_S": "60"}) == 60.0
     with pytest.raises(ConfigError):
         stale_after_s({"FRONTLINE_STALE_FRONTLINE_S": "soon"})
+
+
+def test_only_complete_or_first_incomplete_summaries_are_audited() -> None:
+    """A country's later incomplete summary and a repeated complete one write no RECEIPTS audit,
+    but the kept summary still follows them (issue 14, receipts cost)."""
+    p = _processor()
+    _run(p, INTERPOL, make_alert(ALERT))
+    entry = p.store.committed(ALERT)
+    assert entry is not None
+    country = sorted(entry.recipients)[0]
+    counts = [len(_audits(_send(p, country, received=r))) for r in (1, 2, 3, 3)]
+    assert counts == [1, 0, 1, 0]
+    kept = p.side.committed(f"rcpt:{ALERT}|{country}")
+    assert kept is not None
+    assert (kept["r"], kept["n"]) == (3, 3)
