@@ -4,18 +4,55 @@ Each post sends a ``receipt`` (key ``<alert>:<post>``) to ``fl.up.<ISO3>`` when 
 alert version (or its removal) into its watchlist. The node counts, per (alert id, version,
 removed), the posts that hold it among those it intended (the posts it delivered that version
 to, or sent the tombstone to) and the time the last of them did, and sends the hub a
-``receipt-summary`` when the count changed (at most one per alert version per partition and
-tick of the engine, about a second).
+``receipt-summary`` at an engine tick (about a second) when the version becomes complete (every
+intended post holds it), and once when it is still incomplete :func:`summary_after_s` after
+the tick that first counted it (then again when it completes): not on every change of the count.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from gateway.contract.messages import Receipt, ReceiptSummary
+from gateway.errors import ConfigError
 
-__all__ = ["ReceiptBook", "ReceiptKey", "key_of", "summary_key"]
+__all__ = [
+    "ReceiptBook",
+    "ReceiptKey",
+    "is_complete",
+    "key_of",
+    "summary_after_s",
+    "summary_key",
+]
+
+MAX_WAIT_S = 30.0
+"""The longest an incomplete version waits for its first summary."""
+
+
+def summary_after_s(environ: Mapping[str, str] | None = None) -> float:
+    """How long an incomplete version waits for its one summary: a quarter of
+    ``FRONTLINE_STALE_FRONTLINE_S`` (the hub's stale limit, default 300 s), at most 30 s."""
+    text = (environ if environ is not None else os.environ).get("FRONTLINE_STALE_FRONTLINE_S")
+    if not text:
+        return MAX_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(
+            f"FRONTLINE_STALE_FRONTLINE_S={text[:20]!r} is not a positive number of seconds",
+            hint="Unset it (300 s) or give seconds, e.g. FRONTLINE_STALE_FRONTLINE_S=600.",
+        )
+    return min(value / 4, MAX_WAIT_S)
+
+
+def is_complete(summary: ReceiptSummary) -> bool:
+    """Every intended post holds the version (never when the intended posts are unknown)."""
+    return summary.intended > 0 and summary.received >= summary.intended
+
 
 ReceiptKey = tuple[str, int, bool]
 """(alert id, version, removed)."""

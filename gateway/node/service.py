@@ -129,10 +129,11 @@ class NodeProcessor:
             self.wayback.revoked(tp)
 
     def tick(self, tp: TopicPartition, now_ms: int) -> Sequence[Output]:
-        """Receipt summaries of the versions whose count changed (expiry is the hub's)."""
+        """Receipt summaries of the versions that became complete or waited long enough
+        incomplete (expiry is the hub's)."""
         if self.wayback.country_of_up(tp.topic) is None:
             return ()
-        return self.wayback.summaries(tp, self._staged.setdefault(tp, []))
+        return self.wayback.summaries(tp, self._staged.setdefault(tp, []), now_ms)
 
     def committed(self, tp: TopicPartition) -> None:
         """Publish the counts of the committed records and apply their state."""

@@ -40,7 +40,14 @@ from gateway.kafka.eos import Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.flags import FlagBook, with_flag
 from gateway.node.hits import AUTO_DECIDER, HitBook, HitEntry, HitStatus, auto_decision
-from gateway.node.receipts import ReceiptBook, ReceiptKey, key_of, summary_key
+from gateway.node.receipts import (
+    ReceiptBook,
+    ReceiptKey,
+    is_complete,
+    key_of,
+    summary_after_s,
+    summary_key,
+)
 from gateway.topology import Country
 
 __all__ = ["AlertEntry", "CountryState", "Counts", "WayBack"]
@@ -80,7 +87,7 @@ class _Staged:
     flags: dict[str, Flag] = field(default_factory=dict)
     receipts: dict[ReceiptKey, dict[str, datetime]] = field(default_factory=dict)
     dirty: set[ReceiptKey] = field(default_factory=set)  # receipts counted, no summary yet
-    sent: set[ReceiptKey] = field(default_factory=set)  # summaries in this transaction
+    sent: dict[ReceiptKey, bool] = field(default_factory=dict)  # summaries here: complete?
 
 
 def _message(message: Message) -> tuple[bytes, list[tuple[str, bytes]]]:
@@ -91,7 +98,12 @@ class WayBack:
     """Hits, decisions, receipts, flags and acknowledgements of some countries' nodes."""
 
     def __init__(
-        self, names: TopicNames, countries: Sequence[Country], *, auto_confirm: bool = False
+        self,
+        names: TopicNames,
+        countries: Sequence[Country],
+        *,
+        auto_confirm: bool = False,
+        summary_after_ms: int | None = None,
     ) -> None:
         self.names = names
         self.auto_confirm = auto_confirm
@@ -99,7 +111,15 @@ class WayBack:
         self._posts = {c.code: {p.id for p in c.posts} for c in countries}
         self._by_up = {names.up(c.code): c.code for c in countries}
         self._staged: dict[TopicPartition, _Staged] = {}
-        self._dirty: dict[TopicPartition, set[ReceiptKey]] = {}
+        # versions counted since their last summary (or none), to look at each tick
+        self._waiting: dict[TopicPartition, set[ReceiptKey]] = {}
+        # per country (its partitions share them): the tick that first saw a version, and the
+        # summaries committed (complete or not)
+        self._first: dict[str, dict[ReceiptKey, int]] = {c.code: {} for c in countries}
+        self._reported: dict[str, dict[ReceiptKey, bool]] = {c.code: {} for c in countries}
+        if summary_after_ms is None:
+            summary_after_ms = int(summary_after_s() * 1000)
+        self._wait_ms = summary_after_ms
 
     @property
     def topics(self) -> list[str]:
@@ -128,9 +148,12 @@ class WayBack:
         state.hits.update(staged.hits)
         state.flags.update(staged.flags)
         state.receipts.update(staged.receipts)
-        dirty = self._dirty.setdefault(tp, set())
-        dirty |= staged.dirty
-        dirty -= staged.sent
+        waiting = self._waiting.setdefault(tp, set())
+        waiting |= staged.dirty
+        for key, complete in staged.sent.items():
+            waiting.discard(key)
+            self._first[country].pop(key, None)
+            self._reported[country][key] = complete
         return bool(staged.hits)
 
     def aborted(self, tp: TopicPartition) -> None:
@@ -140,7 +163,7 @@ class WayBack:
     def revoked(self, tp: TopicPartition) -> None:
         """The partition is no longer ours."""
         self._staged.pop(tp, None)
-        self._dirty.pop(tp, None)
+        self._waiting.pop(tp, None)
 
     # -- lookups (the partition's staged changes first) ------------------------------------
 
@@ -275,22 +298,36 @@ class WayBack:
             return entry.tombstoned or None
         return entry.delivered if entry.version == version else None
 
-    def summaries(self, tp: TopicPartition, counts: Counts) -> list[Output]:
-        """Receipt summaries for the versions whose count changed (an engine tick)."""
+    def summaries(self, tp: TopicPartition, counts: Counts, now_ms: int) -> list[Output]:
+        """Receipt summaries (an engine tick) of the versions that became complete, and once of
+        those still incomplete ``summary_after_ms`` after the tick that first counted them."""
         country = self._by_up.get(tp.topic)
         staged = self._staged.get(tp)
-        keys = set(self._dirty.get(tp, ())) | (staged.dirty if staged else set())
+        waiting = self._waiting.get(tp, set())
+        keys = waiting | (staged.dirty if staged else set())
         if country is None or not keys:
             return []
         staged = self._stage(tp)
         book = self.states[country].receipts
+        first, reported = self._first[country], dict(self._reported[country])
+        for other, open_ in self._staged.items():  # the country's other open transactions
+            if other != tp and self._by_up.get(other.topic) == country:
+                for key, complete in open_.sent.items():
+                    reported[key] = reported.get(key, False) or complete
         out: list[Output] = []
-        for key in sorted(keys - staged.sent):
+        for key in sorted(keys - set(staged.sent)):
             held = {**book.posts(key), **staged.receipts.get(key, {})}
             summary = ReceiptBook.summarize(key, country, held, self._intended(country, key))
+            complete = is_complete(summary)
+            if key in reported and (reported[key] or not complete):  # nothing new to tell:
+                waiting.discard(key)  # wait for a receipt that completes it
+                staged.dirty.discard(key)
+                continue
+            if not complete and now_ms - first.setdefault(key, now_ms) < self._wait_ms:
+                continue
             value, headers = _message(summary)
             out.append(Output(self.names.hub_inbox, summary_key(key[0], country), value, headers))
-            staged.sent.add(key)
+            staged.sent[key] = complete
         counts.append(("summaries", (country,), len(out)))
         return out
 
