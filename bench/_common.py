@@ -47,6 +47,7 @@ __all__ = [
     "ProcessorRun",
     "Target",
     "alert_size",
+    "await_access",
     "broker",
     "committed_total",
     "count_topics",
@@ -178,6 +179,32 @@ async def create_topics(bootstrap: Target, names: Sequence[str], partitions: int
         await _leaders(admin, names)
     finally:
         await admin.close()
+
+
+async def await_access(target: Target, names: Sequence[str], wait_s: float = 60.0) -> None:
+    """Wait until ``target`` logs in and may describe every topic of ``names``.
+
+    A SCRAM user and ACLs just created reach the broker's authenticator and authorizer a
+    moment later: a process started at once could be refused its login or its topics.
+    """
+    deadline = time.monotonic() + wait_s
+    tries = 0
+    while True:
+        tries += 1
+        admin = AIOKafkaAdminClient(**kafka_kwargs(target))
+        try:
+            await admin.start()
+            await _leaders(admin, names, wait_s=max(1.0, deadline - time.monotonic()))
+        except Exception:  # why: login refused until the new credential has propagated
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        else:
+            waited = wait_s - (deadline - time.monotonic())
+            print(f"  access ready after {waited:.1f} s ({tries} login(s))", flush=True)
+            return
+        finally:
+            await admin.close()
 
 
 async def _leaders(admin: AIOKafkaAdminClient, names: Sequence[str], wait_s: float = 30.0) -> None:

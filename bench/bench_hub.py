@@ -43,6 +43,7 @@ from bench._common import (
     Cluster,
     Figure,
     ProcessorRun,
+    await_access,
     count_topics,
     create_topics,
     plain_broker,
@@ -122,6 +123,8 @@ async def _prepare(
     await create_topics(admin, topics["ingress"], PARTITIONS)
     await create_topics(admin, topics["ncb"] + topics["internal"], PARTITIONS)
     await asyncio.to_thread(cluster.grant, prefix, [HUB])
+    if cluster.secure:
+        await await_access(cluster.principal(HUB), [*topics["ingress"], *topics["ncb"]])
     headers = signing.headers if signing is not None else None
     await produce_alerts(admin, alerts, lambda a: names.ingress(a.org), headers)
     return topics

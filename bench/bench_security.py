@@ -86,6 +86,8 @@ async def race(
         for name, (secured, signed) in variants.items():
             cluster = secure if secured else plain
             done = await contend(cluster, name, alerts, workdir, signing if signed else None)
+            if not done.run.drained:
+                print(f"  {name} did not drain its input:\n{done.run.log_tail}", flush=True)
             runs[name].append(done)
     return runs
 

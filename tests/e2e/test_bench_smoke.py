@@ -30,13 +30,14 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     )
     proc = subprocess.run(
         [sys.executable, "-m", "bench.suite", "--smoke", "--out", str(out), "--json", str(data)],
-        cwd=ROOT, capture_output=True, text=True, timeout=280, check=False,
+        # 5 to 6 minutes at load average 8 on the shared 2-core machine (3 at load 2).
+        cwd=ROOT, capture_output=True, text=True, timeout=480, check=False,
     )  # fmt: skip
     assert data.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(data.read_text()), out.read_text(), proc.returncode
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(500)
 def test_every_benchmark_produces_a_figure(smoke: tuple[dict[str, Any], str, int]) -> None:
     """Each benchmark of the suite reports at least one measured figure (or has not landed)."""
     document, _, code = smoke
@@ -51,7 +52,7 @@ def test_every_benchmark_produces_a_figure(smoke: tuple[dict[str, Any], str, int
     assert code == 0
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(500)
 def test_peer_routes_like_the_hub(smoke: tuple[dict[str, Any], str, int]) -> None:
     """The Quix Streams peer writes the same output counts as the hub on the same input."""
     document, _, _ = smoke
@@ -60,7 +61,7 @@ def test_peer_routes_like_the_hub(smoke: tuple[dict[str, Any], str, int]) -> Non
     assert sum(peer["params"]["deliveries"].values()) > 0
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(500)
 def test_markdown_keeps_hand_written_sections(smoke: tuple[dict[str, Any], str, int]) -> None:
     """Only the section between the suite markers is rewritten; the header table is there."""
     _, text, _ = smoke
@@ -70,3 +71,24 @@ def test_markdown_keeps_hand_written_sections(smoke: tuple[dict[str, Any], str, 
     assert text.count("<!-- suite:begin -->") == 1
     assert "| versions | Python" in text
     assert "### 1. Broker ceiling" in text
+
+
+@pytest.mark.timeout(240)
+def test_security_bench_runs_the_hub_secured_and_signed(tmp_path: Path) -> None:
+    """The hub routes the same records plaintext and as principal ``hub`` on SASL_SSL, signed."""
+    data = tmp_path / "security.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_security", "--smoke", "--json", str(data)],
+        cwd=ROOT, capture_output=True, text=True, timeout=220, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(data.read_text())
+    params = result["params"]
+    assert params["drained"] is True
+    assert params["same_output_counts"] is True
+    assert params["quarantined"] == {"plaintext": 0, "SASL_SSL, signed": 0}
+    assert params["records_out"]["plaintext"][0] > 0
+    assert {f["name"] for f in result["figures"]} >= {
+        "hub exactly-once, plaintext",
+        "hub exactly-once, SASL_SSL, signed",
+    }
