@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
 import random
 import signal
-import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +39,7 @@ from gateway.cli._common import (
     serve_metrics,
     settings_of,
 )
+from gateway.cli._options import check_listen_port
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -181,25 +180,6 @@ def _sources(source: str, extensions: tuple[str, ...]) -> list[tuple[str, bytes 
     raise ConfigError(f"no such file or folder: {source}", hint="pass a file, a folder or -")
 
 
-def _check_port(host: str, port: int) -> None:
-    """Refuse a port the intake could not listen on, before anything starts."""
-    try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise ConfigError(
-                f"port {port} on {host} is already in use",
-                hint="pick another --port, or stop what listens there "
-                f"(`ss -ltnp 'sport = :{port}'`)",
-            ) from None
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {error.strerror or error}",
-            hint="check --host (an address of this machine) and --port",
-        ) from None
-
-
 SigningKey = Annotated[
     Path | None,
     typer.Option(
@@ -286,7 +266,7 @@ def serve(  # noqa: PLR0917  # typer maps each parameter to an argument or optio
         settings: Settings = _with_key(settings_of(ctx), signing_key)
         connector = get_connector(org)
         token = load_token(connector.org, environ=os.environ, tokens_file=tokens_file)
-        _check_port(host, port)
+        check_listen_port(host, port)
         application = create_app(Publisher(settings, connector), token)
     except FrontlineError as error:
         raise fail(error) from None
