@@ -10,6 +10,7 @@ organization comes from ``FRONTLINE_CONNECTOR_TOKEN_<ORG>`` or a TOML tokens fil
 from __future__ import annotations
 
 import hmac
+import stat
 import tomllib
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -39,11 +40,13 @@ def load_token(
 ) -> SecretStr:
     """The bearer token of ``org``: its environment variable first, else the tokens file.
 
-    The tokens file is TOML with one key per organization: ``INTERPOL = "..."``.
+    The tokens file is TOML with one key per organization: ``INTERPOL = "..."``. It holds
+    secrets, so a file that its group or others may read is refused.
     """
     key = org.upper()
     value = environ.get(f"{TOKEN_ENV_PREFIX}{key}")
     if not value and tokens_file is not None:
+        _refuse_loose(tokens_file)
         try:
             table = tomllib.loads(tokens_file.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -59,6 +62,19 @@ def load_token(
             hint=f"set {TOKEN_ENV_PREFIX}{key} or pass --tokens-file",
         )
     return SecretStr(value)
+
+
+def _refuse_loose(path: Path) -> None:
+    """A secrets file readable or writable by group or others is a ``ConfigError``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading it reports the problem with its own message
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            f"the tokens file {path} may be read by others (mode {stat.S_IMODE(mode):04o})",
+            hint=f"chmod 600 {path}",
+        )
 
 
 def _authorized(request: Request, token: SecretStr) -> bool:

@@ -91,11 +91,22 @@ def test_token_from_environment_or_file(tmp_path: Path) -> None:
     assert load_token("interpol", environ=env).get_secret_value() == TOKEN
     tokens = tmp_path / "tokens.toml"
     tokens.write_text('EUROPOL = "another-long-enough-token"\n', encoding="utf-8")
+    tokens.chmod(0o600)
     assert load_token("EUROPOL", environ={}, tokens_file=tokens).get_secret_value().startswith("a")
     with pytest.raises(ConfigError):
         load_token("FRONTEX", environ={}, tokens_file=tokens)
     with pytest.raises(ConfigError):
         load_token("INTERPOL", environ={"FRONTLINE_CONNECTOR_TOKEN_INTERPOL": "short"})
+
+
+def test_a_tokens_file_others_may_read_is_refused(tmp_path: Path) -> None:
+    """A tokens file with mode 0644 is refused with a chmod hint, not read silently."""
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text('EUROPOL = "another-long-enough-token"\n', encoding="utf-8")
+    tokens.chmod(0o644)
+    with pytest.raises(ConfigError, match="read by others") as caught:
+        load_token("EUROPOL", environ={}, tokens_file=tokens)
+    assert caught.value.hint == f"chmod 600 {tokens}"
 
 
 async def _client(producer: FakeProducer, tmp_path: Path) -> tuple[httpx.AsyncClient, Publisher]:
