@@ -52,6 +52,7 @@ __all__ = [
     "committed_total",
     "count_topics",
     "create_topics",
+    "exit_on_sigterm",
     "kafka_kwargs",
     "plain_broker",
     "prepared_alerts",
@@ -405,6 +406,19 @@ class ProcessorRun:
     window: int = 0  # records committed between the first and the last commit (``rate``'s)
     cpu_s: float = 0.0  # the process's CPU (user + system) in that window
     broker_cpu_s: float = 0.0  # the broker's (``broker_pids``) in that window
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into ``SystemExit``, so the ``finally`` blocks stop the brokers we started.
+
+    Python's default SIGTERM ends the process at once: a benchmark stopped by a timeout would
+    leave its Kafka broker running.
+    """
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
 
 
 def spawn(argv: Sequence[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -27,6 +27,7 @@ from bench._common import (
     BenchResult,
     Cluster,
     Figure,
+    exit_on_sigterm,
     plain_broker,
     prepared_alerts,
     secured_broker,
@@ -155,6 +156,7 @@ def run(
 
 def main() -> None:
     """Command line: race the variants and print each run and the best of each."""
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--alerts", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench import _foreign
-from bench._common import BenchResult, broker
+from bench._common import BenchResult, broker, exit_on_sigterm
 from bench._report import machine_info, write_markdown
 from gateway.logconfig import configure_logging
 from gateway.settings import LogFormat
@@ -179,6 +179,7 @@ def _command(argv: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the flags, run the suite, write the JSON and the Markdown section."""
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the harness")
     parser.add_argument("--only", action="append", default=[], help="run only this step key")
