@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 from collections.abc import Iterable
 
 from gateway.errors import SetupError
 
-__all__ = ["MAX_PORT", "check_port_number", "check_ports_free", "free_port", "port_in_use"]
+__all__ = [
+    "MAX_PORT",
+    "check_port_number",
+    "check_ports_free",
+    "free_port",
+    "free_port_block",
+    "port_in_use",
+]
 
 MAX_PORT = 65535
 
@@ -28,6 +36,24 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def free_port_block(count: int, host: str = "127.0.0.1") -> int:
+    """The first of ``count`` consecutive ports free now, below the kernel's ephemeral range.
+
+    A program that starts servers on consecutive ports later (the exercise: base port + N)
+    needs them to stay free meanwhile; ports from :func:`free_port` come from the ephemeral
+    range (32768 and up on Linux), where the next outgoing connection may take them first.
+    """
+    low, high = 20_000, 32_000
+    for _ in range(500):
+        start = low + secrets.randbelow(high - low - count)
+        if not any(port_in_use(port, host) for port in range(start, start + count)):
+            return start
+    raise SetupError(
+        f"no {count} consecutive free ports between {low} and {high}",
+        hint="Stop what listens there, or give the ports yourself.",
+    )
 
 
 def check_port_number(

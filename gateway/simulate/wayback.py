@@ -41,6 +41,7 @@ from gateway.errors import QuarantineError
 from gateway.hub.hits import ack_key
 from gateway.kafka.access import node_principal
 from gateway.kafka.clients import make_consumer, make_producer
+from gateway.kafka.clock import now_ms
 from gateway.kafka.reading import partitions_of
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.bureau import publish_flag
@@ -215,7 +216,7 @@ class Originators:
         await producer.send_and_wait(
             self.names.ingress(org), value, key=ack_key(report.hit_id).encode(), headers=headers
         )
-        self.acked[report.hit_id] = int(time.time() * 1000)
+        self.acked[report.hit_id] = now_ms()
 
     async def stop(self) -> None:
         """Stop reading and close every producer."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from gateway.broker.ports import free_port
+from gateway.broker.ports import free_port_block
+from tests.support.exercise import assert_way_back
 
 from .conftest import Run
 
@@ -23,7 +23,7 @@ def test_short_exercise_accounts_for_every_record(
     done = frontline(
         "simulate", "--duration", "12s", "--rate", "80", "--countries", "3",
         "--posts-per-country", "1", "--seed", "11", "--report", str(report_dir),
-        "--metrics-base-port", str(free_port()), "--ack-delay", "1",
+        "--metrics-base-port", str(free_port_block(32)), "--ack-delay", "1",
         env={"FRONTLINE_BOOTSTRAP_SERVERS": bootstrap}, timeout=300,
     )  # fmt: skip
     report = json.loads((report_dir / "report.json").read_text())
@@ -38,23 +38,4 @@ def test_short_exercise_accounts_for_every_record(
     assert report["latency"]["end_to_end"]["count"] > 0
     assert report["screening"]["queries"] > 0
     assert (report_dir / "report.html").read_text().count("data:image/png;base64,") >= 5
-    _assert_way_back(report)
-
-
-def _assert_way_back(report: dict[str, Any]) -> None:
-    """Hits of every outcome, each forwarded one acknowledged, every held version receipted."""
-    names = {c["name"] for c in report["accounting"]}
-    assert {
-        "every hit reached its originating organization and country exactly once, no one else",
-        "every acknowledgement reached the reporting post",
-        "every flag reached its organization once and shows at its country's posts",
-        "every delivered version has a receipt from every intended post",
-    } <= names
-    way = report["wayback"]
-    assert all(n >= 1 for n in way["hits_by_outcome"].values()), way["hits_by_outcome"]
-    forwarded = sum(way["hits_by_outcome"].values()) - way["hits_by_outcome"]["FALSE_MATCH"]
-    assert way["acknowledged"] == forwarded == way["report_to_ack"]["count"]
-    assert way["report_to_ack"]["p50_ms"] >= way["ack_delay_s"] * 1000
-    assert way["flags"] >= 1
-    assert way["versions_counted"] > 0
-    assert way["versions_with_every_receipt"] == way["versions_counted"]
+    assert_way_back(report)

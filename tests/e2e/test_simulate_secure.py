@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from gateway.broker import LocalCluster
-from gateway.broker.ports import free_port
+from gateway.broker.ports import free_port_block
 from gateway.post.access_log import AccessLog
+from tests.support.exercise import assert_way_back
 
 from .conftest import Run
-from .test_simulate import _assert_way_back
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -44,7 +44,7 @@ def test_secured_exercise_accounts_for_every_record_and_logs_no_traveller(
         done = frontline(
             "simulate", "--secure", "--duration", "8s", "--rate", "40", "--countries", "2",
             "--posts-per-country", "1", "--seed", "13", "--report", str(report),
-            "--metrics-base-port", str(free_port()), "--ack-delay", "1", timeout=240,
+            "--metrics-base-port", str(free_port_block(32)), "--ack-delay", "1", timeout=240,
         )  # fmt: skip
     finally:
         cluster.down()
@@ -55,7 +55,7 @@ def test_secured_exercise_accounts_for_every_record_and_logs_no_traveller(
     assert result["run"]["secure"]
     assert result["run"]["signed"]
     assert result["latency"]["end_to_end"]["count"] > 0
-    _assert_way_back(result)  # acks written as each organization's connector principal
+    assert_way_back(result)  # acks written as each organization's connector principal
     logs = {p.name: p.read_text(errors="replace") for p in (report / "logs").glob("*.log")}
     # a hub, a node per country, a posts host per post, each as its principal
     assert sorted(logs) == sorted(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.broker.ports import free_port
+from gateway.broker.ports import free_port_block
 from gateway.post.access_log import AccessLog
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -32,7 +32,7 @@ def test_exercise_logs_every_screening_and_no_process_log_names_a_traveller(
     done = subprocess.run(
         [FRONTLINE, "simulate", "--duration", "8s", "--rate", "40", "--countries", "2",
          "--posts-per-country", "1", "--seed", "13", "--report", str(report),
-         "--metrics-base-port", str(free_port())],
+         "--metrics-base-port", str(free_port_block(32))],
         capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path, check=False,
     )  # fmt: skip
     queries = json.loads((report / "report.json").read_text())["screening"]["queries"]
