@@ -18,34 +18,9 @@ from gateway.node.service import NodeService
 from gateway.settings import Settings
 from gateway.topology import Topology, parse_topology
 from tests.support.alerts import make_alert
+from tests.support.node import TOPOLOGY
 
 pytestmark = pytest.mark.integration
-
-TOPOLOGY = """version = 1
-[[organizations]]
-code = "INTERPOL"
-name = "INTERPOL"
-kind = "global"
-[[countries]]
-code = "FRA"
-name = "France"
-  [[countries.posts]]
-  id = "CDG"
-  name = "Paris CDG"
-  type = "AIRPORT"
-  [[countries.posts]]
-  id = "FRLEH"
-  name = "Le Havre"
-  type = "SEAPORT"
-  [countries.posts.subscribes]
-  kinds = ["COMMODITY"]
-  [[countries.posts]]
-  id = "MENTON"
-  name = "Menton"
-  type = "LAND"
-  [countries.posts.subscribes]
-  kinds = ["WANTED_PERSON"]
-"""
 
 
 async def read_feed(bootstrap: str, topic: str, expect: int, timeout_s: float = 20) -> list[Any]:
