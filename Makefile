@@ -26,11 +26,17 @@ venv: $(STAMP)
 jars: venv
 	$(BIN)/python -c "from gateway.broker import resolve_runtime; r = resolve_runtime(); print('kafka', r.kafka_version, 'jars in', r.lib_dir)"
 
-# Debian packages the tests use (Prometheus and promtool for rule and scrape tests).
+# Debian packages the tests use: Prometheus and promtool (rule and scrape tests), chromium and
+# chromium-driver (the officer's console in a real browser, driven by selenium).
 debs:
-	@command -v promtool >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; fi; }
+	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 lint: venv
 	$(BIN)/ruff check .

@@ -25,6 +25,8 @@ from rich.table import Table
 from gateway.cli._common import JsonOption, console, fail, settings_of
 from gateway.cli._options import check_listen_port
 from gateway.cli.post_access import access_log, officers_app
+from gateway.cli.post_manifest import screen_manifest
+from gateway.cli.post_mrz import screen_mrz
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -49,6 +51,8 @@ TokenOpt = Annotated[
 
 app.add_typer(officers_app, name="officers")
 app.command("access-log")(access_log)
+app.command("screen-mrz")(screen_mrz)
+app.command("screen-manifest")(screen_manifest)
 
 
 @app.callback()

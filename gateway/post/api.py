@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -25,9 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gateway.contract.identifiers import is_iso3
 from gateway.contract.messages import HitOutcome
 from gateway.errors import FrontlineError
+from gateway.post import api_batch, api_mrz, console
+from gateway.post.auth import Authorized, bearer, officer_of
 from gateway.post.guard import RequestGuard, install_validation_handler
 from gateway.post.hits import UnknownAlertError, UnknownScreeningError
-from gateway.post.officers import Officer, OfficerRevokedError, Officers
 from gateway.post.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
 from gateway.post.screening.normalize import normalize_name, parse_partial_date
 from gateway.post.service import FEED_LOST_AFTER_S, PostBusyError, PostService
@@ -252,31 +252,6 @@ _FIELDS = (
     | frozenset(HitRequest.model_fields)
 )
 
-bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="officer",
-    description="An officer's token from `frontline post officers add POST_ID NAME`.",
-)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-
-
-def officer_of(officers: Officers, credentials: HTTPAuthorizationCredentials | None) -> Officer:
-    """The officer behind a request's bearer token: 401 without or wrong, 403 if revoked."""
-    try:
-        return officers.verify(None if credentials is None else credentials.credentials)
-    except OfficerRevokedError as error:
-        raise HTTPException(403, error.message) from None
-    except FrontlineError as error:
-        raise HTTPException(401, error.message, headers={"WWW-Authenticate": "Bearer"}) from None
-
-
-async def _officer(request: Request, credentials: Credentials) -> Officer:
-    """The officer of this request, from the officers of the post whose app answers it."""
-    return officer_of(request.app.state.officers, credentials)
-
-
-Authorized = Annotated[Officer, Depends(_officer)]
-
 
 def create_app(service: PostService) -> FastAPI:
     """The FastAPI application of one post."""
@@ -373,4 +348,7 @@ def create_app(service: PostService) -> FastAPI:
         service.feed.refresh_gauges()
         return Response(generate_latest(service.registry), media_type=CONTENT_TYPE_LATEST)
 
+    api_mrz.install(app, service)
+    api_batch.install(app, service)
+    console.install(app, service)
     return app

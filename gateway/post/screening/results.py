@@ -12,6 +12,7 @@ __all__ = [
     "AlertFlag",
     "AlertRef",
     "DismissedMatch",
+    "DocumentHit",
     "Hit",
     "MatchReason",
     "ScreeningAnswer",
@@ -86,6 +87,24 @@ class Hit(_Out):
     subject: SubjectSummary
 
 
+class DocumentHit(_Out):
+    """A travel document reported stolen, lost, revoked or invalidated (TravelDocumentAlert)."""
+
+    alert_id: str
+    version: int
+    org: str
+    document_number: str = Field(description="As the alert gives it (normalized for lookup)")
+    issuing_country: str = Field(description="ISO 3166-1 alpha-3 of the issuing authority")
+    document_type: str = Field(description="PASSPORT, ID_CARD, VISA, RESIDENCE_PERMIT, OTHER")
+    status: str = Field(description="STOLEN_BLANK, STOLEN, LOST, REVOKED or INVALIDATED")
+    reported_at: str | None = Field(default=None, description="ISO 8601 date reported")
+    action: str = Field(default="SEIZE_DOCUMENT", description="What to do with the document")
+    tlp: str = ""
+    issuer_matches: bool = Field(
+        default=True, description="False when the number matched under another issuing country"
+    )
+
+
 class DismissedMatch(_Out):
     """A subject not reported as a hit: this traveller was found a FALSE_MATCH before."""
 
@@ -108,3 +127,6 @@ class ScreeningAnswer(_Out):
         default=None, description="This screening in the access log: name it in a hit report"
     )
     dismissed_false_matches: list[DismissedMatch] = []
+    documents: list[DocumentHit] = Field(
+        default=[], description="Travel-document alerts on the document number screened"
+    )
