@@ -22,6 +22,7 @@ from gateway.contract.messages import HitOutcome, HitReport
 from gateway.errors import ConfigError, FrontlineError
 from gateway.kafka.topic_names import TopicNames
 from gateway.post.access_log import AccessLog, AccessSource
+from gateway.post.changes import ChangeRing
 from gateway.post.feed import PostFeed
 from gateway.post.hits import (
     HitBook,
@@ -106,9 +107,12 @@ class _PositionedFeed(PostFeed):
     """
 
     positions: dict[int, int]
+    changes: ChangeRing  # the latest changes, for the officer's console
 
     def _update_watchlist(self, staged: Any) -> None:
+        held = self.changes.held(self.watchlist, staged.entries)
         super()._update_watchlist(staged)
+        self.changes.note(held, staged.entries, staged.changes, staged.now_ms)
         self.positions.update({p: o for (_, p), o in staged.offsets.items()})
 
 
@@ -144,6 +148,7 @@ class PostService:
             settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
         )
         self.feed.positions = self.store.offsets(self.topic)
+        self.changes = self.feed.changes = ChangeRing()
         self.outbox = Outbox(self.store.path, f"up:{self.name}")
         self.book = HitBook(self.store.path)
         if settings.receipts:
