@@ -27,6 +27,7 @@ FILES = {
     AlertKind.WANTED_PERSON: "wanted_person.json",
     AlertKind.COMMODITY: "commodity.json",
     AlertKind.THREAT_ASSESSMENT: "threat_assessment.json",
+    AlertKind.TRAVEL_DOCUMENT: "travel_document.json",
 }
 
 

@@ -24,6 +24,7 @@ from gateway.contract import (
     CommodityAlert,
     Org,
     ThreatAssessmentAlert,
+    TravelDocumentAlert,
     WantedPersonAlert,
     kind_of,
 )
@@ -56,7 +57,7 @@ __all__ = [
 OBSERVERS: frozenset[Org] = frozenset({Org.SCO, Org.UNODC})
 
 Revision = Literal["update", "narrow", "raise_red", "cancel"]
-_ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert)
+_ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert, TravelDocumentAlert)
 # Versions derived from an update stamp count seconds from this instant, so they fit the
 # contract's 32-bit ``version`` until 2068 and grow with every later stamp.
 _VERSION_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

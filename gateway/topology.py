@@ -52,7 +52,7 @@ def _check_org(code: str) -> str:
 OrgCode = Annotated[str, AfterValidator(_check_org)]
 OrgKind = Literal["global", "regional", "observer"]
 PostType = Literal["AIRPORT", "SEAPORT", "LAND", "RAIL"]
-AlertKind = Literal["WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT"]
+AlertKind = Literal["WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT", "TRAVEL_DOCUMENT"]
 CommodityCategory = Literal[
     "DRUGS", "PRECURSORS", "FIREARMS", "CASH", "CULTURAL_GOODS", "STOLEN_VEHICLE", "OTHER"
 ]

@@ -7,15 +7,19 @@ from gateway.contract.alerts import (
     AnyAlert,
     CommodityAlert,
     ThreatAssessmentAlert,
+    TravelDocumentAlert,
     WantedPersonAlert,
     kind_of,
 )
 from gateway.contract.commodity import Commodity, Conveyance, Quantity, Route, RoutePoint
+from gateway.contract.document import DocumentReport
 from gateway.contract.enums import (
     AlertKind,
     CommodityAction,
     CommodityCategory,
     ConveyanceKind,
+    DocumentStatus,
+    DocumentType,
     DrugType,
     HandlingCode,
     InformationAccuracy,
@@ -44,6 +48,9 @@ __all__ = [
     "CommodityCategory",
     "Conveyance",
     "ConveyanceKind",
+    "DocumentReport",
+    "DocumentStatus",
+    "DocumentType",
     "DrugType",
     "Envelope",
     "HandlingCode",
@@ -67,6 +74,7 @@ __all__ = [
     "ThreatType",
     "Tlp",
     "TravelDocument",
+    "TravelDocumentAlert",
     "WantedPerson",
     "WantedPersonAlert",
     "kind_of",

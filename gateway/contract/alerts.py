@@ -1,4 +1,4 @@
-"""The three top-level alerts: an envelope plus a kind-specific subject (null in a CANCEL)."""
+"""The four top-level alerts: an envelope plus a kind-specific subject (null in a CANCEL)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from gateway.contract._base import ContractModel
 from gateway.contract.commodity import Commodity
+from gateway.contract.document import DocumentReport
 from gateway.contract.enums import AlertKind
 from gateway.contract.envelope import Envelope
 from gateway.contract.person import WantedPerson
@@ -16,6 +17,7 @@ __all__ = [
     "AnyAlert",
     "CommodityAlert",
     "ThreatAssessmentAlert",
+    "TravelDocumentAlert",
     "WantedPersonAlert",
     "kind_of",
 ]
@@ -51,12 +53,23 @@ class ThreatAssessmentAlert(ContractModel):
     subject: ThreatAssessment | None = None
 
 
-AnyAlert = WantedPersonAlert | CommodityAlert | ThreatAssessmentAlert
+class TravelDocumentAlert(ContractModel):
+    """Mirror of ``org.frontline.alert.TravelDocumentAlert`` (a stolen or lost document)."""
+
+    kind: ClassVar[AlertKind] = AlertKind.TRAVEL_DOCUMENT
+    schema_name: ClassVar[str] = "org.frontline.alert.TravelDocumentAlert"
+
+    envelope: Envelope
+    subject: DocumentReport | None = None
+
+
+AnyAlert = WantedPersonAlert | CommodityAlert | ThreatAssessmentAlert | TravelDocumentAlert
 
 ALERT_MODELS: dict[AlertKind, type[AnyAlert]] = {
     AlertKind.WANTED_PERSON: WantedPersonAlert,
     AlertKind.COMMODITY: CommodityAlert,
     AlertKind.THREAT_ASSESSMENT: ThreatAssessmentAlert,
+    AlertKind.TRAVEL_DOCUMENT: TravelDocumentAlert,
 }
 
 

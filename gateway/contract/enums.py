@@ -9,6 +9,8 @@ __all__ = [
     "CommodityAction",
     "CommodityCategory",
     "ConveyanceKind",
+    "DocumentStatus",
+    "DocumentType",
     "DrugType",
     "HandlingCode",
     "InformationAccuracy",
@@ -32,6 +34,7 @@ class AlertKind(StrEnum):
     WANTED_PERSON = "WANTED_PERSON"
     COMMODITY = "COMMODITY"
     THREAT_ASSESSMENT = "THREAT_ASSESSMENT"
+    TRAVEL_DOCUMENT = "TRAVEL_DOCUMENT"
 
 
 class Org(StrEnum):
@@ -218,3 +221,29 @@ class ThreatType(StrEnum):
     CYBERCRIME = "CYBERCRIME"
     ORGANIZED_CRIME = "ORGANIZED_CRIME"
     OTHER = "OTHER"
+
+
+class DocumentType(StrEnum):
+    """What kind of travel document a document alert is about (Avro default OTHER)."""
+
+    PASSPORT = "PASSPORT"
+    ID_CARD = "ID_CARD"
+    VISA = "VISA"
+    RESIDENCE_PERMIT = "RESIDENCE_PERMIT"
+    TRAVEL_DOCUMENT = "TRAVEL_DOCUMENT"
+    OTHER = "OTHER"
+
+
+class DocumentStatus(StrEnum):
+    """Why a travel document must not be accepted, as SLTD records it (Avro default INVALIDATED).
+
+    STOLEN_BLANK is a blank stolen before personalization; REVOKED and INVALIDATED are the
+    issuer's own decisions. A hit on a LOST document asks to verify the holder; on any other,
+    to seize the document.
+    """
+
+    STOLEN_BLANK = "STOLEN_BLANK"
+    STOLEN = "STOLEN"
+    LOST = "LOST"
+    REVOKED = "REVOKED"
+    INVALIDATED = "INVALIDATED"

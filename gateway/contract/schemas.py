@@ -39,11 +39,13 @@ KIND_FILES: dict[AlertKind, str] = {
     AlertKind.WANTED_PERSON: "wanted_person.avsc",
     AlertKind.COMMODITY: "commodity.avsc",
     AlertKind.THREAT_ASSESSMENT: "threat_assessment.avsc",
+    AlertKind.TRAVEL_DOCUMENT: "travel_document.avsc",
 }
 KIND_OF_NAME: dict[str, AlertKind] = {
     "org.frontline.alert.WantedPersonAlert": AlertKind.WANTED_PERSON,
     "org.frontline.alert.CommodityAlert": AlertKind.COMMODITY,
     "org.frontline.alert.ThreatAssessmentAlert": AlertKind.THREAT_ASSESSMENT,
+    "org.frontline.alert.TravelDocumentAlert": AlertKind.TRAVEL_DOCUMENT,
 }
 
 

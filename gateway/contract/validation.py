@@ -24,6 +24,7 @@ from gateway.contract import (
     CommodityCategory,
     Conveyance,
     ConveyanceKind,
+    DocumentReport,
     Envelope,
     HandlingCode,
     MsgType,
@@ -105,10 +106,15 @@ def infer_kind(data: Mapping[str, Any]) -> AlertKind | None:
     if isinstance(declared, str) and declared.upper() in AlertKind.__members__:
         return AlertKind[declared.upper()]
     subject = data.get("subject")
-    if not isinstance(subject, Mapping):
-        return None
+    return _subject_kind(subject) if isinstance(subject, Mapping) else None
+
+
+def _subject_kind(subject: Mapping[str, Any]) -> AlertKind | None:
+    """The kind whose subject has these fields."""
     if "family_name" in subject:
         return AlertKind.WANTED_PERSON
+    if "document_number" in subject:
+        return AlertKind.TRAVEL_DOCUMENT
     if "title" in subject or "threat_type" in subject:
         return AlertKind.THREAT_ASSESSMENT
     if "category" in subject and "action" in subject:
@@ -145,6 +151,8 @@ def validate_alert(
         checker.commodity(subject)
     elif isinstance(subject, ThreatAssessment):
         checker.threat(subject)
+    elif isinstance(subject, DocumentReport):
+        checker.document(subject)
     for path in _unencodable(alert.model_dump(mode="python"), ()):
         checker.add(path, "not_utf8", "holds an unpaired surrogate: not encodable as UTF-8")
     return checker.problems
@@ -398,3 +406,26 @@ class _Checker:
         self.countries(f"{p}.countries", threat.countries)
         if threat.valid_until is not None and threat.valid_until <= threat.valid_from:
             self.add(f"{p}.valid_until", "validity_end_before_start", "must be after valid_from")
+
+    def document(self, report: DocumentReport) -> None:
+        """Number, issuing state and dates of a reported travel document."""
+        p = "subject"
+        number = normalize_identifier(report.document_number)
+        if _DOC_NUMBER_TEXT.match(report.document_number) is None or not 1 <= len(number) <= 20:
+            self.add(
+                f"{p}.document_number",
+                "document_number_format",
+                "must be 1-20 letters or digits once normalized (ASCII, with spaces, dashes, "
+                "dots, slashes or the MRZ filler '<' allowed)",
+            )
+        if not is_iso3(report.issuing_country):
+            self.add(
+                f"{p}.issuing_country",
+                "country_code",
+                f"{report.issuing_country!r} is not an ISO 3166-1 alpha-3 country code "
+                "(map ICAO codes such as 'D' to 'DEU')",
+            )
+        if report.reported_at > self.now + CLOCK_SKEW:
+            self.add(f"{p}.reported_at", "reported_in_future", "is later than now")
+        if report.review_at is not None and report.review_at <= report.reported_at:
+            self.add(f"{p}.review_at", "review_before_report", "must be after reported_at")

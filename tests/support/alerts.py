@@ -17,6 +17,7 @@ _FILES = {
     AlertKind.WANTED_PERSON: "wanted_person.json",
     AlertKind.COMMODITY: "commodity.json",
     AlertKind.THREAT_ASSESSMENT: "threat_assessment.json",
+    AlertKind.TRAVEL_DOCUMENT: "travel_document.json",
 }
 
 

@@ -40,12 +40,12 @@ __all__ = [
 MsgType = Literal["ALERT", "UPDATE", "CANCEL"]
 Status = Literal["ACTUAL", "EXERCISE", "TEST"]
 Tlp = Literal["CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED"]
-Kind = Literal["WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT"]
+Kind = Literal["WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT", "TRAVEL_DOCUMENT"]
 
 _MSG_TYPES = frozenset({"ALERT", "UPDATE", "CANCEL"})
 _STATUSES = frozenset({"ACTUAL", "EXERCISE", "TEST"})
 _TLPS = frozenset({"CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED"})
-_KINDS = frozenset({"WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT"})
+_KINDS = frozenset({"WANTED_PERSON", "COMMODITY", "THREAT_ASSESSMENT", "TRAVEL_DOCUMENT"})
 _EMPTY: frozenset[str] = frozenset()
 
 
