@@ -6,6 +6,7 @@ more than a bounded amount of memory or time:
 
 - a request body is read up to ``MAX_BODY_BYTES`` and refused with 413 past it (a declared
   ``Content-Length`` is refused before reading; a chunked body stops being read at the limit);
+  the paths of ``LARGER_BODIES`` (``/screen/batch``: up to 1,000 queries) have a larger bound;
 - a client that goes away mid-request is one log line;
 - a validation error (422) says which field failed and why, never echoing the value;
 - any other error is one log line naming its type and place (500), never its message, which
@@ -24,11 +25,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_BODY_BYTES", "RequestGuard", "install_validation_handler", "validation_errors"]
+__all__ = [
+    "LARGER_BODIES",
+    "MAX_BODY_BYTES",
+    "RequestGuard",
+    "install_validation_handler",
+    "validation_errors",
+]
 
 log = structlog.get_logger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024  # a screening request is a few hundred bytes
+# A batch holds up to 1,000 queries of at most ~2 KiB each (three 200-character names in
+# UTF-8, a document, a key): its bound, for its path only (relative to a mounted post's root).
+LARGER_BODIES: dict[str, int] = {"/screen/batch": 2 * 1024 * 1024}
 _MAX_ERRORS = 10  # at most this many field errors in a 422 body
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -48,16 +58,31 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def _too_large() -> dict[str, Any]:
-    return {"detail": f"request body larger than {MAX_BODY_BYTES} bytes"}
+def _too_large(limit: int) -> dict[str, Any]:
+    return {"detail": f"request body larger than {limit} bytes"}
 
 
 class RequestGuard:
     """ASGI middleware: bounded bodies, quiet disconnects, errors logged without values."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.larger = LARGER_BODIES if larger is None else larger
+
+    def limit_for(self, scope: Scope) -> int:
+        """The body bound of this request's path (its own, under a mounted post's root)."""
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return self.larger.get(path, self.max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,6 +117,7 @@ class RequestGuard:
 
     async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
         """The whole body, or None once a 413 was sent or the client left."""
+        limit = self.limit_for(scope)
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -99,8 +125,8 @@ class RequestGuard:
                 except ValueError:
                     await _send_json(send, 400, {"detail": "invalid Content-Length"})
                     return None
-                if declared > self.max_body:
-                    await _send_json(send, 413, _too_large())
+                if declared > limit:
+                    await _send_json(send, 413, _too_large(limit))
                     return None
         chunks: list[bytes] = []
         size = 0
@@ -111,8 +137,8 @@ class RequestGuard:
                 return None
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:  # stop reading: the rest is never buffered
-                await _send_json(send, 413, _too_large())
+            if size > limit:  # stop reading: the rest is never buffered
+                await _send_json(send, 413, _too_large(limit))
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
