@@ -86,6 +86,21 @@ def _strip_namespaces(root: ET.Element) -> None:
             element.attrib = {_local(k): v for k, v in element.attrib.items()}
 
 
+# A UMF message nests about six levels; far deeper input would exhaust the recursion of
+# ``_serialize`` (a parser bug, not a refusal), so it is refused with a reason instead.
+MAX_DEPTH = 64
+
+
+def _too_deep(root: ET.Element) -> bool:
+    """True when any element lies more than ``MAX_DEPTH`` levels below ``root`` (iterative)."""
+    level: list[ET.Element] = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for element in level for child in element]
+        if not level:
+            return False
+    return True
+
+
 def parse_message(data: bytes, stage: str) -> ET.Element:
     try:
         root: ET.Element = fromstring(data)
@@ -95,6 +110,10 @@ def parse_message(data: bytes, stage: str) -> ET.Element:
         ) from None
     except ET.ParseError as exc:
         raise ConnectorError.one(stage, "", "bad_xml", f"not well-formed XML ({exc})") from None
+    if _too_deep(root):
+        raise ConnectorError.one(
+            stage, "", "too_deep", f"elements nest deeper than {MAX_DEPTH} levels"
+        )
     _strip_namespaces(root)
     if root.tag != "Message":
         raise ConnectorError.one(stage, "", "unexpected_shape", "the root must be a UMF Message")

@@ -80,7 +80,8 @@ _LEGAL_BASIS = {
 
 def _notice_type(notice: dict[str, Any]) -> str | None:
     links = notice.get("_links")
-    href = links.get("self", {}).get("href") if isinstance(links, dict) else None
+    own = links.get("self") if isinstance(links, dict) else None
+    href = own.get("href") if isinstance(own, dict) else None
     if not isinstance(href, str):
         return None
     match = _NOTICE_TYPE.search(href)

@@ -134,7 +134,13 @@ def _decode(payload: bytes) -> str:
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return payload.decode("cp1251")  # every byte decodes: a wrong guess fails the headers
+        pass
+    try:
+        return payload.decode("cp1251")  # a wrong guess fails the headers
+    except UnicodeDecodeError:  # 0x98 is the one byte Windows-1251 leaves undefined
+        raise refusal(
+            "", "bad_encoding", "the export is neither UTF-8 nor Windows-1251", "split"
+        ) from None
 
 
 class ScoConnector(Connector):
@@ -151,7 +157,10 @@ class ScoConnector(Connector):
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per data row, carried as a UTF-8 TSV of the header and that row."""
-        rows = list(csv.reader(io.StringIO(_decode(payload), newline=""), delimiter="\t"))
+        try:
+            rows = list(csv.reader(io.StringIO(_decode(payload), newline=""), delimiter="\t"))
+        except csv.Error as exc:  # a cell past the csv module's 128 KiB limit, say
+            raise refusal("", "bad_tsv", f"not a readable TSV export ({exc})", "split") from None
         rows = [r for r in rows if any(cell.strip() for cell in r)]
         if not rows:
             raise refusal("", "empty_payload", "no header row", "split")

@@ -1,0 +1,68 @@
+"""Regressions for what the fuzzer (``make fuzz``, bench/fuzz) found in the connectors.
+
+Each input here once escaped a parser as an unexpected exception, so the pipeline's safety net
+refused it as ``internal_error``; each must now be refused with a reason naming the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connectors.base import Refused, process
+from connectors.registry import get_connector
+from tests.support.paths import ROOT
+
+SAMPLES = ROOT / "connectors" / "samples"
+
+
+def _codes(org: str, payload: bytes) -> list[str]:
+    """The first reason code of every refused outcome of ``payload``."""
+    outcomes = list(process(get_connector(org), payload, "fuzz"))
+    assert outcomes
+    return [o.quarantine.reasons[0].code for o in outcomes if isinstance(o, Refused)]
+
+
+def test_sco_cell_past_the_csv_limit_is_refused_as_bad_tsv() -> None:
+    """A TSV cell larger than the csv module's 128 KiB field limit is refused as bad_tsv."""
+    sample = (SAMPLES / "sco.tsv").read_bytes()
+    at = sample.index("Возвращение".encode())
+    payload = sample[:at] + b"A" * 200_000 + sample[at:]
+    assert _codes("SCO", payload) == ["bad_tsv"]
+
+
+def test_sco_byte_neither_utf8_nor_windows_1251_is_refused_as_bad_encoding() -> None:
+    """Byte 0x98 (invalid UTF-8, undefined in Windows-1251) is refused as bad_encoding."""
+    sample = (SAMPLES / "sco.tsv").read_bytes()
+    at = sample.index("Возвращение".encode())
+    assert _codes("SCO", sample[:at] + b"\x98" + sample[at:]) == ["bad_encoding"]
+
+
+def test_europol_deep_nesting_is_refused_as_too_deep() -> None:
+    """Elements nested 5,000 deep are refused as too_deep, not a recursion error."""
+    sample = (SAMPLES / "europol.xml").read_bytes()
+    at = sample.index(b"<umf:Header>") + len(b"<umf:Header>")
+    payload = sample[:at] + b"<n>" * 5000 + b"x" + b"</n>" * 5000 + sample[at:]
+    assert _codes("EUROPOL", payload) == ["too_deep"]
+
+
+def _notice() -> dict[str, Any]:
+    page = json.loads((SAMPLES / "interpol.json").read_text(encoding="utf-8"))
+    notice: dict[str, Any] = page["_embedded"]["notices"][0]
+    return notice
+
+
+def test_interpol_self_link_of_the_wrong_type_is_refused_with_a_reason() -> None:
+    """A notice whose ``_links.self`` is a list or a string is refused, not an internal error."""
+    for odd in (["x"], "x", 3):
+        notice = _notice() | {"_links": {"self": odd}}
+        codes = _codes("INTERPOL", json.dumps(notice).encode())
+        assert codes == ["unsupported_notice_type"], odd
+
+
+def test_interpol_page_self_link_of_the_wrong_type_is_refused_with_a_reason() -> None:
+    """A list page whose own ``_links.self`` is a string still splits into its notices."""
+    page = json.loads((SAMPLES / "interpol.json").read_text(encoding="utf-8"))
+    page["_links"] = {"self": "x"}
+    codes = _codes("INTERPOL", json.dumps(page).encode())
+    assert "internal_error" not in codes
