@@ -201,6 +201,7 @@ class Health(BaseModel):
     post: str
     topic: str
     watchlist_size: int
+    documents: int = Field(default=0, description="travel-document alerts held (compact index)")
     staleness_seconds: float | None
     feed_reachable: bool = Field(description="a fetch answer came in the last few seconds")
     caught_up: bool = Field(description="read its feed to the end and still in contact")
@@ -220,6 +221,7 @@ class WatchlistAnswer(BaseModel):
 
     post: str
     size: int
+    documents: int = Field(default=0, description="travel-document alerts held, not listed")
     staleness_seconds: float | None
     items: list[WatchlistItem]
 
@@ -240,6 +242,7 @@ def health_of(service: PostService) -> Health:
         post=service.name,
         topic=service.topic,
         watchlist_size=len(service.watchlist),
+        documents=len(service.documents),
         staleness_seconds=staleness,
         feed_reachable=reachable,
         caught_up=reachable and service.feed.caught_up.is_set(),
@@ -283,6 +286,7 @@ def create_app(service: PostService) -> FastAPI:
         return WatchlistAnswer(
             post=service.name,
             size=len(service.watchlist),
+            documents=len(service.documents),
             staleness_seconds=service.feed.staleness_seconds(),
             items=items,
         )

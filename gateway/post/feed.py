@@ -27,11 +27,13 @@ from gateway.kafka.clients import make_consumer
 from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.internals import track_topic
 from gateway.kafka.signatures import BatchVerifier, load_trust
+from gateway.post.feed_documents import DocumentFeed, DocumentPlan
 from gateway.post.gate import WatchlistGate
 from gateway.post.hits import feed_message
 from gateway.post.metrics import PostMetrics
 from gateway.post.receipts import Receipts
 from gateway.post.screening import Entry, Watchlist, entry_from_record
+from gateway.post.screening.documents import DocumentIndex, DocumentRecord, decode_document
 from gateway.post.screening.results import AlertFlag
 from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 from gateway.post.store import Change, PostStore, Statement, StoredRecord
@@ -91,6 +93,7 @@ class _Staged(NamedTuple):
     removed: dict[str, int]
     statements: list[Statement]
     unflagged: list[str]
+    documents: dict[str, DocumentRecord | None]  # travel documents (None: removed)
 
 
 class PostFeed:
@@ -133,6 +136,9 @@ class PostFeed:
         # Flags of the alerts held (alert id -> flag), read by screenings under the gate.
         self.flags: dict[str, AlertFlag] = {}
         self.receipts: Receipts | None = None  # set: a receipt per committed change
+        # Travel documents live in a compact index of their own (screening/documents.py).
+        self.documents = DocumentIndex()
+        self.document_feed = DocumentFeed(store, self.documents)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -154,6 +160,7 @@ class PostFeed:
         loaded = 0
         for stored in self.store.records():
             loaded += self._restore_one(stored)
+        self.document_feed.restore()
         return self._restored(loaded)
 
     async def restore_async(self, chunk: int = 2_000) -> int:
@@ -174,6 +181,7 @@ class PostFeed:
                     loaded += self._restore_one(stored)
             self.loading = (read, total)
             await asyncio.sleep(0)  # let screenings and health checks through
+        await self.document_feed.restore_async(self.gate)
         self.loading = None
         return self._restored(loaded)
 
@@ -291,6 +299,7 @@ class PostFeed:
                 for entry in list(self.watchlist.entries()):
                     self.watchlist.remove(entry.alert_id)
                 self.flags.clear()
+                self.document_feed.reset()
             stored = {}
         for tp in tps:
             if tp.partition in stored:
@@ -319,14 +328,20 @@ class PostFeed:
         staged = self._stage(batch)
         with self.gate.write_blocking():
             self._update_watchlist(staged)
-        self._store(staged)
+        plan = self._store(staged)
+        if plan.adds or plan.removes:  # documents change in memory once their rows committed
+            with self.gate.write_blocking():
+                self.document_feed.apply(plan)
 
     async def apply_async(self, batch: dict[TopicPartition, Sequence[Any]]) -> None:
         """``apply`` from the event loop: waits for running screenings without blocking it."""
         staged = self._stage(batch)
         async with self.gate.write():
             self._update_watchlist(staged)
-        self._store(staged)
+        plan = self._store(staged)
+        if plan.adds or plan.removes:
+            async with self.gate.write():
+                self.document_feed.apply(plan)
 
     def _stage(self, batch: dict[TopicPartition, Sequence[Any]]) -> _Staged:
         now_ms = int(self._clock() * 1000)
@@ -334,7 +349,7 @@ class PostFeed:
         entries: dict[str, Entry | None] = {}
         offsets: dict[tuple[str, int], int] = {}
         counts: dict[str, int] = {}
-        staged = _Staged(now_ms, changes, entries, offsets, counts, {}, {}, [], [])
+        staged = _Staged(now_ms, changes, entries, offsets, counts, {}, {}, [], [], {})
         for tp, fetched in batch.items():
             if fetched:
                 offsets[(tp.topic, tp.partition)] = fetched[-1].offset + 1
@@ -347,7 +362,7 @@ class PostFeed:
                 if verdict is not None and verdict.reason is not None:
                     outcome = self._refuse(record, verdict)
                 else:
-                    outcome = self._fold(record, routes[i], now_ms, changes, entries)
+                    outcome = self._fold(record, routes[i], staged)
                     if outcome == "upsert":
                         alert_id = record.key.decode("utf-8", "replace")
                         entry = entries[alert_id]
@@ -432,9 +447,13 @@ class PostFeed:
             elif self.flags.pop(alert_id, None) is not None:
                 staged.unflagged.append(alert_id)
 
-    def _store(self, staged: _Staged) -> None:
+    def _store(self, staged: _Staged) -> DocumentPlan:
         contact = str(self.last_contact_ms or staged.now_ms)
-        statements = list(staged.statements)
+        plan = self.document_feed.plan(staged.documents)
+        staged.removed.update(plan.removed)
+        if plan.stale:
+            staged.counts["stale"] = staged.counts.get("stale", 0) + plan.stale
+        statements = list(staged.statements) + plan.statements()
         puts = [(a, f.country, f.action, f.reason) for a, f in staged.flags.items() if f]
         if puts:
             statements.append((_FLAG_PUT, puts))
@@ -444,21 +463,19 @@ class PostFeed:
             receipts = self.receipts.statement(staged.changes, staged.removed, staged.now_ms)
             if receipts is not None:
                 statements.append(receipts)
+            receipts = self.receipts.statement(plan.changes, {}, staged.now_ms)
+            if receipts is not None:
+                statements.append(receipts)
         self.store.apply(
             staged.changes.values(), staged.offsets, {_META_CONTACT: contact}, statements
         )
         for outcome, n in staged.counts.items():
             self.metrics.records.labels(self.metrics.post, outcome).inc(n)
+        return plan
 
-    def _fold(  # why: private helper fed by one loop
-        self,
-        record: Any,
-        route: RouteHeaders,
-        now_ms: int,
-        changes: dict[str, Change],
-        entries: dict[str, Entry | None],
-    ) -> str:
+    def _fold(self, record: Any, route: RouteHeaders, staged: _Staged) -> str:
         """Stage one record; returns its outcome for the records counter."""
+        now_ms, changes, entries = staged.now_ms, staged.changes, staged.entries
         if record.key is None:
             log.warning("post_record_without_key", topic=self.topic, offset=record.offset)
             return "rejected"
@@ -466,7 +483,10 @@ class PostFeed:
         if record.value is None:
             changes[alert_id] = Change(alert_id, route.version)
             entries[alert_id] = None
+            staged.documents[alert_id] = None  # a tombstone does not say its kind
             return "tombstone"
+        if route.kind == "TRAVEL_DOCUMENT":
+            return self._fold_document(record, route, alert_id, now_ms, staged)
         try:
             entry = entry_of(record.value, route)
         except DecodeError as error:
@@ -489,3 +509,25 @@ class PostFeed:
         entries[alert_id] = entry
         self.metrics.delivered(route, now_ms)
         return "upsert"
+
+    def _fold_document(
+        self, record: Any, route: RouteHeaders, alert_id: str, now_ms: int, staged: _Staged
+    ) -> str:
+        """Stage a travel-document record for the document index (not the watchlist)."""
+        try:
+            doc = decode_document(record.value, org=route.org)
+        except DecodeError as error:
+            log.warning(
+                "post_record_rejected", alert_id=alert_id, offset=record.offset,
+                reason=error.quarantine_reason,
+            )  # fmt: skip
+            return "rejected"
+        staged.entries.pop(alert_id, None)
+        if doc is None or route.tlp == "RED" or doc.tlp == "RED":  # a CANCEL, or never held
+            staged.documents[alert_id] = None
+            staged.changes[alert_id] = Change(alert_id, route.version)
+            return "red_dropped" if doc is not None else "tombstone"
+        staged.documents[alert_id] = doc
+        staged.changes.pop(alert_id, None)
+        self.metrics.delivered(route, now_ms)
+        return "document"

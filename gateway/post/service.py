@@ -45,9 +45,10 @@ from gateway.post.screening import (
     screen_object,
     screen_person,
 )
+from gateway.post.screening.documents import action_for
 from gateway.post.screening.entry import ACTION_SEVERITY
-from gateway.post.screening.results import AlertRef, DismissedMatch
-from gateway.post.store import PostStore
+from gateway.post.screening.results import AlertRef, DismissedMatch, DocumentHit
+from gateway.post.store import DocumentRows, PostStore
 from gateway.settings import Settings
 from gateway.signals import run_until_signalled
 from gateway.topology import Topology
@@ -148,6 +149,8 @@ class PostService:
             settings, self.topic, self.store, self.watchlist, self.metrics, retry_s=retry_s
         )
         self.feed.positions = self.store.offsets(self.topic)
+        self.documents = self.feed.documents  # travel documents: a compact index of their own
+        self.document_rows = DocumentRows(self.store.path)
         self.changes = self.feed.changes = ChangeRing()
         self.outbox = Outbox(self.store.path, f"up:{self.name}")
         self.book = HitBook(self.store.path)
@@ -182,12 +185,43 @@ class PostService:
         """Screen a traveller and log it (``officer`` None: a local screening, see
         ``local_officer``); the answer carries the watchlist's staleness."""
         asked = {**dataclasses.asdict(query), "threshold": threshold, "limit": limit}
-        return self._screen(
-            "person",
-            lambda: screen_person(self.watchlist, query, threshold=threshold, limit=limit),
-            asked,
-            officer,
-        )
+        documents: list[DocumentHit] = []
+
+        def search() -> list[Hit]:
+            if query.document_number:
+                documents.extend(self._documents(query.document_number, query.document_country))
+            return screen_person(self.watchlist, query, threshold=threshold, limit=limit)
+
+        return self._screen("person", search, asked, officer, documents=documents)
+
+    def _documents(self, number: str, country: str | None) -> list[DocumentHit]:
+        """Travel-document alerts on this number (under the read gate), confirmed against
+        their store rows: the number as printed, dates, alert id and version."""
+        matches = self.documents.lookup(number, country)
+        if not matches:
+            return []
+        rows = self.document_rows.get([m.slot for m in matches])
+        now = time.time() * 1000
+        found = []
+        for match in matches:
+            row = rows.get(match.slot)
+            if row is None or row.issuer != match.issuer:
+                continue  # changed since the index was read: the next batch settles it
+            if row.expires_at is not None and row.expires_at <= now:
+                continue  # expired: the hub's tombstone is on its way
+            reported = row.reported_at
+            found.append(
+                DocumentHit(
+                    alert_id=row.alert_id, version=row.version, org=row.org,
+                    document_number=row.number, issuing_country=row.issuer,
+                    document_type=row.doc_type, status=row.status,
+                    reported_at=None if reported is None
+                    else datetime.fromtimestamp(reported / 1000, UTC).date().isoformat(),
+                    action=action_for(row.status), tlp=row.tlp,
+                    issuer_matches=match.issuer_matches,
+                )
+            )  # fmt: skip
+        return found
 
     def screen_object(
         self, query: ObjectQuery, *, limit: int = 10, officer: str | None = None
@@ -204,9 +238,12 @@ class PostService:
         search: Callable[[], list[Hit]],
         asked: dict[str, Any],
         officer: str | None,
+        *,
+        documents: list[DocumentHit] | None = None,
     ) -> ScreeningAnswer:
         """Search the watchlist under the feed's read gate (the hits and the feed positions
-        they were read at agree), log the access, then answer."""
+        they were read at agree), log the access, then answer; ``documents`` is filled by
+        ``search`` with the travel-document alerts found."""
         started = time.perf_counter()
         with self.feed.gate.read():
             hits = search()
@@ -217,9 +254,13 @@ class PostService:
         key = subject_key(self._salt, kind, asked) if hits else None
         if key is not None:
             hits, dismissed = self._dismiss(hits, key)
-        seq = self._log_access(kind, asked, hits, positions, officer, dismissed=dismissed)
-        answer = self._answer(kind, hits, started)
-        return answer.model_copy(update={"screening_id": seq, "dismissed_false_matches": dismissed})
+        documents = documents or []
+        seq = self._log_access(
+            kind, asked, hits, positions, officer, dismissed=dismissed, documents=documents
+        )
+        answer = self._answer(kind, hits, started, found=bool(hits or documents))
+        update = {"screening_id": seq, "dismissed_false_matches": dismissed, "documents": documents}
+        return answer.model_copy(update=update)
 
     def _flagged(self, hit: Hit) -> Hit:
         """A hit whose flagged alerts show the flag and the action that applies here."""
@@ -273,6 +314,7 @@ class PostService:
         officer: str | None,
         *,
         dismissed: list[DismissedMatch],
+        documents: list[DocumentHit],
     ) -> int:
         """One access-log row, committed before the answer leaves (no row, no answer); it
         names the alerts answered, dismissed FALSE_MATCHes included. Returns its number."""
@@ -281,7 +323,8 @@ class PostService:
             kind=kind,
             query={k: v for k, v in asked.items() if v is not None},
             alerts=[(a.alert_id, a.version) for hit in hits for a in hit.alerts]
-            + [(a.alert_id, a.version) for d in dismissed for a in d.alerts],
+            + [(a.alert_id, a.version) for d in dismissed for a in d.alerts]
+            + [(d.alert_id, d.version) for d in documents],
             feed_topic=self.topic,
             feed_offsets=positions,
         )
@@ -387,10 +430,13 @@ class PostService:
         finally:
             self._admitted -= 1
 
-    def _answer(self, kind: str, hits: list[Hit], started: float) -> ScreeningAnswer:
+    def _answer(
+        self, kind: str, hits: list[Hit], started: float, *, found: bool | None = None
+    ) -> ScreeningAnswer:
         took = time.perf_counter() - started
         self.metrics.screening_seconds.labels(kind).observe(took)
-        self.metrics.screenings.labels(self.name, kind, "hit" if hits else "clear").inc()
+        hit = bool(hits) if found is None else found
+        self.metrics.screenings.labels(self.name, kind, "hit" if hit else "clear").inc()
         staleness = self.feed.staleness_seconds()
         warnings = []
         if self.restored is None:
@@ -467,5 +513,6 @@ class PostService:
         self.officers.close()
         self.access.close()
         self.book.close()
+        self.document_rows.close()
         self.outbox.close()
         self.store.close()

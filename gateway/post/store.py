@@ -15,19 +15,26 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.errors import SetupError
 
 __all__ = [
+    "DOCUMENT_DROP",
+    "DOCUMENT_PUT",
     "OUTBOX_INSERT",
     "OUTBOX_SCHEMA",
     "Change",
+    "DocumentRow",
+    "DocumentRows",
+    "HeldDocument",
     "PostStore",
     "Statement",
     "StoreLockedError",
@@ -41,7 +48,7 @@ _FILE_MODE = 0o600
 _VERSION = 3
 _DROP = (
     "DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS offsets; DROP TABLE IF EXISTS meta;"
-    " DROP TABLE IF EXISTS flags;"
+    " DROP TABLE IF EXISTS flags; DROP TABLE IF EXISTS documents;"
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -65,7 +72,34 @@ CREATE TABLE IF NOT EXISTS flags (
     action TEXT NOT NULL,
     reason TEXT
 );
+CREATE TABLE IF NOT EXISTS documents (
+    slot INTEGER PRIMARY KEY,
+    alert_id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    org TEXT NOT NULL,
+    tlp TEXT NOT NULL,
+    number TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reported_at INTEGER,
+    review_at INTEGER,
+    expires_at INTEGER,
+    hash BLOB NOT NULL
+);
 """
+# Travel-document alerts are not watchlist records: one row per document, its fields decoded
+# (no payload), at the slot the in-memory index (screening/documents.py) names on a hit.
+DOCUMENT_PUT = "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+DOCUMENT_DROP = "DELETE FROM documents WHERE slot = ?"
+_DOCUMENTS_AT = (
+    "SELECT slot, alert_id, version, org, tlp, number, issuer, doc_type, status, reported_at,"
+    " review_at, expires_at, hash FROM documents WHERE slot IN (SELECT value FROM json_each(?))"
+)
+_DOCUMENT_OF = (
+    "SELECT slot, alert_id, version, org, tlp, number, issuer, doc_type, status, reported_at,"
+    " review_at, expires_at, hash FROM documents WHERE alert_id = ?"
+)
 OUTBOX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,6 +141,59 @@ class Change:
     org: str = ""
     linked: tuple[str, ...] = ()
     snapshot: str | None = None  # the normalized entry (screening.snapshot), a restart cache
+
+
+class HeldDocument(NamedTuple):
+    """Where the store holds a travel-document alert: its slot, version and number hash."""
+
+    slot: int
+    version: int
+    hash: bytes
+
+
+class DocumentRow(NamedTuple):
+    """One travel-document alert as the store keeps it (times in epoch ms)."""
+
+    slot: int
+    alert_id: str
+    version: int
+    org: str
+    tlp: str
+    number: str
+    issuer: str
+    doc_type: str
+    status: str
+    reported_at: int | None
+    review_at: int | None
+    expires_at: int | None
+    hash: bytes
+
+
+class DocumentRows:
+    """Reads travel-document rows by slot on its own connection, from screening threads."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = connect(path, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def get(self, slots: Sequence[int]) -> dict[int, DocumentRow]:
+        """The rows at these slots (a slot not held is left out)."""
+        if not slots:
+            return {}
+        with self._lock:
+            rows = self._db.execute(_DOCUMENTS_AT, (json.dumps(list(slots)),)).fetchall()
+        return {int(r[0]): DocumentRow._make((*r[:-1], bytes(r[-1]))) for r in rows}
+
+    def by_alert(self, alert_id: str) -> DocumentRow | None:
+        """The row of one travel-document alert, if held."""
+        with self._lock:
+            row = self._db.execute(_DOCUMENT_OF, (alert_id,)).fetchone()
+        return None if row is None else DocumentRow._make((*row[:-1], bytes(row[-1])))
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
 
 
 class StoreLockedError(SetupError):
@@ -267,6 +354,33 @@ class PostStore:
         """How many records the store holds."""
         return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])
 
+    def document_count(self) -> int:
+        """How many travel-document alerts the store holds."""
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def next_document_slot(self) -> int:
+        """The first slot no travel-document row uses."""
+        return int(
+            self._db.execute("SELECT coalesce(max(slot), -1) + 1 FROM documents").fetchone()[0]
+        )
+
+    def held_documents(self, alert_ids: Sequence[str]) -> dict[str, HeldDocument]:
+        """Slot, version and number hash of the travel-document alerts held among these ids."""
+        if not alert_ids:
+            return {}
+        rows = self._db.execute(
+            "SELECT alert_id, slot, version, hash FROM documents"
+            " WHERE alert_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(alert_ids)),),
+        )
+        return {str(a): HeldDocument(int(s), int(v), bytes(h)) for a, s, v, h in rows}
+
+    def document_index_rows(self, chunk: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
+        """(slot, hash, issuer, status, doc_type) of every travel document, in chunks."""
+        cursor = self._db.execute("SELECT slot, hash, issuer, status, doc_type FROM documents")
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+
     def offsets(self, topic: str) -> dict[int, int]:
         """The next offset to read per partition of ``topic``."""
         rows = self._db.execute(
@@ -285,4 +399,5 @@ class PostStore:
         self._db.execute("DELETE FROM records")
         self._db.execute("DELETE FROM offsets")
         self._db.execute("DELETE FROM flags")
+        self._db.execute("DELETE FROM documents")
         self._db.execute("COMMIT")

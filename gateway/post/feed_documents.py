@@ -1,0 +1,127 @@
+"""The travel-document half of a post's feed: documents go to the compact index, not the watchlist.
+
+A fetched batch is folded per alert id by ``PostFeed`` as usual; its ``TRAVEL_DOCUMENT``
+records (and every removal, whose kind a tombstone does not say) are planned here against
+what the store holds: a newer version takes the alert's slot (or a new one), an older or
+equal one is stale, a removal (tombstone, CANCEL, TLP:RED) frees the slot. The plan's rows
+are written in the batch's SQLite transaction; the in-memory index changes only after that
+commit, so a hit in memory always finds its row in the store (``DocumentRows``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gateway.post.gate import WatchlistGate
+from gateway.post.screening.documents import DocumentIndex, DocumentRecord
+from gateway.post.store import DOCUMENT_DROP, DOCUMENT_PUT, Change, PostStore, Statement
+
+__all__ = ["DocumentFeed", "DocumentPlan"]
+
+
+@dataclass
+class DocumentPlan:
+    """What one batch does to the documents: store rows, then index changes."""
+
+    puts: list[tuple[object, ...]] = field(default_factory=list)
+    drops: list[tuple[int]] = field(default_factory=list)
+    adds: list[tuple[int, bytes, str, str, str]] = field(default_factory=list)
+    removes: list[tuple[int, bytes]] = field(default_factory=list)
+    changes: dict[str, Change] = field(default_factory=dict)  # upserts, for receipts
+    removed: dict[str, int] = field(default_factory=dict)  # alert id -> version dropped
+    stale: int = 0
+
+    def statements(self) -> list[Statement]:
+        """The SQL writes of this plan (deletes first: a slot may be freed and not reused)."""
+        out: list[Statement] = []
+        if self.drops:
+            out.append((DOCUMENT_DROP, self.drops))
+        if self.puts:
+            out.append((DOCUMENT_PUT, self.puts))
+        return out
+
+
+class DocumentFeed:
+    """Plans a batch's document changes against the store and applies them to the index."""
+
+    def __init__(self, store: PostStore, index: DocumentIndex) -> None:
+        self.store = store
+        self.index = index
+        self._next_slot = store.next_document_slot()
+
+    def reset(self) -> None:
+        """The store was emptied: forget the index too (call under the gate)."""
+        self.index.clear()
+        self._next_slot = self.store.next_document_slot()
+
+    def plan(self, documents: dict[str, DocumentRecord | None]) -> DocumentPlan:
+        """Compare a batch's documents (None: a removal) with what the store holds."""
+        plan = DocumentPlan()
+        if not documents:
+            return plan
+        held = self.store.held_documents(list(documents))
+        for alert_id, doc in documents.items():
+            old = held.get(alert_id)
+            if doc is None:
+                if old is not None:
+                    plan.drops.append((old.slot,))
+                    plan.removes.append((old.slot, old.hash))
+                    plan.removed[alert_id] = old.version
+                continue
+            if old is not None and old.version >= doc.version:
+                plan.stale += 1  # older than the post holds: keep the newer
+                continue
+            if old is not None:
+                slot = old.slot
+                plan.removes.append((slot, old.hash))
+            else:
+                slot = self._next_slot
+                self._next_slot += 1
+            digest = doc.hash
+            plan.puts.append(
+                (slot, alert_id, doc.version, doc.org, doc.tlp, doc.number, doc.issuer,
+                 doc.doc_type, doc.status, doc.reported_at_ms, doc.review_at_ms,
+                 doc.expires_at_ms, digest)
+            )  # fmt: skip
+            plan.adds.append((slot, digest, doc.issuer, doc.status, doc.doc_type))
+            plan.changes[alert_id] = Change(alert_id, doc.version, b"")
+        return plan
+
+    def apply(self, plan: DocumentPlan) -> None:
+        """Apply a committed plan to the index (call under the gate's write side)."""
+        for slot, digest in plan.removes:
+            self.index.remove(slot, digest)
+        for slot, digest, issuer, status, doc_type in plan.adds:
+            self.index.add(slot, digest, issuer, status, doc_type)
+
+    def restore(self) -> int:
+        """Load the index from the store in one sort; returns the documents loaded."""
+        chunks = list(self.store.document_index_rows())
+        self._load(chunks)
+        return len(self.index)
+
+    async def restore_async(self, gate: WatchlistGate) -> int:
+        """``restore`` reading the rows in chunks while the event loop keeps serving."""
+        chunks = []
+        for rows in self.store.document_index_rows():
+            chunks.append(rows)
+            await asyncio.sleep(0)
+        async with gate.write():
+            self._load(chunks)
+        return len(self.index)
+
+    def _load(self, chunks: list[list[tuple[object, ...]]]) -> None:
+        rows = [r for chunk in chunks for r in chunk]
+        slots = np.fromiter((int(r[0]) for r in rows), np.uint32, count=len(rows))  # type: ignore[call-overload]  # why: sqlite rows are untyped
+        digests = b"".join(bytes(r[1]) for r in rows)  # type: ignore[call-overload]  # why: same
+        self.index.load(
+            slots,
+            digests,
+            [str(r[2]) for r in rows],
+            [str(r[3]) for r in rows],
+            [str(r[4]) for r in rows],
+        )
+        self._next_slot = max(self._next_slot, int(slots.max()) + 1 if rows else 0)
