@@ -29,6 +29,14 @@ alert version. ``record_status`` NEW (revision 1) is an ALERT, AMENDED an UPDATE
 a CANCEL (no subject), both referencing the previous revision. Re-reading a file yields the
 same ids and versions. ``expires_on`` is a date (valid to its end) or an ISO 8601 instant.
 Every column is described in docs/connectors/aseanapol.md.
+
+Stolen and lost travel documents (e-ADS documents export): a CSV with the same envelope
+columns whose header has ``doc_status`` instead of the person columns (:data:`DOC_COLUMNS`);
+each row is a travel-document alert. ``doc_no`` as printed, ``doc_country`` the issuing state
+(ICAO code such as ``D``, or ISO alpha-2/3), ``doc_type`` an ICAO 9303 code or a word,
+``doc_status`` one of LOST, STOLEN, BLANK STOLEN (or STOLEN BLANK), REVOKED, CANCELLED (the
+issuer cancelled it: INVALIDATED); ``reported_on`` and ``review_on`` are ``dd/mm/yyyy`` dates
+(Buddhist Era years converted), taken at the start of the day in ``last_modified``'s zone.
 """
 
 from __future__ import annotations
@@ -36,12 +44,13 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any, ClassVar
 
 from anyascii import anyascii
 
 from connectors.base import Connector, ConnectorError, RawRecord
+from connectors.formats.documents import document_type, issuing_state, status_of
 from connectors.formats.fields import (
     Fields,
     choice,
@@ -54,6 +63,8 @@ from connectors.formats.fields import (
 )
 from gateway.contract import (
     AnyAlert,
+    DocumentReport,
+    DocumentStatus,
     Envelope,
     HandlingCode,
     InformationAccuracy,
@@ -68,12 +79,20 @@ from gateway.contract import (
     SourceReliability,
     Status,
     TravelDocument,
+    TravelDocumentAlert,
     WantedPerson,
     WantedPersonAlert,
 )
 from gateway.contract.identifiers import normalize_identifier
 
-__all__ = ["BUDDHIST_ERA_OFFSET", "COLUMNS", "AseanapolConnector", "split_family_first"]
+__all__ = [
+    "BUDDHIST_ERA_OFFSET",
+    "COLUMNS",
+    "DOC_COLUMNS",
+    "DOC_STATUS_WORDS",
+    "AseanapolConnector",
+    "split_family_first",
+]
 
 # The export's columns, in order; a Thai year of 2400 or more is Buddhist Era.
 COLUMNS = (
@@ -85,6 +104,19 @@ COLUMNS = (
     "height_cm", "marks",
 )  # fmt: skip
 BUDDHIST_ERA_OFFSET = 543
+# The documents export's columns: the envelope columns, then the document's.
+DOC_COLUMNS = (
+    *COLUMNS[:14], "doc_type", "doc_no", "doc_country", "doc_status", "reported_on",
+    "review_on",
+)  # fmt: skip
+DOC_STATUS_WORDS: dict[str, DocumentStatus] = {
+    "LOST": DocumentStatus.LOST,
+    "STOLEN": DocumentStatus.STOLEN,
+    "BLANK_STOLEN": DocumentStatus.STOLEN_BLANK,
+    "STOLEN_BLANK": DocumentStatus.STOLEN_BLANK,
+    "REVOKED": DocumentStatus.REVOKED,
+    "CANCELLED": DocumentStatus.INVALIDATED,
+}
 
 
 _REQUIRED_COLUMNS = frozenset({"ref_no", "revision", "record_status", "last_modified"})
@@ -231,6 +263,27 @@ def _person(f: Fields) -> WantedPerson:
     )
 
 
+def _start_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
+    """A ``dd/mm/yyyy`` date (Buddhist Era converted) at its first instant in zone ``tz``."""
+    day = _full_date(f, key)
+    return None if day is None else datetime.combine(day, time(), tz)
+
+
+def _document(f: Fields, tz: tzinfo | None) -> DocumentReport:
+    """One e-ADS stolen or lost travel document."""
+    reported = _start_of_day(f, "reported_on", tz)
+    if reported is None:
+        raise f.fail("reported_on", "missing_field", "when the loss or theft was reported")
+    return DocumentReport(
+        document_number=f.need("doc_no"),
+        issuing_country=issuing_state(f.need("doc_country"), "doc_country"),
+        document_type=document_type(f.need("doc_type"), "doc_type"),
+        status=status_of(f.need("doc_status"), "doc_status", DOC_STATUS_WORDS),
+        reported_at=reported,
+        review_at=_start_of_day(f, "review_on", tz),
+    )
+
+
 def _end_of_day(f: Fields, key: str, tz: tzinfo | None) -> datetime | None:
     """When a validity ends: an ISO 8601 instant, or a ``dd/mm/yyyy`` date's next midnight."""
     if _INSTANT.match(f.text(key) or "") is not None:
@@ -300,13 +353,15 @@ class AseanapolConnector(Connector):
     """ASEANAPOL persons: CSV, family name first, mononyms, Thai and Vietnamese names."""
 
     org: ClassVar[str] = "ASEANAPOL"
-    format_name: ClassVar[str] = "ASEANAPOL person CSV"
+    format_name: ClassVar[str] = "ASEANAPOL person CSV and e-ADS travel documents CSV"
     description: ClassVar[str] = (
         "UTF-8 CSV with a header row: names family first (capitals) or single names, "
-        "Thai/Vietnamese original script, Buddhist Era years, combined 4x4 source grade"
+        "Thai/Vietnamese original script, Buddhist Era years, combined 4x4 source grade; "
+        "a header with doc_status: stolen/lost travel documents"
     )
     extensions: ClassVar[tuple[str, ...]] = (".csv",)
     sample_file: ClassVar[str] = "aseanapol.csv"
+    extra_samples: ClassVar[tuple[str, ...]] = ("aseanapol_documents.csv",)
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per data row, each carrying the header line and its own row."""
@@ -351,5 +406,10 @@ class AseanapolConnector(Connector):
             )
         f = Fields({h.strip(): v for h, v in zip(header, values, strict=True)})
         envelope = _envelope(f)
-        subject = None if envelope.msg_type is MsgType.CANCEL else _person(f)
-        return WantedPersonAlert(envelope=envelope, subject=subject)
+        cancel = envelope.msg_type is MsgType.CANCEL
+        if f.raw("doc_status") is not None:  # the documents export
+            tz = envelope.issued_at.tzinfo
+            return TravelDocumentAlert(
+                envelope=envelope, subject=None if cancel else _document(f, tz)
+            )
+        return WantedPersonAlert(envelope=envelope, subject=None if cancel else _person(f))

@@ -144,6 +144,8 @@ class Connector(ABC):
     description: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]]
     sample_file: ClassVar[str]  # file name under connectors/samples/
+    # Further formats the same connector reads (e.g. INTERPOL's SLTD export), one sample each.
+    extra_samples: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
@@ -157,6 +159,11 @@ class Connector(ABC):
     def sample_path(cls) -> Path:
         """The shipped sample payload documenting this organization's format."""
         return samples_dir() / cls.sample_file
+
+    @classmethod
+    def sample_paths(cls) -> tuple[Path, ...]:
+        """Every shipped sample of this connector: the main format's first, then the others."""
+        return (cls.sample_path(), *(samples_dir() / name for name in cls.extra_samples))
 
 
 # A reason's path may come from the input (an unknown field's name): each part is bounded so

@@ -1,4 +1,5 @@
-"""INTERPOL: red and yellow notices in the JSON of INTERPOL's public notices web API.
+"""INTERPOL: red and yellow notices in the JSON of INTERPOL's public notices web API, and
+stolen and lost travel documents from its SLTD export (:mod:`connectors.interpol_sltd`).
 
 A payload is a list page (``_embedded.notices[]``), a single notice detail object, or a JSON
 array of detail objects. The public API says nothing about the notice type in the object:
@@ -14,6 +15,10 @@ Updates and cancels: the export INTERPOL feeds Frontline adds, on top of the pub
 ``updated_at`` equals ``published_at``, an UPDATE once later, a CANCEL when ``state`` is
 ``cancelled`` (the cancel carries the envelope only). Re-reading the same export therefore
 yields the same ids and versions.
+
+SLTD records (objects with ``sltd_id``) may come as an SLTD export object
+(``{"sltd_export": ..., "documents": [...]}``), in a JSON array, alone, or mixed with
+notices in an array; each becomes a travel-document alert.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ from connectors.formats.fields import (
     parse_partial_date,
     parse_tlp,
 )
+from connectors.interpol_sltd import is_sltd_record, sltd_alert, sltd_records
 from gateway.contract import (
+    AnyAlert,
     Envelope,
     HandlingCode,
     InformationAccuracy,
@@ -89,22 +96,31 @@ def _notice_type(notice: dict[str, Any]) -> str | None:
 
 
 class InterpolConnector(Connector):
-    """INTERPOL red (wanted) and yellow (missing) notices from the public notices API JSON."""
+    """INTERPOL red (wanted) and yellow (missing) notices, and SLTD travel documents."""
 
     org: ClassVar[str] = "INTERPOL"
-    format_name: ClassVar[str] = "INTERPOL notices web API JSON"
+    format_name: ClassVar[str] = "INTERPOL notices web API JSON and SLTD export JSON"
     description: ClassVar[str] = (
         "Red and yellow notices: list pages (_embedded.notices[]) or detail objects; "
-        "YYYY/MM/DD dates that may be partial, alpha-2 countries, type from the self link."
+        "YYYY/MM/DD dates that may be partial, alpha-2 countries, type from the self link. "
+        "SLTD stolen/lost travel documents: {sltd_export, documents[]}, ICAO issuing states."
     )
     extensions: ClassVar[tuple[str, ...]] = (".json",)
     sample_file: ClassVar[str] = "interpol.json"
+    extra_samples: ClassVar[tuple[str, ...]] = ("interpol_sltd.json",)
 
     def split(self, payload: bytes, source: str) -> Iterator[RawRecord]:
         """One record per notice, whatever the payload shape."""
         doc = json_document(payload, "payload is not JSON")
-        if isinstance(doc, list):
-            notices: list[Any] = doc
+        documents = sltd_records(doc)
+        if isinstance(doc, dict) and "sltd_export" in doc and documents is None:
+            raise ConnectorError.one(
+                "split", "documents", "unexpected_shape", "an SLTD export needs a documents list"
+            )
+        if documents is not None:
+            notices: list[Any] = documents
+        elif isinstance(doc, list):
+            notices = doc
         elif isinstance(doc, dict) and "_embedded" in doc:
             embedded = doc["_embedded"]
             found = embedded.get("notices") if isinstance(embedded, dict) else None
@@ -130,13 +146,19 @@ class InterpolConnector(Connector):
         for index, notice in enumerate(notices):
             yield RawRecord(self.org, source, index, orjson.dumps(notice), notice)
 
-    def to_alert(self, record: RawRecord) -> WantedPersonAlert:
-        """Map one notice to a wanted-person alert."""
+    def to_alert(self, record: RawRecord) -> AnyAlert:
+        """Map one notice to a wanted-person alert, one SLTD record to a document alert."""
         notice = record.parsed
         if notice is None:
             notice = json_object(record.data, "a notice")
         elif not isinstance(notice, dict):
             raise ConnectorError.one("parse", "", "not_an_object", "a notice is a JSON object")
+        if is_sltd_record(notice):
+            return sltd_alert(notice)
+        return self._notice(notice)
+
+    def _notice(self, notice: dict[str, Any]) -> WantedPersonAlert:
+        """Map one notice to a wanted-person alert."""
         f = Fields(notice)
         entity_id = f.need("entity_id")
         if not _ENTITY_ID.match(entity_id):
