@@ -1,45 +1,35 @@
-"""The console's MRZ box: a pasted or scanned zone becomes the person form's fields.
+"""The console's MRZ box: a pasted or scanned zone is read, fills the person form, and is screened.
 
-The zone is read by ``gateway.post.screening.mrz.read_mrz`` (ICAO Doc 9303). A failed check
-digit is not an error: the screening goes on and the console shows it as a warning (forged
-documents fail them). Until that reader is installed, the box answers that MRZ reading is
-not available and the officer types the fields.
+Reading and screening are ``gateway.post.api_mrz.screen_mrz`` (the same as ``POST /screen/mrz``:
+ICAO Doc 9303 via ``gateway.post.screening.mrz``). A failed check digit is not an error: the
+screening goes on and the console shows it as a warning (forged documents fail them).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-from gateway.errors import FrontlineError
+from gateway.post.api_mrz import screen_mrz
+from gateway.post.screening import ScreeningAnswer
 
-__all__ = ["MrzCheck", "MrzUnavailableError", "read_mrz_form"]
+if TYPE_CHECKING:
+    from gateway.post.service import PostService
+
+__all__ = ["MrzCheck", "MrzResult", "screen_zone"]
 
 MrzCheck = tuple[str, bool, str, str]  # field, valid, found, expected
+MrzResult = tuple[dict[str, str | None], list[MrzCheck], list[str], ScreeningAnswer]
 
 
-class MrzUnavailableError(FrontlineError):
-    """This post has no MRZ reader."""
+async def screen_zone(service: PostService, text: str, *, officer: str) -> MrzResult:
+    """Read a zone and screen its holder and document: the form's fields as read, the
+    check digits, the reader's notes, and the screening's answer.
 
-
-def _reader() -> Any:
-    try:
-        return importlib.import_module("gateway.post.screening.mrz").read_mrz
-    except (ImportError, AttributeError):
-        raise MrzUnavailableError(
-            "MRZ reading is not available at this post",
-            hint="type the traveller's name, birth date and document in the form",
-        ) from None
-
-
-def read_mrz_form(text: str) -> tuple[dict[str, str | None], list[MrzCheck], list[str]]:
-    """The person form's fields read from a zone, its check digits, and the reader's notes.
-
-    Raises ``MrzUnavailableError`` without a reader, and the reader's ``FrontlineError``
-    (which names the line and column) for a zone it cannot read.
+    Raises the reader's ``MrzError`` (naming line and column) for a zone it cannot read,
+    ``NothingToScreenError`` for one with neither name nor document, ``PostBusyError``.
     """
-    reading = _reader()(text)
-    query = reading.person_query()
+    answer = await screen_mrz(service, text, officer=officer)
+    query = answer.mrz.person_query()
     fields: dict[str, str | None] = {
         "name": query.name,
         "date_of_birth": query.date_of_birth,
@@ -47,5 +37,5 @@ def read_mrz_form(text: str) -> tuple[dict[str, str | None], list[MrzCheck], lis
         "document_number": query.document_number,
         "document_country": query.document_country,
     }
-    checks = [(c.field, bool(c.valid), str(c.found), str(c.expected)) for c in reading.checks]
-    return fields, checks, [str(w) for w in reading.warnings]
+    checks = [(c.field, c.valid, c.found, c.expected) for c in answer.mrz.checks]
+    return fields, checks, list(answer.mrz.warnings), answer.screening

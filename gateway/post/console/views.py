@@ -24,7 +24,7 @@ from gateway.contract.messages import HitOutcome
 from gateway.errors import FrontlineError
 from gateway.post.api import ObjectScreenRequest, PersonScreenRequest, health_of
 from gateway.post.console.i18n import LANGUAGES, NATIVE, Catalog, catalog, choose
-from gateway.post.console.mrz import MrzUnavailableError, read_mrz_form
+from gateway.post.console.mrz import screen_zone
 from gateway.post.console.sessions import Session, Sessions, same_token
 from gateway.post.hits import UnknownAlertError, UnknownScreeningError
 from gateway.post.officers import Officer, OfficerRevokedError
@@ -144,8 +144,7 @@ class _Console:
             officer = self.service.officers.get(session.officer_id)
         except FrontlineError:
             officer = None
-        if officer is None or officer.revoked:
-            self.sessions.close(session_id)
+        if officer is None or officer.revoked:  # the session stays, refused, until it expires
             return "revoked"
         return session, officer
 
@@ -325,18 +324,19 @@ class _Routes(_Console):
         session, officer, form = got
         text = _form_text(form, "mrz", 300) or ""
         try:
-            fields, checks, warnings = read_mrz_form(text)
-        except MrzUnavailableError:
-            return self.page(request, session, officer, 501, error="mrz_unavailable", mrz=text)
-        except (FrontlineError, ValueError) as error:
-            detail = error.message if isinstance(error, FrontlineError) else str(error)
+            fields, checks, notes, answer = await screen_zone(
+                self.service, text, officer=str(officer.id)
+            )
+        except PostBusyError:
+            return self.page(request, session, officer, 503, error="busy", mrz=text)
+        except FrontlineError as error:  # MrzError names line and column, never the zone
             return self.page(
-                request, session, officer, 422, error="mrz_unreadable", error_detail=detail[:300],
-                mrz=text,
+                request, session, officer, 422, error="mrz_unreadable",
+                error_detail=error.message[:300], mrz=text,
             )  # fmt: skip
-        return await self._screen_person(
-            request, session, officer, fields, focus="mrz", mrz=text, mrz_checks=checks,
-            mrz_warnings=warnings,
+        return self.page(
+            request, session, officer, person=fields, answer=answer, focus="mrz", mrz=text,
+            mrz_checks=checks, mrz_warnings=notes,
         )  # fmt: skip
 
     async def screen_object(self, request: Request) -> Response:
