@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from gateway.post.gate import WatchlistGate
 from gateway.post.screening.documents import DocumentIndex, DocumentRecord
@@ -99,29 +100,20 @@ class DocumentFeed:
 
     def restore(self) -> int:
         """Load the index from the store in one sort; returns the documents loaded."""
-        chunks = list(self.store.document_index_rows())
-        self._load(chunks)
+        self._load([self.index.pack(rows) for rows in self.store.document_index_rows()])
         return len(self.index)
 
     async def restore_async(self, gate: WatchlistGate) -> int:
-        """``restore`` reading the rows in chunks while the event loop keeps serving."""
-        chunks = []
+        """``restore`` packing the rows chunk by chunk while the event loop keeps serving."""
+        packs = []
         for rows in self.store.document_index_rows():
-            chunks.append(rows)
+            packs.append(self.index.pack(rows))
             await asyncio.sleep(0)
         async with gate.write():
-            self._load(chunks)
+            self._load(packs)
         return len(self.index)
 
-    def _load(self, chunks: list[list[tuple[object, ...]]]) -> None:
-        rows = [r for chunk in chunks for r in chunk]
-        slots = np.fromiter((int(r[0]) for r in rows), np.uint32, count=len(rows))  # type: ignore[call-overload]  # why: sqlite rows are untyped
-        digests = b"".join(bytes(r[1]) for r in rows)  # type: ignore[call-overload]  # why: same
-        self.index.load(
-            slots,
-            digests,
-            [str(r[2]) for r in rows],
-            [str(r[3]) for r in rows],
-            [str(r[4]) for r in rows],
-        )
-        self._next_slot = max(self._next_slot, int(slots.max()) + 1 if rows else 0)
+    def _load(self, packs: list[npt.NDArray[np.void]]) -> None:
+        self.index.load(packs)
+        top = max((int(p["slot"].max()) + 1 for p in packs if p.size), default=0)
+        self._next_slot = max(self._next_slot, top)

@@ -21,7 +21,7 @@ the store (``documents`` table, keyed by slot) and are read only on a hit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, NamedTuple
@@ -59,6 +59,9 @@ _DEAD = 0xFF  # the status/type byte of a removed row
 HASH_SIZE = 12  # bytes: the 64-bit sort key, then the 32-bit check
 BYTES_PER_DOCUMENT = 8 + 4 + 2 + 1 + 4
 _KEY_DTYPE = np.dtype([("key", "<u8"), ("check", "<u4")])
+_ROW_DTYPE = np.dtype(
+    [("key", "<u8"), ("check", "<u4"), ("issuer", "<u2"), ("code", "u1"), ("slot", "<u4")]
+)
 
 
 def action_for(status: str) -> str:
@@ -69,6 +72,11 @@ def action_for(status: str) -> str:
 def number_hash(number: str) -> bytes:
     """The 12-byte BLAKE2b hash of a document number once normalized (the store keeps it)."""
     return hashlib.blake2b(normalize_identifier(number).encode(), digest_size=HASH_SIZE).digest()
+
+
+def _code(status: str, doc_type: str) -> int:
+    """Status and type in one byte (a later symbol reads as the Avro default)."""
+    return _STATUS_CODE.get(status, 4) << 3 | _TYPE_CODE.get(doc_type, 5)
 
 
 def _split(digest: bytes) -> tuple[int, int]:
@@ -240,8 +248,7 @@ class DocumentIndex:
     def add(self, slot: int, digest: bytes, issuer: str, status: str, doc_type: str) -> None:
         """Hold a document (``digest``: ``number_hash`` of its number) at a store slot."""
         key, check = _split(digest)
-        code = _STATUS_CODE.get(status, _STATUS_CODE["INVALIDATED"]) << 3
-        code |= _TYPE_CODE.get(doc_type, _TYPE_CODE["OTHER"])
+        code = _code(status, doc_type)
         self._buffer.setdefault(key, []).append((check, self._issuer_of(issuer), code, slot))
         self._buffered += 1
         if self._buffered >= self.merge_at:
@@ -298,32 +305,28 @@ class DocumentIndex:
         self._buffer.clear()
         self._buffered = 0
 
-    def load(
-        self,
-        slots: npt.NDArray[np.uint32],
-        digests: bytes,
-        issuers: Iterable[str],
-        statuses: Iterable[str],
-        doc_types: Iterable[str],
-    ) -> None:
-        """Replace the index with these documents in one sort (a restart from the store);
-        ``digests`` holds their 12-byte hashes end to end, in the order of ``slots``."""
-        hashes = np.frombuffer(digests, dtype=_KEY_DTYPE)
-        n = hashes.size
-        issuer = np.fromiter((self._issuer_of(i) for i in issuers), np.uint16, count=n)
-        status = np.fromiter(
-            (_STATUS_CODE.get(s, _STATUS_CODE["INVALIDATED"]) for s in statuses), np.uint8, n
-        )
-        dtype = np.fromiter(
-            (_TYPE_CODE.get(t, _TYPE_CODE["OTHER"]) for t in doc_types), np.uint8, n
-        )
-        order = np.argsort(hashes["key"], kind="stable")
+    def pack(self, rows: Sequence[tuple[Any, ...]]) -> npt.NDArray[np.void]:
+        """Rows (slot, 12-byte hash, issuer, status, type) as one packed 19-byte record each,
+        for ``load``: a restart packs the store's rows chunk by chunk."""
+        n = len(rows)
+        out = np.empty(n, _ROW_DTYPE)
+        hashes = np.frombuffer(b"".join(bytes(r[1]) for r in rows), _KEY_DTYPE)
+        out["key"], out["check"] = hashes["key"], hashes["check"]
+        out["slot"] = np.fromiter((int(r[0]) for r in rows), np.uint32, n)
+        out["issuer"] = np.fromiter((self._issuer_of(str(r[2])) for r in rows), np.uint16, n)
+        out["code"] = np.fromiter((_code(str(r[3]), str(r[4])) for r in rows), np.uint8, n)
+        return out
+
+    def load(self, packs: Iterable[npt.NDArray[np.void]]) -> None:
+        """Replace the index with these packed documents in one sort (a restart)."""
+        rows = np.concatenate([np.empty(0, _ROW_DTYPE), *packs])
+        order = np.argsort(rows["key"], kind="stable")
         self.clear()
-        self._key = hashes["key"][order].copy()
-        self._check = hashes["check"][order].copy()
-        self._issuer = issuer[order]
-        self._code = ((status << 3) | dtype)[order].astype(np.uint8)
-        self._slot = np.asarray(slots, dtype=np.uint32)[order]
+        self._key = rows["key"][order]
+        self._check = rows["check"][order]
+        self._issuer = rows["issuer"][order]
+        self._code = rows["code"][order]
+        self._slot = rows["slot"][order]
 
     # -- reads --------------------------------------------------------------------------------
 
