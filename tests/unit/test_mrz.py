@@ -391,3 +391,42 @@ def test_malformed_zones_name_line_column_and_format(
     assert expected in error.expected
     assert f"MRZ line {line}, column {column}" in error.message
     assert "TD1 3 lines of 30" in str(error.hint)
+
+
+def outcome(text: str) -> MrzReading | MrzError:
+    """The reading of a text, or the MrzError it raised (any other exception escapes)."""
+    try:
+        return read_mrz(text, today=TODAY)
+    except MrzError as error:
+        return error
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(SPECIMENS)).flatmap(
+        lambda fmt: st.tuples(
+            *(
+                st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", min_size=len(line),
+                        max_size=len(line))
+                for line in SPECIMENS[fmt]
+            )
+        )
+    )
+)  # fmt: skip
+def test_any_zone_of_the_right_shape_reads_or_names_its_fault(lines: tuple[str, ...]) -> None:
+    """Random characters in a zone's shape give a reading or an MrzError, never a crash."""
+    reading = outcome("\n".join(lines))
+    if isinstance(reading, MrzError):
+        assert reading.line >= 1
+        assert reading.column >= 1
+    else:
+        assert len(reading.checks) >= 3
+        reading.person_query()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_reads_or_names_its_fault(text: str) -> None:
+    """Any text at all gives a reading or an MrzError (a FrontlineError), never another error."""
+    reading = outcome(text)
+    assert isinstance(reading, MrzReading) or reading.expected
