@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 
 from bench import _profile
 from bench._common import BenchResult, Figure, write_result
@@ -55,6 +54,7 @@ AIM_S = 1.0
 PLANTED_PERSONS = 8
 PLANTED_DOCUMENTS = 4
 _STATUSES = ("STOLEN", "LOST", "STOLEN_BLANK", "REVOKED")
+_ISSUERS = ("FRA", "DEU", "ITA", "ESP", "SWE", "POL", "NLD", "BEL")
 
 
 def build_post(
@@ -72,18 +72,16 @@ def build_post(
     t0 = time.perf_counter()
     numbers = [f"D{i:09d}" for i in range(documents)]
     assert normalize_identifier(numbers[0]) == numbers[0]  # hashed as number_hash does
-    digests = b"".join(hashlib.blake2b(n.encode(), digest_size=12).digest() for n in numbers)
-    issuers = ["FRA", "DEU", "ITA", "ESP", "SWE", "POL", "NLD", "BEL"]
-    service.documents.load(
-        np.arange(documents, dtype=np.uint32),
-        digests,
-        (issuers[i % len(issuers)] for i in range(documents)),
-        (_STATUSES[i % len(_STATUSES)] for i in range(documents)),
-        ("PASSPORT" for _ in range(documents)),
-    )
+    chunk = 1_000_000  # packed chunk by chunk, as a restart does
+    packs = [
+        service.documents.pack(_rows(numbers, start, min(start + chunk, documents)))
+        for start in range(0, documents, chunk)
+    ]
+    service.documents.load(packs)
+    del packs
     stolen = [numbers[rng.randrange(documents)] for _ in range(PLANTED_DOCUMENTS)]
     rows = [
-        (int(n[1:]), f"SLTD:{n}", 1, "INTERPOL", "GREEN", n, issuers[int(n[1:]) % len(issuers)],
+        (int(n[1:]), f"SLTD:{n}", 1, "INTERPOL", "GREEN", n, _ISSUERS[int(n[1:]) % len(_ISSUERS)],
          "PASSPORT", _STATUSES[int(n[1:]) % len(_STATUSES)], None, None, None, number_hash(n))
         for n in stolen
     ]  # fmt: skip
@@ -92,6 +90,15 @@ def build_post(
     gc.collect()
     gc.freeze()  # as the post client does once its watchlist is loaded
     return service, subjects, stolen
+
+
+def _rows(numbers: list[str], start: int, stop: int) -> list[tuple[Any, ...]]:
+    """Store-like rows (slot, hash, issuer, status, type) of documents ``start:stop``."""
+    return [
+        (i, hashlib.blake2b(numbers[i].encode(), digest_size=12).digest(),
+         _ISSUERS[i % len(_ISSUERS)], _STATUSES[i % len(_STATUSES)], "PASSPORT")
+        for i in range(start, stop)
+    ]  # fmt: skip
 
 
 def _name(subject: dict[str, Any]) -> tuple[str, str]:

@@ -119,3 +119,21 @@ def test_cnt_disagreement_is_a_warning(tmp_path: Path) -> None:
     manifest = read_paxlst(path)
     assert len(manifest.passengers) == 1
     assert manifest.warnings == ["segment 5 (CNT) announces 2 travellers; the message holds 1"]
+
+
+def test_benchmark_flight_is_a_readable_manifest() -> None:
+    """bench_manifest's generated D:05B flight reads back with every traveller and its plants."""
+    import random  # noqa: PLC0415  # why: only here
+
+    from bench.bench_manifest import flight  # noqa: PLC0415  # why: only here
+
+    rng = random.Random(1)
+    from bench.bench_post import person  # noqa: PLC0415  # why: only here
+
+    subjects = [person(rng, i) for i in range(50)]
+    text, planted = flight(rng, 40, subjects, [f"D{i:09d}" for i in range(4)])
+    manifest = parse_paxlst(text)
+    assert len(manifest.passengers) == 40
+    assert len(planted) == 12
+    assert manifest.warnings == []
+    assert all(p.missing == [] for p in manifest.passengers)
