@@ -17,7 +17,7 @@ from gateway.post.screening import (
     screen_person,
 )
 from gateway.post.screening.match import dob_compatibility, name_similarity
-from gateway.post.screening.normalize import parse_partial_date
+from gateway.post.screening.normalize import bare, parse_partial_date
 from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
 
 
@@ -291,9 +291,11 @@ def test_swapped_day_and_month_is_near() -> None:
     assert dob_compatibility(query, held)[0] == "near"
 
 
-def test_normalized_names_are_ascii_tokens_without_particles() -> None:
-    """Names lose case, diacritics and particles, and non-Latin scripts become ASCII."""
-    assert normalize_name("José van der Berg").tokens == ("jose", "berg")
+def test_normalized_names_are_ascii_tokens_with_particles_glued() -> None:
+    """Names lose case and diacritics, particles join the next word, scripts become ASCII."""
+    assert normalize_name("José van der Berg").tokens == ("jose", "vanderberg")
+    assert normalize_name("Karim Ben-Ali").tokens == normalize_name("Karim Benali").tokens
+    assert bare("vanderberg") == "berg"
     assert normalize_name("Владимир").tokens == ("vladimir",)
     assert normalize_name("محمد").abjad
     assert normalize_name("محمد").skeletons == normalize_name("Mohammed").skeletons

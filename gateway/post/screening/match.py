@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from gateway.contract.identifiers import normalize_identifier
 from gateway.post.screening.entry import ACTION_SEVERITY, Entry
 from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
+    bare,
     normalize_name,
     parse_partial_date,
+    skeleton,
+    skeleton_keys,
 )
 from gateway.post.screening.results import AlertRef, Hit, MatchReason, SubjectSummary
 from gateway.post.screening.watchlist import Watchlist
@@ -41,8 +46,9 @@ _MAX_BONUS = 0.08  # the most a birth date (+0.06) and a nationality (+0.02) can
 _STAGE1_KEEP = 40
 _MIN_TOKEN_SIM = 0.75
 # A name matched several ways is reported by its least exact way.
-_HOW_ORDER = ("transliteration", "phonetic", "fuzzy")
+_HOW_ORDER = ("transliteration", "phonetic", "fuzzy", "particle")
 _VOWELS = frozenset("aeiouy")
+_DIGRAPHS = frozenset({"kh", "dj", "ch", "sh", "th", "ph", "gh", "dh", "zh", "ts"})
 
 
 @dataclass(frozen=True)
@@ -70,23 +76,87 @@ class ObjectQuery:
 # -- names --------------------------------------------------------------------------------
 
 
-def _token_sim(a: str, sa: str, b: str, sb: str, abjad: bool) -> tuple[float, str]:
-    """Similarity of two tokens and how they matched."""
+def _syllables(token: str) -> int:
+    """How many vowel groups a token has (Omar 2, Amr 1)."""
+    count, in_vowel = 0, False
+    for ch in token:
+        vowel = ch in _VOWELS
+        count += vowel and not in_vowel
+        in_vowel = vowel
+    return count
+
+
+def _leads(token: str, skel: str) -> bool:
+    """True when the token's first sound is its skeleton's first consonant (Hamid, not Ahmed)."""
+    head = token[:2] if token[:2] in _DIGRAPHS or token[0] == "c" else token[0]
+    return skel[:1] in skeleton_keys(head)
+
+
+def _phonetic_floor(a: str, b: str, skel: str, abjad: bool) -> float:
+    """The similarity two tokens sharing the consonant skeleton ``skel`` get at least."""
+    if not abjad and _leads(a, skel) != _leads(b, skel):
+        return 0.0  # Ahmed/Hamid, Karim/Akram, Youssef/Sofia: the same consonants, other names
+    if len(skel) >= 3:
+        return 0.92
+    if len(skel) == 2:
+        return 0.85 if abjad or _syllables(a) == _syllables(b) else 0.0
+    if len(skel) == 1 and min(len(a), len(b)) >= 4:
+        return 0.8
+    return 0.0
+
+
+def _spelling_sim(a: str, b: str) -> float:
+    """Edit similarity; in short tokens a transposed pair is one slip (Jonh), a changed letter
+    a different name (Said/Sami)."""
+    sim = fuzz.ratio(a, b) / 100
+    if max(len(a), len(b)) <= 4:
+        sim = min(sim, OSA.normalized_similarity(a, b))
+    return sim
+
+
+def _plain_sim(a: str, b: str, abjad: bool, *, fuzzy: bool = True) -> tuple[float, str]:
+    """Similarity of two particle-free tokens: spelling (fuzzy) or sound (skeletons)."""
     if a == b:
         return 1.0, "exact"
-    best, how = fuzz.ratio(a, b) / 100, "fuzzy"
-    if sa and sa == sb:
-        # Equal consonant skeletons: strong when long, weaker when one or two consonants.
-        floor = 0.92 if len(sa) >= 3 else 0.85 if len(sa) == 2 else 0.0
-        if len(sa) == 1 and min(len(a), len(b)) >= 4 and (a[0] in _VOWELS) == (b[0] in _VOWELS):
-            floor = 0.8
+    best, how = (_spelling_sim(a, b), "fuzzy") if fuzzy else (0.0, "fuzzy")
+    keys_a, keys_b = skeleton_keys(a), skeleton_keys(b)
+    shared = [k for k in keys_a if k in keys_b]
+    if shared:
+        floor = max(_phonetic_floor(a, b, k, abjad) for k in shared)
         if floor > best:
             best, how = floor, "transliteration" if abjad else "phonetic"
-    elif abjad and sa and sb:
-        skel = fuzz.ratio(sa, sb) / 100 * 0.9
+    elif abjad and keys_a[0] and keys_b[0]:
+        skel = fuzz.ratio(keys_a[0], keys_b[0]) / 100 * 0.9
         if skel > best:
             best, how = skel, "transliteration"
     return best, how
+
+
+@lru_cache(maxsize=1 << 18)
+def _token_sim(a: str, b: str, abjad: bool) -> tuple[float, str]:
+    """Similarity of two tokens and how they matched, particles (``ben``, ``van``) aside."""
+    if a == b:
+        return 1.0, "exact"
+    ba, bb = bare(a), bare(b)
+    pa, pb = a[: len(a) - len(ba)], b[: len(b) - len(bb)]
+    if pa and pb:
+        # Both carry particles: what follows them decides (Benkhalifa is not Benali). Short
+        # particles (de, da, el, la) may be a name's own first syllable (Diego, Leila), so the
+        # whole tokens are compared too.
+        sim, how = _plain_sim(ba, bb, abjad)
+        whole = _plain_sim(a, b, abjad, fuzzy=max(len(pa), len(pb)) <= 2)
+        if whole[0] > sim:
+            sim, how = whole
+        if skeleton(pa) != skeleton(pb):
+            sim *= 0.85  # other particles: Ben Mansour is not El Mansouri
+        return sim, how
+    best = _plain_sim(a, b, abjad)
+    if pa or pb:
+        # One source glued a particle on, the other dropped it (Ben Ali / Ali).
+        sim, how = _plain_sim(ba, bb, abjad)
+        if sim * 0.95 > best[0]:
+            best = (sim * 0.95, "particle" if how == "exact" else how)
+    return best
 
 
 def _joined_similarity(q: NameForm, e: NameForm) -> float:
@@ -109,9 +179,9 @@ def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
     abjad = q.abjad or e.abjad
     pairs = sorted(
         (
-            (*_token_sim(a, sa, b, sb, abjad), i, j)
-            for i, (a, sa) in enumerate(zip(q.tokens, q.skeletons, strict=True))
-            for j, (b, sb) in enumerate(zip(e.tokens, e.skeletons, strict=True))
+            (*_token_sim(a, b, abjad), i, j)
+            for i, a in enumerate(q.tokens)
+            for j, b in enumerate(e.tokens)
         ),
         reverse=True,
     )

@@ -5,9 +5,14 @@ Identifiers (documents, containers, ships, vehicles) are normalized by the contr
 
 Names of any script become lower-case ASCII tokens: NFKC, diacritics stripped, Arabic,
 Cyrillic, Thai and Chinese transliterated with ``anyascii`` (a maintained Unicode-to-ASCII
-table), particles dropped. Each token also gets a consonant skeleton, a phonetic key that
-survives vowel spelling differences and abjad scripts (Arabic and Hebrew write no short
-vowels, so ``محمد`` transliterates to ``mhmd`` and must meet ``Mohammed`` on ``mhmd``).
+table). Particles (``ben``, ``el``, ``van der``, ``da`` ...) are glued to the word they
+introduce, so ``Ben Ali``, ``Ben-Ali`` and ``Benali`` are all ``benali`` and ``Abd el Kader``
+is ``abdelkader``; ``bare`` strips them again (``benali`` -> ``ali``) for sources that drop
+them. Each token also gets a consonant skeleton, a phonetic key that survives vowel spelling
+differences and abjad scripts (Arabic and Hebrew write no short vowels, so ``محمد``
+transliterates to ``mhmd`` and must meet ``Mohammed`` on ``mhmd``); ``skeleton_keys`` adds
+the readings of ambiguous letters (``j`` as in Djamel or as in Jusuf/Yusuf, ``kh`` as in
+Khaled or Haled).
 """
 
 from __future__ import annotations
@@ -24,19 +29,30 @@ __all__ = [
     "PARTICLES",
     "DateRange",
     "NameForm",
+    "bare",
     "normalize_name",
     "parse_partial_date",
     "skeleton",
+    "skeleton_keys",
 ]
 
-# Connecting words that vary between sources and carry little identity; dropped from tokens.
+# Connecting words that sources write split, hyphenated or joined: glued to the next word.
 PARTICLES = frozenset(
     {
-        "al", "el", "ul", "bin", "ben", "ibn", "bint", "bn", "bnt",
+        "al", "el", "ul", "bin", "ben", "ibn", "bint", "bn", "bnt", "bel", "bou", "abu", "abou",
+        "abd", "abdel", "abdul", "abdal", "abdoul", "abdu",
         "van", "von", "der", "den", "de", "da", "di", "del", "della", "dos", "das",
-        "do", "du", "la", "le", "y", "e", "zu", "ter", "op",
+        "do", "du", "la", "le", "zu", "ter", "op", "ten",
     }
 )  # fmt: skip
+# Conjunctions between family names (Garcia y Lopez, Silva e Santos): dropped.
+_CONJUNCTIONS = frozenset({"y", "e", "i"})
+# Particles a source may drop altogether ("Ali" for "Ben Ali"): ``bare`` strips these.
+_DROPPABLE = tuple(
+    sorted(PARTICLES - {"abd", "abdel", "abdul", "abdal", "abdoul", "abdu", "abu", "abou", "bou"},
+           key=len, reverse=True)
+)  # fmt: skip
+_MIN_BARE = 3
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _HEBREW = re.compile(r"[\u0590-\u05ff]")
@@ -50,9 +66,12 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 _SKELETON_RULES: tuple[tuple[str, str], ...] = (
     ("tsch", "C"), ("sch", "S"), ("tch", "C"), ("dzh", "C"), ("dj", "C"), ("zh", "C"),
     ("ch", "C"), ("sh", "S"), ("j", "C"), ("ph", "f"), ("th", "t"), ("kh", "k"),
-    ("gh", "g"), ("dh", "d"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"), ("w", "v"),
-    ("z", "s"),
+    ("gh", "g"), ("dh", "d"), ("ck", "k"), ("ce", "se"), ("ci", "si"), ("cy", "sy"),
+    ("c", "k"), ("q", "k"), ("x", "ks"), ("w", "v"), ("z", "s"),
 )  # fmt: skip
+# Ambiguous letters read the other way: a lone j as a y (Jusuf/Yusuf, Jelena/Yelena), kh as
+# an h (Khaled/Haled, French and Spanish spellings of the same Arabic letter).
+_ALT_RULES: tuple[tuple[str, str], ...] = (("dj", "\0"), ("j", "y"), ("\0", "dj"), ("kh", "h"))
 _VOWELS = str.maketrans("", "", "aeiouy")
 
 
@@ -86,6 +105,35 @@ def skeleton(token: str) -> str:
         if not collapsed or collapsed[-1] != ch:
             collapsed.append(ch)
     return "".join(collapsed)
+
+
+@lru_cache(maxsize=262_144)
+def skeleton_keys(token: str) -> tuple[str, ...]:
+    """The token's skeleton, then its skeletons with ambiguous letters read the other way."""
+    keys = [skeleton(token)]
+    alt = token
+    for old, new in _ALT_RULES:
+        alt = alt.replace(old, new)
+    if alt != token:
+        other = skeleton(alt)
+        if other and other not in keys:
+            keys.append(other)
+    return tuple(keys)
+
+
+@lru_cache(maxsize=262_144)
+def bare(token: str) -> str:
+    """The token without the particles it starts with (``vandermeer`` -> ``meer``), if any left."""
+    out = token
+    stripped = True
+    while stripped:
+        stripped = False
+        for particle in _DROPPABLE:
+            if out.startswith(particle) and len(out) - len(particle) >= _MIN_BARE:
+                out = out[len(particle) :]
+                stripped = True
+                break
+    return out
 
 
 @dataclass(slots=True)
@@ -123,9 +171,17 @@ def normalize_name(*parts: str | None) -> NameForm:
         text = unicodedata.normalize("NFKC", text)
         # Apostrophes and backticks (ayn, hamza, O'Brien) join rather than split a word.
         ascii_text = re.sub(r"['`\u2019]", "", _transliterate(text).lower())
-    raw = [t for t in _SPLIT.split(ascii_text) if t]
-    tokens = [t for t in raw if t not in PARTICLES] or raw
-    tokens = [t for t in tokens if t]
+    raw = [t for t in _SPLIT.split(ascii_text) if t and t not in _CONJUNCTIONS]
+    tokens: list[str] = []
+    glue = ""
+    for word in raw:
+        if word in PARTICLES:
+            glue += word
+        else:
+            tokens.append(glue + word)
+            glue = ""
+    if glue:
+        tokens.append(glue)  # a trailing particle is a name of its own (Vietnamese Le, Do)
     return NameForm(tuple(tokens), tuple(skeleton(t) for t in tokens), abjad=abjad)
 
 

@@ -16,7 +16,7 @@ from gateway.post.screening.normalize import DateRange, NameForm
 
 __all__ = ["SNAPSHOT_VERSION", "entry_from_snapshot", "entry_to_snapshot"]
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: particles glued to the next word (normalize_name)
 
 
 def entry_to_snapshot(entry: Entry) -> str:

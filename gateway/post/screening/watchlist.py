@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.post.screening.entry import Entry
-from gateway.post.screening.normalize import DateRange, NameForm
+from gateway.post.screening.normalize import DateRange, NameForm, bare, skeleton_keys
 
 __all__ = ["Candidate", "Watchlist"]
 
@@ -32,6 +32,16 @@ Candidate = tuple[int, str, int]  # row, alert id, name variant index
 def _deletes(token: str) -> set[str]:
     """Every string one deletion away from ``token``."""
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _sound_keys(token: str) -> set[str]:
+    """Skeleton keys of a token and of its particle-free form (``~`` + skeleton)."""
+    keys = {"~" + k for k in skeleton_keys(token) if len(k) >= _MIN_SKELETON}
+    stripped = bare(token)
+    if stripped != token:
+        keys.add(stripped)
+        keys.update("~" + k for k in skeleton_keys(stripped) if len(k) >= _MIN_SKELETON)
+    return keys
 
 
 def _pair_keys(form: NameForm) -> set[str]:
@@ -183,7 +193,8 @@ class Watchlist:
         self._row_skel.append(form.skeleton_text)
         self._alive.append(1)
         keys = set(form.tokens)
-        keys.update("~" + s for s in form.skeletons if len(s) >= _MIN_SKELETON)
+        for token in form.tokens:
+            keys.update(_sound_keys(token))
         if len(form.tokens) == 1:
             keys.update("1:" + k.removeprefix("~") for k in list(keys))
         # Merged spellings ("abd allah" / "abdullah") meet on adjacent skeletons joined.
@@ -227,7 +238,7 @@ class Watchlist:
             # Every row holding the token is under its skeleton key too: one sorted posting
             # then stands for both and needs no de-duplication.
             keys.discard(token)
-            keys.add("~" + skel)
+        keys.update(_sound_keys(token))
         return keys
 
     def _postings_of(self, keys: Iterable[str]) -> list[npt.NDArray[np.int32]]:
