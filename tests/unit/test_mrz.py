@@ -250,10 +250,11 @@ def test_a_forged_zone_still_screens() -> None:
         TD3[0] + TD3[1],  # both lines on one
         TD3[0] + " " + TD3[1],
         "\t" + TD3[0] + "\r" + TD3[1] + "\t",
+        TD3[0] + " | " + TD3[1],  # as the CLI takes it
     ],
 )
 def test_pasted_text_is_accepted(text: str) -> None:
-    """CR/LF, blank lines, spaces around, lower case, or one line of 88 read as the passport."""
+    """CR/LF, '|', blank lines, spaces around, lower case or one line of 88 read as the passport."""
     reading = read_mrz(text, today=TODAY)
     assert reading.lines == list(TD3)
     assert reading.valid

@@ -7,12 +7,12 @@ letter ``V``) MRV-A 2 of 44 and MRV-B 2 of 36. The characters are A-Z, 0-9 and t
 is reported valid or not with the digit expected; a failed one is a warning, never the end
 of the reading: forged documents fail them, and the holder is screened all the same.
 
-Pasted text may have CR/LF, surrounding spaces, lower case, the two lines on one, and a
-few OCR slips where only one reading is possible: a letter in a digit-only field (``O``
--> ``0``) or a digit in a letter-only field (``0`` -> ``O``), ``«`` for ``<<``. Each slip
-is reported (``corrections`` and a warning), never silently changed. Anything else that
-is not the MRZ alphabet, or a wrong number or length of lines, raises :class:`MrzError`
-naming the line, the column and the expected format.
+Pasted text may have CR/LF or ``|`` between lines, spaces around them, lower case, the
+lines all on one, and a few OCR slips where only one reading is possible: a letter in a
+digit-only field (``O`` -> ``0``) or a digit in a letter-only field (``0`` -> ``O``),
+``«`` for ``<<``. Each slip is reported (``corrections`` and a warning), never silently
+changed. Anything else that is not the MRZ alphabet, or a wrong number or length of
+lines, raises :class:`MrzError` naming the line, the column and the expected format.
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ _SHAPES = "TD1 3 lines of 30, TD2 2 of 36, TD3 2 of 44, MRV-A 2 of 44, MRV-B 2 o
 _HINT = "paste the zone's lines as printed (" + _SHAPES + "), characters A-Z, 0-9 and <"
 
 # OCR slips with one possible reading: a letter where only a digit may stand, and back.
-_TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6"}
-_TO_DIGIT["B"] = "8"
+_TO_DIGIT = {
+    **{"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1"},
+    **{"Z": "2", "S": "5", "G": "6", "B": "8"},
+}
 _TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
 _ALPHABET = re.compile(r"[A-Z0-9<]")
 _LINES = re.compile(r"\r\n|\r|\n")
@@ -240,9 +242,9 @@ def _fits(lines: list[str]) -> bool:
 
 
 def _split_lines(text: str, notes: list[str]) -> list[str]:
-    """The zone's lines: trimmed, upper case, NFKC-folded, blank lines dropped."""
+    """The zone's lines (split at line breaks and '|'): trimmed, upper case, NFKC-folded."""
     text = unicodedata.normalize("NFKC", text).upper().replace("\u2039", "<")  # single angle quote
-    lines = [line.strip() for line in _LINES.split(text) if line.strip()]
+    lines = [line.strip() for line in _LINES.split(text.replace("|", "\n")) if line.strip()]
     if any(any(c.isspace() for c in line) for line in lines):
         split = [part for line in lines for part in line.split()]
         joined = ["".join(line.split()) for line in lines]
@@ -282,7 +284,7 @@ def _shape(lines: list[str]) -> MrzFormat:
         )
     for number, line in enumerate(lines, 1):
         for column, char in enumerate(line, 1):
-            if _ALPHABET.fullmatch(char) is None and char not in "«":
+            if _ALPHABET.fullmatch(char) is None and char != "«":
                 raise MrzError(
                     f"{char!r} is not an MRZ character",
                     line=number,
