@@ -27,6 +27,7 @@ import asyncio
 import cProfile
 import gc
 import hashlib
+import os
 import random
 import statistics
 import tempfile
@@ -187,17 +188,20 @@ def run(args: argparse.Namespace) -> BenchResult:
         service, subjects, stolen = build_post(Path(tmp), args.persons, args.documents, rng)
         _, token = service.officers.add("Officer Bench")
         text, planted = flight(rng, args.passengers, subjects, stolen)
-        parse_s, screen_s, api_s, bare_s = [], [], [], []
+        parse_s, screen_s, api_s, bare_s, cpu_s = [], [], [], [], []
+        parse_cpu: list[float] = []
         found = 0
         queries: list[tuple[str, Any]] = []
         for _ in range(args.rounds):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             manifest = parse_paxlst(text)
             queries, results = manifest_queries(manifest)
             parse_s.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
+            parse_cpu.append(time.thread_time() - c0)
+            t0, c0 = time.perf_counter(), time.thread_time()
             batch = screen_all(service, queries)
             screen_s.append(time.perf_counter() - t0)
+            cpu_s.append(time.thread_time() - c0)
             ranked = passenger_results(results, batch.answers)
             found = sum(1 for r in ranked if planted.get(r.passenger.index) in set(r.alert_ids))
             api_s.append(asyncio.run(_api_round(service, token, queries)))
@@ -219,6 +223,7 @@ def run(args: argparse.Namespace) -> BenchResult:
         "queries": len(queries),
         "rounds": args.rounds,
         "planted": len(planted),
+        "load_average": os.getloadavg()[0],
     }
     tag = f"{n} travellers, {args.persons:,} persons, {args.documents:,} documents"
     result.add(Figure(f"read the manifest ({n} travellers)", statistics.median(parse_s) * 1000,
@@ -232,6 +237,17 @@ def run(args: argparse.Namespace) -> BenchResult:
             reference_name="bare matcher on the same queries",
             aim="< 1,000 ms for 400 travellers",
             met=median_total < AIM_S if n >= 400 else None,  # the aim's size
+            higher_is_better=False,
+        )
+    )
+    cpu = statistics.median(cpu_s) + statistics.median(parse_cpu)
+    result.add(
+        Figure(
+            f"read and screen, offline, CPU time (median), {tag}",
+            cpu * 1000,
+            "ms",
+            aim="< 1,000 ms for 400 travellers",
+            met=cpu < AIM_S if n >= 400 else None,  # the aim's size
             higher_is_better=False,
         )
     )
