@@ -28,7 +28,8 @@ Fields of a record (docs/connectors/interpol.md lists them with examples):
 - ``state``: ``active`` (default) or ``withdrawn`` (the document was recovered or the
   record deleted: a CANCEL, which needs an ``updated_at`` later than ``created_at``).
 - ``tlp`` (default GREEN: SLTD is searched by every member country at the border),
-  ``deny_countries`` (ISO codes), ``expires_at`` (an ISO 8601 instant).
+  ``release_to_countries`` and ``deny_countries`` (ISO alpha-2 or alpha-3 codes),
+  ``expires_at`` (an ISO 8601 instant).
 """
 
 from __future__ import annotations
@@ -136,6 +137,10 @@ def _envelope(f: Fields) -> Envelope:
         issued_at=updated_at or datetime.now(UTC),
         expires_at=parse_instant(expires, f.path("expires_at")) if expires else None,
         tlp=parse_tlp(tlp_text, f.path("tlp")) if tlp_text else Tlp.GREEN,
+        release_to_countries=tuple(
+            country3(c, f"{f.path('release_to_countries')}[{i}]")
+            for i, c in enumerate(f.texts("release_to_countries"))
+        ),
         deny_countries=tuple(
             country3(c, f"{f.path('deny_countries')}[{i}]")
             for i, c in enumerate(f.texts("deny_countries"))

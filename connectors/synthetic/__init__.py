@@ -2,7 +2,8 @@
 
 A generator depends on its organization's parser (to read back what it published before),
 never the reverse: the parsers in ``connectors/<org>.py`` know nothing of this package.
-Each ``connectors/synthetic/<org>.py`` module defines ``generate`` and ``revise``;
+Each ``connectors/synthetic/<org>.py`` module defines ``generate`` and ``revise`` (and
+``generate_documents`` when the organization also exports stolen and lost travel documents);
 :func:`get_generator` finds it by the organization's contract code, imported on first use
 so that only simulation, benchmarks and tests pay for the generators.
 """
@@ -35,11 +36,17 @@ class Generator:
     (fewer recipients), ``raise_red`` (TLP:RED naming one or two countries) or ``cancel``,
     mapping to an UPDATE or CANCEL of the same alert id at a higher version. A withdrawn
     record is only ever withdrawn again; a record the parser refuses raises ValueError.
+
+    ``generate_documents(rng, count, now)``, for organizations that export stolen and lost
+    travel documents (INTERPOL's SLTD, ASEANAPOL's e-ADS), is a payload of ``count``
+    TRAVEL_DOCUMENT records, revised by the same ``revise``; None for the others. ``generate``
+    never writes documents, so an exercise's traffic is unchanged by them.
     """
 
     org: Org
     generate: Generate
     revise: Revise
+    generate_documents: Generate | None = None
 
 
 def generator_module(org: Org) -> str:
@@ -63,4 +70,6 @@ def get_generator(org: str) -> Generator:
             f"the {code.value} generator cannot be loaded: {type(exc).__name__}: {exc}",
             hint=f"add {module_name.replace('.', '/')}.py with generate() and revise()",
         ) from exc
-    return Generator(code, module.generate, module.revise)
+    return Generator(
+        code, module.generate, module.revise, getattr(module, "generate_documents", None)
+    )

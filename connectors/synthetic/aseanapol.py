@@ -2,6 +2,8 @@
 
 See connectors.aseanapol for the format; a revision is the row at its next ``revision``,
 AMENDED with changed details or labels, or WITHDRAWN without the person's columns.
+Travel-document exports (e-ADS stolen and lost documents) come from
+:func:`generate_documents`; their rows are revised the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from anyascii import anyascii
 
 from connectors.aseanapol import BUDDHIST_ERA_OFFSET, COLUMNS, AseanapolConnector
 from connectors.base import RawRecord, Revision
+from connectors.synthetic.aseanapol_documents import generate_documents_csv, update_document
 from connectors.synthetic.revise import (
     MEMBERS,
     current_alert,
@@ -29,7 +32,7 @@ from connectors.synthetic.revise import (
 )
 from gateway.contract import Envelope, Org
 
-__all__ = ["generate", "generate_csv", "revise", "revise_row"]
+__all__ = ["generate", "generate_csv", "generate_documents", "revise", "revise_row"]
 
 # The envelope's columns; a withdrawal keeps these and blanks the person's.
 _ENVELOPE_COLUMNS = frozenset(COLUMNS[: COLUMNS.index("expires_on") + 1])
@@ -192,6 +195,8 @@ def revise_row(
     row["expires_on"] = "" if expiry is None else expiry.isoformat(timespec="seconds")
     if change == "cancel":
         row = {k: v for k, v in row.items() if k in _ENVELOPE_COLUMNS}
+    elif change == "update" and "doc_status" in names:
+        update_document(rng, row, stamp)
     elif change == "update":
         _update_details(rng, row, stamp)
     columns = [*names, *(c for c in row if c not in names)]
@@ -221,6 +226,11 @@ def _update_details(rng: random.Random, row: dict[str, Any], stamp: datetime) ->
 def generate(rng: random.Random, count: int, now: datetime) -> bytes:
     """An ASEANAPOL CSV export with ``count`` valid person rows."""
     return generate_csv(rng, count, now)
+
+
+def generate_documents(rng: random.Random, count: int, now: datetime) -> bytes:
+    """An e-ADS travel-documents CSV export with ``count`` valid rows (TRAVEL_DOCUMENT)."""
+    return generate_documents_csv(rng, count, now)
 
 
 def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:

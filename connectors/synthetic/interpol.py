@@ -1,7 +1,8 @@
 """Realistic INTERPOL notices and their revisions, for simulation and benchmarks.
 
 See connectors.interpol for the format; revisions follow its export's own rules (a later
-``updated_at``, ``state: cancelled``, the label fields).
+``updated_at``, ``state: cancelled``, the label fields). SLTD exports (stolen and lost
+travel documents) come from :func:`generate_documents`; ``revise`` revises either.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import orjson
 
 from connectors.base import RawRecord, Revision
 from connectors.interpol import InterpolConnector
+from connectors.interpol_sltd import is_sltd_record
+from connectors.synthetic.interpol_sltd import generate_sltd, revise_record
 from connectors.synthetic.revise import (
     MEMBERS,
     alpha2,
@@ -28,7 +31,7 @@ from connectors.synthetic.revise import (
 )
 from gateway.contract import Envelope, Org
 
-__all__ = ["generate", "generate_page", "revise", "revise_notice"]
+__all__ = ["generate", "generate_documents", "generate_page", "revise", "revise_notice"]
 
 # (nationality, forenames, family names): names as INTERPOL publishes them, upper case.
 _PEOPLE: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -221,8 +224,17 @@ def generate(rng: random.Random, count: int, now: datetime) -> bytes:
     return generate_page(rng, count, now)
 
 
+def generate_documents(rng: random.Random, count: int, now: datetime) -> bytes:
+    """An SLTD export of ``count`` stolen or lost travel documents (TRAVEL_DOCUMENT alerts)."""
+    return generate_sltd(rng, count, now)
+
+
 def revise(rng: random.Random, record: RawRecord, now: datetime, change: Revision) -> bytes:
-    """One notice with a later ``updated_at``: changed details or labels, or cancelled."""
+    """One notice (or SLTD record) with a later ``updated_at``: changed details or labels,
+    or cancelled (withdrawn)."""
     alert = current_alert(InterpolConnector(), record)
     change = next_change(change, alert.envelope)
-    return revise_notice(rng, orjson.loads(record.data), alert.envelope, now, change)
+    native = orjson.loads(record.data)
+    if is_sltd_record(native):
+        return revise_record(rng, native, alert.envelope, now, change)
+    return revise_notice(rng, native, alert.envelope, now, change)
