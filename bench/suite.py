@@ -105,6 +105,18 @@ def _post(ctx: Context) -> BenchResult:
     )
 
 
+def _manifest(ctx: Context) -> BenchResult:
+    return _foreign.generic(
+        "manifest", "5e. Manifest: a 400-traveller PAXLST flight screened at the post", ctx
+    )
+
+
+def _documents(ctx: Context) -> BenchResult:
+    return _foreign.generic(
+        "documents", "5e. Post: travel-document index (memory, build, lookup) and bootstrap", ctx
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step("broker", "1. Broker ceiling", _broker),
     Step("hub", "2. Hub", _hub),
@@ -114,6 +126,8 @@ STEPS: tuple[Step, ...] = (
     Step("policy", "5b. Policy", _policy),
     Step("connectors", "5c. Connectors", _connectors),
     Step("post", "5d. Post", _post),
+    Step("documents", "5e. Post travel documents", _documents),
+    Step("manifest", "5e. Manifest", _manifest),
     Step("growth", "6. Growth", _growth),
 )
 

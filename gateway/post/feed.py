@@ -529,5 +529,6 @@ class PostFeed:
             return "red_dropped" if doc is not None else "tombstone"
         staged.documents[alert_id] = doc
         staged.changes.pop(alert_id, None)
-        self.metrics.delivered(route, now_ms)
+        if self.caught_up.is_set():  # a bootstrap's millions of old records time nothing
+            self.metrics.delivered(route, now_ms)
         return "document"

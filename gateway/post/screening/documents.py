@@ -119,20 +119,20 @@ def document_from_record(record: Mapping[str, Any], *, org: str = "") -> Documen
     subject = record.get("subject")
     if not subject or envelope.get("msg_type") == "CANCEL" or envelope.get("tlp") == "RED":
         return None
-    status = str(subject.get("status") or "INVALIDATED")
-    doc_type = str(subject.get("document_type") or "OTHER")
+    status = subject.get("status")
+    doc_type = subject.get("document_type")
     return DocumentRecord(
-        alert_id=str(envelope["alert_id"]),
-        version=int(envelope["version"]),
-        org=org or str(envelope.get("source_org") or ""),
-        tlp=str(envelope.get("tlp") or ""),
-        number=str(subject["document_number"]),
-        issuer=str(subject.get("issuing_country") or "").upper(),
-        doc_type=doc_type if doc_type in _TYPE_CODE else "OTHER",
-        status=status if status in _STATUS_CODE else "INVALIDATED",
-        reported_at_ms=_ms(subject.get("reported_at")),
-        review_at_ms=_ms(subject.get("review_at")),
-        expires_at_ms=_ms(envelope.get("expires_at")),
+        envelope["alert_id"],
+        envelope["version"],
+        org or envelope.get("source_org") or "",
+        envelope.get("tlp") or "",
+        subject["document_number"],
+        (subject.get("issuing_country") or "").upper(),
+        doc_type if doc_type in _TYPE_CODE else "OTHER",
+        status if status in _STATUS_CODE else "INVALIDATED",
+        _ms(subject.get("reported_at")),
+        _ms(subject.get("review_at")),
+        _ms(envelope.get("expires_at")),
     )
 
 
