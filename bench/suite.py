@@ -113,7 +113,7 @@ def _manifest(ctx: Context) -> BenchResult:
 
 def _documents(ctx: Context) -> BenchResult:
     return _foreign.generic(
-        "documents", "5e. Post: travel-document index (memory, build, lookup) and bootstrap", ctx
+        "documents", "5f. Post: travel-document index (memory, build, lookup) and bootstrap", ctx
     )
 
 
@@ -126,8 +126,8 @@ STEPS: tuple[Step, ...] = (
     Step("policy", "5b. Policy", _policy),
     Step("connectors", "5c. Connectors", _connectors),
     Step("post", "5d. Post", _post),
-    Step("documents", "5e. Post travel documents", _documents),
     Step("manifest", "5e. Manifest", _manifest),
+    Step("documents", "5f. Post travel documents", _documents),
     Step("growth", "6. Growth", _growth),
 )
 
