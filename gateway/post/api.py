@@ -253,6 +253,7 @@ _FIELDS = (
     frozenset(PersonScreenRequest.model_fields)
     | frozenset(ObjectScreenRequest.model_fields)
     | frozenset(HitRequest.model_fields)
+    | frozenset(api_mrz.MrzScreenRequest.model_fields)
 )
 
 
