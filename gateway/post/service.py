@@ -46,9 +46,9 @@ from gateway.post.screening import (
     screen_person,
 )
 from gateway.post.screening.documents import action_for
-from gateway.post.screening.entry import ACTION_SEVERITY
+from gateway.post.screening.entry import ACTION_SEVERITY, Entry
 from gateway.post.screening.results import AlertRef, DismissedMatch, DocumentHit
-from gateway.post.store import DocumentRows, PostStore
+from gateway.post.store import DocumentRow, DocumentRows, PostStore
 from gateway.settings import Settings
 from gateway.signals import run_until_signalled
 from gateway.topology import Topology
@@ -346,7 +346,9 @@ class PostService:
     ) -> HitReport:
         """Store a hit on the alert version the post holds now; the publisher sends it."""
         with self.feed.gate.read():
-            entry = self.watchlist.get(alert_id)
+            entry: Entry | DocumentRow | None = self.watchlist.get(alert_id)
+        if entry is None:  # a travel-document alert is held in the store, not the watchlist
+            entry = self.document_rows.by_alert(alert_id)
         if entry is None:
             raise UnknownAlertError(
                 f"alert {alert_id[:200]} is not on the watchlist of post {self.name}",

@@ -9,6 +9,7 @@ import httpx
 from aiokafka import TopicPartition
 
 from gateway.contract import AlertKind
+from gateway.contract.messages import HitOutcome
 from gateway.kafka.headers import RouteHeaders
 from gateway.post import PostService
 from gateway.post.api import create_app
@@ -116,4 +117,16 @@ async def test_health_and_watchlist_count_documents(tmp_path: Path) -> None:
     assert health["documents"] == 1
     assert listing["documents"] == 1
     assert screened["documents"][0]["alert_id"] == "INTERPOL:SLTD-1"
+    service.close()
+
+
+def test_hit_report_on_a_document_alert(tmp_path: Path) -> None:
+    """An officer reports a hit on a travel-document alert: its held version and org go up."""
+    service = PostService(Settings(data_dir=tmp_path, receipts=False), "FRA", "CDG")
+    _apply(service, _record(0, "INTERPOL:SLTD-1", _document("INTERPOL:SLTD-1", "C01X00T47")))
+    answer = service.screen_person(PersonQuery(document_number="C01X00T47"))
+    report = service.report_hit(
+        "INTERPOL:SLTD-1", HitOutcome.OBJECT_SEIZED, screening_id=answer.screening_id
+    )
+    assert (report.alert_id, report.alert_version, report.org) == ("INTERPOL:SLTD-1", 1, "INTERPOL")
     service.close()
