@@ -32,7 +32,7 @@ from pydantic import (
 
 from gateway.post.auth import Authorized
 from gateway.post.screening import ScreeningAnswer
-from gateway.post.service import SCREEN_WORKERS, PostBusyError
+from gateway.post.service import SCREEN_WORKERS, PostBusyError, local_officer
 
 if TYPE_CHECKING:
     from gateway.post.api import ObjectScreenRequest, PersonScreenRequest
@@ -109,8 +109,10 @@ def screen_all(
     *,
     officer: str | None = None,
 ) -> BatchAnswer:
-    """Screen every request on this thread, in order (the CLI's offline batch)."""
+    """Screen every request on this thread, in order (the CLI's offline batch); without an
+    officer, each is logged as ``local:<user>``."""
     started = time.perf_counter()
+    officer = officer if officer is not None else local_officer()  # looked up once
     answers = {key: _call(service, request, officer)() for key, request in requests}
     return batch_answer(answers, started)
 
