@@ -152,3 +152,16 @@ async def test_a_mounted_posts_batch_has_the_larger_bound(service: PostService) 
         response = await http.post("/posts/FRA.CDG/screen/batch", json={"queries": queries})
     assert response.status_code == 200, response.text[:300]
     assert len(response.json()["answers"]) == 300
+
+
+async def test_a_busy_post_answers_503_to_a_batch(
+    client: httpx.AsyncClient,
+    service: PostService,  # noqa: F811  # why: the fixture above
+) -> None:
+    """Past the post's screening queue a batch is refused with 503 and Retry-After."""
+    from gateway.post.service import SCREEN_QUEUE  # noqa: PLC0415  # why: only here
+
+    service._admitted = SCREEN_QUEUE  # every screening slot taken
+    response = await client.post("/screen/batch", json={"queries": {"k": _clear(0)}})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
