@@ -11,11 +11,13 @@ from importlib import resources
 import httpx
 import pytest
 from aiokafka import TopicPartition
+from fastapi import FastAPI
 
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.post.console.i18n import LANGUAGES
 from gateway.post.console.views import SESSION_COOKIE
+from gateway.post.screening.results import AlertFlag
 from tests.support.alerts import make_alert
 from tests.support.post import feed_record, service  # noqa: F401  # why: the shared fixture
 
@@ -301,3 +303,42 @@ async def test_no_token_nor_personal_data_in_logs(
     secret = officer[1].split(".")[1]
     for needle in (secret, "ERIKSSON", "Eriksson", "L898902C3", "1974"):
         assert needle not in out, needle
+
+
+async def test_a_flag_shows_its_substitute_action(
+    web: httpx.AsyncClient,
+    officer: tuple[int, str],
+    service: PostService,  # noqa: F811  # why: the fixture above
+) -> None:
+    """An alert this country flagged shows the flag, its reason and the action that applies."""
+    service.feed.flags["INTERPOL:2025-118422"] = AlertFlag(
+        country="FRA", action="INFORM", reason="no arrest on our territory"
+    )
+    csrf = await sign_in(web, officer[1])
+    page = await web.post("/console/screen/person", data={"csrf": csrf, "name": "Anna Eriksson"})
+    text = text_of(page.text)
+    assert "Flagged by FRA: INFORM instead of DETAIN AND CONTACT THE NATIONAL NODE" in text
+    assert "no arrest on our territory" in text
+
+
+async def test_console_works_mounted_under_a_prefix(
+    service: PostService,  # noqa: F811  # why: the fixture above
+    officer: tuple[int, str],
+) -> None:
+    """Mounted as `post run --all` mounts a post, links, cookies and redirects keep the prefix."""
+    root = FastAPI()
+    root.mount("/posts/FRA.CDG", create_app(service))
+    transport = httpx.ASGITransport(app=root)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://host.test", follow_redirects=True
+    ) as web:
+        page = await web.get("/posts/FRA.CDG/")
+        assert 'href="/posts/FRA.CDG/console/static/console.css"' in page.text
+        assert 'action="/posts/FRA.CDG/console/signin"' in page.text
+        assert (await web.get("/posts/FRA.CDG/console/static/console.js")).status_code == 200
+        home = await web.post(
+            "/posts/FRA.CDG/console/signin",
+            data={"csrf": csrf_of(page.text), "token": officer[1]},
+        )
+        assert "Officer Dupont" in home.text
+        assert str(home.url) == "http://host.test/posts/FRA.CDG/"
