@@ -6,13 +6,17 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from importlib import resources
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from aiokafka import TopicPartition
 from fastapi import FastAPI
 
+from gateway.contract.enums import Org
+from gateway.contract.messages import MESSAGE_HEADER, HitAck, encode_message
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.post.console.i18n import LANGUAGES
@@ -342,3 +346,33 @@ async def test_console_works_mounted_under_a_prefix(
         )
         assert "Officer Dupont" in home.text
         assert str(home.url) == "http://host.test/posts/FRA.CDG/"
+
+
+async def test_the_acknowledgement_shows_in_my_hits(
+    web: httpx.AsyncClient,
+    officer: tuple[int, str],
+    service: PostService,  # noqa: F811  # why: the fixture above
+) -> None:
+    """When the issuer's acknowledgement reaches the post, the hits panel says so with its
+    instructions."""
+    csrf = await sign_in(web, officer[1])
+    await web.post(
+        "/console/hits",
+        data={"csrf": csrf, "alert_id": "INTERPOL:2025-118422", "outcome": "DETAINED"},
+    )
+    hit_id = service.book.hits()[0].report.hit_id
+    assert "stored at the post" in (await web.get("/console/live")).json()["hits_html"]
+    ack = HitAck(
+        hit_id=hit_id, alert_id="INTERPOL:2025-118422", org=Org.INTERPOL,
+        instructions="hold her, call NCB Lyon", acked_at=datetime.now(UTC),
+        acked_by="connector-interpol",
+    )  # fmt: skip
+    record = SimpleNamespace(
+        offset=5, key=f"ack:{hit_id}".encode(), value=encode_message(ack)[0],
+        headers=[(MESSAGE_HEADER, b"hit-ack")],
+    )  # fmt: skip
+    service.feed.apply({TopicPartition(service.topic, 0): [record]})
+    panel = (await web.get("/console/live")).json()["hits_html"]
+    assert "acknowledged" in panel
+    assert "hold her, call NCB Lyon" in panel
+    assert "connector-interpol" in panel
