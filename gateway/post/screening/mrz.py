@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.contract.icao import ICAO_SPECIAL_CODES, icao_to_iso3
 from gateway.contract.identifiers import icao_check_digit, is_icao_document_code, is_iso3
 from gateway.errors import FrontlineError
-from gateway.post.screening.icao_codes import ICAO_SPECIAL_CODES, icao_to_iso3
 from gateway.post.screening.match import PersonQuery
 
 __all__ = [
