@@ -391,11 +391,13 @@ def _deliveries(
     recipients: Iterable[str], route: RouteHeaders, shared: Headers, linked: list[str],
     store: StateStore,
 ) -> dict[str, Headers]:  # fmt: skip
-    """Headers per recipient; a linked alert is named only to countries that hold it."""
+    """Headers per recipient; a linked alert is named only to countries among its committed
+    recipients now (less any a change staged on this instance removes), so a country never
+    learns the id of an alert it may not see."""
     out = dict.fromkeys(recipients, shared)
     if not linked:
         return out
-    holders = [(a, e.recipients) for a in linked if (e := store.committed(a)) and e.recipients]
+    holders = [(a, held) for a in linked if (held := store.holders(a))]
     if not holders:
         return out
     # Only recipients holding a linked alert get their own list; the rest keep ``shared``.

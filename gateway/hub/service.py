@@ -11,6 +11,7 @@ Timers (expiry) and reviewers' decisions run in ``tick`` of the partition that o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -45,7 +46,7 @@ from gateway.hub.route import (
     review_verdict,
     route,
 )
-from gateway.hub.state import ChangelogReader, Owner, StateStore
+from gateway.hub.state import ChangelogReader, Owner, StateStore, owner_headers
 from gateway.kafka import clock
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
@@ -131,13 +132,18 @@ class HubProcessor:
     # -- engine callbacks ----------------------------------------------------------------
 
     async def on_assigned(self, partitions: frozenset[TopicPartition]) -> None:
-        """Catch the state up with the changelog before any record of these partitions."""
+        """Catch the state up with the changelog before any record of these partitions; from
+        then on this instance is their entries' only writer, so the tail skips them."""
         if self.reader is not None:
             applied = await self.reader.catch_up()
+            self.reader.own((tp.topic, tp.partition) for tp in partitions)
             log.info("hub_state_caught_up", applied=applied, entries=len(self.store))
 
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
-        """Nothing to keep: committed state stays for linking; staged state is gone."""
+        """Nothing to keep: committed state stays for linking (the tail now keeps these
+        partitions' entries fresh too); staged state is gone."""
+        if self.reader is not None:
+            self.reader.disown((tp.topic, tp.partition) for tp in partitions)
         for tp in partitions:
             self.store.abort((tp.topic, tp.partition))
             self.side.abort((tp.topic, tp.partition))
@@ -237,7 +243,7 @@ class HubProcessor:
             out.append(Output(self._quarantine_topic, q.key(), q.original, q.headers()))
         out.extend(reply.records)
         for key, value in reply.state:
-            out.append(self.side.stage(owner, key, value))
+            out.append(self.side.stage(owner, key, value)._replace(headers=owner_headers(owner)))
         audit_key = (reply.alert_id or msg.source).encode()
         out.extend(Output(self._audit_topic, audit_key, audit) for audit in reply.audits)
         self._counts(TopicPartition(*owner)).add_reply(reply, org)
@@ -442,14 +448,26 @@ class HubService:
         """Check topics, restore state, then route until stopped."""
         await _check_topics(self.settings, hub_topics(self.topology, self.names))
         refresher = asyncio.create_task(self._refresh_gauges())
+        tail: asyncio.Task[None] | None = None
         try:
             await self.reader.start()
             await self.decisions.start()
+            started = time.perf_counter()
             restored = await self.reader.catch_up(wait_for_open=False)
-            log.info("hub_state_restored", applied=restored, entries=len(self.store))
+            log.info(
+                "hub_state_restored", applied=restored, entries=len(self.store),
+                seconds=round(time.perf_counter() - started, 3),
+            )  # fmt: skip
+            # Other instances' commits reach this one's view (linking, the way back) within
+            # the tail interval plus one read, not only at the next rebalance.
+            tail = asyncio.create_task(self.reader.tail())
             await self.engine.run()
         finally:
             refresher.cancel()
+            if tail is not None:
+                tail.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await tail
             await self.decisions.stop()
             await self.reader.stop()
             self.processor.close()

@@ -4,11 +4,16 @@ Each alert's entry is owned by the input partition its records arrive on (ingres
 keyed by ``alert_id``), so one transactional producer ever writes it at a time. Changes are
 staged per input partition, written to the changelog inside that partition's transaction, and
 applied to the committed view only when the transaction commits. On start and on every
-reassignment the store catches up from the changelog (read_committed) before processing.
+reassignment the store catches up from the changelog (read_committed) before processing; in
+between, :meth:`ChangelogReader.tail` applies what other instances committed every
+``TAIL_INTERVAL_S``, so linking sees every instance's committed identifiers within a bounded
+delay. Records written for input partitions this instance owns are never taken from the tail:
+this instance is their only writer, so its own view is the newest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import heapq
 from collections.abc import Callable, Iterable, Iterator
@@ -16,17 +21,44 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
+import structlog
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 
+from gateway.errors import FrontlineError
 from gateway.kafka.clients import make_consumer
 from gateway.kafka.eos import Output
 from gateway.kafka.reading import assign_from_start, read_to_end
 from gateway.settings import Settings
 
-__all__ = ["AlertState", "ChangelogReader", "Held", "Owner", "StateStore"]
+__all__ = [
+    "OWNER_HEADER",
+    "TAIL_INTERVAL_S",
+    "AlertState",
+    "ChangelogReader",
+    "Held",
+    "Owner",
+    "StateStore",
+    "owner_headers",
+]
+
+log = structlog.get_logger(__name__)
 
 Owner = tuple[str, int]  # (input topic, input partition) that owns an alert
 MAX_LINKED = 10
+TAIL_INTERVAL_S = 0.5
+"""How often every instance applies what the other instances committed to the changelog."""
+OWNER_HEADER = "fl-owner"
+"""Header of every changelog record: ``<input topic>:<partition>``, the partition that wrote it."""
+_OWNER_HEADERS: dict[Owner, list[tuple[str, bytes]]] = {}
+
+
+def owner_headers(owner: Owner) -> list[tuple[str, bytes]]:
+    """The changelog record's headers naming its writer (one shared list per owner)."""
+    found = _OWNER_HEADERS.get(owner)
+    if found is None:
+        found = _OWNER_HEADERS[owner] = [(OWNER_HEADER, f"{owner[0]}:{owner[1]}".encode())]
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +220,9 @@ class StateStore:
         if previous is not None and entry.seq <= previous.seq:
             entry = replace(entry, seq=previous.seq + 1)  # callers normally bump it themselves
         self._staged.setdefault(owner, {})[entry.alert_id] = entry
-        return Output(self.changelog_topic, entry.alert_id.encode(), entry.to_bytes())
+        return Output(
+            self.changelog_topic, entry.alert_id.encode(), entry.to_bytes(), owner_headers(owner)
+        )
 
     def commit(self, owner: Owner) -> None:
         """The owner's transaction committed: its staged entries become the committed view."""
@@ -252,6 +286,19 @@ class StateStore:
         found.discard(alert_id)
         return sorted(found)[:MAX_LINKED]
 
+    def holders(self, alert_id: str) -> frozenset[str]:
+        """The countries that may be told of ``alert_id`` now: its committed recipients, less
+        any a change staged in an open transaction of this instance takes away."""
+        entry = self._entries.get(alert_id)
+        if entry is None:
+            return frozenset()
+        found = entry.recipients
+        for staged in self._staged.values():
+            pending = staged.get(alert_id)
+            if pending is not None:
+                found = found & pending.recipients
+        return found
+
     def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
         """Committed entries of ``owner`` whose live expiry or held version's expiry passed."""
         owned = self._owned.get(owner)
@@ -279,19 +326,25 @@ class StateStore:
 
 
 class ChangelogReader:
-    """Reads the compacted changelog into a store: fully on start, incrementally on catch-up."""
+    """Reads the compacted changelog into a store: fully on start and on every assignment,
+    then every ``tail_interval_s`` what the other instances committed (:meth:`tail`)."""
 
     def __init__(
         self, settings: Settings, store: StateStore, side: Callable[[bytes, bytes | None], bool]
-        | None = None,
+        | None = None, *, tail_interval_s: float = TAIL_INTERVAL_S,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.store = store
         # Restores the entries of the way back (``SideStore.restore``): True when it took one.
         self.side = side
+        self.tail_interval_s = tail_interval_s
         self._consumer: Any = None
         self._probe: Any = None
         self._partitions: list[TopicPartition] = []
+        self._lock = asyncio.Lock()  # one reader of the consumer at a time
+        self._owned: set[bytes] = set()  # OWNER_HEADER values of the partitions we write
+        self._owners: set[Owner] = set()
+        self.last_tail_ms = 0.0  # how long the last tail pass took (ms)
 
     async def start(self) -> None:
         """Connect and assign every changelog partition from the beginning."""
@@ -309,6 +362,18 @@ class ChangelogReader:
             if consumer is not None:
                 await consumer.stop()
 
+    def own(self, owners: Iterable[Owner]) -> None:
+        """This instance now writes these input partitions' entries: the tail skips them."""
+        for owner in owners:
+            self._owners.add(owner)
+            self._owned.add(owner_headers(owner)[0][1])
+
+    def disown(self, owners: Iterable[Owner]) -> None:
+        """These input partitions moved away: the tail applies their entries again."""
+        for owner in owners:
+            self._owners.discard(owner)
+            self._owned.discard(owner_headers(owner)[0][1])
+
     async def catch_up(self, *, wait_for_open: bool = True, timeout_s: float = 90.0) -> int:
         """Apply the changelog records not applied yet; returns how many changed the store.
 
@@ -318,12 +383,43 @@ class ChangelogReader:
         transaction timeout (60 s), after which the broker aborts any zombie's transaction.
         Without it (on start, before fencing) it reads to the last stable offset only.
         """
-        consumer = self._probe if wait_for_open else self._consumer
-        target: dict[TopicPartition, int] = await consumer.end_offsets(self._partitions)
+        async with self._lock:
+            consumer = self._probe if wait_for_open else self._consumer
+            target: dict[TopicPartition, int] = await consumer.end_offsets(self._partitions)
+            return await self._read(target, timeout_s, skip_owned=False)
+
+    async def tail_once(self, timeout_s: float = 30.0) -> int:
+        """Apply what was committed since the last read (to the last stable offset), except
+        the records of partitions this instance owns; returns how many changed the store."""
+        async with self._lock:
+            started = asyncio.get_running_loop().time()
+            target: dict[TopicPartition, int] = await self._consumer.end_offsets(self._partitions)
+            applied = await self._read(target, timeout_s, skip_owned=True)
+            self.last_tail_ms = (asyncio.get_running_loop().time() - started) * 1000
+            return applied
+
+    async def tail(self) -> None:
+        """Run :meth:`tail_once` every ``tail_interval_s`` until cancelled; a failed pass is
+        logged and retried at the next one (the view only gets older meanwhile)."""
+        while True:
+            await asyncio.sleep(self.tail_interval_s)
+            try:
+                await self.tail_once()
+            except (KafkaError, FrontlineError) as error:
+                log.warning("hub_state_tail_failed", error=type(error).__name__)
+
+    async def _read(
+        self, target: dict[TopicPartition, int], timeout_s: float, *, skip_owned: bool
+    ) -> int:
         applied = 0
+        owned, owners = self._owned, self._owners
 
         def apply(record: Any) -> None:
             nonlocal applied
+            if skip_owned and owned:
+                for name, value in record.headers or ():
+                    if name == OWNER_HEADER and value in owned:
+                        return  # ours: this instance's view of it is the newest
             if (
                 self.side is not None
                 and record.key is not None
@@ -336,6 +432,8 @@ class ChangelogReader:
                 entry = AlertState.from_bytes(record.value)
             except (ValueError, KeyError, TypeError):
                 return  # a foreign or corrupt changelog record: nothing to restore
+            if skip_owned and entry.owner in owners:
+                return  # written before the owner header existed; still ours
             applied += self.store.apply(entry)
 
         await read_to_end(
