@@ -194,7 +194,7 @@ def _slices(payload: bytes) -> list[bytes] | None:
     parser.EndElementHandler = on_end
     try:
         parser.Parse(payload, True)
-    except expat.ExpatError:
+    except (expat.ExpatError, LookupError):  # LookupError: an unknown declared encoding
         return None
     return None if state["prefixed"] else out
 
@@ -209,7 +209,7 @@ def parse_xml(data: bytes, stage: str) -> Element:
             root = fromstring(data)
     except DefusedXmlException:
         raise refusal("", "forbidden_xml", "DTDs and entities are not allowed", stage) from None
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, LookupError):  # LookupError: an unknown declared encoding
         raise refusal("", "bad_xml", "payload is not well-formed XML", stage) from None
     for el in root.iter():
         if isinstance(el.tag, str) and "}" in el.tag:  # the namespace is optional: drop it

@@ -110,6 +110,8 @@ def parse_message(data: bytes, stage: str) -> ET.Element:
         ) from None
     except ET.ParseError as exc:
         raise ConnectorError.one(stage, "", "bad_xml", f"not well-formed XML ({exc})") from None
+    except LookupError:  # the declaration names an encoding Python does not know
+        raise ConnectorError.one(stage, "", "bad_xml", "unknown declared encoding") from None
     if _too_deep(root):
         raise ConnectorError.one(
             stage, "", "too_deep", f"elements nest deeper than {MAX_DEPTH} levels"

@@ -9,6 +9,7 @@ act on. Messages never quote the value itself: it may be personal data.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -100,14 +101,16 @@ class Fields:
             return None
         if isinstance(value, bool):
             raise self.fail(key, "wrong_type", f"{key} must be a number")
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip().replace(",", "."))
-            except ValueError:
-                raise self.fail(key, "wrong_type", f"{key} must be a number") from None
-        raise self.fail(key, "wrong_type", f"{key} must be a number")
+        if not isinstance(value, int | float | str):
+            raise self.fail(key, "wrong_type", f"{key} must be a number")
+        try:
+            text = value.strip().replace(",", ".") if isinstance(value, str) else value
+            number = float(text)
+        except (ValueError, OverflowError):  # not a number, or an integer past a float's range
+            raise self.fail(key, "wrong_type", f"{key} must be a number") from None
+        if not math.isfinite(number):  # JSON's NaN and Infinity, 1e999, "nan" as text
+            raise self.fail(key, "wrong_type", f"{key} must be a finite number")
+        return number
 
     def texts(self, key: str) -> list[str]:
         """A list of non-blank strings; a single string counts as a list of one."""

@@ -66,3 +66,28 @@ def test_interpol_page_self_link_of_the_wrong_type_is_refused_with_a_reason() ->
     page["_links"] = {"self": "x"}
     codes = _codes("INTERPOL", json.dumps(page).encode())
     assert "internal_error" not in codes
+
+
+def test_non_finite_revision_is_refused_as_wrong_type() -> None:
+    """Text that float() reads as NaN or infinity is not a revision number."""
+    page = json.loads((SAMPLES / "ameripol.json").read_text(encoding="utf-8"))
+    page["alertas"] = page["alertas"][:1]
+    text = json.dumps(page)
+    for odd in ('"NaN"', '"Infinity"', '"1e999"', '"-inf"'):
+        payload = text.replace('"revision": 1', f'"revision": {odd}', 1).encode()
+        assert _codes("AMERIPOL", payload) == ["wrong_type"], odd
+
+
+def test_gccpol_infinite_revision_is_refused_as_wrong_type() -> None:
+    """GCCPOL's revision "1e999" (infinity once read) is refused as wrong_type."""
+    text = (SAMPLES / "gccpol.json").read_text(encoding="utf-8")
+    payload = text.replace('"revision": 1', '"revision": "1e999"', 1).encode()
+    assert "wrong_type" in _codes("GCCPOL", payload)
+    assert "internal_error" not in _codes("GCCPOL", payload)
+
+
+def test_xml_declaring_an_unknown_encoding_is_refused_as_bad_xml() -> None:
+    """An XML declaration naming an encoding Python does not know is refused as bad_xml."""
+    for org, sample in (("AIMC", "aimc.xml"), ("EUROPOL", "europol.xml")):
+        payload = (SAMPLES / sample).read_bytes().replace(b"UTF-8", b"UTF-9", 1)
+        assert _codes(org, payload) == ["bad_xml"], org
