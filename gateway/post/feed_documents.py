@@ -95,8 +95,7 @@ class DocumentFeed:
         """Apply a committed plan to the index (call under the gate's write side)."""
         for slot, digest in plan.removes:
             self.index.remove(slot, digest)
-        for slot, digest, issuer, status, doc_type in plan.adds:
-            self.index.add(slot, digest, issuer, status, doc_type)
+        self.index.add_many(plan.adds)
 
     def restore(self) -> int:
         """Load the index from the store in one sort; returns the documents loaded."""

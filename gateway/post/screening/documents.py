@@ -13,8 +13,10 @@ the store (``documents`` table, keyed by slot) and are read only on a hit.
   confirms a hit against the store row, which holds the number as printed.
 * Lookup by number alone returns every issuer's document; with an issuer, the documents of
   that issuer, or, when there is none, the others flagged ``issuer_matches=False``.
-* Writes go to an append buffer (a dict) merged into the sorted arrays in batches
-  (``merge_at``); a removal marks the row dead (a tombstone) and merges drop dead rows.
+* Writes come in batches (a feed batch's documents): each becomes a small sorted run,
+  searched beside the main arrays, and the runs are merged into them once they hold
+  ``merge_at`` documents; a removal marks the row dead (a tombstone) and merges drop
+  dead rows.
 * Slots identify rows: two organizations reporting the same document are two rows.
 """
 
@@ -202,11 +204,44 @@ class DocumentMatch(NamedTuple):
     issuer_matches: bool
 
 
-_Row = tuple[int, int, int, int]  # check, issuer code, status/type byte, slot
+class _Run(NamedTuple):
+    """Documents sorted by key, one contiguous array per field."""
+
+    key: npt.NDArray[np.uint64]
+    check: npt.NDArray[np.uint32]
+    issuer: npt.NDArray[np.uint16]
+    code: npt.NDArray[np.uint8]
+    slot: npt.NDArray[np.uint32]
+
+    @classmethod
+    def of(cls, rows: npt.NDArray[np.void]) -> _Run:
+        """A run of packed rows, sorted by key."""
+        order = np.argsort(rows["key"], kind="stable")
+        return cls(*(np.ascontiguousarray(rows[f][order]) for f in cls._fields))
+
+    @property
+    def size(self) -> int:
+        return int(self.key.size)
+
+    def span(self, key: int) -> range:
+        """Positions holding ``key``."""
+        needle = np.uint64(key)
+        return range(
+            int(self.key.searchsorted(needle, "left")), int(self.key.searchsorted(needle, "right"))
+        )
+
+    def alive(self) -> _Run:
+        """The run without its tombstoned rows."""
+        keep = self.code != _DEAD
+        return _Run(*(a[keep] for a in self))
+
+
+_EMPTY = _Run.of(np.empty(0, _ROW_DTYPE))
 
 
 class DocumentIndex:
-    """Travel documents by hashed number: sorted numpy arrays, an append buffer, tombstones."""
+    """Travel documents by hashed number: sorted numpy arrays, sorted runs of recent
+    batches merged in when they reach ``merge_at`` documents, and tombstones."""
 
     def __init__(self, *, merge_at: int = 65_536) -> None:
         self.merge_at = merge_at
@@ -216,23 +251,18 @@ class DocumentIndex:
 
     def clear(self) -> None:
         """Forget every document."""
-        self._key: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
-        self._check: npt.NDArray[np.uint32] = np.empty(0, np.uint32)
-        self._issuer: npt.NDArray[np.uint16] = np.empty(0, np.uint16)
-        self._code: npt.NDArray[np.uint8] = np.empty(0, np.uint8)
-        self._slot: npt.NDArray[np.uint32] = np.empty(0, np.uint32)
-        self._buffer: dict[int, list[_Row]] = {}
-        self._buffered = 0
-        self._dead = 0
+        self._main = _EMPTY
+        self._runs: list[_Run] = []
+        self._buffered = 0  # rows in runs
+        self._dead = 0  # tombstoned rows, in the main arrays and the runs
 
     def __len__(self) -> int:
-        return int(self._key.size) - self._dead + self._buffered
+        return self._main.size + self._buffered - self._dead
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the sorted arrays (the buffer is merged away in batches)."""
-        arrays = (self._key, self._check, self._issuer, self._code, self._slot)
-        return sum(a.nbytes for a in arrays)
+        """Bytes held by the arrays (the main ones and the runs not merged yet)."""
+        return sum(a.nbytes for run in (self._main, *self._runs) for a in run)
 
     def _issuer_of(self, issuer: str) -> int:
         code = self._issuer_code.get(issuer)
@@ -247,63 +277,49 @@ class DocumentIndex:
 
     def add(self, slot: int, digest: bytes, issuer: str, status: str, doc_type: str) -> None:
         """Hold a document (``digest``: ``number_hash`` of its number) at a store slot."""
-        key, check = _split(digest)
-        code = _code(status, doc_type)
-        self._buffer.setdefault(key, []).append((check, self._issuer_of(issuer), code, slot))
-        self._buffered += 1
+        self.add_many([(slot, digest, issuer, status, doc_type)])
+
+    def add_many(self, rows: Sequence[tuple[int, bytes, str, str, str]]) -> None:
+        """Hold documents (slot, digest, issuer, status, type): one sorted run per batch."""
+        if not rows:
+            return
+        self._runs.append(_Run.of(self.pack(rows)))
+        self._buffered += len(rows)
         if self._buffered >= self.merge_at:
             self.merge()
 
     def remove(self, slot: int, digest: bytes) -> bool:
         """Stop holding the document at ``slot`` (its number's ``digest``); False if absent."""
         key, _ = _split(digest)
-        rows = self._buffer.get(key)
-        if rows:
-            kept = [r for r in rows if r[3] != slot]
-            if len(kept) < len(rows):
-                self._buffered -= len(rows) - len(kept)
-                if kept:
-                    self._buffer[key] = kept
-                else:
-                    del self._buffer[key]
-                return True
-        lo, hi = self._range(key)
-        for i in range(lo, hi):
-            if self._slot[i] == slot and self._code[i] != _DEAD:
-                self._code[i] = _DEAD
-                self._dead += 1
-                if self._dead > max(self.merge_at, self._key.size // 4):
-                    self.merge()
-                return True
+        for run in (*self._runs, self._main):
+            for i in run.span(key):
+                if run.slot[i] == slot and run.code[i] != _DEAD:
+                    run.code[i] = _DEAD
+                    self._dead += 1
+                    if self._dead > max(self.merge_at, self._main.size // 4):
+                        self.merge()
+                    return True
         return False
 
     def merge(self) -> None:
-        """Fold the buffer into the sorted arrays and drop tombstoned rows."""
-        if self._dead:
-            alive = self._code != _DEAD
-            self._key, self._check = self._key[alive], self._check[alive]
-            self._issuer, self._code = self._issuer[alive], self._code[alive]
-            self._slot = self._slot[alive]
-            self._dead = 0
-        if not self._buffered:
-            self._buffer.clear()
+        """Fold the runs into the main arrays and drop tombstoned rows."""
+        if not self._runs and not self._dead:
             return
-        n = self._buffered
-        keys = np.fromiter(
-            (k for k, rows in self._buffer.items() for _ in rows), np.uint64, count=n
-        )
-        rows = np.array([r for rs in self._buffer.values() for r in rs], dtype=np.int64)
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        rows = rows[order]
-        at = np.searchsorted(self._key, keys)
-        self._key = np.insert(self._key, at, keys)
-        self._check = np.insert(self._check, at, rows[:, 0].astype(np.uint32))
-        self._issuer = np.insert(self._issuer, at, rows[:, 1].astype(np.uint16))
-        self._code = np.insert(self._code, at, rows[:, 2].astype(np.uint8))
-        self._slot = np.insert(self._slot, at, rows[:, 3].astype(np.uint32))
-        self._buffer.clear()
+        main = self._main.alive() if self._dead else self._main
+        if self._runs:
+            rows = np.empty(self._buffered, _ROW_DTYPE)
+            start = 0
+            for run in self._runs:
+                for name, values in zip(_Run._fields, run, strict=True):
+                    rows[name][start : start + run.size] = values
+                start += run.size
+            new = _Run.of(rows).alive()
+            at = np.searchsorted(main.key, new.key)
+            main = _Run(*(np.insert(getattr(main, f), at, getattr(new, f)) for f in _Run._fields))
+        self._main = main
+        self._runs = []
         self._buffered = 0
+        self._dead = 0
 
     def pack(self, rows: Sequence[tuple[Any, ...]]) -> npt.NDArray[np.void]:
         """Rows (slot, 12-byte hash, issuer, status, type) as one packed 19-byte record each,
@@ -319,23 +335,10 @@ class DocumentIndex:
 
     def load(self, packs: Iterable[npt.NDArray[np.void]]) -> None:
         """Replace the index with these packed documents in one sort (a restart)."""
-        rows = np.concatenate([np.empty(0, _ROW_DTYPE), *packs])
-        order = np.argsort(rows["key"], kind="stable")
         self.clear()
-        self._key = rows["key"][order]
-        self._check = rows["check"][order]
-        self._issuer = rows["issuer"][order]
-        self._code = rows["code"][order]
-        self._slot = rows["slot"][order]
+        self._main = _Run.of(np.concatenate([np.empty(0, _ROW_DTYPE), *packs]))
 
     # -- reads --------------------------------------------------------------------------------
-
-    def _range(self, key: int) -> tuple[int, int]:
-        needle = np.uint64(key)
-        return (
-            int(self._key.searchsorted(needle, "left")),
-            int(self._key.searchsorted(needle, "right")),
-        )
 
     def lookup(self, number: str, issuer: str | None = None) -> list[DocumentMatch]:
         """Documents listed under ``number`` (normalized here), by ``issuer`` (alpha-3) when
@@ -343,16 +346,16 @@ class DocumentIndex:
         if not normalize_identifier(number):
             return []
         key, check = _split(number_hash(number))
-        rows: list[_Row] = [r for r in self._buffer.get(key, ()) if r[0] == check]
-        lo, hi = self._range(key)
-        for i in range(lo, hi):
-            code = int(self._code[i])
-            if code != _DEAD and int(self._check[i]) == check:
-                rows.append((check, int(self._issuer[i]), code, int(self._slot[i])))
+        rows: list[tuple[int, int, int]] = []  # issuer code, status/type byte, slot
+        for run in (self._main, *self._runs):
+            for i in run.span(key):
+                code = int(run.code[i])
+                if code != _DEAD and int(run.check[i]) == check:
+                    rows.append((int(run.issuer[i]), code, int(run.slot[i])))
         if not rows:
             return []
         wanted = self._issuer_code.get(issuer.upper(), -1) if issuer else None
-        same = [r for r in rows if wanted is None or r[1] == wanted]
+        same = [r for r in rows if wanted is None or r[0] == wanted]
         found = same or rows
         exact = bool(same)
         return [
@@ -363,5 +366,5 @@ class DocumentIndex:
                 doc_type=DOC_TYPES[code & 7] if code & 7 < len(DOC_TYPES) else "OTHER",
                 issuer_matches=exact,
             )
-            for _, issuer_code, code, slot in sorted(found, key=lambda r: r[3])
+            for issuer_code, code, slot in sorted(found, key=lambda r: r[2])
         ]
