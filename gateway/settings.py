@@ -100,7 +100,13 @@ class Settings(BaseSettings):
     partitions: int = Field(
         default=3, ge=1, le=1000, description="Partitions for topics Frontline creates."
     )
-    replication_factor: int = Field(default=1, ge=1, le=32)
+    replication_factor: int | None = Field(
+        default=None,
+        ge=1,
+        le=32,
+        description="Copies of each topic Frontline creates; unset: min(3, brokers in the"
+        " cluster), with min.insync.replicas=2 from three copies on.",
+    )
 
     metrics_host: str = Field(
         default="127.0.0.1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from gateway.cli._common import (
 from gateway.cli._options import CreateDryRun
 from gateway.errors import FrontlineError
 from gateway.kafka.clients import make_admin, resolve_bootstrap
-from gateway.kafka.layout import TopicResult, apply_topics, plan_topics
+from gateway.kafka.layout import TopicResult, apply_topics_report, plan_topics
 from gateway.settings import Settings
 from gateway.topology import load_topology
 
@@ -33,6 +34,15 @@ TopologyOption = Annotated[
     typer.Option("--topology", help="Topology TOML; default FRONTLINE_TOPOLOGY_FILE or shipped."),
 ]
 
+ReassignmentOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--reassignment",
+        help="Write the kafka-reassign-partitions plan for topics with too few replicas here.",
+        dir_okay=False,
+    ),
+]
+
 _STYLE = {"created": "green", "exists": "dim", "would-create": "yellow", "failed": "bold red"}
 
 
@@ -43,18 +53,34 @@ def _connected(settings: Settings) -> Settings:
 
 def _table(results: list[TopicResult]) -> Table:
     table = Table(title="Frontline topics")
-    for column in ("topic", "partitions", "policy", "status"):
-        table.add_column(column, justify="right" if column == "partitions" else "left")
+    for column in ("topic", "partitions", "replicas", "policy", "status"):
+        table.add_column(
+            column, justify="right" if column in ("partitions", "replicas") else "left"
+        )
     for result in results:
         status = f"[{_STYLE[result.status]}]{result.status}[/]"
+        if result.fixed:
+            changes = ", ".join(f"{k} {have}->{want}" for k, (want, have) in result.fixed.items())
+            status += f" [green](fixed: {changes})[/]"
         if result.drift:
             changes = ", ".join(f"{k} {want}->{have}" for k, (want, have) in result.drift.items())
             status += f" [red](drift: {changes})[/]"
         if result.error:
             status += f" {result.error}"
         spec = result.spec
-        table.add_row(spec.name, str(spec.partitions), spec.policy, status)
+        replicas = str(spec.replication) if spec.replication is not None else "-"
+        table.add_row(spec.name, str(spec.partitions), replicas, spec.policy, status)
     return table
+
+
+def _fixes(results: list[TopicResult]) -> list[str]:
+    """One line per kind of drift left: what to run to fix it (the first topic as example)."""
+    seen: dict[str, tuple[str, int]] = {}
+    for result in results:
+        for key, hint in result.hints.items():
+            first, count = seen.get(key, (hint, 0))
+            seen[key] = (first, count + 1)
+    return [f"{key} on {count} topic(s): {hint}" for key, (hint, count) in seen.items()]
 
 
 @app.command()
@@ -62,24 +88,33 @@ def apply(
     ctx: typer.Context,
     dry_run: CreateDryRun = False,
     topology: TopologyOption = None,
+    reassignment: ReassignmentOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create every missing topic with its configs; existing topics are left as they are."""
+    """Create every missing topic with its configs (replication: min(3, brokers) unless
+    FRONTLINE_REPLICATION_FACTOR is set); on existing topics set the durability configs
+    (min.insync.replicas, unclean leader election off) and report any other drift."""
     settings = settings_of(ctx)
     try:
         layout = load_topology(topology or settings.topology_file)
         connected = _connected(settings)
         specs = plan_topics(layout, connected)
         with kafka_errors(connected, "create topics"):
-            results = run_async(apply_topics)(specs, connected, dry_run=dry_run)
+            applied = run_async(apply_topics_report)(specs, connected, dry_run=dry_run)
     except FrontlineError as error:
         raise fail(error) from None
+    results = applied.results
+    moves = applied.reassignment["partitions"]
+    if reassignment is not None and moves:
+        reassignment.write_text(json.dumps(applied.reassignment, indent=2) + "\n", "utf-8")
     counts = {s: sum(r.status == s for r in results) for s in _STYLE}
     drifted = sum(bool(r.drift) for r in results)
+    fixed = sum(bool(r.fixed) for r in results)
     if as_json:
         emit_json(
             {
                 "bootstrap_servers": connected.bootstrap_servers,
+                "brokers": len(applied.brokers),
                 "topics": [
                     {
                         "topic": r.spec.name,
@@ -88,23 +123,33 @@ def apply(
                         "policy": r.spec.policy,
                         "role": r.spec.role,
                         "status": r.status,
-                        "drift": {k: {"planned": w, "broker": h} for k, (w, h) in r.drift.items()},
+                        "drift": {
+                            k: {"planned": w, "broker": h, "fix": r.hints.get(k)}
+                            for k, (w, h) in r.drift.items()
+                        },
+                        "fixed": {k: {"planned": w, "broker": h} for k, (w, h) in r.fixed.items()},
                         "error": r.error,
                     }
                     for r in results
                 ],
-                "counts": {**counts, "drift": drifted},
+                "counts": {**counts, "drift": drifted, "fixed": fixed},
+                "reassignment": applied.reassignment,
             }
         )
         if counts["failed"]:
             raise typer.Exit(1)
         return
     console.print(_table(results))
+    verb = "to fix" if dry_run else "fixed"
     console.print(
         f"{len(results)} topics: {counts['created']} created, {counts['exists']} existing, "
-        f"{counts['would-create']} to create, {counts['failed']} failed, {drifted} with drift"
-        f" on {connected.bootstrap_servers}"
+        f"{counts['would-create']} to create, {counts['failed']} failed, {fixed} {verb}, "
+        f"{drifted} with drift on {connected.bootstrap_servers} ({len(applied.brokers)} brokers)"
     )
+    for line in _fixes(results):
+        console.print(f"  fix {line}", highlight=False, markup=False)
+    if moves and reassignment is not None:
+        console.print(f"  reassignment plan for {len(moves)} partitions in {reassignment}")
     if counts["failed"]:
         raise typer.Exit(1)
 

@@ -124,16 +124,22 @@ def librdkafka_config(settings: Settings) -> dict[str, str]:
 def make_producer(
     settings: Settings, *, transactional_id: str | None = None, **overrides: Any
 ) -> AIOKafkaProducer:
-    """An idempotent producer (acks=all); transactional when ``transactional_id`` is given."""
+    """An idempotent producer (acks=all); transactional when ``transactional_id`` is given.
+
+    ``overrides`` may tune anything but durability: acks=all (every in-sync replica, at
+    least ``min.insync.replicas``, has the record before it counts as written) and
+    idempotence (a retried send is written once) always win.
+    """
     kwargs = client_kwargs(settings) | {
-        "enable_idempotence": True,
-        "acks": "all",
         "linger_ms": settings.linger_ms,
         "max_batch_size": settings.max_batch_size,
     }
     if transactional_id is not None:
         kwargs["transactional_id"] = transactional_id
-    return AIOKafkaProducer(**(kwargs | overrides))
+    return AIOKafkaProducer(**(kwargs | overrides | _DURABLE))
+
+
+_DURABLE = {"enable_idempotence": True, "acks": "all"}
 
 
 def make_consumer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import structlog
@@ -14,6 +14,15 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from gateway.errors import SetupError
 from gateway.kafka.clients import make_admin
+from gateway.kafka.durability import (
+    FIXABLE,
+    MIN_INSYNC,
+    alter_topic_configs,
+    durability_configs,
+    fix_hint,
+    reassignment_plan,
+    replication_for,
+)
 from gateway.kafka.topic_names import TopicNames
 from gateway.kafka.waiting import wait_for_topics
 from gateway.settings import Settings
@@ -21,10 +30,12 @@ from gateway.topology import Topology
 
 __all__ = [
     "COMPACTED",
+    "Applied",
     "TopicResult",
     "TopicSpec",
     "TopicStatus",
     "apply_topics",
+    "apply_topics_report",
     "plan_topics",
 ]
 
@@ -54,11 +65,15 @@ TopicStatus = Literal["created", "exists", "would-create", "failed"]
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """One topic Frontline needs: name, sizing, broker configs, and what it is for."""
+    """One topic Frontline needs: name, sizing, broker configs, and what it is for.
+
+    ``replication`` None means "follow the cluster": ``apply_topics`` resolves it to
+    ``min(3, brokers)`` with its durability configs (:meth:`sized`).
+    """
 
     name: str
     partitions: int
-    replication: int
+    replication: int | None
     configs: Mapping[str, str]
     role: str
 
@@ -67,15 +82,30 @@ class TopicSpec:
         """The cleanup policy in one word: ``compact`` or ``delete``."""
         return self.configs.get("cleanup.policy", "delete")
 
+    def sized(self, brokers: int) -> TopicSpec:
+        """This spec for a cluster of ``brokers``: a replication factor and its configs."""
+        if self.replication is not None:
+            return self
+        replication = replication_for(None, brokers)
+        configs = {**self.configs, **durability_configs(replication)}
+        return replace(self, replication=replication, configs=configs)
+
 
 @dataclass(frozen=True)
 class TopicResult:
-    """What ``apply_topics`` did with one spec; ``drift`` lists broker values that differ."""
+    """What ``apply_topics`` did with one spec.
+
+    ``drift`` lists planned values the broker holds differently (planned, broker) and
+    ``hints`` how to fix each by hand; ``fixed`` lists those apply changed itself (in a
+    dry run: would change), as (planned, broker before).
+    """
 
     spec: TopicSpec
     status: TopicStatus
     drift: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     error: str | None = None
+    fixed: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -95,13 +125,12 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
     # writes it to the changelog partition of the same number, so a restarted task restores
     # exactly its own slice: state topics need at least as many partitions as ingress topics,
     # which is why both take ``settings.partitions``.
-    extra: dict[str, str] = {}
-    if settings.replication_factor >= 3:
-        # With three copies, an acknowledged write survives the loss of one broker.
-        extra["min.insync.replicas"] = "2"
+    # Unset FRONTLINE_REPLICATION_FACTOR: the factor follows the cluster (TopicSpec.sized).
+    replication = settings.replication_factor
+    extra = durability_configs(replication) if replication is not None else {}
 
     def spec(name: str, configs: Mapping[str, str], role: str) -> TopicSpec:
-        return TopicSpec(name, parts, settings.replication_factor, {**configs, **extra}, role)
+        return TopicSpec(name, parts, replication, {**configs, **extra}, role)
 
     specs = [
         spec(names.ingress(org.code), _delete(7), f"ingress from {org.code}")
@@ -130,15 +159,37 @@ def plan_topics(topology: Topology, settings: Settings) -> list[TopicSpec]:
     return specs
 
 
+@dataclass(frozen=True)
+class Applied:
+    """Everything ``apply_topics_report`` found: one result per spec, the cluster's brokers,
+    and the partition reassignment that would bring low replication factors to the plan."""
+
+    results: list[TopicResult]
+    brokers: list[int]
+    reassignment: dict[str, Any]
+
+
 async def apply_topics(
     specs: Iterable[TopicSpec], settings: Settings, *, dry_run: bool = False
 ) -> list[TopicResult]:
     """Create the missing topics and report drift on existing ones; running it twice is a no-op.
 
     A topic the broker refuses comes back with status ``failed`` and the broker's message;
-    nothing is raised for it, so the caller sees every outcome at once.
+    nothing is raised for it, so the caller sees every outcome at once. See
+    :func:`apply_topics_report` for what is fixed on existing topics.
     """
-    wanted = list(specs)
+    return (await apply_topics_report(specs, settings, dry_run=dry_run)).results
+
+
+async def apply_topics_report(
+    specs: Iterable[TopicSpec], settings: Settings, *, dry_run: bool = False
+) -> Applied:
+    """:func:`apply_topics`, with the brokers and a reassignment plan for low replication.
+
+    On existing topics the durability configs (``min.insync.replicas``, unclean leader
+    election) are set when they differ and the topic's replicas allow it; every other
+    difference is only reported, with a hint naming the fix.
+    """
     admin = make_admin(settings, request_timeout_ms=15_000)
     try:
         await admin.start()
@@ -148,20 +199,25 @@ async def apply_topics(
             hint="Start one with `frontline broker up`, or fix FRONTLINE_BOOTSTRAP_SERVERS.",
         ) from None
     try:
+        brokers = sorted(b["node_id"] for b in (await admin.describe_cluster())["brokers"])
+        wanted = [s.sized(len(brokers)) for s in specs]
         existing = set(await admin.list_topics())
         missing = [s for s in wanted if s.name not in existing]
         present = [s for s in wanted if s.name in existing]
         outcome: dict[str, TopicResult] = {}
-        for s, drift in zip(present, await _drift(admin, present), strict=True):
+        replicas: dict[str, list[list[int]]] = {}
+        for s, (drift, held) in zip(present, await _drift(admin, present), strict=True):
             outcome[s.name] = TopicResult(s, "exists", drift)
+            replicas[s.name] = held
         if dry_run:
             outcome.update({s.name: TopicResult(s, "would-create") for s in missing})
         else:
             created = await _create(admin, missing)
             # Topics another creator made between our listing and our request: check them too.
             raced = [s for s in missing if created[s.name].status == "exists"]
-            for s, drift in zip(raced, await _drift(admin, raced), strict=True):
+            for s, (drift, held) in zip(raced, await _drift(admin, raced), strict=True):
                 created[s.name] = TopicResult(s, "exists", drift)
+                replicas[s.name] = held
             outcome.update(created)
             await _visible(admin, [n for n, r in created.items() if r.status == "created"])
     except KafkaError as error:
@@ -171,7 +227,47 @@ async def apply_topics(
         ) from None
     finally:
         await admin.close()
-    return [outcome[s.name] for s in wanted]
+    outcome = await _repair(outcome, replicas, settings, dry_run=dry_run)
+    low = {
+        name: int(r.drift["replication"][0])
+        for name, r in outcome.items()
+        if "replication" in r.drift
+    }
+    plan = reassignment_plan({n: replicas[n] for n in low}, low, brokers)
+    return Applied([outcome[s.name] for s in wanted], brokers, plan)
+
+
+async def _repair(
+    outcome: dict[str, TopicResult],
+    replicas: Mapping[str, list[list[int]]],
+    settings: Settings,
+    *,
+    dry_run: bool,
+) -> dict[str, TopicResult]:
+    """Set the fixable durability configs that drifted; attach a hint to every other drift."""
+    bootstrap = settings.bootstrap_servers or "BROKER:9092"
+    changes: dict[str, dict[str, str]] = {}
+    for name, result in outcome.items():
+        held = replicas.get(name) or [[]]
+        have = min(len(r) for r in held)
+        for key, (want, _) in result.drift.items():
+            # min.insync above the copies a topic has would refuse every acks=all write.
+            if key in FIXABLE and not (key == MIN_INSYNC and int(want) > have):
+                changes.setdefault(name, {})[key] = want
+    errors = {} if dry_run else await alter_topic_configs(settings, changes)
+    repaired: dict[str, TopicResult] = {}
+    for name, result in outcome.items():
+        done = changes.get(name, {}) if not errors.get(name) else {}
+        if errors.get(name):
+            log.warning("topic_config_fix_failed", topic=name, error=errors[name])
+        elif done and not dry_run:
+            log.info("topic_config_fixed", topic=name, configs=sorted(done))
+        drift = {k: v for k, v in result.drift.items() if k not in done}
+        hints = {k: fix_hint(name, k, want, bootstrap) for k, (want, _) in drift.items()}
+        fixed = {k: v for k, v in result.drift.items() if k in done}
+        error = result.error or errors.get(name)
+        repaired[name] = replace(result, drift=drift, fixed=fixed, hints=hints, error=error)
+    return repaired
 
 
 # Creating many topics in one request can exceed the broker's request timeout.
@@ -239,31 +335,47 @@ async def _describe_configs(
 
 async def _drift(
     admin: AIOKafkaAdminClient, present: list[TopicSpec]
-) -> list[dict[str, tuple[str, str]]]:
-    """For each existing topic, the planned settings the broker holds differently."""
+) -> list[tuple[dict[str, tuple[str, str]], list[list[int]]]]:
+    """For each existing topic, the planned settings the broker holds differently, and each
+    partition's replicas (leader first)."""
     if not present:
         return []
-    partitions: dict[str, int] = {}
+    held: dict[str, list[list[int]]] = {}
     for _ in range(20):
         described = await admin.describe_topics([s.name for s in present])
-        partitions = {t["topic"]: len(t["partitions"]) for t in described}
+        held = {
+            t["topic"]: [
+                _leader_first(p["leader"], p["replicas"])
+                for p in sorted(t["partitions"], key=lambda p: p["partition"])
+            ]
+            for t in described
+        }
         # A topic created a moment ago may still show no partitions: ask again.
-        if all(partitions.get(s.name, 0) > 0 for s in present):
+        if all(held.get(s.name) for s in present):
             break
         await asyncio.sleep(0.25)
     resources = [
         ConfigResource(ConfigResourceType.TOPIC, s.name, configs=dict(s.configs)) for s in present
     ]
     actual = await _describe_configs(admin, resources)
-    drifts: list[dict[str, tuple[str, str]]] = []
+    drifts: list[tuple[dict[str, tuple[str, str]], list[list[int]]]] = []
     for s in present:
         drift: dict[str, tuple[str, str]] = {}
-        have = partitions.get(s.name, s.partitions)
+        partitions = held.get(s.name, [])
+        have = len(partitions) or s.partitions
         if have < s.partitions:
             drift["partitions"] = (str(s.partitions), str(have))
+        copies = min((len(r) for r in partitions), default=s.replication)
+        if s.replication is not None and copies is not None and copies < s.replication:
+            drift["replication"] = (str(s.replication), str(copies))
         values = actual.get(s.name, {})
         for key, value in s.configs.items():
             if key in values and values[key] != value:
                 drift[key] = (value, values[key])
-        drifts.append(drift)
+        drifts.append((drift, partitions))
     return drifts
+
+
+def _leader_first(leader: int, replicas: list[int]) -> list[int]:
+    """The replica list with the current leader first (a reassignment keeps it leading)."""
+    return [leader, *(r for r in replicas if r != leader)] if leader in replicas else replicas

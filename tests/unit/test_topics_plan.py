@@ -93,6 +93,9 @@ def test_prefix_and_replication_come_from_settings(topology: Topology) -> None:
     assert all(s.configs["min.insync.replicas"] == "2" for s in specs)
 
 
-def test_single_replica_sets_no_min_insync(plan: dict[str, TopicSpec]) -> None:
-    """With one replica the broker default min.insync.replicas is left alone."""
-    assert all("min.insync.replicas" not in s.configs for s in plan.values())
+def test_single_replica_asks_one_in_sync_and_no_unclean_election(
+    plan: dict[str, TopicSpec],
+) -> None:
+    """With one replica set explicitly, min.insync.replicas is 1 and unclean election off."""
+    assert all(s.configs["min.insync.replicas"] == "1" for s in plan.values())
+    assert all(s.configs["unclean.leader.election.enable"] == "false" for s in plan.values())
