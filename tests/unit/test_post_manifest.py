@@ -137,3 +137,21 @@ def test_benchmark_flight_is_a_readable_manifest() -> None:
     assert len(planted) == 12
     assert manifest.warnings == []
     assert all(p.missing == [] for p in manifest.passengers)
+
+
+def test_several_messages_and_custom_service_characters() -> None:
+    """A flight split over two messages (01:C, 02:F) with its own UNA separators reads whole."""
+    text = (
+        "UNA*|.\\ ~"
+        "UNB|UNOA*4|CARRIER|FRAPIU|251206*0615|9~"
+        "UNH|1|PAXLST*D*05B*UN*IATA|REF|01*C~TDT|20|LH1024|||LH~"
+        "NAD|FL|||MUELLER*KARL~DTM|329*800101~UNT|5|1~"
+        "UNH|2|PAXLST*D*05B*UN*IATA|REF|02*F~TDT|20|LH1024|||LH~"
+        "NAD|FL|||O\\|HARA*ENA~NAT|2|IRL~UNT|5|2~"
+        "UNZ|2|9~"
+    )
+    manifest = parse_paxlst(text)
+    assert [p.family_name for p in manifest.passengers] == ["MUELLER", "O|HARA"]
+    assert [p.index for p in manifest.passengers] == [1, 2]
+    assert manifest.passengers[0].date_of_birth == "1980-01-01"
+    assert [f.number for f in manifest.flights] == ["LH1024", "LH1024"]
