@@ -79,3 +79,42 @@ def test_other_names_with_the_same_consonants_do_not_hit(listed: str, query: str
     record = person("X:1", given, family, dob={"year": 1980, "month": 5, "day": 17})
     watchlist.upsert(entry_from_record("WANTED_PERSON", record))
     assert screen_person(watchlist, PersonQuery(name=query, date_of_birth="1980-05-17")) == []
+
+
+def test_birth_date_prunes_namesakes_but_keeps_slips() -> None:
+    """With a birth date, namesakes born years apart are not scored; a transposed year still is."""
+    watchlist = Watchlist()
+    births: dict[str, dict[str, int | None] | None] = {
+        "X:1": {"year": 1987, "month": 3, "day": 14},
+        "X:2": {"year": 1950, "month": 1, "day": 2},  # another man of the same name
+        "X:3": {"year": 1978, "month": 3, "day": 14},  # 1987 with its digits swapped
+        "X:4": None,  # unknown birth date
+    }
+    for alert_id, dob in births.items():
+        watchlist.upsert(
+            entry_from_record("WANTED_PERSON", person(alert_id, "John", "Smith", dob=dob))
+        )
+    form = normalize_name("John Smith")
+    rows = watchlist.candidates(form, birth_years=(1986, 1987, 1988, 1978))
+    assert sorted(watchlist.row_alert(r) for r in rows) == ["X:1", "X:3", "X:4"]
+    query = PersonQuery(name="John Smith", date_of_birth="1987-03-14")
+    assert sorted(h.subject_id for h in screen_person(watchlist, query)) == ["X:1", "X:3", "X:4"]
+    everyone = screen_person(watchlist, query, threshold=0.0)
+    assert "X:2" in {h.subject_id for h in everyone}
+
+
+def test_document_hit_explains_the_name_even_with_a_contradicting_date() -> None:
+    """An alert found by its document number still shows how its name compares."""
+    watchlist = Watchlist()
+    record = person(
+        "X:1",
+        "Karim",
+        "Ben Ali",
+        dob={"year": 1960, "month": 1, "day": 1},
+        documents=(("P1234567", "TUN"),),
+    )
+    watchlist.upsert(entry_from_record("WANTED_PERSON", record))
+    query = PersonQuery(name="Karim Benali", date_of_birth="1990-06-06", document_number="P1234567")
+    hits = screen_person(watchlist, query, threshold=0.5)
+    assert [r.field for r in hits[0].why] == ["document", "name", "date_of_birth"]
+    assert hits[0].why[1].score == 1.0

@@ -10,6 +10,7 @@ allowed); birth dates, nationality and documents then raise or lower it; linked 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from gateway.contract.identifiers import normalize_identifier
-from gateway.post.screening.entry import ACTION_SEVERITY, Entry
+from gateway.post.screening.entry import ACTION_SEVERITY, Document, Entry
 from gateway.post.screening.normalize import (
     DateRange,
     NameForm,
@@ -43,6 +44,8 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 0.8
 _MAX_BONUS = 0.08  # the most a birth date (+0.06) and a nationality (+0.02) can add
+_MAX_NATIONALITY = 0.02
+_CONTRADICTS = -0.25  # a birth date that contradicts the alert's
 _STAGE1_KEEP = 40
 _MIN_TOKEN_SIM = 0.75
 # A name matched several ways is reported by its least exact way.
@@ -159,13 +162,10 @@ def _token_sim(a: str, b: str, abjad: bool) -> tuple[float, str]:
     return best
 
 
-def _joined_similarity(q: NameForm, e: NameForm) -> float:
+def _joined_similarity(q: tuple[str, ...], e: tuple[str, ...], use_skel: bool) -> float:
     """Names compared with spaces removed, for merged or split spellings (Abd Allah / Abdullah)."""
-    use_skel = q.abjad or e.abjad
-    qs = q.skeletons if use_skel else q.tokens
-    es = e.skeletons if use_skel else e.tokens
-    if not qs or not es:
-        return 0.0
+    qs = tuple(skeleton(t) for t in q) if use_skel else q
+    es = tuple(skeleton(t) for t in e) if use_skel else e
     q_text = "".join(qs)
     orders = {"".join(es), "".join((es[-1], *es[:-1])), "".join((*es[1:], es[0]))}
     best = max(fuzz.ratio(q_text, text) for text in orders) / 100
@@ -176,47 +176,54 @@ def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
     """Order-independent similarity of two names (0 to 1), how they matched, and notes."""
     if not q.tokens or not e.tokens:
         return 0.0, "none", []
-    abjad = q.abjad or e.abjad
-    pairs = sorted(
-        (
-            (*_token_sim(a, b, abjad), i, j)
-            for i, a in enumerate(q.tokens)
-            for j, b in enumerate(e.tokens)
-        ),
-        reverse=True,
-    )
+    score, how, notes = _name_similarity(q.tokens, e.tokens, q.abjad or e.abjad)
+    return score, how, list(notes)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_similarity(
+    qt: tuple[str, ...], et: tuple[str, ...], abjad: bool
+) -> tuple[float, str, tuple[str, ...]]:
+    """name_similarity on token tuples, cached: namesakes repeat within and across queries."""
+    pairs = []
+    for i, a in enumerate(qt):
+        for j, b in enumerate(et):
+            sim, how = _token_sim(a, b, abjad)
+            if sim >= _MIN_TOKEN_SIM:
+                pairs.append((sim, how, i, j))
+    pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_e: set[int] = set()
     got_q = got_e = 0.0
     hows: set[str] = set()
     in_order = True
     for sim, how, i, j in pairs:
-        if sim < _MIN_TOKEN_SIM or i in used_q or j in used_e:
+        if i in used_q or j in used_e:
             continue
         used_q.add(i)
         used_e.add(j)
-        got_q += sim * len(q.tokens[i])
-        got_e += sim * len(e.tokens[j])
+        got_q += sim * len(qt[i])
+        got_e += sim * len(et[j])
         hows.add(how)
         in_order = in_order and i == j
-    cov_q = got_q / sum(len(t) for t in q.tokens)
-    cov_e = got_e / sum(len(t) for t in e.tokens)
+    cov_q = got_q / sum(map(len, qt))
+    cov_e = got_e / sum(map(len, et))
     score = 0.85 * max(cov_q, cov_e) + 0.15 * min(cov_q, cov_e)
-    if len(used_q) == 1 and max(len(q.tokens), len(e.tokens)) > 1:
+    if len(used_q) == 1 and max(len(qt), len(et)) > 1:
         score *= 0.8  # one shared token (a common family name) is not an identity
-    if len(used_q) < len(q.tokens) and len(used_e) < len(e.tokens):
+    if len(used_q) < len(qt) and len(used_e) < len(et):
         score *= 0.85  # each name has a part the other lacks: more likely two people
     how = next((h for h in _HOW_ORDER if h in hows), "exact")
     notes: list[str] = []
     if not in_order and len(used_q) > 1:
         notes.append("reordered")
-    if len(used_q) < max(len(q.tokens), len(e.tokens)):
-        notes.append(f"{len(used_q)} of {max(len(q.tokens), len(e.tokens))} tokens")
-    if len(q.tokens) != len(e.tokens) or abjad:
-        joined = _joined_similarity(q, e)
+    if len(used_q) < max(len(qt), len(et)):
+        notes.append(f"{len(used_q)} of {max(len(qt), len(et))} tokens")
+    if len(qt) != len(et) or abjad:
+        joined = _joined_similarity(qt, et, abjad)
         if joined > score:
-            return joined, "joined", ["spaces ignored"] + (["transliteration"] if abjad else [])
-    return score, how, notes
+            return joined, "joined", ("spaces ignored", *(("transliteration",) if abjad else ()))
+    return score, how, tuple(notes)
 
 
 # -- dates, nationality --------------------------------------------------------------------
@@ -240,61 +247,96 @@ def dob_compatibility(query: DateRange, held: DateRange) -> tuple[str, float]:
     if query.exact and held.exact:
         if _one_slip(query.start, held.start):
             return "near", -0.04
-        return "contradicts", -0.25
+        return "contradicts", _CONTRADICTS
     gap = min(abs(query.start.year - held.end.year), abs(held.start.year - query.end.year))
     if gap <= 1:
         return "near", -0.04
-    return "contradicts", -0.25
+    return "contradicts", _CONTRADICTS
 
 
-def _dob_reason(query: DateRange | None, entry: Entry) -> tuple[MatchReason | None, float]:
-    held = entry.person.dob if entry.person else None
-    if query is None or held is None:
-        return None, 0.0
-    how, delta = dob_compatibility(query, held)
-    score = {"exact": 1.0, "within_range": 0.9, "near": 0.5}.get(how, 0.0)
-    return MatchReason(field="date_of_birth", how=how, score=score, detail=f"alert: {held}"), delta
+_DOB_SCORE = {"exact": 1.0, "within_range": 0.9, "near": 0.5}
 
 
-def _nationality_reason(code: str | None, entry: Entry) -> tuple[MatchReason | None, float]:
-    held = entry.person.nationalities if entry.person else ()
+def _nationality_delta(code: str | None, held: tuple[str, ...]) -> float:
     if not code or not held:
-        return None, 0.0
-    if code.upper() in held:
-        return MatchReason(field="nationality", how="exact", score=1.0), 0.02
-    return MatchReason(field="nationality", how="mismatch", score=0.0), -0.03
+        return 0.0
+    return 0.02 if code.upper() in held else -0.03
 
 
-def _document_reason(
+def _document_match(
     number: str, country: str | None, entry: Entry
-) -> tuple[MatchReason | None, float]:
+) -> tuple[str, float, Document] | None:
+    """How one of the alert's documents matches the number, the score floor, and which one."""
     for doc in entry.person.documents if entry.person else ():
-        if doc.number != number:
-            continue
-        if country and doc.issuing_country and country.upper() != doc.issuing_country:
-            return MatchReason(
+        if doc.number == number:
+            if country and doc.issuing_country and country.upper() != doc.issuing_country:
+                return "country_differs", 0.85, doc
+            return "exact", 0.97, doc
+    return None
+
+
+def _reasons(
+    entry: Entry,
+    query: PersonQuery,
+    name: tuple[float, str, str] | None,
+    doc: tuple[str, float, Document] | None,
+    dob: DateRange | None,
+) -> list[MatchReason]:
+    """The explanation of a hit, built only for hits (pydantic models cost microseconds)."""
+    person = entry.person
+    assert person is not None
+    reasons: list[MatchReason] = []
+    if doc is not None:
+        doc_how, _, held = doc
+        reasons.append(
+            MatchReason(
                 field="document",
-                how="country_differs",
-                score=0.7,
-                detail=f"{doc.doc_type} issued by {doc.issuing_country}",
-            ), 0.85
-        return MatchReason(
-            field="document",
-            how="exact",
-            score=1.0,
-            detail=f"{doc.doc_type} issued by {doc.issuing_country}",
-        ), 0.97
-    return None, 0.0
+                how=doc_how,
+                score=1.0 if doc_how == "exact" else 0.7,
+                detail=f"{held.doc_type} issued by {held.issuing_country}",
+            )
+        )
+    if name is not None:
+        score, how, detail = name
+        reasons.append(MatchReason(field="name", how=how, score=round(score, 3), detail=detail))
+    if dob is not None and person.dob is not None:
+        how, _ = dob_compatibility(dob, person.dob)
+        reasons.append(
+            MatchReason(
+                field="date_of_birth",
+                how=how,
+                score=_DOB_SCORE.get(how, 0.0),
+                detail=f"alert: {person.dob}",
+            )
+        )
+    if query.nationality and person.nationalities:
+        if query.nationality.upper() in person.nationalities:
+            reasons.append(MatchReason(field="nationality", how="exact", score=1.0))
+        else:
+            reasons.append(MatchReason(field="nationality", how="mismatch", score=0.0))
+    return reasons
 
 
 # -- person screening ----------------------------------------------------------------------
 
 
+def _birth_years(dob: DateRange) -> tuple[int, ...]:
+    """Birth years an alert may carry and still not contradict ``dob`` (see dob_compatibility):
+    within a year of it, or, for a full date, its year's digits in another order."""
+    years = set(range(dob.start.year - 1, dob.end.year + 2))
+    if dob.exact:
+        digits = str(dob.start.year)
+        years.update(int("".join(p)) for p in itertools.permutations(digits) if p[0] != "0")
+    return tuple(sorted(years))
+
+
 def _name_scores(
-    watchlist: Watchlist, form: NameForm, dob: DateRange | None
+    watchlist: Watchlist, form: NameForm, dob: DateRange | None, threshold: float
 ) -> dict[str, tuple[float, str, str]]:
     """Best name score per alert id: (score, how, detail naming the variant)."""
-    rows = watchlist.candidates(form)
+    # A contradicting birth date costs 0.25: such rows cannot reach a threshold above 0.77.
+    prune = dob is not None and threshold > 1.0 + _CONTRADICTS + _MAX_NATIONALITY
+    rows = watchlist.candidates(form, birth_years=_birth_years(dob) if prune and dob else None)
     if len(rows) > _STAGE1_KEEP:
         use_skel = form.abjad
         query = form.skeleton_text if use_skel else form.sorted_text
@@ -318,6 +360,16 @@ def _name_scores(
     return best
 
 
+def _best_name(form: NameForm, entry: Entry) -> tuple[float, str, str] | None:
+    """The best name score of one entry's variants (for alerts found by document)."""
+    best: tuple[float, str, str] | None = None
+    for variant in entry.person.names if entry.person else ():
+        score, how, notes = name_similarity(form, variant.form)
+        if best is None or score > best[0]:
+            best = (score, how, "; ".join([f"{variant.label} name", *notes]))
+    return best
+
+
 def screen_person(
     watchlist: Watchlist,
     query: PersonQuery,
@@ -328,7 +380,7 @@ def screen_person(
     """Subjects on the watchlist that may be this traveller, best first."""
     form = normalize_name(query.name)
     dob = parse_partial_date(query.date_of_birth) if query.date_of_birth else None
-    names = _name_scores(watchlist, form, dob) if form else {}
+    names = _name_scores(watchlist, form, dob, threshold) if form else {}
     doc_number = normalize_identifier(query.document_number or "")
     doc_alerts = watchlist.documents(doc_number) if doc_number else set()
     scored: dict[str, tuple[float, list[MatchReason]]] = {}
@@ -338,28 +390,19 @@ def screen_person(
         entry = watchlist.get(alert_id)
         if entry is None or entry.person is None:
             continue
-        reasons: list[MatchReason] = []
-        score = 0.0
-        if alert_id in names:
-            name_score, how, detail = names[alert_id]
-            score = name_score
-            reasons.append(
-                MatchReason(field="name", how=how, score=round(name_score, 3), detail=detail)
-            )
-        if doc_number:
-            doc_reason, doc_floor = _document_reason(doc_number, query.document_country, entry)
-            if doc_reason is not None:
-                reasons.insert(0, doc_reason)
-                score = max(score, doc_floor) + (0.03 if score >= threshold else 0.0)
-        for reason, delta in (
-            _dob_reason(dob, entry),
-            _nationality_reason(query.nationality, entry),
-        ):
-            if reason is not None:
-                reasons.append(reason)
-                score += delta
+        name = names.get(alert_id)
+        if name is None and form and alert_id in doc_alerts:
+            name = _best_name(form, entry)
+        score = name[0] if name is not None else 0.0
+        doc = _document_match(doc_number, query.document_country, entry) if doc_number else None
+        if doc is not None:
+            score = max(score, doc[1]) + (0.03 if score >= threshold else 0.0)
+        if dob is not None and entry.person.dob is not None:
+            score += dob_compatibility(dob, entry.person.dob)[1]
+        score += _nationality_delta(query.nationality, entry.person.nationalities)
         score = max(0.0, min(1.0, score))
         if score >= threshold:
+            reasons = _reasons(entry, query, name, doc, dob)
             scored[alert_id] = (score, reasons)
     return _group(watchlist, scored, limit)
 

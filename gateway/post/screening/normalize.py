@@ -70,8 +70,11 @@ _SKELETON_RULES: tuple[tuple[str, str], ...] = (
     ("c", "k"), ("q", "k"), ("x", "ks"), ("w", "v"), ("z", "s"),
 )  # fmt: skip
 # Ambiguous letters read the other way: a lone j as a y (Jusuf/Yusuf, Jelena/Yelena), kh as
-# an h (Khaled/Haled, French and Spanish spellings of the same Arabic letter).
-_ALT_RULES: tuple[tuple[str, str], ...] = (("dj", "\0"), ("j", "y"), ("\0", "dj"), ("kh", "h"))
+# an h (Khaled/Haled, French and Spanish spellings of the same Arabic letter), ch as a k
+# (Michael/Mikael), w as a vowel (Brown/Braun, Arabic waw: يوسف is ywsf), -off as -ov.
+_ALT_RULES: tuple[tuple[str, str], ...] = (
+    ("dj", "\0"), ("j", "y"), ("\0", "dj"), ("kh", "h"), ("ch", "k"), ("w", ""), ("ff", "v"),
+)  # fmt: skip
 _VOWELS = str.maketrans("", "", "aeiouy")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -87,6 +87,9 @@ class Watchlist:
         self._row_variant: array[int] = array("H")
         self._row_dob_start = array("i")  # proleptic ordinal of the birth date range, 0 unknown
         self._row_dob_end = array("i")
+        # Birth year per row (0 unknown), for pruning postings by date before intersecting;
+        # a numpy array grown by doubling, so readers never see it resized under them.
+        self._row_year: npt.NDArray[np.int16] = np.zeros(1024, dtype=np.int16)
         self._row_text: list[str] = []
         self._row_skel: list[str] = []
         self._alive = bytearray()
@@ -189,6 +192,11 @@ class Watchlist:
         self._row_variant.append(variant)
         self._row_dob_start.append(dob.start.toordinal() if dob else 0)
         self._row_dob_end.append(dob.end.toordinal() if dob else 0)
+        if row >= self._row_year.size:
+            grown = np.zeros(self._row_year.size * 2, dtype=np.int16)
+            grown[: self._row_year.size] = self._row_year
+            self._row_year = grown
+        self._row_year[row] = dob.start.year if dob else 0
         self._row_text.append(form.sorted_text)
         self._row_skel.append(form.skeleton_text)
         self._alive.append(1)
@@ -249,11 +257,14 @@ class Watchlist:
             if (posting := self._postings.get(key)) is not None
         ]
 
-    def candidates(self, form: NameForm, limit: int = 1_000) -> list[int]:
+    def candidates(
+        self, form: NameForm, limit: int = 1_000, birth_years: Sequence[int] | None = None
+    ) -> list[int]:
         """Live rows sharing two (fuzzy) tokens with ``form`` (one for one-token names).
 
         Rows sharing two tokens are found by intersecting the tokens' sorted postings pairwise,
-        smaller into larger, so a common given name costs a binary search, not a scan.
+        smaller into larger, so a common given name costs a binary search, not a scan. With
+        ``birth_years``, rows born in another (known) year are dropped from the postings first.
         """
         if not form.tokens:
             return []
@@ -263,6 +274,8 @@ class Watchlist:
         ]
         sets = [self._postings_of(keys) for keys in token_keys]
         sets += [self._postings_of((key,)) for key in _pair_keys(form)]
+        if birth_years is not None:
+            sets = [self._born_in(arrays, birth_years) for arrays in sets]
         sets = sorted((s for s in sets if s), key=_size)
         if not sets:
             return []
@@ -272,10 +285,15 @@ class Watchlist:
             parts = [_intersect(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
             # One-token names (mononyms) need only one shared token.
             mono = {"1:" + k.removeprefix("~") for keys in token_keys for k in keys}
-            parts += self._postings_of(mono)
-            if sum(p.size for p in parts) < _FEW:
+            mononyms = self._postings_of(mono)
+            if birth_years is not None:
+                mononyms = self._born_in(mononyms, birth_years)
+            parts += mononyms
+            if birth_years is None and sum(p.size for p in parts) < _FEW:
                 # Few rows share two tokens (one may be badly misspelt): add rows sharing
-                # the rarest tokens, so the fuzzy scorer sees them too.
+                # the rarest tokens, so the fuzzy scorer sees them too. Not with a birth
+                # date: rows born that year sharing two tokens are the ones that can hit, and
+                # a thousand one-token namesakes would cost milliseconds for nothing.
                 budget = limit
                 for arrays in sets:
                     for rows in arrays:
@@ -290,6 +308,16 @@ class Watchlist:
             hits = sum(_member(found, arrays).astype(np.int32) for arrays in sets)
             found = found[np.argsort(-hits, kind="stable")[:limit]]
         return [int(r) for r in found]
+
+    def _born_in(self, arrays: Postings, years: Sequence[int]) -> Postings:
+        """One sorted posting of the rows born in one of ``years`` or in an unknown year."""
+        if not arrays:
+            return arrays
+        rows = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        kept = rows[np.isin(self._row_year[rows], np.asarray((0, *years), dtype=np.int16))]
+        if not kept.size:
+            return []
+        return [np.unique(kept)] if len(arrays) > 1 else [kept]
 
     def dob_agreement(self, rows: list[int], dob: DateRange) -> npt.NDArray[np.float32]:
         """Per row: 1 if its birth date range overlaps ``dob``, 0.5 within a year or unknown."""
