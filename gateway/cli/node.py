@@ -37,8 +37,11 @@ def _node() -> None:
 @app.command()
 def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or option
     ctx: typer.Context,
-    country: Annotated[
-        str | None, typer.Argument(help="ISO 3166-1 alpha-3 code of the country, e.g. FRA.")
+    countries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="ISO 3166-1 alpha-3 codes of the countries, e.g. FRA DEU.", show_default=False
+        ),
     ] = None,
     all_countries: Annotated[
         bool, typer.Option("--all", help="Every country of the topology, in this one process.")
@@ -54,7 +57,12 @@ def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or op
         ),
     ] = False,
 ) -> None:
-    """Route a country's node topic (or every country's) to its posts until Ctrl-C."""
+    """Route some countries' node topics (or every country's) to their posts until Ctrl-C.
+
+    Instances share the work in one consumer group, country by country: start several
+    with --all (or the same countries) and each takes whole countries; an instance naming
+    fewer countries keeps them, and the others take them over if it stops.
+    """
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
     from gateway.node.metrics import NodeMetrics  # noqa: PLC0415  # why: same
@@ -64,12 +72,14 @@ def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or op
     settings = with_trust_file(settings_of(ctx), trust_file)
     try:
         topology = load_topology(settings.topology_file)
-        if all_countries == (country is not None):
+        if all_countries == bool(countries):
             raise ConfigError(
-                "name one country or pass --all",
-                hint="e.g. `frontline node run FRA`, or `frontline node run --all`",
+                "name one or more countries, or pass --all",
+                hint="e.g. `frontline node run FRA`, `frontline node run FRA DEU`, "
+                "or `frontline node run --all`",
             )
-        codes = [c.code for c in topology.countries] if all_countries else [str(country).upper()]
+        named = dict.fromkeys(c.upper() for c in countries or [])
+        codes = [c.code for c in topology.countries] if all_countries else list(named)
         for code in codes:
             try:
                 topology.country(code)

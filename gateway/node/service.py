@@ -10,10 +10,11 @@ posts' hits and receipts, its bureau's decisions and flags) in the same engine.
 Routing needs no state, but flags and receipts need to know how each alert was last routed,
 and hits wait for decisions: that state is rebuilt, when partitions are assigned, by reading
 them back (:mod:`gateway.node.restore`). One consumer group (``<prefix>node``) serves every
-country, so ``node run FRA`` on one machine and ``node run --all`` elsewhere split the work;
-the way back's state is shared by a country's partitions, so it is exact only when one
-process owns a country's national and ``up`` topics (``node run`` per country, or one
-``--all``).
+country, whatever subset each instance runs: ``node run FRA`` on one machine and several
+``node run --all`` elsewhere share the work country by country
+(:class:`gateway.node.assignor.CountryAssignor`: a country's national and ``up`` partitions
+always go to one instance, since the way back's state is shared by them; the instance naming
+the fewest countries keeps its own; the others take over when it dies).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 from gateway.contract.codec import decode_dict
 from gateway.contract.messages import message_kind
@@ -34,6 +36,7 @@ from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
 from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.kafka.topic_names import TopicNames
+from gateway.node.assignor import CountryAssignor
 from gateway.node.flags import with_flag
 from gateway.node.metrics import NodeMetrics
 from gateway.node.restore import read_back
@@ -43,9 +46,14 @@ from gateway.settings import Settings
 from gateway.signals import run_until_signalled
 from gateway.topology import Country, Topology
 
-__all__ = ["NodeProcessor", "NodeService", "run_node"]
+__all__ = ["ASSIGNORS", "NodeProcessor", "NodeService", "run_node"]
 
 log = structlog.get_logger(__name__)
+
+# The group's assignors, preferred first: a group of new and older instances (during a
+# rolling upgrade) agrees on RoundRobin, which may split a country's partitions until the
+# last older instance is gone.
+ASSIGNORS = (CountryAssignor, RoundRobinPartitionAssignor)
 
 
 class NodeProcessor:
@@ -365,6 +373,8 @@ class NodeService:
             processor=self.processor,
             mode=mode,
             on_transaction=self.metrics.transaction,
+            # Whole countries to one instance; RoundRobin only while older instances remain.
+            consumer_overrides={"partition_assignment_strategy": ASSIGNORS},
         )
 
     def stop(self) -> None:

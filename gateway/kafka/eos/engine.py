@@ -128,9 +128,9 @@ class EosEngine:
         consumer = make_consumer(
             self.settings,
             group_id=self.app_id,
-            partition_assignment_strategy=_round_robin(),
             max_poll_records=self.max_records,
-            **self._consumer_overrides,
+            # ``consumer_overrides`` may bring its own assignor (the nodes assign whole countries)
+            **({"partition_assignment_strategy": _round_robin()} | self._consumer_overrides),
         )
         self._consumer = consumer
         if self.mode is Mode.AT_LEAST_ONCE:
