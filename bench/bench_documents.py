@@ -305,6 +305,9 @@ async def bootstrap(result: BenchResult, servers: str, n: int, workdir: Path) ->
             reference_name="raw consume", aim=">= 100,000 docs/s", met=rate >= 100_000,
         )
     )  # fmt: skip
+    files = [service.store.path, Path(f"{service.store.path}-wal")]
+    on_disk = sum(f.stat().st_size for f in files if f.exists())
+    result.add(Figure("store on disk per document", on_disk / n, "bytes", higher_is_better=False))
     t0 = time.perf_counter()
     again = PostService(settings, "FRA", "CDG")
     took = time.perf_counter() - t0
