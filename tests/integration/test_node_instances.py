@@ -1,4 +1,4 @@
-"""Two `node run --all` instances share the countries; one SIGKILLed mid-stream loses nothing."""
+"""Node instances in one group: whole countries each, the narrowest keeps its own, no loss."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.assignor import country_of_topic
+from gateway.node.service import NodeService
 from gateway.settings import Settings
 from gateway.topology import parse_topology
 from tests.support.alerts import make_alert
@@ -173,3 +174,42 @@ async def test_two_instances_share_countries_and_survive_a_sigkill(
                     process.wait(30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+@pytest.mark.timeout(90)
+async def test_an_instance_naming_a_country_keeps_it_from_an_all_instance(
+    bootstrap: str, prefix: str, tmp_path: Path
+) -> None:
+    """`node run FRA` and `node run --all` in one group: FRA's partitions go to the first only,
+    every other country's to the second, and France moves to --all when the FRA one stops."""
+    topology_path = tmp_path / "topology.toml"
+    topology_path.write_text(TOPOLOGY, encoding="utf-8")
+    settings = Settings(
+        bootstrap_servers=bootstrap, topic_prefix=prefix, topology_file=topology_path
+    )
+    topology = parse_topology(TOPOLOGY)
+    assert all(r.ok for r in await apply_topics(plan_topics(topology, settings), settings))
+    names = TopicNames(prefix)
+    everything = NodeService(settings, topology, COUNTRIES)
+    everything_task = asyncio.create_task(everything.run())
+    france = NodeService(settings, topology, ["FRA"])
+    france_task = asyncio.create_task(france.run())
+
+    def countries(service: NodeService) -> set[str]:
+        return {country_of_topic(tp.topic) for tp in service.engine.assignment}
+
+    try:
+        await _until(
+            lambda: (
+                countries(france) == {"FRA"} and countries(everything) == set(COUNTRIES) - {"FRA"}
+            ),
+            "France on its own instance",
+        )
+        assert {tp.topic for tp in france.engine.assignment} == {names.ncb("FRA"), names.up("FRA")}
+        france.stop()
+        await asyncio.wait_for(france_task, 30)
+        await _until(lambda: countries(everything) == set(COUNTRIES), "France taken over")
+    finally:
+        for service, task in ((france, france_task), (everything, everything_task)):
+            service.stop()
+            await asyncio.wait_for(task, 30)
