@@ -104,12 +104,64 @@ def simulate(
     flags: Annotated[
         int, typer.Option(min=0, max=50, help="Alerts flagged at nodes when traffic stops.")
     ] = 3,
+    brokers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=3,
+            help="3: run on its own three-broker local cluster "
+            "(DATA_DIR/broker-cluster), every topic replicated three times.",
+        ),
+    ] = 1,
+    hubs: Annotated[
+        int, typer.Option(min=1, max=4, help="Hub instances sharing the work (one group).")
+    ] = 1,
+    chaos: Annotated[
+        bool,
+        typer.Option(
+            "--chaos",
+            help="Inject faults at seeded random times (broker, hub, node and post kills, a "
+            "stopped hub); the accounting must pass as without them (docs/simulate.md).",
+        ),
+    ] = False,
+    faults: Annotated[
+        str,
+        typer.Option(
+            help="With --chaos: 'all' or some of broker-kill, hub-kill, "
+            "node-kill, post-kill, hub-stop (comma-separated)."
+        ),
+    ] = "all",
+    soak: Annotated[
+        bool,
+        typer.Option(
+            "--soak",
+            help="Sample every process's memory and open files and the consumer lag; fail "
+            "unless they stay flat after warm-up (soak.csv, soak.png in the report folder).",
+        ),
+    ] = False,
+    sample_every: Annotated[
+        str, typer.Option(help="With --chaos or --soak: how often processes are measured.")
+    ] = "10s",
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
+    from gateway.simulate.chaos import parse_faults  # noqa: PLC0415  # why: heavy imports, only when it runs
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
 
     try:
         duration_s = parse_duration(duration)
+        sample_s = parse_duration(sample_every)
+        kinds = parse_faults(faults) if chaos else ()
+        if brokers not in (1, 3):
+            raise ConfigError(f"--brokers {brokers} is not supported", hint="use 1 or 3")
+        if "broker-kill" in kinds and brokers != 3:
+            raise ConfigError(
+                "--chaos kills a broker, which needs a cluster that survives it",
+                hint="add --brokers 3, or leave broker-kill out of --faults",
+            )
+        if brokers == 3 and secure:
+            raise ConfigError(
+                "--brokers 3 runs on a plaintext cluster", hint="leave out --secure or --brokers"
+            )
     except FrontlineError as error:
         raise fail(error) from None
     config = ExerciseConfig(
@@ -128,6 +180,11 @@ def simulate(
         hit_share=hit_share,
         ack_delay_s=ack_delay,
         flags=flags,
+        brokers=brokers,
+        hubs=hubs,
+        faults=kinds,
+        soak=soak,
+        sample_s=sample_s,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import structlog
 from prometheus_client import start_http_server
 from pydantic import BaseModel, ConfigDict
@@ -54,6 +55,7 @@ from gateway.simulate.stats import quantiles
 from gateway.simulate.traffic import TrafficPlan
 from gateway.simulate.twoway import TwoWay, TwoWayConfig, WayResult, way_summary
 from gateway.simulate.variants import Traveller, TravellerFactory
+from gateway.simulate.watch import Watch, WatchConfig, extra_hubs, print_faults
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Exercise", "ExerciseConfig"]
@@ -90,6 +92,11 @@ class ExerciseConfig(BaseModel):
     hit_share: float = 0.3  # of found planted travellers, reported as hits (simulate/twoway.py)
     ack_delay_s: float = 3.0  # originators acknowledge this long after a hit reached them
     flags: int = 3  # alerts flagged at nodes when traffic stops
+    brokers: int = 1  # 3: its own three-broker local cluster, topics replicated three times
+    hubs: int = 1  # hub instances (one consumer group)
+    faults: tuple[str, ...] = ()  # --chaos: the faults to inject (simulate/chaos.py)
+    soak: bool = False  # sample memory, files and lag; check they stay flat (simulate/soak.py)
+    sample_s: float = 10.0  # how often processes are measured (--chaos, --soak)
 
 
 @dataclass
@@ -131,7 +138,9 @@ class Exercise:
         self.run_state = _Run()
         self.kafka_version = "external broker"
         self.cluster_dir: Path | None = None
+        self.broker_dir: Path | None = None  # the local cluster the exercise runs on, if any
         self.twoway: TwoWay | None = None
+        self.watch: Watch | None = None
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -141,10 +150,17 @@ class Exercise:
             self.console.print("Secured exercise: starting its SASL_SSL Apache Kafka ...")
             self.cluster_dir, bootstrap, self.kafka_version = secure_broker(self.settings.data_dir)
             return bootstrap
+        if self.config.brokers == 3:  # its own cluster on free ports, left running afterwards
+            self.console.print("Starting the exercise's three-broker Apache Kafka cluster ...")
+            self.broker_dir = self.settings.data_dir / "broker-cluster"
+            spec = LocalCluster(self.broker_dir).up(port=0, brokers=3)
+            self.kafka_version = spec.kafka_version
+            return spec.bootstrap
         try:
             bootstrap = resolve_bootstrap(self.settings)
         except SetupError:
-            cluster = LocalCluster(self.settings.data_dir / "broker")
+            self.broker_dir = self.settings.data_dir / "broker"
+            cluster = LocalCluster(self.broker_dir)
             self.console.print("No broker configured: starting the local Apache Kafka ...")
             spec = cluster.up()  # 9092 for a new cluster; a recorded one keeps its ports
             self.kafka_version = spec.kafka_version
@@ -152,6 +168,7 @@ class Exercise:
         state = LocalCluster(self.settings.data_dir / "broker").status()
         if state.running and state.bootstrap == bootstrap and state.kafka_version:
             self.kafka_version = state.kafka_version
+            self.broker_dir = self.settings.data_dir / "broker"
         return bootstrap
 
     def _child_settings(self, bootstrap: str, prefix: str, topology_file: Path) -> Settings:
@@ -163,6 +180,8 @@ class Exercise:
                 "data_dir": self.report_dir / "state",
                 "partitions": self.config.partitions,
             }
+            # three copies and min.insync.replicas=2 on the exercise's cluster
+            | ({"replication_factor": 3} if self.config.brokers == 3 else {})
         )
 
     # -- the run -------------------------------------------------------------------------------
@@ -205,7 +224,15 @@ class Exercise:
             host=self.settings.metrics_host, report_dir=self.report_dir,
             split=net.secure or self.config.split,
         )  # fmt: skip
+        parts[1:1] = extra_hubs(parts, self.config.hubs, split=net.secure or self.config.split)
         components = ComponentSet(child_env(settings))
+        watch = self.watch = Watch(
+            WatchConfig(self.config.faults, self.config.soak, self.config.sample_s,
+                        self.config.duration_s, self.config.rate, self.config.seed,
+                        self.config.hubs),
+            net.admin, components, cluster_dir=self.broker_dir,
+            orgs=[c.org for c in all_connectors()], started=self.run_state.started,
+        )  # fmt: skip
         try:
             for part in parts:
                 await components.start(part)
@@ -215,7 +242,9 @@ class Exercise:
                 self.settings.receipts, self.config.seed), self.run_state.origins)  # fmt: skip
             await twoway.start()
             try:
+                watch.start(posts)
                 await self._traffic(net, posts, components)
+                await watch.finish_faults()
                 await self._review(net.operator)
                 state = self.run_state
                 await twoway.flag_some(state.watchlists, state.persons, state.issuers,
@@ -226,14 +255,16 @@ class Exercise:
                     posts, names=self.posts, expected=expectation.posts, facts=facts,
                     origins=state.origins, persons=state.persons, started=state.started,
                 )  # fmt: skip
-                samples = await posts.latency()
+                samples = await watch.stop(posts)
             finally:
                 await twoway.close()
                 await posts.close()
         finally:
             exits = components.stop_all()
             log.info("components_stopped", exits=exits)
+        sections, checks = await watch.conclude(samples, self.report_dir, self.topology)
         report = self._report(bootstrap, prefix, facts, expectation, samples, way=way)
+        report = report.model_copy(update=sections | {"accounting": report.accounting + checks})
         json_path, html_path = write_report(report, self.report_dir)
         self._print_summary(report, json_path, html_path)
         return report.ok
@@ -259,7 +290,11 @@ class Exercise:
         try:
             with Live(self._progress(0.0), console=self.console, refresh_per_second=4) as live:
                 while (elapsed := time.monotonic() - started) < self.config.duration_s:
-                    dead = parts.check_alive()
+                    dead = [
+                        n
+                        for n in parts.check_alive()
+                        if self.watch is None or n not in self.watch.down
+                    ]  # killed by --chaos: coming back
                     if dead:
                         raise SetupError(
                             f"component(s) died: {', '.join(dead)}",
@@ -318,7 +353,10 @@ class Exercise:
 
     async def _refresh_watchlists(self, posts: PostsClient) -> None:
         for post in self.posts:
-            self.run_state.watchlists[post] = await posts.watchlist(post)
+            try:
+                self.run_state.watchlists[post] = await posts.watchlist(post)
+            except httpx.HTTPError:  # a posts host killed by --chaos: the last view stays
+                continue
 
     async def _screen_some(
         self, posts: PostsClient, rng: random.Random, factory: TravellerFactory
@@ -449,6 +487,7 @@ class Exercise:
                 "bootstrap": bootstrap, "topic_prefix": prefix,
                 "commit_interval_ms": self.settings.commit_interval_ms,
                 "secure": self.config.secure, "signed": self.config.secure or self.config.sign,
+                "brokers": self.config.brokers, "hubs": self.config.hubs,
             },
             organizations=orgs,
             hub={
@@ -496,4 +535,6 @@ class Exercise:
             f"precision {summary.get('precision')}"
         )
         self.console.print(way_summary(report.wayback))
+        if report.chaos:
+            print_faults(self.console, report.chaos)
         self.console.print(f"report: {html_path} and {json_path}")

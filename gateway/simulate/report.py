@@ -56,6 +56,8 @@ class Report(BaseModel):
     accounting: list[AccountingCheck]
     wayback: dict[str, Any] = Field(default_factory=dict)  # hits, acknowledgements, receipts
     series: Series = Field(default_factory=Series)
+    chaos: dict[str, Any] = Field(default_factory=dict)  # --chaos: the faults (simulate/chaos.py)
+    soak: dict[str, Any] = Field(default_factory=dict)  # --soak: memory, files, lag (soak.py)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +115,8 @@ def _plots(report: Report) -> dict[str, str]:
         ax.set_xlabel("seconds since start")
         plots["throughput"] = _png(fig)
     plots |= _wayback_plots(series)
+    if report.chaos.get("lag"):
+        plots["lag"] = _lag_plot(report.chaos)
     by_org = report.hub.get("deliveries_by_org", {})
     if by_org:
         plots["by_org"] = _bar("Deliveries by organization", list(by_org), list(by_org.values()),
@@ -144,6 +148,23 @@ def _wayback_plots(series: Series) -> dict[str, str]:
         ax.set_ylim(0, 101)
         plots["receipt_coverage"] = _png(fig)
     return plots
+
+
+def _lag_plot(chaos: dict[str, Any]) -> str:
+    fig, ax = _axes()
+    known = [(t, v) for t, v in chaos["lag"] if v is not None]
+    if known:
+        ax.plot([t for t, _ in known], [v for _, v in known], color="#c05621", linewidth=1)
+    for fault in chaos.get("faults", []):
+        if fault.get("injected_s") is not None:
+            end = fault.get("restored_s") or fault["injected_s"]
+            ax.axvspan(fault["injected_s"], end, color="#fed7d7", alpha=0.7)
+            ax.annotate(fault["fault"], (fault["injected_s"], 0), rotation=90, fontsize=7,
+                        xytext=(2, 4), textcoords="offset points", va="bottom")  # fmt: skip
+    ax.set_title("Consumer lag of the hub and nodes; shaded: a process or broker down")
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel("records")
+    return _png(fig)
 
 
 _TEMPLATE = jinja2.Environment(

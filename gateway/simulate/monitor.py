@@ -1,0 +1,165 @@
+"""What an exercise watches while it runs: consumer lag, each process's memory and files,
+and the posts' delivery latency samples.
+
+Consumer lag is read from the broker, as an outside observer would: for the hub's and the
+national nodes' consumer groups, each input partition's last stable offset (what a
+``read_committed`` reader can reach) minus the group's committed offset. An exactly-once
+writer leaves a commit marker after its last record, which a consumer never commits past
+until the next record: a difference of one is that marker and counts as zero.
+
+Resident memory and open files come from ``/proc`` (Linux): ``VmRSS`` of
+``/proc/PID/status`` and the entries of ``/proc/PID/fd``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import structlog
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
+
+from gateway.kafka.clients import make_admin, make_consumer
+from gateway.settings import Settings
+from gateway.simulate.frontier import PostsClient
+
+__all__ = ["Monitor", "ProcessRow", "proc_usage"]
+
+log = structlog.get_logger(__name__)
+GROUPS = ("hub", "node")  # the exactly-once consumer groups, after the topic prefix
+
+
+def proc_usage(pid: int) -> tuple[float, int] | None:
+    """Resident memory in MB and open file descriptors of ``pid``, or None if it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024, fds
+    return None
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    """One process measured once."""
+
+    t_s: float
+    name: str
+    pid: int
+    rss_mb: float
+    fds: int
+
+
+@dataclass
+class Monitor:
+    """Samples lag every ``lag_every_s`` and processes every ``proc_every_s`` until stopped.
+
+    ``processes`` names the processes to measure (name -> pid), asked at each sample, so a
+    restarted process is followed under its new pid. ``posts`` (when given) is asked for new
+    latency samples every few seconds: a posts host keeps them in memory, and one killed by
+    the exercise under faults would take its earlier samples with it.
+    """
+
+    settings: Settings
+    processes: Callable[[], dict[str, int]]
+    lag_every_s: float = 1.0
+    proc_every_s: float = 10.0
+    posts: PostsClient | None = None
+    started: float = field(default_factory=time.time)  # seconds are counted from here
+    lag: list[tuple[float, int | None]] = field(default_factory=list)
+    rows: list[ProcessRow] = field(default_factory=list)
+    samples: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin sampling in the background."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Take one last sample and stop."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    def now(self) -> float:
+        """Seconds since ``started`` (wall clock, as the posts' latency samples are)."""
+        return time.time() - self.started
+
+    async def _run(self) -> None:
+        admin = make_admin(self.settings, request_timeout_ms=5000)
+        consumer = make_consumer(self.settings, group_id=None, request_timeout_ms=5000)
+        await admin.start()
+        await consumer.start()
+        next_proc = next_latency = 0.0
+        try:
+            while True:
+                at = self.now()
+                self.lag.append((round(at, 2), await self._lag(admin, consumer)))
+                if at >= next_proc:
+                    self._measure(at)
+                    next_proc = at + self.proc_every_s
+                if self.posts is not None and at >= next_latency:
+                    await self.poll_latency()
+                    next_latency = at + 5.0
+                if self._stop.is_set():
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.lag_every_s)
+        finally:
+            await consumer.stop()
+            await admin.close()
+
+    async def _lag(self, admin: Any, consumer: Any) -> int | None:
+        """Records the hub and nodes have yet to commit, or None while the broker cannot say."""
+        prefix = self.settings.topic_prefix
+        try:
+            committed: dict[TopicPartition, int] = {}
+            for group in GROUPS:
+                offsets = await asyncio.wait_for(
+                    admin.list_consumer_group_offsets(f"{prefix}{group}"), 5.0
+                )
+                committed |= {tp: o.offset for tp, o in offsets.items() if o.offset >= 0}
+            if not committed:
+                return 0
+            ends = await asyncio.wait_for(consumer.end_offsets(list(committed)), 5.0)
+        except (KafkaError, TimeoutError, OSError) as error:
+            log.info("lag_unknown", error=type(error).__name__)
+            return None
+        behind = (int(ends[tp]) - offset for tp, offset in committed.items() if tp in ends)
+        return sum(b for b in behind if b > 1)  # one: the commit marker after the last record
+
+    def _measure(self, at: float) -> None:
+        for name, pid in self.processes().items():
+            usage = proc_usage(pid)
+            if usage is not None:
+                self.rows.append(ProcessRow(round(at, 2), name, pid, round(usage[0], 1), usage[1]))
+
+    async def poll_latency(self) -> None:
+        """Keep the posts' new latency samples (a host that is down is asked next time)."""
+        if self.posts is None:
+            return
+        since = max((int(s["at_ms"]) for s in self.samples.values()), default=0) - 10_000
+        try:
+            new = await self.posts.latency(since_ms=max(0, since))
+        except (httpx.HTTPError, ValueError, KeyError) as error:
+            log.info("latency_unreachable", error=type(error).__name__)
+            return
+        for sample in new:
+            key = (sample["post"], sample["at_ms"], sample.get("e2e_ms"), str(sample["hops"]))
+            self.samples[key] = sample
+
+    def latency_samples(self) -> list[dict[str, Any]]:
+        """Every latency sample seen, oldest first."""
+        return sorted(self.samples.values(), key=lambda s: int(s["at_ms"]))

@@ -1,0 +1,153 @@
+"""The soak's verdict (``frontline simulate --soak``): memory flat, lag bounded, no file
+descriptor growth, from what :mod:`gateway.simulate.monitor` sampled.
+
+After a warm-up (a quarter of the traffic, at most five minutes: heaps, caches and the
+posts' watchlists fill first), per process:
+
+- resident memory: the median of the last three samples is at most 10 % above the median
+  of the first three after the warm-up;
+- open file descriptors: the median of the last three samples is at most the larger of
+  10 % and 10 descriptors above the first three's (connections come and go);
+
+and the consumer lag after the warm-up never exceeds ten seconds of traffic
+(``rate * 10`` records). Writes ``soak.csv`` (one row per sample: seconds, lag, then each
+process's RSS in MB and open descriptors) and ``soak.png`` (the curves).
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from gateway.simulate.monitor import Monitor, ProcessRow
+from gateway.simulate.report import AccountingCheck
+
+__all__ = ["RSS_GROWTH_MAX", "Soak"]
+
+RSS_GROWTH_MAX = 0.10
+FD_SLACK = 10
+LAG_SECONDS = 10.0
+
+
+def _median_mb(rows: list[ProcessRow], attr: str) -> float:
+    return float(statistics.median(float(getattr(r, attr)) for r in rows))
+
+
+class Soak:
+    """The soak's analysis of one run's samples."""
+
+    def __init__(
+        self, monitor: Monitor, *, traffic_from_s: float, traffic_s: float, rate: float
+    ) -> None:
+        self.monitor = monitor
+        self.warmup_s = round(traffic_from_s + min(300.0, 0.25 * traffic_s), 1)
+        self.rate = rate
+        self.per_process: dict[str, dict[str, Any]] = {}
+        self.lag_max = 0
+
+    def analyse(self) -> None:
+        """Growth per process and peak lag after the warm-up."""
+        by_name: dict[str, list[ProcessRow]] = defaultdict(list)
+        for row in self.monitor.rows:
+            if row.t_s >= self.warmup_s:
+                by_name[row.name].append(row)
+        for name, rows in sorted(by_name.items()):
+            if len(rows) < 4:
+                continue
+            first, last = rows[:3], rows[-3:]
+            rss0, rss1 = _median_mb(first, "rss_mb"), _median_mb(last, "rss_mb")
+            fd0, fd1 = _median_mb(first, "fds"), _median_mb(last, "fds")
+            self.per_process[name] = {
+                "rss_mb_start": round(rss0, 1), "rss_mb_end": round(rss1, 1),
+                "rss_growth": round((rss1 - rss0) / rss0, 4) if rss0 else 0.0,
+                "rss_mb_max": max(r.rss_mb for r in rows),
+                "fds_start": fd0, "fds_end": fd1, "fds_max": max(r.fds for r in rows),
+                "samples": len(rows), "restarted": len({r.pid for r in rows}) > 1,
+            }  # fmt: skip
+        self.lag_max = max(
+            (v for t, v in self.monitor.lag if v is not None and t >= self.warmup_s), default=0
+        )
+
+    def checks(self) -> list[AccountingCheck]:
+        """Memory flat, lag bounded, no descriptor growth."""
+        grew = [f"{n} +{p['rss_growth']:.1%}" for n, p in self.per_process.items()
+                if p["rss_growth"] > RSS_GROWTH_MAX and not p["restarted"]]  # fmt: skip
+        fds = [
+            f"{n} {p['fds_start']:g}->{p['fds_end']:g}"
+            for n, p in self.per_process.items()
+            if p["fds_end"] > p["fds_start"] + max(FD_SLACK, 0.1 * p["fds_start"])
+            and not p["restarted"]
+        ]
+        bound = int(self.rate * LAG_SECONDS)
+        worst = max((p["rss_growth"] for p in self.per_process.values()), default=0.0)
+        return [
+            AccountingCheck(
+                name="soak: resident memory of every process flat after warm-up",
+                ok=bool(self.per_process) and not grew,
+                detail=f"{len(self.per_process)} processes, after {self.warmup_s:.0f}s, "
+                f"largest growth {worst:+.1%}" + (f"; grew: {', '.join(grew)}" if grew else ""),
+            ),
+            AccountingCheck(
+                name="soak: consumer lag bounded",
+                ok=self.lag_max <= bound,
+                detail=f"peak lag after warm-up {self.lag_max} records (bound {bound})",
+            ),
+            AccountingCheck(
+                name="soak: no file descriptor growth",
+                ok=not fds,
+                detail="open descriptors steady" if not fds else f"grew: {', '.join(fds)}",
+            ),
+        ]
+
+    def section(self) -> dict[str, Any]:
+        """The report's ``soak`` section."""
+        return {
+            "warmup_s": self.warmup_s, "lag_max": self.lag_max,
+            "lag_bound": int(self.rate * LAG_SECONDS), "processes": self.per_process,
+        }  # fmt: skip
+
+    def write(self, directory: Path) -> tuple[Path, Path]:
+        """``soak.csv`` and ``soak.png`` in ``directory``."""
+        rows = self.monitor.rows
+        names = sorted({r.name for r in rows})
+        times = sorted({r.t_s for r in rows})
+        cell = {(r.t_s, r.name): r for r in rows}
+        lag = self.monitor.lag
+        csv_path = directory / "soak.csv"
+        with csv_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(
+                ["t_s", "lag", *(f"{n}_rss_mb" for n in names), *(f"{n}_fds" for n in names)]
+            )
+            for t in times:
+                near = min(lag, key=lambda p: abs(p[0] - t), default=(t, None))[1]
+                writer.writerow([
+                    t, "" if near is None else near,
+                    *(cell[(t, n)].rss_mb if (t, n) in cell else "" for n in names),
+                    *(cell[(t, n)].fds if (t, n) in cell else "" for n in names),
+                ])  # fmt: skip
+        fig = Figure(figsize=(9, 8))
+        rss_ax, fd_ax, lag_ax = fig.subplots(3, 1, sharex=True)
+        for name in names:
+            own = [r for r in rows if r.name == name]
+            rss_ax.plot([r.t_s for r in own], [r.rss_mb for r in own], label=name)
+            fd_ax.plot([r.t_s for r in own], [r.fds for r in own], label=name)
+        known = [(t, v) for t, v in lag if v is not None]
+        if known:
+            lag_ax.plot([t for t, _ in known], [v for _, v in known], color="#c05621")
+        for ax, title in ((rss_ax, "resident memory (MB)"), (fd_ax, "open file descriptors"),
+                          (lag_ax, "consumer lag (records)")):  # fmt: skip
+            ax.set_ylabel(title)
+            ax.axvline(self.warmup_s, color="#a0aec0", linestyle="--", linewidth=1)
+        rss_ax.set_yscale("log")
+        rss_ax.legend(fontsize=7, ncol=3, loc="upper left")
+        lag_ax.set_xlabel("seconds since the exercise started (dashed: end of warm-up)")
+        fig.tight_layout()
+        png_path = directory / "soak.png"
+        fig.savefig(png_path, dpi=90)
+        return csv_path, png_path
