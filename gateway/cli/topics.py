@@ -51,7 +51,7 @@ def _connected(settings: Settings) -> Settings:
     return settings.model_copy(update={"bootstrap_servers": resolve_bootstrap(settings)})
 
 
-def _table(results: list[TopicResult]) -> Table:
+def _table(results: list[TopicResult], *, dry_run: bool = False) -> Table:
     table = Table(title="Frontline topics")
     for column in ("topic", "partitions", "replicas", "policy", "status"):
         table.add_column(
@@ -61,7 +61,8 @@ def _table(results: list[TopicResult]) -> Table:
         status = f"[{_STYLE[result.status]}]{result.status}[/]"
         if result.fixed:
             changes = ", ".join(f"{k} {have}->{want}" for k, (want, have) in result.fixed.items())
-            status += f" [green](fixed: {changes})[/]"
+            label = "would fix" if dry_run else "fixed"
+            status += f" [green]({label}: {changes})[/]"
         if result.drift:
             changes = ", ".join(f"{k} {want}->{have}" for k, (want, have) in result.drift.items())
             status += f" [red](drift: {changes})[/]"
@@ -139,12 +140,13 @@ def apply(
         if counts["failed"]:
             raise typer.Exit(1)
         return
-    console.print(_table(results))
+    console.print(_table(results, dry_run=dry_run))
     verb = "to fix" if dry_run else "fixed"
     console.print(
         f"{len(results)} topics: {counts['created']} created, {counts['exists']} existing, "
         f"{counts['would-create']} to create, {counts['failed']} failed, {fixed} {verb}, "
-        f"{drifted} with drift on {connected.bootstrap_servers} ({len(applied.brokers)} brokers)"
+        f"{drifted} with drift on {connected.bootstrap_servers} "
+        f"({len(applied.brokers)} broker{'' if len(applied.brokers) == 1 else 's'})"
     )
     for line in _fixes(results):
         console.print(f"  fix {line}", highlight=False, markup=False)
