@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="Copies of each topic Frontline creates; unset: min(3, brokers in the"
         " cluster), with min.insync.replicas=2 from three copies on.",
     )
+    client_rack: str | None = Field(
+        default=None,
+        max_length=255,
+        description="This process's rack or zone (the brokers' broker.rack names): consumers"
+        " then read from the nearest in-sync replica (KIP-392; the brokers need"
+        " replica.selector.class=...RackAwareReplicaSelector). Unset: read from leaders.",
+    )
 
     metrics_host: str = Field(
         default="127.0.0.1",

@@ -145,13 +145,16 @@ _DURABLE = {"enable_idempotence": True, "acks": "all"}
 def make_consumer(
     settings: Settings, *topics: str, group_id: str | None, **overrides: Any
 ) -> AIOKafkaConsumer:
-    """A read_committed consumer with manual commits, starting at the earliest offset."""
+    """A read_committed consumer with manual commits, starting at the earliest offset; with
+    FRONTLINE_CLIENT_RACK it fetches from the nearest in-sync replica (KIP-392)."""
     kwargs = client_kwargs(settings) | {
         "group_id": group_id,
         "isolation_level": "read_committed",
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
     }
+    if settings.client_rack:
+        kwargs["client_rack"] = settings.client_rack
     return AIOKafkaConsumer(*topics, **(kwargs | overrides))
 
 

@@ -53,6 +53,24 @@ def test_fix_hints_name_the_tool() -> None:
     assert "--partitions 6" in fix_hint("t", "partitions", "6", "b:9092")
 
 
+def test_consumers_name_their_rack_when_one_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FRONTLINE_CLIENT_RACK reaches every consumer as client_rack; unset, none is sent."""
+    made: list[dict[str, Any]] = []
+
+    def record(*topics: str, **kwargs: Any) -> object:
+        made.append(kwargs)
+        return object()
+
+    monkeypatch.setattr(clients, "AIOKafkaConsumer", record)
+    clients.make_consumer(
+        Settings(bootstrap_servers="127.0.0.1:1", client_rack="az-2"), group_id=None
+    )
+    clients.make_consumer(Settings(bootstrap_servers="127.0.0.1:1"), group_id=None)
+    assert made[0]["client_rack"] == "az-2"
+    assert "client_rack" not in made[1]
+    assert {k["isolation_level"] for k in made} == {"read_committed"}
+
+
 @pytest.mark.parametrize("transactional_id", [None, "fl.hub-x-0"])
 def test_producers_wait_for_every_in_sync_replica_and_are_idempotent(
     transactional_id: str | None, monkeypatch: pytest.MonkeyPatch
