@@ -118,3 +118,25 @@ def test_document_hit_explains_the_name_even_with_a_contradicting_date() -> None
     hits = screen_person(watchlist, query, threshold=0.5)
     assert [r.field for r in hits[0].why] == ["document", "name", "date_of_birth"]
     assert hits[0].why[1].score == 1.0
+
+
+def test_long_postings_by_birth_year_see_rows_added_later() -> None:
+    """A common name's rows are cut by birth year from the cached order and from newer rows."""
+    watchlist = Watchlist()
+
+    def add(i: int, year: int) -> None:
+        dob: dict[str, int | None] = {"year": year, "month": 1, "day": 1}
+        watchlist.upsert(
+            entry_from_record("WANTED_PERSON", person(f"X:{i}", "John", "Smith", dob=dob))
+        )
+
+    for i in range(3_000):
+        add(i, 1950 + i % 50)
+    form = normalize_name("John Smith")
+    first = watchlist.candidates(form, limit=10_000, birth_years=(1960,))
+    assert len(first) == 60
+    for i in range(3_000, 3_010):
+        add(i, 1960)
+    again = watchlist.candidates(form, limit=10_000, birth_years=(1960,))
+    assert len(again) == 70
+    assert {watchlist.row_alert(r) for r in again} >= {f"X:{i}" for i in range(3_000, 3_010)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,15 @@ _MIN_SKELETON = 2
 _FEW = 100  # below this many rows sharing two tokens, rows sharing one are scored too
 
 Candidate = tuple[int, str, int]  # row, alert id, name variant index
+_BY_YEAR_FROM = 2_048  # postings this long are kept ordered by birth year too
+
+
+class _ByYear(NamedTuple):
+    """A posting's rows ordered by birth year (then row), as it was at ``size`` rows."""
+
+    rows: npt.NDArray[np.int32]
+    years: npt.NDArray[np.int16]
+    size: int
 
 
 def _deletes(token: str) -> set[str]:
@@ -99,6 +109,7 @@ class Watchlist:
         self._near: dict[str, set[str]] = {}
         self._documents: dict[str, set[str]] = {}
         self._objects: dict[str, set[str]] = {}
+        self._by_year: dict[str, _ByYear] = {}
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -249,13 +260,50 @@ class Watchlist:
         keys.update(_sound_keys(token))
         return keys
 
-    def _postings_of(self, keys: Iterable[str]) -> list[npt.NDArray[np.int32]]:
-        """The sorted postings under ``keys`` (one token's rows, possibly overlapping)."""
-        return [
-            np.frombuffer(posting, dtype=np.int32).copy()  # a copy: the array may grow
-            for key in keys
-            if (posting := self._postings.get(key)) is not None
-        ]
+    def _postings_of(
+        self, keys: Iterable[str], years: npt.NDArray[np.int16] | None = None
+    ) -> list[npt.NDArray[np.int32]]:
+        """The sorted postings under ``keys`` (one token's rows, possibly overlapping); with
+        ``years`` (sorted, 0 for unknown), only the rows born in one of them."""
+        out = []
+        for key in keys:
+            posting = self._postings.get(key)
+            if posting is None:
+                continue
+            if years is None:
+                out.append(np.frombuffer(posting, dtype=np.int32).copy())  # it may grow
+                continue
+            rows = self._born_in(key, posting, years)
+            if rows.size:
+                out.append(rows)
+        return out
+
+    def _born_in(
+        self, key: str, posting: array[int], years: npt.NDArray[np.int16]
+    ) -> npt.NDArray[np.int32]:
+        """The posting's rows born in one of ``years``, sorted. A long posting is cached
+        ordered by birth year, so a common name costs a few slices, not a pass over it."""
+        size = len(posting)
+        row_year = self._row_year
+        if size < _BY_YEAR_FROM:
+            rows = np.frombuffer(posting, dtype=np.int32).copy()
+            return rows[np.isin(row_year[rows], years)]
+        cached = self._by_year.get(key)
+        if cached is None or size - cached.size > cached.size // 8:
+            rows = np.frombuffer(posting, dtype=np.int32)[:size].copy()
+            born = row_year[rows]
+            order = np.argsort(born, kind="stable")
+            cached = _ByYear(rows[order], born[order], size)
+            self._by_year[key] = cached
+        lo = np.searchsorted(cached.years, years, side="left")
+        hi = np.searchsorted(cached.years, years, side="right")
+        parts = [cached.rows[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+        if size > cached.size:  # rows added since the cache was built
+            tail = np.frombuffer(posting, dtype=np.int32)[cached.size : size].copy()
+            parts.append(tail[np.isin(row_year[tail], years)])
+        if not parts:
+            return np.empty(0, dtype=np.int32)
+        return np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
     def candidates(
         self, form: NameForm, limit: int = 1_000, birth_years: Sequence[int] | None = None
@@ -272,10 +320,9 @@ class Watchlist:
             self._token_keys(token, skel)
             for token, skel in zip(form.tokens, form.skeletons, strict=True)
         ]
-        sets = [self._postings_of(keys) for keys in token_keys]
-        sets += [self._postings_of((key,)) for key in _pair_keys(form)]
-        if birth_years is not None:
-            sets = [self._born_in(arrays, birth_years) for arrays in sets]
+        years = None if birth_years is None else np.asarray(sorted({0, *birth_years}), np.int16)
+        sets = [self._postings_of(keys, years) for keys in token_keys]
+        sets += [self._postings_of((key,), years) for key in _pair_keys(form)]
         sets = sorted((s for s in sets if s), key=_size)
         if not sets:
             return []
@@ -285,10 +332,7 @@ class Watchlist:
             parts = [_intersect(a, b) for i, a in enumerate(sets) for b in sets[i + 1 :]]
             # One-token names (mononyms) need only one shared token.
             mono = {"1:" + k.removeprefix("~") for keys in token_keys for k in keys}
-            mononyms = self._postings_of(mono)
-            if birth_years is not None:
-                mononyms = self._born_in(mononyms, birth_years)
-            parts += mononyms
+            parts += self._postings_of(mono, years)
             if birth_years is None and sum(p.size for p in parts) < _FEW:
                 # Few rows share two tokens (one may be badly misspelt): add rows sharing
                 # the rarest tokens, so the fuzzy scorer sees them too. Not with a birth
@@ -308,16 +352,6 @@ class Watchlist:
             hits = sum(_member(found, arrays).astype(np.int32) for arrays in sets)
             found = found[np.argsort(-hits, kind="stable")[:limit]]
         return [int(r) for r in found]
-
-    def _born_in(self, arrays: Postings, years: Sequence[int]) -> Postings:
-        """One sorted posting of the rows born in one of ``years`` or in an unknown year."""
-        if not arrays:
-            return arrays
-        rows = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-        kept = rows[np.isin(self._row_year[rows], np.asarray((0, *years), dtype=np.int16))]
-        if not kept.size:
-            return []
-        return [np.unique(kept)] if len(arrays) > 1 else [kept]
 
     def dob_agreement(self, rows: list[int], dob: DateRange) -> npt.NDArray[np.float32]:
         """Per row: 1 if its birth date range overlaps ``dob``, 0.5 within a year or unknown."""
