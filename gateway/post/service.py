@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from gateway.contract.messages import HitOutcome, HitReport
 from gateway.errors import ConfigError, FrontlineError
+from gateway.kafka.clock import now_ms
 from gateway.kafka.topic_names import TopicNames
 from gateway.post.access_log import AccessLog, AccessSource
 from gateway.post.changes import ChangeRing
@@ -201,7 +202,7 @@ class PostService:
         if not matches:
             return []
         rows = self.document_rows.get([m.slot for m in matches])
-        now = time.time() * 1000
+        now = now_ms()
         found = []
         for match in matches:
             row = rows.get(match.slot)
