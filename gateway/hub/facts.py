@@ -69,8 +69,10 @@ class DecisionCache:
 
 @functools.lru_cache(maxsize=65_536)
 def _digest(text: str) -> str:
-    # Hashed so the state topic never holds a document number in clear.
-    return hashlib.blake2b(text.encode(), digest_size=12, person=b"fl-link").hexdigest()
+    # Hashed so the state topic never holds a document number in clear. The first 64 bits of
+    # the 96-bit digest earlier hubs wrote (the state keeps 8 bytes per identifier and reads
+    # an older 96-bit value by its prefix, so old and new entries still link).
+    return hashlib.blake2b(text.encode(), digest_size=12, person=b"fl-link").hexdigest()[:16]
 
 
 def strong_identifiers(kind: str, subject: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import heapq
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -145,6 +147,11 @@ class AlertState:
     def from_bytes(cls, data: bytes) -> AlertState:
         """Parse a changelog value; raises ValueError/KeyError/TypeError when malformed."""
         raw: dict[str, Any] = orjson.loads(data)
+        return cls.from_raw(raw)
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> AlertState:
+        """An entry from a parsed changelog value; raises KeyError/TypeError/ValueError."""
         h = raw.get("h")
         held = (
             None
@@ -179,27 +186,103 @@ class AlertState:
         )
 
 
-@dataclass(slots=True)
-class _Owned:
-    """Per-owner indexes: the alerts it owns, an expiry heap, and the alerts held for review."""
+_NONE = -(1 << 63)  # a missing expiry or delivery time in a packed entry
+# version, live version, expiry, delivered at, seq, profile id, recipient set id, flags; then
+# one 8-byte digest per strong identifier.
+_HEAD = struct.Struct("<qqqqIIIB")
+_SEQ = struct.Struct("<I")
+_SEQ_AT = 32
+_HEAD_SIZE = _HEAD.size
+_CANCELLED = 1
+_HELD = 2
+_SET_AT = 12  # past this many alerts an identifier's index value becomes a set
+Profile = tuple[str, str, Owner, str, str, str]  # org, kind, owner, live TLP, policy, origin
+IndexValue = str | tuple[str, ...] | set[str]
 
-    alerts: set[str] = field(default_factory=set)
-    expiry: list[tuple[int, str]] = field(default_factory=list)
-    held: set[str] = field(default_factory=set)
+
+def ident_key(ident: str) -> bytes:
+    """A hashed identifier as the state packs it: its first 8 bytes (older entries hold 12);
+    any other text is hashed to 8 bytes."""
+    if len(ident) >= 16:
+        try:
+            return bytes.fromhex(ident[:16])
+        except ValueError:
+            pass
+    return hashlib.blake2b(ident.encode(), digest_size=8).digest()
+
+
+_DAY_MS = 86_400_000
+
+
+def _index_key(packed: bytes) -> int:
+    """The identifier index's key: the first 60 bits (an int of 32 bytes, not 36 or 41)."""
+    return int.from_bytes(packed, "big") >> 4
+
+
+@dataclass(slots=True)
+class _Timers:
+    """One owner's expiry timers, in two tiers so a far deadline costs a list slot only:
+    ``near`` is a heap of (deadline, alert id) due before ``horizon_ms``; ``far`` holds the
+    later alert ids per day of their deadline, moved to ``near`` as their day comes near."""
+
+    near: list[tuple[int, str]] = field(default_factory=list)
+    far: dict[int, list[str]] = field(default_factory=dict)
+    days: list[int] = field(default_factory=list)
+    horizon_ms: int = 0
+
+    def arm(self, deadline_ms: int, alert_id: str) -> None:
+        if deadline_ms < self.horizon_ms:
+            heapq.heappush(self.near, (deadline_ms, alert_id))
+            return
+        day = deadline_ms // _DAY_MS
+        bucket = self.far.get(day)
+        if bucket is None:
+            self.far[day] = [alert_id]
+            heapq.heappush(self.days, day)
+        elif bucket[-1] is not alert_id:
+            bucket.append(alert_id)
+
+    def coming(self, now_ms: int) -> list[str]:
+        """The alert ids of the days that begin within a day of ``now_ms`` (to be moved to
+        ``near`` with their current deadline); ``horizon_ms`` moves past them."""
+        out: list[str] = []
+        limit = now_ms + _DAY_MS
+        while self.days and self.days[0] * _DAY_MS < limit:
+            day = heapq.heappop(self.days)
+            out.extend(self.far.pop(day, ()))
+            self.horizon_ms = max(self.horizon_ms, (day + 1) * _DAY_MS)
+        return out
 
 
 class StateStore:
-    """Committed entries, per-owner staged changes, and the identifier index used for linking."""
+    """Committed entries, per-owner staged changes, and the identifier index used for linking.
+
+    Committed entries are packed (about 200 bytes an alert in memory, docs/benchmarks.md):
+    one ``bytes`` per alert holding its numbers, the ids of its interned recipient set and of
+    its interned profile (organization, kind, owner, TLP, policy version, origin) and its
+    identifiers as 8-byte digests; a held version (payload and all) is kept apart only while
+    it is held. :meth:`get` and :meth:`committed` unpack an :class:`AlertState` on demand.
+    """
 
     def __init__(self, changelog_topic: str) -> None:
         self.changelog_topic = changelog_topic
-        self._entries: dict[str, AlertState] = {}
+        self._entries: dict[str, bytes] = {}
+        self._held: dict[str, Held] = {}
+        self._held_by: dict[Owner, set[str]] = {}
         self._staged: dict[Owner, dict[str, AlertState]] = {}
-        self._owned: dict[Owner, _Owned] = {}
-        self._index: dict[str, set[str]] = {}
+        self._timers: dict[Owner, _Timers] = {}
+        self._index: dict[int, IndexValue] = {}
+        self._strings: dict[str, str] = {}  # one copy of each organization, kind, TLP ...
+        self._owners: dict[Owner, Owner] = {}
+        self._profiles: list[Profile] = []
+        self._profile_ids: dict[Profile, int] = {}
+        self._sets: list[frozenset[str]] = []
+        self._set_ids: dict[frozenset[str], int] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    # -- reading -------------------------------------------------------------------------
 
     def get(self, owner: Owner, alert_id: str) -> AlertState | None:
         """The entry as this owner's open transaction sees it (staged first, then committed)."""
@@ -208,21 +291,78 @@ class StateStore:
             found = staged.get(alert_id)
             if found is not None:
                 return found
-        return self._entries.get(alert_id)
+        return self.committed(alert_id)
+
+    def staged(self, owner: Owner, alert_id: str) -> AlertState | None:
+        """The change ``owner``'s open transaction staged for the alert, if any."""
+        staged = self._staged.get(owner)
+        return None if staged is None else staged.get(alert_id)
 
     def committed(self, alert_id: str) -> AlertState | None:
         """The committed entry, whoever owns it."""
-        return self._entries.get(alert_id)
+        blob = self._entries.get(alert_id)
+        return None if blob is None else self._unpack(alert_id, blob)
+
+    def entries(self) -> Iterator[AlertState]:
+        """Every committed entry (unpacked one by one)."""
+        for alert_id, blob in list(self._entries.items()):
+            yield self._unpack(alert_id, blob)
+
+    def delivered_before(
+        self, cutoff_ms: int, owners: Iterable[Owner] | None = None
+    ) -> Iterator[AlertState]:
+        """Committed entries that reach someone and were delivered at or before ``cutoff_ms``
+        (of ``owners`` only, when given); only those are unpacked."""
+        wanted = None if owners is None else self._profile_owner_ids(set(owners))
+        sets, unpack = self._sets, _HEAD.unpack_from
+        for alert_id, blob in list(self._entries.items()):
+            _, _, _, delivered, _, profile, rset, _ = unpack(blob)
+            if delivered == _NONE or delivered > cutoff_ms or not sets[rset]:
+                continue
+            if wanted is not None and profile not in wanted:
+                continue
+            yield self._unpack(alert_id, blob)
+
+    def held_count(self, owners: Iterable[Owner] | None = None) -> int:
+        """How many committed entries wait for review (of ``owners`` only, when given)."""
+        if owners is None:
+            return len(self._held)
+        return sum(len(self._held_by.get(owner, ())) for owner in owners)
+
+    def _profile_owner_ids(self, owners: set[Owner]) -> frozenset[int]:
+        return frozenset(i for i, p in enumerate(self._profiles) if p[2] in owners)
+
+    def _unpack(self, alert_id: str, blob: bytes) -> AlertState:
+        version, live, expires, delivered, seq, profile, rset, flags = _HEAD.unpack_from(blob)
+        org, kind, owner, tlp, policy_version, origin = self._profiles[profile]
+        idents: tuple[str, ...] = ()
+        if len(blob) > _HEAD_SIZE:
+            idents = tuple(blob[i : i + 8].hex() for i in range(_HEAD_SIZE, len(blob), 8))
+        return AlertState(
+            alert_id, version, org, kind, owner, self._sets[rset],
+            None if expires == _NONE else expires, idents,
+            self._held.get(alert_id) if flags & _HELD else None, bool(flags & _CANCELLED), seq,
+            live, tlp, policy_version, origin, None if delivered == _NONE else delivered,
+        )  # fmt: skip
+
+    # -- staging and committing ------------------------------------------------------------
 
     def stage(self, owner: Owner, entry: AlertState) -> Output:
         """Stage a change for ``owner``'s transaction; returns the changelog record to send."""
-        previous = self.get(owner, entry.alert_id)
-        if previous is not None and entry.seq <= previous.seq:
-            entry = replace(entry, seq=previous.seq + 1)  # callers normally bump it themselves
+        previous = self._seq(owner, entry.alert_id)
+        if previous is not None and entry.seq <= previous:
+            entry = replace(entry, seq=previous + 1)  # callers normally bump it themselves
         self._staged.setdefault(owner, {})[entry.alert_id] = entry
         return Output(
             self.changelog_topic, entry.alert_id.encode(), entry.to_bytes(), owner_headers(owner)
         )
+
+    def _seq(self, owner: Owner, alert_id: str) -> int | None:
+        staged = self.staged(owner, alert_id)
+        if staged is not None:
+            return staged.seq
+        blob = self._entries.get(alert_id)
+        return None if blob is None else int(_SEQ.unpack_from(blob, _SEQ_AT)[0])
 
     def commit(self, owner: Owner) -> None:
         """The owner's transaction committed: its staged entries become the committed view."""
@@ -233,96 +373,205 @@ class StateStore:
 
     def abort(self, owner: Owner) -> None:
         """The owner's transaction aborted: forget what it staged, and re-arm the expiry of
-        the entries it touched (``due`` popped their timers; the expiry must run again)."""
+        the entries it touched (``due`` took their timers; the expiry must run again)."""
         staged = self._staged.pop(owner, None)
         if not staged:
             return
-        owned = self._owned.get(owner)
-        if owned is None:
-            return
         for alert_id in staged:
-            entry = self._entries.get(alert_id)
+            entry = self.committed(alert_id)
             deadline = None if entry is None else entry.deadline_ms()
-            if deadline is not None:
-                heapq.heappush(owned.expiry, (deadline, alert_id))
+            if entry is not None and deadline is not None:
+                self._timers.setdefault(entry.owner, _Timers()).arm(deadline, alert_id)
 
     def apply(self, entry: AlertState) -> bool:
         """Make an entry committed (restore or commit); an older ``seq`` is ignored."""
         old = self._entries.get(entry.alert_id)
-        if old is not None and old.seq >= entry.seq:
+        if old is not None and _SEQ.unpack_from(old, _SEQ_AT)[0] >= entry.seq:
             return False
-        self._entries[entry.alert_id] = entry
-        if old is not None:
-            for ident in old.idents:
-                ids = self._index.get(ident)
-                if ids is not None:
-                    ids.discard(entry.alert_id)
-                    if not ids:
-                        del self._index[ident]
-            if old.owner != entry.owner:
-                gone = self._owned.get(old.owner)
-                if gone is not None:
-                    gone.alerts.discard(entry.alert_id)
-                    gone.held.discard(entry.alert_id)
-        for ident in entry.idents:
-            self._index.setdefault(ident, set()).add(entry.alert_id)
-        owned = self._owned.setdefault(entry.owner, _Owned())
-        owned.alerts.add(entry.alert_id)
-        if entry.held is not None:
-            owned.held.add(entry.alert_id)
-        else:
-            owned.held.discard(entry.alert_id)
-        deadline = entry.deadline_ms()
-        if deadline is not None:
-            heapq.heappush(owned.expiry, (deadline, entry.alert_id))
+        profile = (
+            entry.org, entry.kind, entry.owner, entry.live_tlp, entry.policy_version,
+            entry.origin,
+        )  # fmt: skip
+        self._put(
+            entry.alert_id, old, version=entry.version, live=entry.live_version,
+            expires=entry.expires_at_ms, delivered=entry.delivered_at_ms, seq=entry.seq,
+            profile=profile, recipients=entry.recipients, cancelled=entry.cancelled,
+            idents=b"".join(ident_key(i) for i in entry.idents), held=entry.held,
+        )  # fmt: skip
         return True
+
+    def apply_raw(self, raw: dict[str, Any]) -> bool:
+        """:meth:`apply` for a parsed changelog value without building an entry (restore);
+        raises KeyError/TypeError/ValueError when malformed."""
+        if raw.get("h") is not None:
+            return self.apply(AlertState.from_raw(raw))  # held: rare, the full path
+        alert_id = raw["id"]
+        if not isinstance(alert_id, str):
+            raise TypeError("alert id")
+        seq = int(raw.get("s", 0))
+        old = self._entries.get(alert_id)
+        if old is not None and _SEQ.unpack_from(old, _SEQ_AT)[0] >= seq:
+            return False
+        expires, delivered = raw.get("x"), raw.get("da")
+        profile = (
+            str(raw["org"]), str(raw["kind"]), (str(raw["t"]), int(raw["p"])),
+            str(raw.get("lt", "")), str(raw.get("pv", "")), str(raw.get("oc", "")),
+        )  # fmt: skip
+        self._put(
+            alert_id, old, version=int(raw["v"]), live=int(raw.get("lv", 0)),
+            expires=None if expires is None else int(expires),
+            delivered=None if delivered is None else int(delivered), seq=seq, profile=profile,
+            recipients=frozenset(raw["r"]), cancelled=bool(raw.get("c", False)),
+            idents=b"".join(ident_key(i) for i in raw.get("i", ())), held=None,
+        )  # fmt: skip
+        return True
+
+    def _put(
+        self, alert_id: str, old: bytes | None, *, version: int, live: int,
+        expires: int | None, delivered: int | None, seq: int, profile: Profile,
+        recipients: frozenset[str], cancelled: bool, idents: bytes, held: Held | None,
+    ) -> None:  # fmt: skip
+        profile_id = self._profile_ids.get(profile)
+        if profile_id is None:
+            org, kind, owner, tlp, policy_version, origin = profile
+            text = self._strings
+            profile = (
+                text.setdefault(org, org), text.setdefault(kind, kind),
+                self._owners.setdefault(owner, owner), text.setdefault(tlp, tlp),
+                text.setdefault(policy_version, policy_version), text.setdefault(origin, origin),
+            )  # fmt: skip
+            profile_id = self._profile_ids[profile] = len(self._profiles)
+            self._profiles.append(profile)
+        owner = self._profiles[profile_id][2]
+        if type(recipients) is not frozenset:
+            recipients = frozenset(recipients)  # a caller's plain set
+        set_id = self._set_ids.get(recipients)
+        if set_id is None:
+            set_id = self._set_ids[recipients] = len(self._sets)
+            self._sets.append(recipients)
+        flags = (_CANCELLED if cancelled else 0) | (_HELD if held is not None else 0)
+        self._entries[alert_id] = _HEAD.pack(
+            version, live, _NONE if expires is None else expires,
+            _NONE if delivered is None else delivered, seq, profile_id, set_id, flags,
+        ) + idents  # fmt: skip
+        old_idents = b"" if old is None else old[_HEAD_SIZE:]
+        if old_idents != idents:
+            for i in range(0, len(old_idents), 8):
+                self._unlink(old_idents[i : i + 8], alert_id)
+            for i in range(0, len(idents), 8):
+                self._link(idents[i : i + 8], alert_id)
+        if old is not None and old[_HEAD_SIZE - 1] & _HELD:
+            old_owner = self._profiles[_HEAD.unpack_from(old)[5]][2]
+            self._held_by.get(old_owner, set()).discard(alert_id)
+        if held is not None:
+            self._held[alert_id] = held
+            self._held_by.setdefault(owner, set()).add(alert_id)
+        else:
+            self._held.pop(alert_id, None)
+        found = expires if recipients else None
+        if held is not None and held.expires_at_ms is not None:
+            found = held.expires_at_ms if found is None else min(found, held.expires_at_ms)
+        if found is not None:
+            timers = self._timers.get(owner)
+            if timers is None:
+                timers = self._timers[owner] = _Timers()
+            timers.arm(found, alert_id)
+
+    # -- the identifier index ----------------------------------------------------------------
+
+    def _link(self, packed: bytes, alert_id: str) -> None:
+        index, key = self._index, _index_key(packed)
+        found = index.get(key)
+        if found is None:
+            index[key] = alert_id
+        elif isinstance(found, str):
+            if found != alert_id:
+                index[key] = (found, alert_id)
+        elif isinstance(found, tuple):
+            if alert_id not in found:
+                index[key] = (*found, alert_id) if len(found) < _SET_AT else {*found, alert_id}
+        else:
+            found.add(alert_id)
+
+    def _unlink(self, packed: bytes, alert_id: str) -> None:
+        index, key = self._index, _index_key(packed)
+        found = index.get(key)
+        if found is None:
+            return
+        if isinstance(found, str):
+            if found == alert_id:
+                del index[key]
+            return
+        rest = tuple(a for a in found if a != alert_id)
+        if not rest:
+            del index[key]
+        elif len(rest) == 1:
+            index[key] = rest[0]
+        elif isinstance(found, set):
+            found.discard(alert_id)
+        else:
+            index[key] = rest
 
     def linked(self, idents: Iterable[str], alert_id: str) -> list[str]:
         """Other alerts (committed) sharing a strong identifier with this one: sorted, at most
         ``MAX_LINKED`` so a much-reported document cannot bloat every record's headers."""
         found: set[str] = set()
+        index = self._index
         for ident in idents:
-            found.update(self._index.get(ident, ()))
+            ids = index.get(_index_key(ident_key(ident)))
+            if ids is None:
+                continue
+            if isinstance(ids, str):
+                found.add(ids)
+            else:
+                found.update(ids)
         found.discard(alert_id)
         return sorted(found)[:MAX_LINKED]
 
     def holders(self, alert_id: str) -> frozenset[str]:
         """The countries that may be told of ``alert_id`` now: its committed recipients, less
         any a change staged in an open transaction of this instance takes away."""
-        entry = self._entries.get(alert_id)
-        if entry is None:
+        blob = self._entries.get(alert_id)
+        if blob is None:
             return frozenset()
-        found = entry.recipients
+        found: frozenset[str] = self._sets[_HEAD.unpack_from(blob)[6]]
         for staged in self._staged.values():
             pending = staged.get(alert_id)
             if pending is not None:
                 found = found & pending.recipients
         return found
 
+    # -- timers and review ----------------------------------------------------------------
+
     def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
         """Committed entries of ``owner`` whose live expiry or held version's expiry passed."""
-        owned = self._owned.get(owner)
-        if owned is None:
+        timers = self._timers.get(owner)
+        if timers is None:
             return []
-        heap = owned.expiry
+        for alert_id in timers.coming(now_ms):
+            entry = self.committed(alert_id)
+            deadline = None if entry is None else entry.deadline_ms()
+            if entry is not None and entry.owner == owner and deadline is not None:
+                heapq.heappush(timers.near, (deadline, alert_id))
+        heap = timers.near
         out: list[AlertState] = []
+        seen: set[str] = set()
         while heap and heap[0][0] <= now_ms:
-            expires, alert_id = heapq.heappop(heap)
-            entry = self._entries.get(alert_id)
-            if entry is not None and entry.owner == owner and entry.deadline_ms() == expires:
+            deadline, alert_id = heapq.heappop(heap)
+            if alert_id in seen:
+                continue
+            entry = self.committed(alert_id)
+            if entry is not None and entry.owner == owner and entry.deadline_ms() == deadline:
+                seen.add(alert_id)
                 out.append(entry)
         return out
 
     def held(self, owner: Owner) -> list[AlertState]:
         """Committed entries of ``owner`` waiting for review."""
-        owned = self._owned.get(owner)
-        if owned is None:
+        ids = self._held_by.get(owner)
+        if not ids:
             return []
-        return [e for a in list(owned.held) if (e := self._entries.get(a)) and e.held is not None]
-
-    def entries(self) -> Iterator[AlertState]:
-        """Every committed entry."""
-        return iter(list(self._entries.values()))
+        return [e for a in list(ids) if (e := self.committed(a)) and e.held is not None]
 
 
 class ChangelogReader:
@@ -361,6 +610,11 @@ class ChangelogReader:
         for consumer in (self._consumer, self._probe):
             if consumer is not None:
                 await consumer.stop()
+
+    @property
+    def owners(self) -> frozenset[Owner]:
+        """The input partitions this instance owns (and is the only writer of)."""
+        return frozenset(self._owners)
 
     def own(self, owners: Iterable[Owner]) -> None:
         """This instance now writes these input partitions' entries: the tail skips them."""
@@ -429,12 +683,12 @@ class ChangelogReader:
             if record.value is None:
                 return
             try:
-                entry = AlertState.from_bytes(record.value)
+                raw = orjson.loads(record.value)
+                if skip_owned and (raw["t"], raw["p"]) in owners:
+                    return  # written before the owner header existed; still ours
+                applied += self.store.apply_raw(raw)
             except (ValueError, KeyError, TypeError):
                 return  # a foreign or corrupt changelog record: nothing to restore
-            if skip_owned and entry.owner in owners:
-                return  # written before the owner header existed; still ours
-            applied += self.store.apply(entry)
 
         await read_to_end(
             self._consumer, self._partitions, apply, target=target, timeout_s=timeout_s
