@@ -91,7 +91,7 @@ broker-down: venv
 # The exercise under faults on its own three-broker cluster with two hub instances: a broker,
 # a hub, a node and a post killed and restarted, a hub stopped past its session timeout
 # (docs/simulate.md). About 6 minutes; the cluster stays up (stop it with the printed command).
-.PHONY: chaos soak soak-smoke
+.PHONY: chaos chaos-smoke soak soak-smoke
 CHAOS_ARGS ?= --duration 3m --rate 200 --seed 16
 chaos: venv jars
 	$(BIN)/frontline simulate --brokers 3 --hubs 2 --chaos $(CHAOS_ARGS) --report reports/chaos
@@ -105,9 +105,13 @@ soak: venv jars
 	$(BIN)/frontline broker up --data-dir $(DATA_DIR)/broker --port $(DEMO_PORT)
 	FRONTLINE_BOOTSTRAP_SERVERS=127.0.0.1:$(DEMO_PORT) $(BIN)/frontline simulate --soak $(SOAK_ARGS) --report reports/soak
 
-# The soak harness on a short run under faults (tests/e2e/test_simulate_chaos.py, a few minutes).
+# The soak's harness on a 30-second run under faults (the suite's chaos smoke test).
 soak-smoke: venv jars
-	$(BIN)/pytest tests/e2e/test_simulate_chaos.py -q
+	$(BIN)/pytest tests/e2e/test_simulate_chaos.py -q -k two_hubs
+
+# The chaos smoke on a three-broker cluster, a broker and a hub killed (minutes: three JVMs).
+chaos-smoke: venv jars
+	FRONTLINE_CHAOS_CLUSTER=1 $(BIN)/pytest tests/e2e/test_simulate_chaos.py -q -k three_brokers
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -290,11 +290,8 @@ class Exercise:
         try:
             with Live(self._progress(0.0), console=self.console, refresh_per_second=4) as live:
                 while (elapsed := time.monotonic() - started) < self.config.duration_s:
-                    dead = [
-                        n
-                        for n in parts.check_alive()
-                        if self.watch is None or n not in self.watch.down
-                    ]  # killed by --chaos: coming back
+                    down = set() if self.watch is None else self.watch.down  # --chaos: back soon
+                    dead = [name for name in parts.check_alive() if name not in down]
                     if dead:
                         raise SetupError(
                             f"component(s) died: {', '.join(dead)}",

@@ -5,7 +5,9 @@ Consumer lag is read from the broker, as an outside observer would: for the hub'
 national nodes' consumer groups, each input partition's last stable offset (what a
 ``read_committed`` reader can reach) minus the group's committed offset. An exactly-once
 writer leaves a commit marker after its last record, which a consumer never commits past
-until the next record: a difference of one is that marker and counts as zero.
+until the next record: a difference of one is that marker and counts as zero. A few offsets
+behind are read, in case they hold only an aborted transaction (a killed instance's) and its
+marker, which no consumer commits past either until the next record arrives.
 
 Resident memory and open files come from ``/proc`` (Linux): ``VmRSS`` of
 ``/proc/PID/status`` and the entries of ``/proc/PID/fd``.
@@ -34,7 +36,27 @@ from gateway.simulate.frontier import PostsClient
 __all__ = ["Monitor", "ProcessRow", "proc_usage"]
 
 log = structlog.get_logger(__name__)
+SAMPLES_KEPT = 200_000  # latency samples kept (the newest), so a soak's own memory stays flat
 GROUPS = ("hub", "node")  # the exactly-once consumer groups, after the topic prefix
+UNSURE_BELOW = 20  # this few offsets behind: read whether they hold a committed record
+
+
+async def _readable(consumer: Any, start: dict[TopicPartition, int]) -> set[TopicPartition]:
+    """Of these partitions, those with a committed record at or after the given offset."""
+    consumer.assign(list(start))
+    for tp, offset in start.items():
+        consumer.seek(tp, offset)
+    found: set[TopicPartition] = set()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and len(found) < len(start):
+        batch = await consumer.getmany(timeout_ms=300)
+        found |= {tp for tp, records in batch.items() if records}
+        if not batch:
+            rest = [tp for tp in start if tp not in found]
+            ends = await consumer.end_offsets(rest)
+            if all([await consumer.position(tp) >= ends[tp] for tp in rest]):
+                break  # read past every aborted offset: nothing committed there
+    return found
 
 
 def proc_usage(pid: int) -> tuple[float, int] | None:
@@ -137,8 +159,16 @@ class Monitor:
         except (KafkaError, TimeoutError, OSError) as error:
             log.info("lag_unknown", error=type(error).__name__)
             return None
-        behind = (int(ends[tp]) - offset for tp, offset in committed.items() if tp in ends)
-        return sum(b for b in behind if b > 1)  # one: the commit marker after the last record
+        behind = {tp: int(ends[tp]) - offset for tp, offset in committed.items() if tp in ends}
+        behind = {tp: b for tp, b in behind.items() if b > 1}  # one: the commit marker
+        # A few offsets behind may be only an aborted transaction (a killed instance's) and its
+        # marker, which no consumer commits past until the next record: read to be sure.
+        unsure = {tp: committed[tp] for tp, b in behind.items() if b <= UNSURE_BELOW}
+        if unsure:
+            with contextlib.suppress(KafkaError, TimeoutError, OSError):
+                readable = await asyncio.wait_for(_readable(consumer, unsure), 5.0)
+                behind = {tp: b for tp, b in behind.items() if tp not in unsure or tp in readable}
+        return sum(behind.values())
 
     def _measure(self, at: float) -> None:
         for name, pid in self.processes().items():
@@ -159,6 +189,9 @@ class Monitor:
         for sample in new:
             key = (sample["post"], sample["at_ms"], sample.get("e2e_ms"), str(sample["hops"]))
             self.samples[key] = sample
+        if len(self.samples) > SAMPLES_KEPT * 1.2:  # a long run: keep the newest, as a host does
+            newest = sorted(self.samples.items(), key=lambda kv: int(kv[1]["at_ms"]))
+            self.samples = dict(newest[-SAMPLES_KEPT:])
 
     def latency_samples(self) -> list[dict[str, Any]]:
         """Every latency sample seen, oldest first."""

@@ -53,7 +53,9 @@ class Soak:
     def analyse(self) -> None:
         """Growth per process and peak lag after the warm-up."""
         by_name: dict[str, list[ProcessRow]] = defaultdict(list)
+        pids: dict[str, set[int]] = defaultdict(set)
         for row in self.monitor.rows:
+            pids[row.name].add(row.pid)
             if row.t_s >= self.warmup_s:
                 by_name[row.name].append(row)
         for name, rows in sorted(by_name.items()):
@@ -67,7 +69,7 @@ class Soak:
                 "rss_growth": round((rss1 - rss0) / rss0, 4) if rss0 else 0.0,
                 "rss_mb_max": max(r.rss_mb for r in rows),
                 "fds_start": fd0, "fds_end": fd1, "fds_max": max(r.fds for r in rows),
-                "samples": len(rows), "restarted": len({r.pid for r in rows}) > 1,
+                "samples": len(rows), "restarted": len(pids[name]) > 1,
             }  # fmt: skip
         self.lag_max = max(
             (v for t, v in self.monitor.lag if v is not None and t >= self.warmup_s), default=0

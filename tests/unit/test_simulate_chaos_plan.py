@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
+from aiokafka.structs import OffsetAndMetadata
 
 from gateway.errors import ConfigError
 from gateway.settings import Settings
@@ -138,20 +140,41 @@ def test_proc_usage_reads_this_process_and_none_for_a_gone_one() -> None:
     assert proc_usage(2**22 + 7) is None
 
 
-def test_monitor_counts_one_past_the_commit_as_a_marker() -> None:
-    """A group one record behind the end (the commit marker) has no lag; more behind counts."""
+def test_monitor_counts_neither_a_commit_marker_nor_an_aborted_tail_as_lag() -> None:
+    """One offset behind (the commit marker) is no lag; a few behind count only when they
+    hold a committed record, not when they are a killed writer's aborted transaction."""
+    marker, pending, aborted = (
+        TopicPartition("a", 0),
+        TopicPartition("b", 0),
+        TopicPartition("c", 0),
+    )
+    ends = {marker: 11, pending: 9, aborted: 23}
 
     class Admin:
         async def list_consumer_group_offsets(self, group: str) -> dict[Any, Any]:
-            from aiokafka import TopicPartition  # noqa: PLC0415
-            from aiokafka.structs import OffsetAndMetadata  # noqa: PLC0415
-
             if group.endswith("hub"):
-                return {TopicPartition("a", 0): OffsetAndMetadata(10, "")}
-            return {TopicPartition("b", 0): OffsetAndMetadata(5, "")}
+                return {marker: OffsetAndMetadata(10, ""), aborted: OffsetAndMetadata(20, "")}
+            return {pending: OffsetAndMetadata(5, "")}
 
     class Consumer:
+        def __init__(self) -> None:
+            self.positions: dict[Any, int] = {}
+
         async def end_offsets(self, tps: list[Any]) -> dict[Any, int]:
-            return {tp: 11 if tp.topic == "a" else 9 for tp in tps}
+            return {tp: ends[tp] for tp in tps}
+
+        def assign(self, tps: list[Any]) -> None:
+            self.positions = dict.fromkeys(tps, 0)
+
+        def seek(self, tp: Any, offset: int) -> None:
+            self.positions[tp] = offset
+
+        async def getmany(self, timeout_ms: int) -> dict[Any, list[Any]]:
+            batch = {tp: ["record"] for tp in self.positions if tp == pending}
+            self.positions = {tp: ends[tp] for tp in self.positions}
+            return batch
+
+        async def position(self, tp: Any) -> int:
+            return self.positions[tp]
 
     assert asyncio.run(_monitor()._lag(Admin(), Consumer())) == 4
