@@ -14,6 +14,7 @@ as do ``report-hit`` (a hit stored in the outbox; the running post sends it) and
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
@@ -163,8 +164,12 @@ def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
     console.print(f"watchlist of {answer['watchlist_size']} alerts, {fresh}", highlight=False)
     for warning in answer.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
+    documents = answer.get("documents") or []
+    if documents:
+        _show_documents(documents)
     if not answer["hits"]:
-        console.print("[green]no hit[/]")
+        if not documents:
+            console.print("[green]no hit[/]")
         return
     table = Table("score", "subject", "action", "sources", "why", "alerts")
     for hit in answer["hits"]:
@@ -177,6 +182,24 @@ def _show_answer(answer: dict[str, Any], as_json: bool) -> None:
             ", ".join(hit["sources"]),
             why,
             alerts,
+        )
+    console.print(table)
+
+
+def _show_documents(documents: list[dict[str, Any]]) -> None:
+    """The travel-document hits: the document, its status and the action to take."""
+    table = Table("document", "issuer", "type", "status", "action", "reported", "alert", "org")
+    for doc in documents:
+        issuer = doc["issuing_country"] + ("" if doc.get("issuer_matches", True) else " (other)")
+        table.add_row(
+            doc["document_number"],
+            issuer,
+            doc["document_type"],
+            doc["status"],
+            doc["action"],
+            doc.get("reported_at") or "",
+            f"{doc['alert_id']} v{doc['version']}",
+            doc["org"],
         )
     console.print(table)
 
@@ -365,8 +388,10 @@ def _stored_items(settings: Settings, post_id: str) -> Iterator[dict[str, Any]]:
 
 
 def _rows(store: Any) -> Iterator[dict[str, Any]]:
+    """The watchlist records and the travel-document alerts, merged in id order."""
     try:
-        for alert_id, version, kind, org in store.listing():
+        both = heapq.merge(store.listing(), store.document_listing(), key=lambda row: row[0])
+        for alert_id, version, kind, org in both:
             yield {"alert_id": alert_id, "version": version, "kind": kind, "org": org}
     finally:
         store.close()

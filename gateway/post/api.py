@@ -13,10 +13,13 @@ Each screening is written to the post's access log under the officer's id.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,6 +34,7 @@ from gateway.post.hits import UnknownAlertError, UnknownScreeningError
 from gateway.post.screening import DEFAULT_THRESHOLD, ObjectQuery, PersonQuery, ScreeningAnswer
 from gateway.post.screening.normalize import normalize_name, parse_partial_date
 from gateway.post.service import FEED_LOST_AFTER_S, PostBusyError, PostService
+from gateway.post.store import document_listing_at
 
 __all__ = [
     "MAX_ID_CHARS",
@@ -221,9 +225,31 @@ class WatchlistAnswer(BaseModel):
 
     post: str
     size: int
-    documents: int = Field(default=0, description="travel-document alerts held, not listed")
+    documents: int = Field(
+        default=0, description="travel-document alerts held (listed last, kind TRAVEL_DOCUMENT)"
+    )
     staleness_seconds: float | None
     items: list[WatchlistItem]
+
+
+_DOCUMENT_KIND = "TRAVEL_DOCUMENT"
+
+
+def _with_documents(head: str, comma: bool, path: Path) -> Iterator[str]:
+    """A watchlist answer's JSON with the store's travel-document alerts appended to its
+    items, chunk by chunk (a sync generator: Starlette runs it on a worker thread)."""
+    yield head
+    for rows in document_listing_at(path):
+        parts = [
+            json.dumps(
+                {"alert_id": a, "version": v, "kind": _DOCUMENT_KIND, "org": o},
+                separators=(",", ":"),
+            )
+            for a, v, o in rows
+        ]
+        yield ("," if comma else "") + ",".join(parts)
+        comma = True
+    yield "]}"
 
 
 def health_of(service: PostService) -> Health:
@@ -277,19 +303,29 @@ def create_app(service: PostService) -> FastAPI:
     async def watchlist(
         _: Authorized,
         kind: Annotated[str | None, Query(description="Only this alert kind")] = None,
-    ) -> WatchlistAnswer:
-        """Alert ids and versions on the watchlist."""
+    ) -> WatchlistAnswer | Response:
+        """Alert ids and versions on the watchlist, then the travel-document alerts (streamed
+        from the store: there may be millions)."""
+        wanted = None if kind is None else kind.upper()
         items = [
             WatchlistItem(alert_id=e.alert_id, version=e.version, kind=e.kind, org=e.org)
             for e in service.watchlist.entries()
-            if kind is None or e.kind == kind.upper()
+            if wanted is None or e.kind == wanted
         ]
-        return WatchlistAnswer(
+        answer = WatchlistAnswer(
             post=service.name,
             size=len(service.watchlist),
             documents=len(service.documents),
             staleness_seconds=service.feed.staleness_seconds(),
             items=items,
+        )
+        if wanted not in (None, _DOCUMENT_KIND) or not answer.documents:
+            return answer
+        head = answer.model_dump_json()
+        assert head.endswith("]}")  # ``items`` is the answer's last field
+        return StreamingResponse(
+            _with_documents(head[:-2], bool(items), service.store.path),
+            media_type="application/json",
         )
 
     @app.post("/screen/person", response_model=ScreeningAnswer, tags=["screening"])

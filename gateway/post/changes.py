@@ -14,9 +14,13 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from gateway.post.screening.documents import action_for
 from gateway.post.screening.entry import Entry
+
+if TYPE_CHECKING:
+    from gateway.post.feed_documents import DocumentPlan
 
 __all__ = ["CAPACITY", "ChangeKind", "ChangeRing", "FeedChange"]
 
@@ -103,6 +107,32 @@ class ChangeRing:
                         _label(entry),
                     )
                 )
+
+    def note_documents(self, plan: DocumentPlan, at_ms: int) -> None:
+        """Record a batch's travel-document changes once committed: its last ``capacity``
+        upserts (new or updated) and removals, read from the plan (nothing is decoded)."""
+        found: list[tuple[ChangeKind, str, int, str, str, str, str]] = []
+        for row in plan.puts[-self.capacity :]:
+            alert_id = str(row[1])
+            change: ChangeKind = "updated" if alert_id in plan.updated else "new"
+            status = str(row[8])
+            label = f"{row[7]} {row[6]} {row[5]}"  # document type, issuer, number
+            found.append(
+                (change, alert_id, int(row[2]), str(row[3]), str(row[4]), action_for(status), label)  # type: ignore[call-overload]  # why: the plan's rows are SQL parameters
+            )
+        for alert_id, held in plan.gone[-self.capacity :]:
+            found.append(("revoked", alert_id, held.version, held.org, held.tlp, "", held.label))
+        if not found:
+            return
+        with self._lock:
+            for change, alert_id, version, org, tlp, action, label in found[-self.capacity :]:
+                self.seq += 1
+                self._ring.append(
+                    FeedChange(
+                        self.seq, at_ms, change, alert_id, version, "TRAVEL_DOCUMENT", org, tlp,
+                        action, label,
+                    )
+                )  # fmt: skip
 
     def since(self, seq: int) -> tuple[list[FeedChange], int]:
         """The changes after ``seq``, newest first, and how many more the ring forgot."""

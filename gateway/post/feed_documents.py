@@ -18,7 +18,14 @@ import numpy.typing as npt
 
 from gateway.post.gate import WatchlistGate
 from gateway.post.screening.documents import DocumentIndex, DocumentRecord
-from gateway.post.store import DOCUMENT_DROP, DOCUMENT_PUT, Change, PostStore, Statement
+from gateway.post.store import (
+    DOCUMENT_DROP,
+    DOCUMENT_PUT,
+    Change,
+    HeldDocument,
+    PostStore,
+    Statement,
+)
 
 __all__ = ["DocumentFeed", "DocumentPlan"]
 
@@ -34,6 +41,8 @@ class DocumentPlan:
     changes: dict[str, Change] = field(default_factory=dict)  # upserts, for receipts
     removed: dict[str, int] = field(default_factory=dict)  # alert id -> version dropped
     stale: int = 0
+    updated: set[str] = field(default_factory=set)  # upserts replacing a held version
+    gone: list[tuple[str, HeldDocument]] = field(default_factory=list)  # removals, as held
 
     def statements(self) -> list[Statement]:
         """The SQL writes of this plan (deletes first: a slot may be freed and not reused)."""
@@ -71,6 +80,7 @@ class DocumentFeed:
                     plan.drops.append((old.slot,))
                     plan.removes.append((old.slot, old.hash))
                     plan.removed[alert_id] = old.version
+                    plan.gone.append((alert_id, old))
                 continue
             if old is not None and old.version >= doc.version:
                 plan.stale += 1  # older than the post holds: keep the newer
@@ -78,6 +88,7 @@ class DocumentFeed:
             if old is not None:
                 slot = old.slot
                 plan.removes.append((slot, old.hash))
+                plan.updated.add(alert_id)
             else:
                 slot = self._next_slot
                 self._next_slot += 1

@@ -25,6 +25,7 @@ from gateway.kafka.topic_names import TopicNames
 from gateway.post.access_log import AccessLog, AccessSource
 from gateway.post.changes import ChangeRing
 from gateway.post.feed import PostFeed
+from gateway.post.feed_documents import DocumentPlan
 from gateway.post.hits import (
     HitBook,
     UnknownAlertError,
@@ -116,6 +117,12 @@ class _PositionedFeed(PostFeed):
         super()._update_watchlist(staged)
         self.changes.note(held, staged.entries, staged.changes, staged.now_ms)
         self.positions.update({p: o for (_, p), o in staged.offsets.items()})
+
+    def _store(self, staged: Any) -> DocumentPlan:
+        plan = super()._store(staged)
+        if plan.puts or plan.gone:  # travel documents changed too (committed now)
+            self.changes.note_documents(plan, staged.now_ms)
+        return plan
 
 
 class PostService:

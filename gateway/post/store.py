@@ -40,6 +40,7 @@ __all__ = [
     "StoreLockedError",
     "StoredRecord",
     "connect",
+    "document_listing_at",
 ]
 
 _DIR_MODE = 0o700
@@ -144,11 +145,15 @@ class Change:
 
 
 class HeldDocument(NamedTuple):
-    """Where the store holds a travel-document alert: its slot, version and number hash."""
+    """Where the store holds a travel-document alert: its slot, version and number hash,
+    and what the officer's latest changes name of it (org, TLP, a label)."""
 
     slot: int
     version: int
     hash: bytes
+    org: str = ""
+    tlp: str = ""
+    label: str = ""
 
 
 class DocumentRow(NamedTuple):
@@ -194,6 +199,18 @@ class DocumentRows:
         """Close the connection."""
         with self._lock:
             self._db.close()
+
+
+def document_listing_at(path: Path, chunk: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+    """(alert id, version, org) of every travel-document alert in id order, in chunks, read
+    on a connection of its own (one consistent snapshot, from any thread)."""
+    db = connect(path, check_same_thread=False)
+    try:
+        cursor = db.execute("SELECT alert_id, version, org FROM documents ORDER BY alert_id")
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+    finally:
+        db.close()
 
 
 class StoreLockedError(SetupError):
@@ -369,11 +386,21 @@ class PostStore:
         if not alert_ids:
             return {}
         rows = self._db.execute(
-            "SELECT alert_id, slot, version, hash FROM documents"
+            "SELECT alert_id, slot, version, hash, org, tlp,"
+            " doc_type || ' ' || issuer || ' ' || number FROM documents"
             " WHERE alert_id IN (SELECT value FROM json_each(?))",
             (json.dumps(list(alert_ids)),),
         )
-        return {str(a): HeldDocument(int(s), int(v), bytes(h)) for a, s, v, h in rows}
+        return {
+            str(a): HeldDocument(int(s), int(v), bytes(h), str(o), str(t), str(label))
+            for a, s, v, h, o, t, label in rows
+        }
+
+    def document_listing(self) -> Iterator[tuple[str, int, str, str]]:
+        """(alert id, version, kind, org) of every travel-document alert, in id order."""
+        cursor = self._db.execute("SELECT alert_id, version, org FROM documents ORDER BY alert_id")
+        for alert_id, version, org in cursor:
+            yield str(alert_id), int(version), "TRAVEL_DOCUMENT", str(org)
 
     def document_index_rows(self, chunk: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
         """(slot, hash, issuer, status, doc_type) of every travel document, in chunks."""
