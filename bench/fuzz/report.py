@@ -101,12 +101,13 @@ def render(console: Console, data: dict[str, Any]) -> None:
     kafka = data["kafka"]
     if kafka is not None:
         table = Table(title="Native exports through the connector runtime, on Kafka")
-        for column in ("exports", "records", "published", "quarantined", "on ingress",
-                       "on quarantine", "balanced"):  # fmt: skip
+        for column in ("exports", "records", "published", "quarantined", "of which too large",
+                       "on ingress", "on quarantine", "balanced"):  # fmt: skip
             table.add_column(column, justify="right")
         table.add_row(
             f"{kafka['payloads']:,}", f"{kafka['records_expected']:,}", f"{kafka['published']:,}",
-            f"{kafka['quarantined']:,}", f"{kafka['on_ingress_topics']:,}",
+            f"{kafka['quarantined']:,}", f"{kafka['too_large_at_publish']:,}",
+            f"{kafka['on_ingress_topics']:,}",
             f"{kafka['on_quarantine_topic']:,}", "yes" if kafka["balanced"] else "[red]NO[/red]",
         )  # fmt: skip
         console.print(table)
