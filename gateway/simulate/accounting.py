@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.simulate.collect import BrokerFacts
-from gateway.simulate.expected import Expectation
+from gateway.simulate.expected import DOCUMENT, Expectation
 from gateway.simulate.report import AccountingCheck, OrgCounts
 
-__all__ = ["core_checks"]
+__all__ = ["core_checks", "document_check"]
 
 
 def core_checks(
@@ -21,7 +21,8 @@ def core_checks(
     expectation: Expectation,
 ) -> list[AccountingCheck]:
     """Per organization issued = published + quarantined as the broker holds them, every
-    published version audited, every watchlist what policy allows."""
+    published version audited, every watchlist what policy allows, and its travel
+    documents apart (:func:`document_check`)."""
     checks: list[AccountingCheck] = []
     for org, counts in orgs.items():
         ok = counts.issued == counts.published + counts.quarantined
@@ -58,4 +59,40 @@ def core_checks(
                 f"({len(expectation.waiting)} still waiting)"
                 + (f"; differing: {'; '.join(differing[:5])}" if differing else "")),
     ))  # fmt: skip
+    checks.append(document_check(posts, published, watchlists=watchlists, expectation=expectation))
     return checks
+
+
+def document_check(
+    posts: list[str],
+    published: set[tuple[str, int]],
+    *,
+    watchlists: Mapping[str, Mapping[str, int]],
+    expectation: Expectation,
+) -> AccountingCheck:
+    """Every post's travel-document alerts (id and version, from its listing) equal the
+    replay's: the subscribed posts hold exactly what policy allows, the others none."""
+    kinds = expectation.kinds
+    versions = sum(1 for alert_id, _ in published if kinds.get(alert_id) == DOCUMENT)
+    alerts = sum(1 for kind in kinds.values() if kind == DOCUMENT)
+    expected = held = 0
+    differing: list[str] = []
+    for post in posts:
+        want = expectation.of_kind(expectation.posts[post], DOCUMENT)
+        have = expectation.of_kind(watchlists.get(post, {}), DOCUMENT)
+        expected += len(want)
+        held += len(have)
+        if want == have:
+            continue
+        missing = sum(1 for a, v in want.items() if have.get(a) != v)
+        extra = sum(1 for a, v in have.items() if want.get(a) != v)
+        where = "" if post in expectation.document_posts else " (not subscribed)"
+        differing.append(f"{post}{where}: {missing} missing, {extra} unexpected")
+    return AccountingCheck(
+        name="every post's travel documents equal what policy allows",
+        ok=not differing,
+        detail=(f"{versions} document versions of {alerts} alerts published; "
+                f"{len(expectation.document_posts)} of {len(posts)} posts subscribe; "
+                f"{expected} expected, {held} listed"
+                + (f"; differing: {'; '.join(differing[:5])}" if differing else "")),
+    )  # fmt: skip

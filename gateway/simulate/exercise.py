@@ -33,7 +33,7 @@ from connectors.registry import all_connectors
 from connectors.runtime.metrics import ConnectorMetrics
 from connectors.runtime.publisher import Publisher, RunStats
 from gateway.broker import LocalCluster
-from gateway.contract import WantedPerson, WantedPersonAlert
+from gateway.contract import TravelDocumentAlert, WantedPerson, WantedPersonAlert
 from gateway.contract.codec import decode_dict
 from gateway.errors import ConfigError, SetupError
 from gateway.hub.policy.decide import Policy, facts_from_record, load_policy
@@ -45,10 +45,11 @@ from gateway.logconfig import configure_logging
 from gateway.settings import Settings
 from gateway.simulate.accounting import core_checks
 from gateway.simulate.collect import BrokerFacts, collect
+from gateway.simulate.documents import DocumentTally, pick_planted, screen_planted
 from gateway.simulate.expected import Expectation, Published, Verdict, expected_watchlists
 from gateway.simulate.frontier import PostsClient, ScreeningTally, issue_tokens, pick_traveller
 from gateway.simulate.processes import ComponentSet
-from gateway.simulate.report import OrgCounts, Report, Series, write_report
+from gateway.simulate.report import AccountingCheck, OrgCounts, Report, Series, write_report
 from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.simulate.secure import Network, child_env, pipeline, secure_broker
 from gateway.simulate.stats import quantiles
@@ -117,6 +118,7 @@ class _Run:
     waiting: set[str] = field(default_factory=set)  # held alerts left without a decision
     origins: dict[str, str] = field(default_factory=dict)  # alert id -> originating country
     issuers: dict[str, str] = field(default_factory=dict)  # alert id -> organization
+    documents: DocumentTally = field(default_factory=DocumentTally)  # travel-document alerts
 
 
 class Exercise:
@@ -250,6 +252,7 @@ class Exercise:
                 await twoway.flag_some(state.watchlists, state.persons, state.issuers,
                                        set(state.verdicts) | state.waiting)  # fmt: skip
                 expectation = await self._drain(posts)
+                documents = await self._screen_document(posts, expectation)
                 facts = await collect(net.admin, sorted(self.run_state.stats))
                 way = await twoway.account(
                     posts, names=self.posts, expected=expectation.posts, facts=facts,
@@ -264,7 +267,10 @@ class Exercise:
             log.info("components_stopped", exits=exits)
         sections, checks = await watch.conclude(samples, self.report_dir, self.topology)
         report = self._report(bootstrap, prefix, facts, expectation, samples, way=way)
-        report = report.model_copy(update=sections | {"accounting": report.accounting + checks})
+        report = report.model_copy(update=sections | {
+            "accounting": report.accounting + checks + documents[0],
+            "screening": report.screening | {"documents": documents[1]},
+        })  # fmt: skip
         json_path, html_path = write_report(report, self.report_dir)
         self._print_summary(report, json_path, html_path)
         return report.ok
@@ -311,6 +317,8 @@ class Exercise:
                         )
                         state.stats.setdefault(issue.org, RunStats()).merge(report.stats)
                         state.issued[issue.org] += issue.records
+                        if issue.documents:
+                            state.documents.issued[issue.org] += issue.records
                         state.broken[issue.org] += int(issue.broken)
                         issued += issue.records
                         if issue.change is not None:
@@ -337,6 +345,11 @@ class Exercise:
         self.run_state.issuers[envelope.alert_id] = envelope.source_org.value
         if isinstance(outcome.alert, WantedPersonAlert) and outcome.alert.subject is not None:
             self.run_state.persons[envelope.alert_id] = outcome.alert.subject
+        if isinstance(outcome.alert, TravelDocumentAlert):
+            documents = self.run_state.documents
+            documents.versions[envelope.msg_type.value] += 1
+            if outcome.alert.subject is not None:
+                documents.reports[envelope.alert_id] = outcome.alert.subject
         # Revise only what flows normally: not withdrawn, not RED, not waiting for review.
         decision = self.policy.decide(
             facts_from_record(kind.value, record), self.candidates, datetime.now(UTC)
@@ -375,6 +388,17 @@ class Exercise:
 
         # Officers at different desks screen at once: a slow answer holds up no one else.
         await asyncio.gather(*(one(post, traveller) for post, traveller in travellers))
+
+    async def _screen_document(
+        self, posts: PostsClient, expectation: Expectation
+    ) -> tuple[list[AccountingCheck], dict[str, int | float]]:
+        """Screen one stolen document a subscribed post holds (simulate/documents.py): its
+        check, if any, and the report's ``screening.documents``."""
+        state = self.run_state
+        planted = pick_planted(expectation, state.published, state.documents.reports,
+                               datetime.now(UTC), self.config.seed)  # fmt: skip
+        check, screened = await screen_planted(posts, planted)
+        return ([] if check is None else [check]), state.documents.summary() | screened
 
     async def _review(self, settings: Settings) -> None:
         """Act as the neutrality reviewer: approve a third of the held alerts, reject a third,
@@ -531,6 +555,13 @@ class Exercise:
             f"screening: {summary.get('queries')} queries, recall {summary.get('recall')}, "
             f"precision {summary.get('precision')}"
         )
+        documents = summary.get("documents")
+        if isinstance(documents, dict):
+            self.console.print(
+                f"travel documents: {documents.get('issued')} issued, "
+                f"{documents.get('versions_published')} versions published; planted stolen "
+                f"document found {documents.get('found', 0)}/{documents.get('screened')}"
+            )
         self.console.print(way_summary(report.wayback))
         if report.chaos:
             print_faults(self.console, report.chaos)

@@ -22,6 +22,12 @@ published (one alert's versions share a partition, so the hub sees them in that 
 - exercise-status traffic reaches nobody (there are no exercise feeds), and neither does a
   cancel, an expired version or a TLP:RED one at a border post (the node keeps RED off
   every post).
+
+Travel-document alerts (TRAVEL_DOCUMENT, from INTERPOL's SLTD and ASEANAPOL's e-ADS) follow
+the same rules; the node's profile rules then give them only to the posts subscribed to the
+kind, which hold them in their compact document index. ``Expectation.kinds`` names every
+alert's kind and ``Expectation.document_posts`` the subscribed posts, so the accounting can
+compare the documents apart (:meth:`Expectation.of_kind`).
 """
 
 from __future__ import annotations
@@ -29,15 +35,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from gateway.hub.policy.decide import Feed, Policy, facts_from_record
 from gateway.node.route import decide as node_decide
 from gateway.topology import Topology
 
-__all__ = ["Expectation", "Published", "PublishedVersion", "Verdict", "expected_watchlists"]
+__all__ = [
+    "DOCUMENT",
+    "Expectation",
+    "Published",
+    "PublishedVersion",
+    "Verdict",
+    "expected_watchlists",
+]
 
+DOCUMENT = "TRAVEL_DOCUMENT"
 _EMPTY: frozenset[str] = frozenset()
+_NO_KINDS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -96,11 +112,18 @@ class Verdict:
 @dataclass(frozen=True)
 class Expectation:
     """Per post (``ISO3.POST``): alert id -> version; alerts held for review at some point,
-    and those still waiting for a reviewer."""
+    and those still waiting for a reviewer; every published alert's kind, and the posts
+    subscribed to travel-document alerts."""
 
     posts: Mapping[str, Mapping[str, int]]
     held: frozenset[str]
     waiting: frozenset[str] = _EMPTY
+    kinds: Mapping[str, str] = field(default_factory=lambda: _NO_KINDS)
+    document_posts: frozenset[str] = _EMPTY
+
+    def of_kind(self, listing: Mapping[str, int], kind: str) -> dict[str, int]:
+        """The part of a listing (alert id -> version) whose alerts are of ``kind``."""
+        return {a: v for a, v in listing.items() if self.kinds.get(a) == kind}
 
 
 @dataclass(frozen=True)
@@ -234,6 +257,10 @@ def expected_watchlists(
     held: set[str] = set()
     waiting: set[str] = set()
     judged = verdicts or {}
+    kinds = {alert_id: versions[0].kind for alert_id, versions in published.history.items()}
+    document_posts = frozenset(
+        f"{c.code}.{p.id}" for c, p in topology.posts() if DOCUMENT in p.subscribes.kinds
+    )
     for alert_id, versions in published.history.items():
         alert = _replay(versions, judged.get(alert_id), policy, candidates, now)
         if alert.ever_held:
@@ -249,4 +276,6 @@ def expected_watchlists(
             )
             for post in routed.deliver:
                 posts[f"{code}.{post}"][alert_id] = live.version
-    return Expectation(posts, frozenset(held), frozenset(waiting))
+    return Expectation(
+        posts, frozenset(held), frozenset(waiting), MappingProxyType(kinds), document_posts
+    )
