@@ -19,7 +19,7 @@ from tests.support.paths import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(200)
 def test_fuzz_smoke_accounts_for_every_record(bootstrap: str, tmp_path: Path) -> None:
     """Every connector and mutation runs, the Kafka legs balance, each bad ingress kind is
     quarantined with a reason, good alerts are routed, and the run stays short."""
@@ -28,7 +28,7 @@ def test_fuzz_smoke_accounts_for_every_record(bootstrap: str, tmp_path: Path) ->
     env = os.environ | {"FRONTLINE_BOOTSTRAP_SERVERS": bootstrap}
     started = time.monotonic()
     proc = subprocess.run(
-        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170, check=False
     )
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -51,5 +51,5 @@ def test_fuzz_smoke_accounts_for_every_record(bootstrap: str, tmp_path: Path) ->
     assert ingress["good_delivered"] == ingress["good_deliverable"] > 0
     assert ingress["good_quarantined"] == 0
     assert ingress["problems"] == []
-    # About 35 s on an idle machine with the broker up; the bound leaves room for a loaded one.
-    assert elapsed < 100, f"the smoke run took {elapsed:.0f} s"
+    # About 35 s on an idle machine with the broker up, 95 s at load average 20 on 2 cores.
+    assert elapsed < 150, f"the smoke run took {elapsed:.0f} s"
