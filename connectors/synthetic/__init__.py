@@ -20,7 +20,7 @@ from connectors.base import RawRecord, Revision
 from gateway.contract import Org
 from gateway.errors import ConfigError
 
-__all__ = ["Generator", "generator_module", "get_generator"]
+__all__ = ["Generate", "Generator", "generator_module", "get_generator"]
 
 Generate = Callable[[random.Random, int, datetime], bytes]
 Revise = Callable[[random.Random, RawRecord, datetime, Revision], bytes]

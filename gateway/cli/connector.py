@@ -26,7 +26,7 @@ from connectors.runtime.watch import (
     list_folder,
     read_own_file,
 )
-from connectors.synthetic import get_generator
+from connectors.synthetic import Generate, get_generator
 from gateway.cli._common import (
     FiniteFloat,
     JsonOption,
@@ -40,6 +40,7 @@ from gateway.cli._common import (
     settings_of,
 )
 from gateway.cli._options import check_listen_port
+from gateway.contract import Org
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -312,18 +313,46 @@ def formats(as_json: JsonOption = False) -> None:
         console.print(f"[dim]{org}: not available ({why})[/]")
 
 
+def _documents_generator(org: str) -> Generate:
+    """An organization's travel-document generator, or ConfigError naming those that have one."""
+    generate = get_generator(org).generate_documents
+    if generate is not None:
+        return generate
+    exporters = [o.value for o in Org if get_generator(o.value).generate_documents is not None]
+    raise ConfigError(
+        f"{org.strip().upper()} exports no travel documents",
+        hint=f"--documents works for {' and '.join(exporters)}; leave it out for {org}'s "
+        "own records",
+    )
+
+
 @app.command()
 def generate(
     org: OrgArg,
-    count: Annotated[int, typer.Option(min=1, help="Records in the payload.")] = 10,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="Records in the payload (default 10).")
+    ] = None,
+    documents: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Instead: N stolen or lost travel documents (INTERPOL: SLTD export, "
+            "ASEANAPOL: e-ADS CSV).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same ids.")] = 1,
 ) -> None:
     """Write one realistic native payload to stdout (for trials and load tests)."""
     try:
-        generator = get_generator(org)
-        payload = generator.generate(
+        if count is not None and documents is not None:
+            raise ConfigError("--count and --documents are two payloads", hint="give one of them")
+        if documents is not None:
+            write, records = _documents_generator(org), documents
+        else:
+            write, records = get_generator(org).generate, count or 10
+        payload = write(
             random.Random(seed),  # noqa: S311  # sample data, not cryptography
-            count,
+            records,
             datetime.now(UTC),
         )
     except FrontlineError as error:
