@@ -115,8 +115,18 @@ def _linked(record: Any) -> tuple[str, ...]:
 async def test_twins_on_two_instances_are_linked_after_the_delay(pair: Pair) -> None:
     """A twin routed by one instance D after its twin committed on the other carries the link."""
     await pair.send(0, make_alert("INTERPOL:TW-1", subject=DOC))
-    await pair.record("FRA", "INTERPOL:TW-1", 1)  # committed on hub 0
-    await asyncio.sleep(LINK_DELAY_S)
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+    for hub in pair.hubs:  # hub 0 commits it, hub 1 tails it in
+        give_up = loop.time() + 20
+        while hub.store.committed("INTERPOL:TW-1") is None:
+            assert loop.time() < give_up, "the twin never reached the state"
+            await asyncio.sleep(0.005)
+        times.append(loop.time())
+    delay = times[1] - times[0]
+    print(f"hub 1 saw hub 0's commit {1000 * delay:.0f} ms after hub 0 applied it")
+    assert delay <= LINK_DELAY_S
+    await asyncio.sleep(LINK_DELAY_S - delay)
     await pair.send(1, make_alert("EUROPOL:TW-2", subject=DOC))
     twin = await pair.record("FRA", "EUROPOL:TW-2", 1)
     assert _linked(twin) == ("INTERPOL:TW-1",)

@@ -25,7 +25,7 @@ from tests.support.kafka import read_all
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-ALERTS = 300
+ALERTS = 240
 PARTITIONS = 5  # two per organization's ingress topic, and the hub inbox
 
 
