@@ -36,7 +36,9 @@ from bench._common import BenchResult, Figure, create_topics, run_id, write_resu
 from gateway.contract import AlertKind
 from gateway.contract.codec import encode_dict
 from gateway.kafka.headers import RouteHeaders
+from gateway.node.route import DOCUMENT_HEADER, document_header
 from gateway.post import PostService
+from gateway.post.feed import PostFeed
 from gateway.post.screening.documents import (
     DOC_TYPES,
     STATUSES,
@@ -188,8 +190,9 @@ def _headers() -> list[tuple[str, bytes]]:
     ).to_kafka()  # fmt: skip
 
 
-def encoded(start: int, count: int) -> list[tuple[bytes, bytes]]:
-    """Encoded TravelDocumentAlerts ``start`` .. ``start + count`` (key, value)."""
+def encoded(start: int, count: int) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    """Encoded TravelDocumentAlerts ``start`` .. ``start + count`` (key, value, the node's
+    ``fl-doc`` header)."""
     record = _template()
     out = []
     for i, number in enumerate(numbers(count, start + 1), start):
@@ -197,7 +200,15 @@ def encoded(start: int, count: int) -> list[tuple[bytes, bytes]]:
         record["envelope"]["alert_id"] = alert_id
         record["subject"]["document_number"] = number
         record["subject"]["issuing_country"] = _ISSUERS[i % len(_ISSUERS)]
-        out.append((alert_id.encode(), encode_dict(AlertKind.TRAVEL_DOCUMENT, record)))
+        doc = document_header(record)
+        assert doc is not None
+        out.append(
+            (
+                alert_id.encode(),
+                encode_dict(AlertKind.TRAVEL_DOCUMENT, record),
+                [(DOCUMENT_HEADER, doc)],
+            )
+        )
     return out
 
 
@@ -205,8 +216,8 @@ def stages(result: BenchResult, n: int, workdir: Path) -> None:
     """CPU time per record of each stage of the post's document path, on ``n`` records."""
     headers = _headers()
     records = [
-        SimpleNamespace(offset=i, key=k, value=v, headers=headers)
-        for i, (k, v) in enumerate(encoded(0, n))
+        SimpleNamespace(offset=i, key=k, value=v, headers=headers + doc)
+        for i, (k, v, doc) in enumerate(encoded(0, n))
     ]
     timings: dict[str, float] = {}
 
@@ -224,6 +235,10 @@ def stages(result: BenchResult, n: int, workdir: Path) -> None:
         "Avro decode (decode_document)", lambda: [decode_document(r.value) for r in records]
     )
     timed("normalize + hash", lambda: [d.hash for d in docs])
+    timed(
+        "fl-doc header read instead (the bootstrap's path, PostFeed._headed)",
+        lambda: [PostFeed._headed(r) for r in records],
+    )
     service_like = PostService(Settings(data_dir=workdir / "svc", receipts=False), "FRA", "CDG")
     feed = service_like.feed
 
@@ -253,8 +268,8 @@ async def _produce(servers: str, topic: str, n: int) -> None:
     headers = _headers()
     try:
         for start in range(0, n, 100_000):
-            for key, value in encoded(start, min(100_000, n - start)):
-                await producer.send(topic, value, key=key, headers=headers)
+            for key, value, doc in encoded(start, min(100_000, n - start)):
+                await producer.send(topic, value, key=key, headers=headers + doc)
             print(f"  produced {min(n, start + 100_000):,}", flush=True)
         await producer.flush()
     finally:

@@ -40,7 +40,7 @@ from gateway.node.assignor import CountryAssignor
 from gateway.node.flags import with_flag
 from gateway.node.metrics import NodeMetrics
 from gateway.node.restore import read_back
-from gateway.node.route import decide
+from gateway.node.route import DOCUMENT_HEADER, decide, document_header
 from gateway.node.wayback import AlertEntry, WayBack
 from gateway.settings import Settings
 from gateway.signals import run_until_signalled
@@ -280,6 +280,8 @@ class NodeProcessor:
                 )
                 return "quarantined"
             kind = decoded_kind.value
+            if kind == "TRAVEL_DOCUMENT" and (doc := document_header(decoded)) is not None:
+                raw = [*raw, (DOCUMENT_HEADER, doc)]  # the post's index reads it undecoded
         decision = decide(
             country,
             kind,

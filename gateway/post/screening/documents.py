@@ -41,6 +41,7 @@ from gateway.errors import DecodeError
 
 __all__ = [
     "BYTES_PER_DOCUMENT",
+    "DOCUMENT_HEADER",
     "DOC_TYPES",
     "HASH_SIZE",
     "STATUSES",
@@ -49,6 +50,7 @@ __all__ = [
     "DocumentRecord",
     "action_for",
     "decode_document",
+    "document_from_header",
     "document_from_record",
     "number_hash",
 ]
@@ -167,6 +169,32 @@ def _fast_reader() -> _FastReader | None:
             return None
         _FAST.append(_FastReader(entry.header, parse_schema(plain)))
     return _FAST[0]
+
+
+DOCUMENT_HEADER = "fl-doc"
+"""The header a national node adds to a travel-document delivery (``gateway.node.route``):
+format 1, number, issuer, type, status, reported, review and expiry ms, TLP, version."""
+_SEP = "\x1f"
+
+
+def document_from_header(alert_id: str, org: str, value: bytes) -> DocumentRecord | None:
+    """The document an ``fl-doc`` header describes, without decoding the payload; None if
+    the header is of another format or unreadable (the caller then decodes the payload)."""
+    try:
+        parts = value.decode().split(_SEP)
+        if len(parts) != 10 or parts[0] != "1":
+            return None
+        _, number, issuer, doc_type, status, reported, review, expires, tlp, version = parts
+        return DocumentRecord(
+            alert_id, int(version), org, tlp, number, issuer.upper(),
+            doc_type if doc_type in _TYPE_CODE else "OTHER",
+            status if status in _STATUS_CODE else "INVALIDATED",
+            int(reported) if reported else None,
+            int(review) if review else None,
+            int(expires) if expires else None,
+        )  # fmt: skip
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def decode_document(payload: bytes, *, org: str = "") -> DocumentRecord | None:
