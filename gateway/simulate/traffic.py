@@ -4,6 +4,10 @@ Each organization's generator (``connectors.synthetic``) writes its own native f
 the exercise feeds the real parsers. About one percent of payloads are damaged on the way
 (cut short, as a broken transfer would leave them) and must end in quarantine or, where
 the damage happens to leave a valid record, be published: either way they are counted.
+
+INTERPOL and ASEANAPOL also export stolen and lost travel documents (SLTD, e-ADS): a share
+of their new records (``DOCUMENT_SHARES``) is a document export instead, taken out of the
+same rate, so the exercise issues as many records as before.
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from datetime import datetime
 from connectors.base import Connector, RawRecord, Revision
 from connectors.synthetic import get_generator
 
-__all__ = ["ORG_SHARES", "REVISION_SHARE", "REVISION_WEIGHTS", "Issue", "TrafficPlan"]
+__all__ = [
+    "DOCUMENT_SHARES",
+    "ORG_SHARES",
+    "REVISION_SHARE",
+    "REVISION_WEIGHTS",
+    "Issue",
+    "TrafficPlan",
+]
 
 # Share of records per organization: INTERPOL's notices dominate, the EU agencies follow,
 # ECO and Frontex send mostly commodities, the observers only occasional assessments.
@@ -33,6 +44,10 @@ ORG_SHARES: dict[str, float] = {
     "UNODC": 0.02,
 }
 
+
+# Share of an organization's new records that are stolen or lost travel documents: SLTD is
+# INTERPOL's largest database by far, and e-ADS carries ASEANAPOL members' lost passports.
+DOCUMENT_SHARES: dict[str, float] = {"INTERPOL": 0.3, "ASEANAPOL": 0.25}
 
 # A quarter of the traffic revises alerts already out: mostly updates, some withdrawals,
 # some narrowed releasability and a few raised to TLP:RED.
@@ -55,6 +70,7 @@ class Issue:
     broken: bool
     source: str
     change: Revision | None = None  # None for newly issued alerts
+    documents: bool = False  # a travel-document export (TRAVEL_DOCUMENT records)
 
 
 @dataclass
@@ -101,8 +117,14 @@ class TrafficPlan:
                 count -= 1
             broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
             good = count - broken
-            if good:
-                issues.append(self._issue(connector, good, now, broken=False))
+            documents = 0
+            if self._generators[org].generate_documents is not None:
+                share = DOCUMENT_SHARES.get(org, 0.0)
+                documents = sum(1 for _ in range(good) if self._rng.random() < share)
+            if documents:
+                issues.append(self._issue(connector, documents, now, broken=False, documents=True))
+            if good - documents:
+                issues.append(self._issue(connector, good - documents, now, broken=False))
             issues.extend(self._issue(connector, 1, now, broken=True) for _ in range(broken))
         return issues
 
@@ -118,11 +140,18 @@ class TrafficPlan:
         source = f"sim-{connector.org.lower()}-{self._sequence:06d}-{change}"
         return Issue(connector.org, payload, 1, False, source, change)
 
-    def _issue(self, connector: Connector, count: int, now: datetime, *, broken: bool) -> Issue:
+    def _issue(
+        self, connector: Connector, count: int, now: datetime, *, broken: bool,
+        documents: bool = False,
+    ) -> Issue:  # fmt: skip
         self._sequence += 1
-        payload = self._generators[connector.org].generate(self._rng, count, now)
+        generator = self._generators[connector.org]
+        generate = generator.generate_documents if documents else generator.generate
+        assert generate is not None, f"{connector.org} exports no travel documents"
+        payload = generate(self._rng, count, now)
         if broken:
             cut = max(1, int(len(payload) * self._rng.uniform(0.2, 0.8)))
             payload = payload[:cut]
-        source = f"sim-{connector.org.lower()}-{self._sequence:06d}"
-        return Issue(connector.org, payload, count, broken, source)
+        suffix = "-documents" if documents else ""
+        source = f"sim-{connector.org.lower()}-{self._sequence:06d}{suffix}"
+        return Issue(connector.org, payload, count, broken, source, documents=documents)

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 def test_short_exercise_accounts_for_every_record(
     frontline: Run, bootstrap: str, tmp_path: Path
 ) -> None:
-    """A 12-second exercise publishes or quarantines every record and fills every watchlist."""
+    """A 12-second exercise publishes or quarantines every record and fills every watchlist,
+    travel documents included."""
     report_dir = tmp_path / "report"
     done = frontline(
         "simulate", "--duration", "12s", "--rate", "80", "--countries", "3",
@@ -39,3 +40,14 @@ def test_short_exercise_accounts_for_every_record(
     assert report["screening"]["queries"] > 0
     assert (report_dir / "report.html").read_text().count("data:image/png;base64,") >= 5
     assert_way_back(report)
+    # Travel documents (INTERPOL's SLTD, ASEANAPOL's e-ADS) were issued, revised and accounted
+    # at USA.JFK, the one post of the three that subscribes to them.
+    documents = report["screening"]["documents"]
+    assert documents["issued"] > 0
+    assert documents["versions_published"] > documents["issued"] * 0.5
+    checks = {c["name"]: c for c in report["accounting"]}
+    listed = checks["every post's travel documents equal what policy allows"]
+    assert "1 of 3 posts subscribe" in listed["detail"]
+    assert " 0 expected" not in listed["detail"]
+    assert documents["screened"] == documents["found"] == 1
+    assert checks["a planted stolen document is found at a subscribed post"]["ok"]
