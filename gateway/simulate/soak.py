@@ -86,13 +86,17 @@ class Soak:
             and not p["restarted"]
         ]
         bound = int(self.rate * LAG_SECONDS)
-        worst = max((p["rss_growth"] for p in self.per_process.values()), default=0.0)
+        judged = {n: p for n, p in self.per_process.items() if not p["restarted"]}
+        worst = max((p["rss_growth"] for p in judged.values()), default=0.0)
+        restarted = sorted(set(self.per_process) - set(judged))
         return [
             AccountingCheck(
                 name="soak: resident memory of every process flat after warm-up",
                 ok=bool(self.per_process) and not grew,
-                detail=f"{len(self.per_process)} processes, after {self.warmup_s:.0f}s, "
-                f"largest growth {worst:+.1%}" + (f"; grew: {', '.join(grew)}" if grew else ""),
+                detail=f"{len(judged)} processes, after {self.warmup_s:.0f}s, "
+                f"largest growth {worst:+.1%}"
+                + (f"; grew: {', '.join(grew)}" if grew else "")
+                + (f"; restarted, not judged: {', '.join(restarted)}" if restarted else ""),
             ),
             AccountingCheck(
                 name="soak: consumer lag bounded",
