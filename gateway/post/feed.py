@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from confluent_kafka import KafkaException
 
 from gateway.contract.codec import decode_dict
 from gateway.contract.messages import MESSAGE_HEADER
@@ -27,6 +28,7 @@ from gateway.kafka.clients import make_consumer
 from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.internals import track_topic
 from gateway.kafka.signatures import BatchVerifier, load_trust
+from gateway.post.catch_up import CATCH_UP_MIN, catch_up
 from gateway.post.feed_documents import DocumentFeed, DocumentPlan
 from gateway.post.gate import WatchlistGate
 from gateway.post.hits import feed_message
@@ -145,6 +147,8 @@ class PostFeed:
         # Travel documents live in a compact index of their own (screening/documents.py).
         self.documents = DocumentIndex()
         self.document_feed = DocumentFeed(store, self.documents)
+        # A start this far behind its feed reads it through librdkafka first (None: never).
+        self.catch_up_min: int | None = CATCH_UP_MIN
 
     # -- state --------------------------------------------------------------------------------
 
@@ -266,6 +270,8 @@ class PostFeed:
             tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
             consumer.assign(tps)
             await self._position(consumer, tps)
+            if not self.caught_up.is_set() and self.catch_up_min is not None:
+                await self._catch_up(consumer, tps)
             self._polls = dict.fromkeys(tps)
             while not self._stopping.is_set():
                 batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
@@ -312,6 +318,35 @@ class PostFeed:
                 consumer.seek(tp, stored[tp.partition])
             else:
                 await consumer.seek_to_beginning(tp)
+
+    async def _catch_up(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        """Far behind the feed (``catch_up_min`` records or more): read up to its end through
+        librdkafka (``catch_up.py``), then seek this consumer to the positions reached."""
+        assert self.catch_up_min is not None
+        ends = await consumer.end_offsets(tps)  # read_committed: the last stable offsets
+        starts = {tp: await consumer.position(tp) for tp in tps}
+        behind = sum(max(0, ends[tp] - starts[tp]) for tp in tps)
+        if behind < self.catch_up_min:
+            return
+        log.info("post_catch_up", topic=self.topic, behind=behind)
+        consumer.pause(*tps)
+        try:
+            reached = await catch_up(
+                self.settings,
+                self.topic,
+                {tp.partition: starts[tp] for tp in tps},
+                self.apply_async,
+                self._stopping,
+            )
+        except (KafkaException, OSError) as error:  # aiokafka reads on from the store's offsets
+            log.warning("post_catch_up_failed", topic=self.topic, error=str(error))
+            stored = self.store.offsets(self.topic)
+            reached = {tp.partition: stored.get(tp.partition, starts[tp]) for tp in tps}
+        finally:
+            consumer.resume(*tps)
+        for tp in tps:
+            consumer.seek(tp, reached[tp.partition])
+        log.info("post_catch_up_done", topic=self.topic, fetched=self.fetched)
 
     def _note_contact(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         """A fetch response from the broker (new data or not) counts as contact with the feed."""
