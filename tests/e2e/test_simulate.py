@@ -12,7 +12,7 @@ from tests.support.exercise import assert_way_back
 
 from .conftest import Run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]  # the run gets 300 s
 
 
 def test_short_exercise_accounts_for_every_record(
