@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from confluent_kafka import Consumer
 
 from bench._common import BenchResult, Figure, create_topics, run_id, write_result
 from gateway.contract import AlertKind
@@ -294,6 +295,27 @@ async def _raw_consume(servers: str, topic: str, n: int) -> float:
         await consumer.stop()
 
 
+def _raw_rd_consume(servers: str, topic: str, n: int) -> float:
+    """A raw librdkafka (confluent-kafka) read_committed consume, the catch-up's client."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": servers, "group.id": f"bench-{run_id()}",
+            "auto.offset.reset": "earliest", "enable.auto.commit": False,
+            "isolation.level": "read_committed", "fetch.max.bytes": 64 * 1024 * 1024,
+            "max.partition.fetch.bytes": 16 * 1024 * 1024,
+        }
+    )  # fmt: skip
+    consumer.subscribe([topic])
+    try:
+        seen = 0
+        t0 = time.perf_counter()
+        while seen < n:
+            seen += sum(1 for m in consumer.consume(10_000, 1.0) if m.error() is None)
+        return seen / (time.perf_counter() - t0)
+    finally:
+        consumer.close()
+
+
 async def bootstrap(result: BenchResult, servers: str, n: int, workdir: Path) -> None:
     """A post's bootstrap of ``n`` documents against a raw consume, and its restart."""
     # Receipts off: their cost (one outbox row per document) is measured among the stages.
@@ -304,6 +326,9 @@ async def bootstrap(result: BenchResult, servers: str, n: int, workdir: Path) ->
     await create_topics(servers, [service.topic], 3)
     await _produce(servers, service.topic, n)
     raw = await _raw_consume(servers, service.topic, n)
+    raw_rd = _raw_rd_consume(servers, service.topic, n)
+    result.add(Figure(f"raw aiokafka consume, {n:,} records", raw, "records/s"))
+    result.add(Figure(f"raw librdkafka consume, {n:,} records", raw_rd, "records/s"))
     t0, cpu0 = time.perf_counter(), time.process_time()
     task = asyncio.create_task(service.run())
     await asyncio.wait_for(service.feed.caught_up.wait(), 7200)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, NamedTuple
 
@@ -87,9 +86,9 @@ def _split(digest: bytes) -> tuple[int, int]:
     return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:12], "little")
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentRecord:
-    """A delivered travel-document alert as the post keeps it (times in epoch ms)."""
+class DocumentRecord(NamedTuple):
+    """A delivered travel-document alert as the post keeps it (times in epoch ms; a tuple:
+    a bootstrap makes millions of them)."""
 
     alert_id: str
     version: int
@@ -181,10 +180,11 @@ def document_from_header(alert_id: str, org: str, value: bytes) -> DocumentRecor
     """The document an ``fl-doc`` header describes, without decoding the payload; None if
     the header is of another format or unreadable (the caller then decodes the payload)."""
     try:
-        parts = value.decode().split(_SEP)
-        if len(parts) != 10 or parts[0] != "1":
+        form, number, issuer, doc_type, status, reported, review, expires, tlp, version = (
+            value.decode().split(_SEP)
+        )
+        if form != "1":
             return None
-        _, number, issuer, doc_type, status, reported, review, expires, tlp, version = parts
         return DocumentRecord(
             alert_id, int(version), org, tlp, number, issuer.upper(),
             doc_type if doc_type in _TYPE_CODE else "OTHER",
