@@ -29,8 +29,8 @@ class MatchReason(_Out):
 
     field: str = Field(description="name, date_of_birth, nationality, document, or an object kind")
     how: str = Field(
-        description="exact, fuzzy, transliteration, reordered, particle, partial, within_range, "
-        "near, contradicts, mismatch, country_differs"
+        description="exact, fuzzy, phonetic, transliteration, reordered, particle, partial, "
+        "within_range, near, contradicts, mismatch, country_differs"
     )
     score: float = Field(description="Similarity of this field, 0 to 1")
     detail: str = ""
