@@ -265,6 +265,7 @@ class Exercise:
         finally:
             exits = components.stop_all()
             log.info("components_stopped", exits=exits)
+            watch.save_samples(self.report_dir)
         sections, checks = await watch.conclude(samples, self.report_dir, self.topology)
         report = self._report(bootstrap, prefix, facts, expectation, samples, way=way)
         report = report.model_copy(update=sections | {

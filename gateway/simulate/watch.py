@@ -135,6 +135,12 @@ class Watch:
             self.monitor.samples[key] = sample
         return self.monitor.latency_samples()
 
+    def save_samples(self, report_dir: Path) -> None:
+        """Write the soak's samples (soak.csv, soak.png) as they are: called however the run
+        ended, so a run whose accounting fails still leaves its curves."""
+        if self.soak is not None and self.monitor is not None and self.monitor.rows:
+            self.soak.write(report_dir)
+
     async def conclude(
         self, samples: list[dict[str, Any]], report_dir: Path, topology: Topology
     ) -> tuple[dict[str, Any], list[AccountingCheck]]:

@@ -18,6 +18,7 @@ from gateway.simulate.chaos import FAULT_KINDS, SESSION_TIMEOUT_S, Chaos, parse_
 from gateway.simulate.monitor import Monitor, ProcessRow, proc_usage
 from gateway.simulate.processes import ComponentSet
 from gateway.simulate.soak import Soak
+from gateway.simulate.watch import Watch, WatchConfig
 
 
 def _monitor() -> Monitor:
@@ -178,3 +179,18 @@ def test_monitor_counts_neither_a_commit_marker_nor_an_aborted_tail_as_lag() -> 
             return self.positions[tp]
 
     assert asyncio.run(_monitor()._lag(Admin(), Consumer())) == 4
+
+
+def test_a_run_that_fails_after_traffic_still_leaves_its_soak_curves(tmp_path: Path) -> None:
+    """The soak's samples are written however the run ends (an accounting step that raises
+    must not lose half an hour of measurements)."""
+    watch = Watch(
+        WatchConfig((), True, 10.0, 60.0, 100.0, 1), Settings(), ComponentSet({}),
+        cluster_dir=None, orgs=[], started=1_000.0,
+    )  # fmt: skip
+    assert watch.monitor is not None
+    watch.monitor.rows = _rows("hub", [100.0] * 5, [10] * 5)
+    watch.soak = Soak(watch.monitor, traffic_from_s=0, traffic_s=60, rate=100)
+    watch.save_samples(tmp_path)
+    assert (tmp_path / "soak.csv").read_text().count("\n") == 6
+    assert (tmp_path / "soak.png").exists()
