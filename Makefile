@@ -76,7 +76,8 @@ bench-smoke: venv jars
 
 # Hostile and broken input at scale (docs/fuzz.md): 110,000 mutated native exports across the
 # eleven connectors, 2,000 of them through the connector runtime to a local broker, and 10,000
-# bad records onto the ingress topics while a hub and a node run; about 15 minutes.
+# bad records onto the ingress topics while a hub and a node run; 20-25 minutes on the shared
+# 2-core machine (docs/benchmarks.md, "Hostile input").
 # Writes reports/fuzz/fuzz.json and exits non-zero when anything was lost, crashed or hung.
 fuzz: venv jars
 	$(BIN)/python -m bench.fuzz --json reports/fuzz/fuzz.json
