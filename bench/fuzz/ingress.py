@@ -35,6 +35,7 @@ from gateway.contract.messages import MESSAGE_HEADER
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.route import Inbound, route
 from gateway.hub.state import StateStore
+from gateway.kafka.internals import refresh_metadata
 from gateway.kafka.layout import apply_topics, plan_topics
 from gateway.kafka.quarantine import QuarantineRecord
 from gateway.kafka.topic_names import TopicNames
@@ -230,7 +231,7 @@ async def _end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition
             TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
         ]
         if len({tp.topic for tp in parts}) < len(set(topics)):
-            await consumer._client.force_metadata_update()  # why: topics created a moment ago
+            await refresh_metadata(consumer)  # topics created a moment ago
             parts = [
                 TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
             ]
