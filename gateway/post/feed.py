@@ -330,12 +330,17 @@ class PostFeed:
             return
         log.info("post_catch_up", topic=self.topic, behind=behind)
         consumer.pause(*tps)
+
+        async def apply(batch: dict[TopicPartition, Sequence[Any]]) -> None:
+            self.last_contact_ms = int(self._clock() * 1000)  # a fetch answered: in contact
+            await self.apply_async(batch)
+
         try:
             reached = await catch_up(
                 self.settings,
                 self.topic,
                 {tp.partition: starts[tp] for tp in tps},
-                self.apply_async,
+                apply,
                 self._stopping,
             )
         except (KafkaException, OSError) as error:  # aiokafka reads on from the store's offsets
