@@ -10,11 +10,13 @@ packed), the same-run reference.
 
     python -m bench.bench_hub_state [--sizes 1000000 10000000] [--reference REV] [--json PATH]
     python -m bench.bench_hub_state --smoke          # 20,000 alerts, seconds
+    python -m bench.bench_hub_state --broker-size 200000 [--reference REV]  # from a broker
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import importlib.util
 import itertools
@@ -30,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from bench._common import BenchResult, Figure, write_result
+from bench._common import BenchResult, Figure, broker, create_topics, run_id, write_result
 
 __all__ = ["changelog_values", "main", "probe", "run"]
 
@@ -160,6 +162,81 @@ def state_org(n: int) -> str:
     return ORGS[n % len(ORGS)]
 
 
+async def _produce(bootstrap: str, topic: str, count: int) -> None:
+    """The ``count`` changelog values on ``topic`` (three partitions), keyed by alert id."""
+    from aiokafka import AIOKafkaProducer  # noqa: PLC0415  # why: broker runs only
+
+    await create_topics(bootstrap, [topic], partitions=3)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=262_144, acks=1
+    )
+    await producer.start()
+    try:
+        pending = []
+        for n, value in enumerate(changelog_values(count)):
+            key = f"{state_org(n)}:2026/{n:08d}".encode()
+            pending.append(await producer.send(topic, value, key=key))
+            if len(pending) >= 20_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def broker_probe(bootstrap: str, topic: str, reference: str | None) -> dict[str, Any]:
+    """Restore ``topic`` as the hub does on start (``ChangelogReader.catch_up`` to the last
+    stable offset), timed; this process."""
+    from gateway.settings import Settings  # noqa: PLC0415  # why: broker runs only
+
+    state = _load_state_module(reference)
+    store = state.StateStore(topic)
+    reader = state.ChangelogReader(Settings(bootstrap_servers=bootstrap), store)
+    await reader.start()
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        await reader.catch_up(wait_for_open=False, timeout_s=3600)
+        return {
+            "entries": len(store), "restore_s": time.perf_counter() - started,
+            "restore_cpu_s": time.process_time() - cpu, "impl": reference or "current",
+        }  # fmt: skip
+    finally:
+        await reader.stop()
+
+
+def run_broker(count: int, reference: str | None) -> BenchResult:
+    """Restore ``count`` alerts from a changelog topic on a broker (a local one is started
+    unless FRONTLINE_BOOTSTRAP_SERVERS is set), now and at the reference revision."""
+    result = BenchResult("hub_state_broker", "Hub state restore from the broker")
+    result.params = {"size": count, "reference": reference}
+    with broker() as bootstrap:
+        topic = f"bench{run_id()}.hub.state"
+        produced = time.perf_counter()
+        asyncio.run(_produce(bootstrap, topic, count))
+        print(f"  produced {count:,} values in {time.perf_counter() - produced:.1f} s")
+        found = {}
+        for impl in [None] + ([reference] if reference is not None else []):
+            argv = [sys.executable, "-m", "bench.bench_hub_state", "--broker-probe", bootstrap,
+                    topic]  # fmt: skip
+            if impl is not None:
+                argv += ["--reference", impl]
+            out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True)
+            found[impl] = json.loads(out.stdout.strip().splitlines()[-1])
+    now, ref = found[None], found.get(reference)
+    for key, name in (("restore_s", "restore"), ("restore_cpu_s", "restore CPU")):
+        result.add(
+            Figure(
+                f"{name} from the broker at {count:,}",
+                now[key],
+                "s",
+                reference=None if ref is None else ref[key],
+                reference_name=f"state.py at {reference}",
+                higher_is_better=False,
+            )
+        )
+    return result
+
+
 def _probe_in_child(count: int, reference: str | None) -> dict[str, Any]:
     argv = [sys.executable, "-m", "bench.bench_hub_state", "--probe", str(count)]
     if reference is not None:
@@ -227,10 +304,20 @@ def main() -> None:
     parser.add_argument("--reference", default=None, help="git revision of the old state.py")
     parser.add_argument("--smoke", action="store_true", help="20,000 alerts only")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--broker-size", type=int, default=None, help="restore from a broker")
     parser.add_argument("--probe", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--broker-probe", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe is not None:
         print(json.dumps(probe(args.probe, args.reference)))
+        return
+    if args.broker_probe is not None:
+        bootstrap, topic = args.broker_probe
+        found = asyncio.run(broker_probe(bootstrap, topic, args.reference))
+        print(json.dumps(found))
+        return
+    if args.broker_size is not None:
+        write_result(run_broker(args.broker_size, args.reference), args.json)
         return
     sizes = [20_000] if args.smoke else args.sizes
     write_result(run(sizes, args.reference), args.json)
