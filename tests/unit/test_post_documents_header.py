@@ -10,7 +10,9 @@ from aiokafka import TopicPartition
 
 from gateway.contract import AlertKind
 from gateway.contract.codec import decode_dict
+from gateway.contract.trust import TrustStore
 from gateway.kafka.headers import RouteHeaders
+from gateway.kafka.signatures import BatchVerifier
 from gateway.node.route import DOCUMENT_HEADER, document_header
 from gateway.post import PostService
 from gateway.post.screening import PersonQuery
@@ -91,4 +93,19 @@ def test_mixed_runs_keep_the_partition_order(tmp_path: Path) -> None:
     assert not service.screen_person(PersonQuery(document_number="A1")).documents
     assert service.screen_person(PersonQuery(document_number="B2")).documents
     assert service.screen_person(PersonQuery(document_number="C3")).documents
+    service.close()
+
+
+def test_with_signature_checks_the_header_is_not_trusted(tmp_path: Path) -> None:
+    """A post with a trust store verifies every payload: an unsigned document carrying an
+    ``fl-doc`` header is refused, not taken from its (unsigned) header."""
+    service = PostService(Settings(data_dir=tmp_path, receipts=False), "FRA", "CDG")
+    service.feed.verifier = BatchVerifier(TrustStore([]))
+    payload = _payload("INTERPOL:SLTD-9", "UNSIGNED9")
+    told = document_header(decode_dict(payload)[1])
+    service.feed.apply(
+        {TopicPartition(service.topic, 0): [_record(0, "INTERPOL:SLTD-9", payload, told)]}
+    )
+    assert len(service.documents) == 0
+    assert service.store.document_count() == 0
     service.close()
