@@ -13,7 +13,7 @@ from gateway.post.screening import (
     screen_person,
 )
 from gateway.post.screening.match import name_similarity
-from tests.unit.test_screening import person
+from tests.support.screening import person
 
 
 @pytest.fixture(scope="module")
