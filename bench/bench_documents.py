@@ -39,7 +39,7 @@ from gateway.contract.codec import encode_dict
 from gateway.kafka.headers import RouteHeaders
 from gateway.node.route import DOCUMENT_HEADER, document_header
 from gateway.post import PostService
-from gateway.post.feed import PostFeed
+from gateway.post.feed_documents import headed_document
 from gateway.post.screening.documents import (
     DOC_TYPES,
     STATUSES,
@@ -237,8 +237,8 @@ def stages(result: BenchResult, n: int, workdir: Path) -> None:
     )
     timed("normalize + hash", lambda: [d.hash for d in docs])
     timed(
-        "fl-doc header read instead (the bootstrap's path, PostFeed._headed)",
-        lambda: [PostFeed._headed(r) for r in records],
+        "fl-doc header read instead (the bootstrap's path, headed_document)",
+        lambda: [headed_document(r) for r in records],
     )
     service_like = PostService(Settings(data_dir=workdir / "svc", receipts=False), "FRA", "CDG")
     feed = service_like.feed

@@ -29,18 +29,16 @@ from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.internals import track_topic
 from gateway.kafka.signatures import BatchVerifier, load_trust
 from gateway.post.catch_up import CATCH_UP_MIN, catch_up
-from gateway.post.feed_documents import DocumentFeed, DocumentPlan
+from gateway.post.feed_documents import DocumentFeed, DocumentPlan, headed_runs
 from gateway.post.gate import WatchlistGate
 from gateway.post.hits import feed_message
 from gateway.post.metrics import PostMetrics
 from gateway.post.receipts import Receipts
 from gateway.post.screening import Entry, Watchlist, entry_from_record
 from gateway.post.screening.documents import (
-    DOCUMENT_HEADER,
     DocumentIndex,
     DocumentRecord,
     decode_document,
-    document_from_header,
 )
 from gateway.post.screening.results import AlertFlag
 from gateway.post.screening.snapshot import entry_from_snapshot, entry_to_snapshot
@@ -410,38 +408,15 @@ class PostFeed:
     def _runs(
         self, fetched: Sequence[Any]
     ) -> Iterator[tuple[Sequence[Any], list[DocumentRecord] | None]]:
-        """A partition's records in order, as runs of travel documents whose ``fl-doc``
-        header gives their fields (with those fields) and runs of other records (None).
+        """A partition's records in order, as runs of travel documents read from their
+        ``fl-doc`` header and runs of other records (``feed_documents.headed_runs``).
 
         Only while bootstrapping without signature checks: the header is not signed
         (docs/signing.md), so with a trust file every payload is verified and decoded.
         """
         if self.verifier is not None or self.caught_up.is_set():
-            yield fetched, None
-            return
-        start, run, fast = 0, [], None
-        for i, record in enumerate(fetched):
-            doc = self._headed(record)
-            if fast is not None and (doc is not None) != fast:
-                yield fetched[start:i], (run if fast else None)
-                start, run = i, []
-            fast = doc is not None
-            if doc is not None:
-                run.append(doc)
-        if fast is not None:
-            yield fetched[start:], (run if fast else None)
-
-    @staticmethod
-    def _headed(record: Any) -> DocumentRecord | None:
-        """The document a record's ``fl-doc`` header describes (None: take the full path)."""
-        if record.key is None or record.value is None or not record.headers:
-            return None
-        headers = dict(record.headers)
-        value = headers.get(DOCUMENT_HEADER)
-        if value is None or MESSAGE_HEADER in headers or headers.get(H.TLP) == b"RED":
-            return None
-        org = headers.get(H.ORG, b"").decode("utf-8", "replace")
-        return document_from_header(record.key.decode("utf-8", "replace"), org, value)
+            return iter([(fetched, None)])
+        return headed_runs(fetched)
 
     def _fold_headed(
         self, records: Sequence[Any], documents: list[DocumentRecord], staged: _Staged

@@ -11,13 +11,22 @@ commit, so a hit in memory always finds its row in the store (``DocumentRows``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from gateway.contract.messages import MESSAGE_HEADER
+from gateway.kafka.headers import H
 from gateway.post.gate import WatchlistGate
-from gateway.post.screening.documents import DocumentIndex, DocumentRecord
+from gateway.post.screening.documents import (
+    DOCUMENT_HEADER,
+    DocumentIndex,
+    DocumentRecord,
+    document_from_header,
+)
 from gateway.post.store import (
     DOCUMENT_DROP,
     DOCUMENT_PUT,
@@ -27,7 +36,38 @@ from gateway.post.store import (
     Statement,
 )
 
-__all__ = ["DocumentFeed", "DocumentPlan"]
+__all__ = ["DocumentFeed", "DocumentPlan", "headed_document", "headed_runs"]
+
+
+def headed_document(record: Any) -> DocumentRecord | None:
+    """The document a feed record's ``fl-doc`` header describes (the national node adds it
+    to travel-document deliveries); None: the record takes the full path (decoded)."""
+    if record.key is None or record.value is None or not record.headers:
+        return None
+    headers = dict(record.headers)
+    value = headers.get(DOCUMENT_HEADER)
+    if value is None or MESSAGE_HEADER in headers or headers.get(H.TLP) == b"RED":
+        return None
+    org = headers.get(H.ORG, b"").decode("utf-8", "replace")
+    return document_from_header(record.key.decode("utf-8", "replace"), org, value)
+
+
+def headed_runs(
+    fetched: Sequence[Any],
+) -> Iterator[tuple[Sequence[Any], list[DocumentRecord] | None]]:
+    """A partition's records in order, as runs of headed travel documents (with their
+    documents) and runs of other records (None), so folding them in turn keeps the order."""
+    start, run, fast = 0, [], None
+    for i, record in enumerate(fetched):
+        doc = headed_document(record)
+        if fast is not None and (doc is not None) != fast:
+            yield fetched[start:i], (run if fast else None)
+            start, run = i, []
+        fast = doc is not None
+        if doc is not None:
+            run.append(doc)
+    if fast is not None:
+        yield fetched[start:], (run if fast else None)
 
 
 @dataclass
