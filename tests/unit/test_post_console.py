@@ -17,11 +17,13 @@ from fastapi import FastAPI
 
 from gateway.contract.enums import Org
 from gateway.contract.messages import MESSAGE_HEADER, HitAck, encode_message
+from gateway.logconfig import configure_logging
 from gateway.post import PostService
 from gateway.post.api import create_app
 from gateway.post.console.i18n import LANGUAGES
 from gateway.post.console.views import SESSION_COOKIE
 from gateway.post.screening.results import AlertFlag
+from gateway.settings import LogFormat
 from tests.support.alerts import make_alert
 from tests.support.post import feed_record, service  # noqa: F401  # why: the shared fixture
 
@@ -297,6 +299,7 @@ async def test_no_token_nor_personal_data_in_logs(
     web: httpx.AsyncClient, officer: tuple[int, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Signing in, screening and reporting log neither the token nor the name screened."""
+    configure_logging(LogFormat.JSON, "INFO")  # an earlier test may have left WARNING
     csrf = await sign_in(web, officer[1])
     await web.post("/console/screen/person", data={"csrf": csrf, "name": "Eriksson Anna"})
     await web.post("/console/screen/mrz", data={"csrf": csrf, "mrz": SPECIMEN_TD3})
