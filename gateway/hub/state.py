@@ -17,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 import heapq
+import secrets
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -51,15 +52,20 @@ MAX_LINKED = 10
 TAIL_INTERVAL_S = 0.5
 """How often every instance applies what the other instances committed to the changelog."""
 OWNER_HEADER = "fl-owner"
-"""Header of every changelog record: ``<input topic>:<partition>``, the partition that wrote it."""
-_OWNER_HEADERS: dict[Owner, list[tuple[str, bytes]]] = {}
+"""Header of every changelog record: ``<input topic>:<partition>@<writer>``, the partition whose
+transaction wrote it and the process (hub instance) that ran that transaction."""
+WRITER = secrets.token_hex(4)
+"""This process's writer id in :data:`OWNER_HEADER`: a tail skips only its own records."""
+_OWNER_HEADERS: dict[tuple[Owner, str], list[tuple[str, bytes]]] = {}
 
 
-def owner_headers(owner: Owner) -> list[tuple[str, bytes]]:
-    """The changelog record's headers naming its writer (one shared list per owner)."""
-    found = _OWNER_HEADERS.get(owner)
+def owner_headers(owner: Owner, writer: str = WRITER) -> list[tuple[str, bytes]]:
+    """The changelog record's headers naming its owner partition and writer (one shared list
+    per owner)."""
+    found = _OWNER_HEADERS.get((owner, writer))
     if found is None:
-        found = _OWNER_HEADERS[owner] = [(OWNER_HEADER, f"{owner[0]}:{owner[1]}".encode())]
+        value = f"{owner[0]}:{owner[1]}@{writer}".encode()
+        found = _OWNER_HEADERS[(owner, writer)] = [(OWNER_HEADER, value)]
     return found
 
 
@@ -617,7 +623,8 @@ class ChangelogReader:
         return frozenset(self._owners)
 
     def own(self, owners: Iterable[Owner]) -> None:
-        """This instance now writes these input partitions' entries: the tail skips them."""
+        """This instance now writes these input partitions' entries: the tail skips the
+        records this process wrote for them (another writer's are applied)."""
         for owner in owners:
             self._owners.add(owner)
             self._owned.add(owner_headers(owner)[0][1])
@@ -670,10 +677,14 @@ class ChangelogReader:
 
         def apply(record: Any) -> None:
             nonlocal applied
-            if skip_owned and owned:
-                for name, value in record.headers or ():
-                    if name == OWNER_HEADER and value in owned:
-                        return  # ours: this instance's view of it is the newest
+            marked = False
+            for name, value in record.headers or ():
+                if name == OWNER_HEADER:
+                    marked = True
+                    if skip_owned and value in owned:
+                        return  # written by this process: its view of it is the newest
+            # A record of an owned partition by another writer is applied: that writer took
+            # the partition while this process was away (a zombie), and its entries are newer.
             if (
                 self.side is not None
                 and record.key is not None
@@ -684,7 +695,7 @@ class ChangelogReader:
                 return
             try:
                 raw = orjson.loads(record.value)
-                if skip_owned and (raw["t"], raw["p"]) in owners:
+                if skip_owned and not marked and (raw["t"], raw["p"]) in owners:
                     return  # written before the owner header existed; still ours
                 applied += self.store.apply_raw(raw)
             except (ValueError, KeyError, TypeError):
