@@ -19,6 +19,8 @@ import httpx
 import pytest
 import yaml
 
+from gateway.broker.ports import free_port_block
+
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "frontline.json"
 FRONTLINE = str(Path(sys.executable).parent / "frontline")
@@ -35,23 +37,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _free_port_block(size: int) -> int:
-    """The first of ``size`` consecutive free local ports."""
-    for _ in range(50):
-        base = _free_port()
-        if base + size > 65535:
-            continue
-        with contextlib.ExitStack() as stack:
-            try:
-                for offset in range(1, size):
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", base + offset))
-            except OSError:
-                continue
-        return base
-    raise RuntimeError(f"no block of {size} free ports")
 
 
 def panel_queries() -> dict[str, str]:
@@ -91,8 +76,9 @@ def prometheus_binary() -> str:
 
 @pytest.fixture
 def metrics_base() -> int:
-    """First of the four consecutive ports the simulation serves metrics on."""
-    return _free_port_block(4)
+    """First of the four consecutive ports the simulation serves metrics on (below the
+    ephemeral range, where an outgoing connection could take one before the post binds it)."""
+    return free_port_block(4)
 
 
 @pytest.fixture

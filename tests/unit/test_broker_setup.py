@@ -14,7 +14,7 @@ import pytest
 from gateway._resources import resource_path
 from gateway.broker import jars, local
 from gateway.broker.local import ClusterSpec, LocalCluster
-from gateway.broker.ports import free_port, port_in_use
+from gateway.broker.ports import free_port, free_port_block, port_in_use
 from gateway.errors import SetupError
 from gateway.kafka.clients import resolve_bootstrap
 from gateway.settings import Settings
@@ -199,7 +199,7 @@ def test_up_on_a_partly_running_cluster_starts_only_the_nodes_that_are_down(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """With nodes 1 and 3 running, `up` (no shape given) starts node 2 alone, unformatted."""
-    _recorded_cluster(tmp_path, port=free_port())
+    _recorded_cluster(tmp_path, port=free_port_block(6))  # below the ephemeral range
     cluster = LocalCluster(tmp_path)
     running = {0: 111, 2: 333}
     started: list[int] = []
