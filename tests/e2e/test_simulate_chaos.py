@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(420)]
 CLUSTER_SMOKE = "FRONTLINE_CHAOS_CLUSTER"  # set (make chaos-smoke) to run the cluster's test
 
 
-# Open in issue 16 (docs/simulate.md, "Known open defect"): in about one run of five, a hit
-# reported while the posts and then a hub instance are killed reaches the hub inbox but is
+# Open in issue 16 (docs/simulate.md, "Known open defect"): in 2 runs of 5, a hit
+# reported less than a second before the posts are SIGKILLed reaches the hub inbox but is
 # never forwarded to its organization (so never acknowledged). Only these two checks failing
 # that way is reported as an expected failure; any other failed check fails the test.
 WAY_BACK_UNDER_HUB_KILL = {
