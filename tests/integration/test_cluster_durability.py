@@ -82,7 +82,12 @@ async def _settles(admin: AIOKafkaAdminClient, topic: str, key: str, value: str)
 
 
 async def _copies(admin: AIOKafkaAdminClient, topic: str) -> list[int]:
-    (described,) = await admin.describe_topics([topic])
+    """Replicas per partition, once the answering broker knows the new topic's partitions."""
+    for _ in range(40):
+        (described,) = await admin.describe_topics([topic])
+        if described["partitions"]:
+            break
+        await asyncio.sleep(0.25)
     return [len(p["replicas"]) for p in described["partitions"]]
 
 
