@@ -16,8 +16,11 @@ from gateway.kafka.eos import Mode
 from gateway.settings import Settings
 
 __all__ = [
+    "ApiOpt",
     "CreateDryRun",
     "ModeOption",
+    "PostArg",
+    "TokenOpt",
     "VerifyTrustFile",
     "check_listen_port",
     "with_trust_file",
@@ -64,3 +67,19 @@ def check_listen_port(host: str, port: int, *, option: str = "--port") -> None:
             f"cannot listen on {host}:{port}: {error.strerror or error}",
             hint=f"check --host (an address of this machine) and {option}",
         ) from None
+
+
+# The border-post commands' shared arguments (`post screen`, `screen-mrz`, `screen-manifest` ...).
+PostArg = Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")]
+ApiOpt = Annotated[
+    str | None, typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080.")
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="FRONTLINE_OFFICER_TOKEN",
+        show_default=False,
+        help="An officer's token (`post officers add`); needed with --api.",
+    ),
+]

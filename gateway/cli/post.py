@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, fail, settings_of
-from gateway.cli._options import check_listen_port
+from gateway.cli._options import ApiOpt, PostArg, TokenOpt, check_listen_port
 from gateway.cli.post_access import access_log, officers_app
 from gateway.cli.post_manifest import screen_manifest
 from gateway.cli.post_mrz import screen_mrz
@@ -35,20 +35,7 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Border posts: local watchlist, screening, frontline latency.")
 
-PostArg = Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")]
-ApiOpt = Annotated[
-    str | None, typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080.")
-]
 JsonOpt = JsonOption
-TokenOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="FRONTLINE_OFFICER_TOKEN",
-        show_default=False,
-        help="An officer's token (`post officers add`); needed with --api.",
-    ),
-]
 
 app.add_typer(officers_app, name="officers")
 app.command("access-log")(access_log)

@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from gateway.cli._common import JsonOption, console, emit_json, fail, settings_of
+from gateway.cli._options import PostArg
 from gateway.errors import ConfigError, FrontlineError
 from gateway.settings import Settings
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["access_log", "officers_app", "since_ms"]
 
 officers_app = typer.Typer(help="Officers of a post: who may use its API (bearer tokens).")
-
-PostArg = Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")]
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}

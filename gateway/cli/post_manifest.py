@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gateway.cli._common import JsonOption, emit_json, fail, settings_of
+from gateway.cli._options import ApiOpt, PostArg, TokenOpt
 from gateway.errors import FrontlineError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ __all__ = ["screen_manifest"]
 
 def screen_manifest(  # noqa: PLR0917  # why: typer maps each parameter to an option
     ctx: typer.Context,
-    post_id: Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")],
+    post_id: PostArg,
     paxlst: Annotated[
         Path,
         typer.Option(
@@ -41,19 +42,8 @@ def screen_manifest(  # noqa: PLR0917  # why: typer maps each parameter to an op
         ),
     ],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.8,
-    api: Annotated[
-        str | None,
-        typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080."),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            envvar="FRONTLINE_OFFICER_TOKEN",
-            show_default=False,
-            help="An officer's token (`post officers add`); needed with --api.",
-        ),
-    ] = None,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOption = False,
 ) -> None:
     """Screen every traveller and document of a UN/EDIFACT PAXLST manifest."""

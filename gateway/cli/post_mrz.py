@@ -24,6 +24,7 @@ from gateway.cli._common import (
     read_utf8,
     settings_of,
 )
+from gateway.cli._options import ApiOpt, PostArg, TokenOpt
 from gateway.errors import ConfigError, FrontlineError
 
 __all__ = ["mrz_text", "screen_mrz"]
@@ -76,7 +77,7 @@ def _show_reading(reading: dict[str, Any]) -> None:
 
 def screen_mrz(  # noqa: PLR0917  # why: typer maps each parameter to an option
     ctx: typer.Context,
-    post_id: Annotated[str, typer.Argument(help="ISO3.POST (e.g. FRA.CDG) or a unique post id.")],
+    post_id: PostArg,
     mrz: Annotated[
         list[str],
         typer.Option(
@@ -87,19 +88,8 @@ def screen_mrz(  # noqa: PLR0917  # why: typer maps each parameter to an option
     ],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.8,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits at most.")] = 10,
-    api: Annotated[
-        str | None,
-        typer.Option("--api", help="Ask a running client, e.g. http://127.0.0.1:8080."),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            "--token",
-            envvar="FRONTLINE_OFFICER_TOKEN",
-            show_default=False,
-            help="An officer's token (`post officers add`); needed with --api.",
-        ),
-    ] = None,
+    api: ApiOpt = None,
+    token: TokenOpt = None,
     as_json: JsonOption = False,
 ) -> None:
     """Screen a traveller and the document from a machine-readable zone (MRZ)."""
