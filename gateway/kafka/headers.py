@@ -41,6 +41,7 @@ class H:
     TS_CONNECTOR = "fl-ts-connector"
     TS_HUB = "fl-ts-hub"
     TS_NODE = "fl-ts-node"
+    DOC = "fl-doc"  # a travel document's index fields, added by the node (document_header.py)
     # The originator's signature (docs/signing.md): defined in gateway.contract.trust, which
     # connectors import and which sits below this package, and carried in ``RouteHeaders.extra``
     # so the hub and the nodes forward them unchanged.

@@ -18,50 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.kafka.document_header import DOCUMENT_HEADER, document_header
 from gateway.topology import Country, Post
 
 __all__ = ["DOCUMENT_HEADER", "Decision", "decide", "document_header", "post_wants"]
-
-# A travel-document delivery carries what the post's document index needs in one header,
-# so a post bootstrapping millions of them need not decode each Avro payload (docs/post.md,
-# "Travel documents"): format 1, then number, issuing country, document type, status,
-# reported, review and expiry (epoch ms, empty if none), envelope TLP and version, joined by
-# the unit separator. The post reads it back in ``gateway.post.screening.documents``.
-DOCUMENT_HEADER = "fl-doc"
-_SEP = "\x1f"
-
-
-def _epoch_ms(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    timestamp = getattr(value, "timestamp", None)
-    return str(int(timestamp() * 1000)) if callable(timestamp) else ""
-
-
-def document_header(record: Mapping[str, Any]) -> bytes | None:
-    """The ``fl-doc`` value of a decoded TravelDocumentAlert; None without a subject or
-    when a field holds the separator (the post then decodes the payload)."""
-    envelope, subject = record["envelope"], record.get("subject")
-    if not subject:
-        return None
-    fields = [
-        "1",
-        str(subject.get("document_number") or ""),
-        str(subject.get("issuing_country") or ""),
-        str(subject.get("document_type") or ""),
-        str(subject.get("status") or ""),
-        _epoch_ms(subject.get("reported_at")),
-        _epoch_ms(subject.get("review_at")),
-        _epoch_ms(envelope.get("expires_at")),
-        str(envelope.get("tlp") or ""),
-        str(int(envelope.get("version") or 1)),
-    ]
-    if any(_SEP in f for f in fields):
-        return None
-    return _SEP.join(fields).encode()
-
 
 # Where each conveyance can be met; an alert naming only vessels goes to seaports only.
 _REACHES: Mapping[str, frozenset[str]] = {

@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from gateway.contract.messages import MESSAGE_HEADER
+from gateway.kafka.document_header import DOCUMENT_HEADER
 from gateway.kafka.headers import H
 from gateway.post.gate import WatchlistGate
 from gateway.post.screening.documents import (
-    DOCUMENT_HEADER,
     DocumentIndex,
     DocumentRecord,
     document_from_header,

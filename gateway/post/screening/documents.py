@@ -37,10 +37,10 @@ from gateway.contract.enums import AlertKind
 from gateway.contract.identifiers import normalize_identifier
 from gateway.contract.schemas import default_registry, standalone_schema
 from gateway.errors import DecodeError
+from gateway.kafka.document_header import read_document_header
 
 __all__ = [
     "BYTES_PER_DOCUMENT",
-    "DOCUMENT_HEADER",
     "DOC_TYPES",
     "HASH_SIZE",
     "STATUSES",
@@ -170,31 +170,18 @@ def _fast_reader() -> _FastReader | None:
     return _FAST[0]
 
 
-DOCUMENT_HEADER = "fl-doc"
-"""The header a national node adds to a travel-document delivery (``gateway.node.route``):
-format 1, number, issuer, type, status, reported, review and expiry ms, TLP, version."""
-_SEP = "\x1f"
-
-
 def document_from_header(alert_id: str, org: str, value: bytes) -> DocumentRecord | None:
     """The document an ``fl-doc`` header describes, without decoding the payload; None if
     the header is of another format or unreadable (the caller then decodes the payload)."""
-    try:
-        form, number, issuer, doc_type, status, reported, review, expires, tlp, version = (
-            value.decode().split(_SEP)
-        )
-        if form != "1":
-            return None
-        return DocumentRecord(
-            alert_id, int(version), org, tlp, number, issuer.upper(),
-            doc_type if doc_type in _TYPE_CODE else "OTHER",
-            status if status in _STATUS_CODE else "INVALIDATED",
-            int(reported) if reported else None,
-            int(review) if review else None,
-            int(expires) if expires else None,
-        )  # fmt: skip
-    except (UnicodeDecodeError, ValueError):
+    f = read_document_header(value)
+    if f is None:
         return None
+    return DocumentRecord(
+        alert_id, f.version, org, f.tlp, f.number, f.issuer.upper(),
+        f.doc_type if f.doc_type in _TYPE_CODE else "OTHER",
+        f.status if f.status in _STATUS_CODE else "INVALIDATED",
+        f.reported_ms, f.review_ms, f.expires_ms,
+    )  # fmt: skip
 
 
 def decode_document(payload: bytes, *, org: str = "") -> DocumentRecord | None:
