@@ -33,7 +33,7 @@ from gateway.contract.messages import (
 )
 from gateway.errors import QuarantineError
 from gateway.hub.audit import Action, audit_record
-from gateway.hub.state import AlertState, Owner, StateStore
+from gateway.hub.state import AlertState, Owner, StateStore, owner_headers
 from gateway.kafka.eos import Output
 from gateway.kafka.headers import H, RouteHeaders
 from gateway.kafka.quarantine import QuarantineRecord, Reason
@@ -104,7 +104,14 @@ class Reply:
 
 
 class SideStore:
-    """JSON entries the way back needs, staged per input partition like the alert state."""
+    """JSON entries the way back needs, staged per input partition like the alert state.
+
+    Entries carry no sequence number: the last record read wins. That is safe because each
+    key is written from one input partition only (``hit:`` from the hub inbox, keyed by hit
+    id; ``ack:`` from its organization's ingress topic; ``rcpt:`` from the inbox), so one
+    key's records sit in commit order in one changelog partition. A new kind of entry must
+    keep that rule, or carry a ``seq`` checked in :meth:`restore` as the alert state does.
+    """
 
     def __init__(self, changelog_topic: str) -> None:
         self.changelog_topic = changelog_topic
@@ -128,7 +135,7 @@ class SideStore:
     def stage(self, owner: Owner, key: str, value: dict[str, Any]) -> Output:
         """Stage an entry for ``owner``'s transaction; returns its changelog record."""
         self._staged.setdefault(owner, {})[key] = value
-        return Output(self.changelog_topic, key.encode(), orjson.dumps(value))
+        return Output(self.changelog_topic, key.encode(), orjson.dumps(value), owner_headers(owner))
 
     def commit(self, owner: Owner) -> None:
         """``owner``'s transaction committed: its staged entries become committed."""

@@ -46,7 +46,7 @@ from gateway.hub.route import (
     review_verdict,
     route,
 )
-from gateway.hub.state import ChangelogReader, Owner, StateStore, owner_headers
+from gateway.hub.state import ChangelogReader, Owner, StateStore
 from gateway.kafka import clock
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
@@ -243,7 +243,7 @@ class HubProcessor:
             out.append(Output(self._quarantine_topic, q.key(), q.original, q.headers()))
         out.extend(reply.records)
         for key, value in reply.state:
-            out.append(self.side.stage(owner, key, value)._replace(headers=owner_headers(owner)))
+            out.append(self.side.stage(owner, key, value))
         audit_key = (reply.alert_id or msg.source).encode()
         out.extend(Output(self._audit_topic, audit_key, audit) for audit in reply.audits)
         self._counts(TopicPartition(*owner)).add_reply(reply, org)

@@ -599,7 +599,6 @@ class ChangelogReader:
         self._lock = asyncio.Lock()  # one reader of the consumer at a time
         self._owned: set[bytes] = set()  # OWNER_HEADER values of the partitions we write
         self._owners: set[Owner] = set()
-        self.last_tail_ms = 0.0  # how long the last tail pass took (ms)
 
     async def start(self) -> None:
         """Connect and assign every changelog partition from the beginning."""
@@ -653,11 +652,8 @@ class ChangelogReader:
         """Apply what was committed since the last read (to the last stable offset), except
         the records of partitions this instance owns; returns how many changed the store."""
         async with self._lock:
-            started = asyncio.get_running_loop().time()
             target: dict[TopicPartition, int] = await self._consumer.end_offsets(self._partitions)
-            applied = await self._read(target, timeout_s, skip_owned=True)
-            self.last_tail_ms = (asyncio.get_running_loop().time() - started) * 1000
-            return applied
+            return await self._read(target, timeout_s, skip_owned=True)
 
     async def tail(self) -> None:
         """Run :meth:`tail_once` every ``tail_interval_s`` until cancelled; a failed pass is

@@ -93,10 +93,11 @@ def _describe(binding: Any) -> str:
     )
 
 
-def librdkafka_admin(settings: Settings) -> AdminClient:
-    """A confluent-kafka admin client with the connection of ``settings``."""
+def librdkafka_admin(settings: Settings, **extra: Any) -> AdminClient:
+    """A confluent-kafka admin client with the connection of ``settings`` (plus ``extra``
+    librdkafka properties)."""
     # Passwords stay out of librdkafka's own logs: it logs no configuration by default.
-    return AdminClient(librdkafka_config(settings) | {"socket.timeout.ms": "15000"})
+    return AdminClient(librdkafka_config(settings) | {"socket.timeout.ms": "15000"} | extra)
 
 
 def _wait(future: Any, doing: str) -> Any:

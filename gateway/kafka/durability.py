@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
-from gateway.kafka.clients import librdkafka_config
+from gateway.kafka.access_admin import librdkafka_admin
 from gateway.settings import Settings
 
 __all__ = [
@@ -110,9 +110,7 @@ def reassignment_plan(
 
 def _alter(settings: Settings, changes: Mapping[str, Mapping[str, str]]) -> dict[str, str | None]:
     # librdkafka's notices (level 6, e.g. the background queue purged at close) stay quiet.
-    admin = AdminClient(
-        librdkafka_config(settings) | {"socket.timeout.ms": "15000", "log_level": 4}
-    )
+    admin = librdkafka_admin(settings, log_level=4)
     resources = [
         ConfigResource(
             "TOPIC",
