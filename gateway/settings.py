@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -11,7 +13,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.errors import ConfigError
 
-__all__ = ["LogFormat", "LogLevel", "SecurityProtocol", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_STALE_S",
+    "LogFormat",
+    "LogLevel",
+    "SecurityProtocol",
+    "Settings",
+    "load_settings",
+    "stale_frontline_s",
+]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -190,3 +200,26 @@ def load_settings(**overrides: Any) -> Settings:
             hint="Fix or unset the named FRONTLINE_* environment variable"
             " (docs/operations.md lists every setting).",
         ) from None
+
+
+DEFAULT_STALE_S = 300.0
+"""How long an alert version may take to reach every intended post before it counts as stale."""
+
+
+def stale_frontline_s(environ: Mapping[str, str] | None = None) -> float:
+    """``FRONTLINE_STALE_FRONTLINE_S`` (seconds, default 300): the hub's stale limit, from
+    which the national node derives how long an incomplete receipt waits; ConfigError when
+    not a positive number."""
+    text = (environ if environ is not None else os.environ).get("FRONTLINE_STALE_FRONTLINE_S")
+    if not text:
+        return DEFAULT_STALE_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(
+            f"FRONTLINE_STALE_FRONTLINE_S={text[:20]!r} is not a positive number of seconds",
+            hint="Unset it (300 s) or give seconds, e.g. FRONTLINE_STALE_FRONTLINE_S=600.",
+        )
+    return value

@@ -13,16 +13,16 @@ not reached every intended post (:func:`stale_versions`, the gauge
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.contract.messages import ReceiptSummary, decode_as
-from gateway.errors import ConfigError, QuarantineError
+from gateway.errors import QuarantineError
 from gateway.hub.audit import Action, audit_record
 from gateway.hub.hits import Msg, Reply, SideStore, quarantine_message
 from gateway.hub.state import AlertState, StateStore
+from gateway.settings import DEFAULT_STALE_S, stale_frontline_s
 
 __all__ = [
     "DEFAULT_STALE_S",
@@ -34,25 +34,10 @@ __all__ = [
     "stale_versions",
 ]
 
-DEFAULT_STALE_S = 300.0
-"""How long an alert version may take to reach every intended post before it counts as stale."""
-
 
 def stale_after_s(environ: Mapping[str, str] | None = None) -> float:
     """``FRONTLINE_STALE_FRONTLINE_S`` (seconds, default 300); ConfigError when not a number."""
-    text = (environ if environ is not None else os.environ).get("FRONTLINE_STALE_FRONTLINE_S")
-    if not text:
-        return DEFAULT_STALE_S
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise ConfigError(
-            f"FRONTLINE_STALE_FRONTLINE_S={text[:20]!r} is not a positive number of seconds",
-            hint="Unset it (300 s) or give seconds, e.g. FRONTLINE_STALE_FRONTLINE_S=600.",
-        )
-    return value
+    return stale_frontline_s(environ)
 
 
 def receipt_key(alert_id: str, country: str) -> str:

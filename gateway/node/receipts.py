@@ -11,12 +11,11 @@ the tick that first counted it (then again when it completes): not on every chan
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from gateway.contract.messages import Receipt, ReceiptSummary
-from gateway.errors import ConfigError
+from gateway.settings import stale_frontline_s
 
 __all__ = [
     "ReceiptBook",
@@ -34,19 +33,7 @@ MAX_WAIT_S = 30.0
 def summary_after_s(environ: Mapping[str, str] | None = None) -> float:
     """How long an incomplete version waits for its one summary: a quarter of
     ``FRONTLINE_STALE_FRONTLINE_S`` (the hub's stale limit, default 300 s), at most 30 s."""
-    text = (environ if environ is not None else os.environ).get("FRONTLINE_STALE_FRONTLINE_S")
-    if not text:
-        return MAX_WAIT_S
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise ConfigError(
-            f"FRONTLINE_STALE_FRONTLINE_S={text[:20]!r} is not a positive number of seconds",
-            hint="Unset it (300 s) or give seconds, e.g. FRONTLINE_STALE_FRONTLINE_S=600.",
-        )
-    return min(value / 4, MAX_WAIT_S)
+    return min(stale_frontline_s(environ) / 4, MAX_WAIT_S)
 
 
 def is_complete(summary: ReceiptSummary) -> bool:
