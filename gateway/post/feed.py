@@ -547,10 +547,9 @@ class PostFeed:
         if staged.unflagged:
             statements.append((_FLAG_DROP, [(a,) for a in staged.unflagged]))
         if self.receipts is not None:
-            receipts = self.receipts.statement(staged.changes, staged.removed, staged.now_ms)
-            if receipts is not None:
-                statements.append(receipts)
-            receipts = self.receipts.statement(plan.changes, {}, staged.now_ms)
+            # The watchlist's changes and the documents' upserts never share an alert id.
+            changed = staged.changes | plan.changes
+            receipts = self.receipts.statement(changed, staged.removed, staged.now_ms)
             if receipts is not None:
                 statements.append(receipts)
         self.store.apply(

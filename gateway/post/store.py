@@ -201,12 +201,15 @@ class DocumentRows:
             self._db.close()
 
 
+_DOCUMENT_LISTING = "SELECT alert_id, version, org FROM documents ORDER BY alert_id"
+
+
 def document_listing_at(path: Path, chunk: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
     """(alert id, version, org) of every travel-document alert in id order, in chunks, read
     on a connection of its own (one consistent snapshot, from any thread)."""
     db = connect(path, check_same_thread=False)
     try:
-        cursor = db.execute("SELECT alert_id, version, org FROM documents ORDER BY alert_id")
+        cursor = db.execute(_DOCUMENT_LISTING)
         while rows := cursor.fetchmany(chunk):
             yield rows
     finally:
@@ -398,7 +401,7 @@ class PostStore:
 
     def document_listing(self) -> Iterator[tuple[str, int, str, str]]:
         """(alert id, version, kind, org) of every travel-document alert, in id order."""
-        cursor = self._db.execute("SELECT alert_id, version, org FROM documents ORDER BY alert_id")
+        cursor = self._db.execute(_DOCUMENT_LISTING)
         for alert_id, version, org in cursor:
             yield str(alert_id), int(version), "TRAVEL_DOCUMENT", str(org)
 
