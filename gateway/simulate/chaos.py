@@ -37,6 +37,7 @@ from gateway.broker import LocalCluster
 from gateway.errors import ConfigError
 from gateway.kafka.clients import make_admin, make_consumer
 from gateway.kafka.reading import assign_from_start
+from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.simulate.monitor import Monitor
 from gateway.simulate.processes import Component, ComponentSet
@@ -129,7 +130,8 @@ def plan_faults(
 async def busiest_ingress_leader(settings: Settings, orgs: list[str]) -> tuple[str, int, int]:
     """The ingress partition holding the most records and the broker that leads it:
     (topic, partition, broker node id)."""
-    topics = [f"{settings.topic_prefix}ingress.{org.lower()}" for org in orgs]
+    names = TopicNames(settings.topic_prefix)
+    topics = [names.ingress(org) for org in orgs]
     consumer = make_consumer(settings, group_id=None)
     await consumer.start()
     try:
