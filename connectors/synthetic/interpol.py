@@ -8,7 +8,7 @@ travel documents) come from :func:`generate_documents`; ``revise`` revises eithe
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,20 +16,14 @@ import orjson
 from connectors.base import RawRecord, Revision
 from connectors.interpol import InterpolConnector
 from connectors.interpol_sltd import is_sltd_record
-from connectors.synthetic.interpol_sltd import generate_sltd, revise_record
+from connectors.synthetic.interpol_sltd import generate_sltd, revise_json, revise_record, utc_stamp
 from connectors.synthetic.revise import (
-    MEMBERS,
-    alpha2,
     current_alert,
-    kept_expiry,
     next_change,
-    next_stamp,
-    revised_labels,
     short_expiry,
     takes_review_offence,
-    tlp_word,
 )
-from gateway.contract import Envelope, Org
+from gateway.contract import Envelope
 
 __all__ = ["generate", "generate_documents", "generate_page", "revise", "revise_notice"]
 
@@ -94,10 +88,6 @@ _PLACES = {
 _TLPS = (("GREEN", 55), ("AMBER", 30), ("CLEAR", 8), ("AMBER+STRICT", 5), ("RED", 2))
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _generate_notice(rng: random.Random, entity_id: str, now: datetime) -> dict[str, Any]:
     nationality, forenames, names = rng.choice(_PEOPLE)
     yellow = rng.random() < 0.15
@@ -130,8 +120,8 @@ def _generate_notice(rng: random.Random, entity_id: str, now: datetime) -> dict[
         "distinguishing_marks": rng.choice((None, None, "Scar on left cheek", "Tattoo on arm")),
         "_links": {"self": {"href": f"https://ws-public.interpol.int/notices/v1/{kind}/"
                                     f"{entity_id.replace('/', '-')}"}},
-        "published_at": _stamp(published),
-        "updated_at": _stamp(updated),
+        "published_at": utc_stamp(published),
+        "updated_at": utc_stamp(updated),
         "state": "cancelled" if cancelled else "published",
         "tlp": rng.choices([t for t, _ in _TLPS], [w for _, w in _TLPS])[0],
     }  # fmt: skip
@@ -157,7 +147,7 @@ def _generate_notice(rng: random.Random, entity_id: str, now: datetime) -> dict[
     if rng.random() < 0.1:
         notice["handling_code"] = rng.choice(("H1", "H2"))
     if not cancelled and (expiry := short_expiry(rng, now)) is not None:
-        notice["expires_at"] = _stamp(expiry)
+        notice["expires_at"] = utc_stamp(expiry)
     return notice
 
 
@@ -183,20 +173,10 @@ def revise_notice(
     change: Revision,
 ) -> bytes:  # fmt: skip
     """One notice detail object revising ``notice`` (whose alert is ``envelope``)."""
-    stamp = next_stamp(envelope.issued_at, now)
-    if "published_at" not in notice:  # an export without stamps: its first version was 1
-        notice["published_at"] = _stamp(stamp - timedelta(seconds=1))
-    notice["updated_at"] = _stamp(stamp)
-    notice["state"] = "cancelled" if change == "cancel" else "published"
-    labels = revised_labels(rng, envelope, change, MEMBERS[Org.INTERPOL])
-    notice["tlp"] = tlp_word(labels.tlp)
-    for key, codes in (("release_to_countries", labels.release), ("deny_countries", labels.deny)):
-        notice.pop(key, None)
-        if codes:
-            notice[key] = [alpha2(c) for c in codes]
-    notice.pop("expires_at", None)
-    if (expiry := kept_expiry(rng, envelope.expires_at, stamp, change)) is not None:
-        notice["expires_at"] = _stamp(expiry)
+    revise_json(
+        rng, notice, envelope, now, change, first_key="published_at", live="published",
+        gone="cancelled",
+    )  # fmt: skip
     if change == "update":
         _update_details(rng, notice)
     return orjson.dumps(notice, option=orjson.OPT_INDENT_2)

@@ -28,7 +28,7 @@ from connectors.synthetic.revise import (
 )
 from gateway.contract import Envelope, Org
 
-__all__ = ["generate_sltd", "revise_record"]
+__all__ = ["generate_sltd", "revise_json", "revise_record", "utc_stamp"]
 
 _DIGITS = string.digits
 _LETTERS = "CFGHJKLMNPRTVWXYZ"  # no vowels or look-alikes, as machine-readable numbers avoid
@@ -66,7 +66,8 @@ _STATUSES = (("LOST", 58), ("STOLEN", 30), ("STOLEN BLANK", 4), ("REVOKED", 6), 
 _TLPS = (("GREEN", 90), ("CLEAR", 5), ("AMBER", 5))
 
 
-def _stamp(moment: datetime) -> str:
+def utc_stamp(moment: datetime) -> str:
+    """An export's time stamp: UTC, seconds, ``Z``."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -89,10 +90,10 @@ def _record(
         "issuing_state": state,
         "document_type": _pick(rng, _TYPES),
         "status": _pick(rng, _STATUSES),
-        "reported_on": reported.strftime("%Y-%m-%d") if rng.random() < 0.7 else _stamp(reported),
+        "reported_on": reported.strftime("%Y-%m-%d") if rng.random() < 0.7 else utc_stamp(reported),
         "reporting_ncb": ncb if rng.random() < 0.8 else alpha2(ncb),
-        "created_at": _stamp(created),
-        "updated_at": _stamp(updated),
+        "created_at": utc_stamp(created),
+        "updated_at": utc_stamp(updated),
         "state": "active",
         "tlp": _pick(rng, _TLPS),
     }
@@ -103,7 +104,7 @@ def _record(
         if record["deny_countries"] == [alpha2(ncb)]:
             del record["deny_countries"]
     if (expiry := short_expiry(rng, now)) is not None:
-        record["expires_at"] = _stamp(expiry)
+        record["expires_at"] = utc_stamp(expiry)
     return record
 
 
@@ -118,11 +119,35 @@ def generate_sltd(rng: random.Random, count: int, now: datetime) -> bytes:
             seen.add(sltd_id)
             records.append(_record(rng, sltd_id, issuer, now))
     export = {
-        "sltd_export": {"system": "INTERPOL SLTD", "generated_at": _stamp(now),
+        "sltd_export": {"system": "INTERPOL SLTD", "generated_at": utc_stamp(now),
                         "record_count": count},
         "documents": records,
     }  # fmt: skip
     return orjson.dumps(export, option=orjson.OPT_INDENT_2)
+
+
+def revise_json(
+    rng: random.Random, obj: dict[str, Any], envelope: Envelope, now: datetime, change: Revision,
+    *, first_key: str, live: str, gone: str,
+) -> datetime:  # fmt: skip
+    """Revise an INTERPOL JSON object (an SLTD record or a notice) in place: its stamps
+    (``first_key`` set once, ``updated_at``), state (``gone`` on a cancel, else ``live``),
+    labels and expiry; returns the revision's stamp for the kind's own details."""
+    stamp = next_stamp(envelope.issued_at, now)
+    if first_key not in obj:  # an export without stamps: its first version was 1
+        obj[first_key] = utc_stamp(stamp - timedelta(seconds=1))
+    obj["updated_at"] = utc_stamp(stamp)
+    obj["state"] = gone if change == "cancel" else live
+    labels = revised_labels(rng, envelope, change, MEMBERS[Org.INTERPOL])
+    obj["tlp"] = tlp_word(labels.tlp)
+    for key, codes in (("release_to_countries", labels.release), ("deny_countries", labels.deny)):
+        obj.pop(key, None)
+        if codes:
+            obj[key] = [alpha2(c) for c in codes]
+    obj.pop("expires_at", None)
+    if (expiry := kept_expiry(rng, envelope.expires_at, stamp, change)) is not None:
+        obj["expires_at"] = utc_stamp(expiry)
+    return stamp
 
 
 def revise_record(
@@ -130,20 +155,9 @@ def revise_record(
     change: Revision,
 ) -> bytes:  # fmt: skip
     """One SLTD record revising ``record`` (whose alert is ``envelope``), as a JSON object."""
-    stamp = next_stamp(envelope.issued_at, now)
-    if "created_at" not in record:  # a record without stamps: its first version was 1
-        record["created_at"] = _stamp(stamp - timedelta(seconds=1))
-    record["updated_at"] = _stamp(stamp)
-    record["state"] = "withdrawn" if change == "cancel" else "active"
-    labels = revised_labels(rng, envelope, change, MEMBERS[Org.INTERPOL])
-    record["tlp"] = tlp_word(labels.tlp)
-    for key, codes in (("release_to_countries", labels.release), ("deny_countries", labels.deny)):
-        record.pop(key, None)
-        if codes:
-            record[key] = [alpha2(c) for c in codes]
-    record.pop("expires_at", None)
-    if (expiry := kept_expiry(rng, envelope.expires_at, stamp, change)) is not None:
-        record["expires_at"] = _stamp(expiry)
+    stamp = revise_json(
+        rng, record, envelope, now, change, first_key="created_at", live="active", gone="withdrawn"
+    )
     if change == "update":
         _update_details(rng, record, stamp)
     return orjson.dumps(record, option=orjson.OPT_INDENT_2)
