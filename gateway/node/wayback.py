@@ -309,17 +309,22 @@ class WayBack:
             return []
         staged = self._stage(tp)
         book = self.states[country].receipts
-        first, reported = self._first[country], dict(self._reported[country])
-        for other, open_ in self._staged.items():  # the country's other open transactions
+        first, committed = self._first[country], self._reported[country]
+        # What the country's other open transactions sent, over the committed reports (the
+        # committed history grows with every version: it is read, never copied, per tick).
+        pending: dict[ReceiptKey, bool] = {}
+        for other, open_ in self._staged.items():
             if other != tp and self._by_up.get(other.topic) == country:
                 for key, complete in open_.sent.items():
-                    reported[key] = reported.get(key, False) or complete
+                    pending[key] = pending.get(key, False) or complete
         out: list[Output] = []
         for key in sorted(keys - set(staged.sent)):
             held = {**book.posts(key), **staged.receipts.get(key, {})}
             summary = ReceiptBook.summarize(key, country, held, self._intended(country, key))
             complete = is_complete(summary)
-            if key in reported and (reported[key] or not complete):  # nothing new to tell:
+            told = key in committed or key in pending
+            told_complete = committed.get(key, False) or pending.get(key, False)
+            if told and (told_complete or not complete):  # nothing new to tell:
                 waiting.discard(key)  # wait for a receipt that completes it
                 staged.dirty.discard(key)
                 continue
