@@ -79,16 +79,11 @@ def _call(
     return lambda: service.screen_object(obj, limit=obj_limit, officer=officer)
 
 
-def _best(answer: ScreeningAnswer) -> float:
-    best = max((hit.score for hit in answer.hits), default=0.0)
-    return 1.0 if answer.documents else best
-
-
 def batch_answer(answers: Mapping[str, ScreeningAnswer], started: float) -> BatchAnswer:
     """The answers under their keys, with the keys that hit ranked and the shared freshness."""
     hits = sorted(
-        (key for key, a in answers.items() if a.hits or a.documents),
-        key=lambda key: -_best(answers[key]),
+        (key for key, a in answers.items() if a.found),
+        key=lambda key: -answers[key].best_score,
     )
     first = next(iter(answers.values()), None)
     warnings = sorted({w for a in answers.values() for w in a.warnings})

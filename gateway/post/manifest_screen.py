@@ -46,13 +46,12 @@ class PassengerResult:
     @property
     def score(self) -> float:
         """The best hit's score; 1.0 for a travel-document alert; 0 when clear."""
-        best = max((h.score for a in self.answers for h in a.hits), default=0.0)
-        return 1.0 if any(a.documents for a in self.answers) else best
+        return max((a.best_score for a in self.answers), default=0.0)
 
     @property
     def hit(self) -> bool:
         """Any subject or travel-document alert answered."""
-        return any(a.hits or a.documents for a in self.answers)
+        return any(a.found for a in self.answers)
 
     @property
     def action(self) -> str | None:

@@ -130,3 +130,13 @@ class ScreeningAnswer(_Out):
     documents: list[DocumentHit] = Field(
         default=[], description="Travel-document alerts on the document number screened"
     )
+
+    @property
+    def found(self) -> bool:
+        """Any subject or travel-document alert answered."""
+        return bool(self.hits or self.documents)
+
+    @property
+    def best_score(self) -> float:
+        """The best hit's score; 1.0 for a travel-document alert; 0 when clear."""
+        return 1.0 if self.documents else max((hit.score for hit in self.hits), default=0.0)
