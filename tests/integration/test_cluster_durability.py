@@ -8,6 +8,7 @@ import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -81,14 +82,20 @@ async def _settles(admin: AIOKafkaAdminClient, topic: str, key: str, value: str)
     return False
 
 
-async def _copies(admin: AIOKafkaAdminClient, topic: str) -> list[int]:
-    """Replicas per partition, once the answering broker knows the new topic's partitions."""
+async def _partitions(admin: AIOKafkaAdminClient, topic: str) -> list[dict[str, Any]]:
+    """The topic's partitions, once the answering broker knows the new topic and its leaders."""
     for _ in range(40):
         (described,) = await admin.describe_topics([topic])
-        if described["partitions"]:
-            break
+        parts: list[dict[str, Any]] = described["partitions"]
+        if parts and all(p["leader"] >= 0 for p in parts):
+            return parts
         await asyncio.sleep(0.25)
-    return [len(p["replicas"]) for p in described["partitions"]]
+    return parts
+
+
+async def _copies(admin: AIOKafkaAdminClient, topic: str) -> list[int]:
+    """Replicas per partition, once the answering broker knows the new topic's partitions."""
+    return [len(p["replicas"]) for p in await _partitions(admin, topic)]
 
 
 async def test_apply_on_three_brokers_makes_three_copies_two_in_sync(
@@ -179,10 +186,10 @@ async def test_a_killed_broker_loses_no_acknowledged_record(
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        (described,) = await admin.describe_topics([topic])
+        partitions = await _partitions(admin, topic)
     finally:
         await admin.close()
-    victim = next(p["leader"] for p in described["partitions"] if p["partition"] == 0)
+    victim = next(p["leader"] for p in partitions if p["partition"] == 0)
     total = 2000
     producer = make_producer(settings)
     await producer.start()
