@@ -655,6 +655,22 @@ class ChangelogReader:
             target: dict[TopicPartition, int] = await self._consumer.end_offsets(self._partitions)
             return await self._read(target, timeout_s, skip_owned=True)
 
+    async def ends(self) -> dict[TopicPartition, int]:
+        """Each changelog partition's end now, open transactions included (high watermark):
+        every record committed before this call lies below it."""
+        async with self._lock:
+            ends: dict[TopicPartition, int] = await self._probe.end_offsets(self._partitions)
+            return ends
+
+    async def reached(self, ends: dict[TopicPartition, int]) -> bool:
+        """Whether this view has read past ``ends`` (from :meth:`ends`) on every partition:
+        then it holds every entry committed before those ends were taken."""
+        async with self._lock:
+            for tp, end in ends.items():
+                if await self._consumer.position(tp) < end:
+                    return False
+            return True
+
     async def tail(self) -> None:
         """Run :meth:`tail_once` every ``tail_interval_s`` until cancelled; a failed pass is
         logged and retried at the next one (the view only gets older meanwhile)."""
