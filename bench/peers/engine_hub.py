@@ -41,6 +41,10 @@ class RoutingProcessor:
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
         """Nothing to drop."""
 
+    async def prepare(self, tp: TopicPartition, records: Sequence[Any]) -> bool:
+        """Every batch is ready at once."""
+        return True
+
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
         """Route each record of the batch."""
         org = self.orgs[tp.topic]

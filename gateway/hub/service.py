@@ -47,6 +47,7 @@ from gateway.hub.route import (
     route,
 )
 from gateway.hub.state import ChangelogReader, Owner, StateStore
+from gateway.hub.view import ViewGate
 from gateway.kafka import clock
 from gateway.kafka.clients import make_admin
 from gateway.kafka.eos import EosEngine, Fanout, Mode, Output
@@ -114,6 +115,8 @@ class HubProcessor:
         self.side = side if side is not None else SideStore(store.changelog_topic)
         self._inbox = names.hub_inbox
         self.reader = reader
+        # Holds a way-back batch naming what another instance committed a moment ago.
+        self.gate = ViewGate(reader, store, self.side, self._inbox) if reader else None
         self.decisions = decisions
         self.metrics = metrics
         self.hub_id = hub_id
@@ -145,9 +148,16 @@ class HubProcessor:
         if self.reader is not None:
             self.reader.disown((tp.topic, tp.partition) for tp in partitions)
         for tp in partitions:
+            if self.gate is not None:
+                self.gate.forget(tp)
             self.store.abort((tp.topic, tp.partition))
             self.side.abort((tp.topic, tp.partition))
             self._staged.pop(tp, None)
+
+    async def prepare(self, tp: TopicPartition, records: Sequence[Any]) -> bool:
+        """Hold back a way-back batch naming an alert or a hit not in this instance's view
+        yet, until the view holds every commit made before it was read (:mod:`.view`)."""
+        return True if self.gate is None else await self.gate.ready(tp, records)
 
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> list[Output | Fanout]:
         """Route a batch of one ingress partition's records (or the hub inbox's messages)."""

@@ -157,6 +157,10 @@ class NodeProcessor:
         self._staged.pop(tp, None)
         self.wayback.aborted(tp)
 
+    async def prepare(self, tp: TopicPartition, records: Sequence[Any]) -> bool:
+        """Every batch is ready at once."""
+        return True
+
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
         """Route a batch of one node-topic partition, or handle one of an ``up`` topic."""
         country = self._by_topic.get(tp.topic)

@@ -19,8 +19,10 @@ pytestmark = pytest.mark.integration
 class _Copy:
     """Copies every input record to ``out`` and counts commits and aborts."""
 
-    def __init__(self, out: str, fail_first: bool = False) -> None:
+    def __init__(self, out: str, fail_first: bool = False, hold: int = 0) -> None:
         self.out = out
+        self.hold = hold  # batches held back (prepare answers False) before any is taken
+        self.held = 0
         self.committed_batches = 0
         self.aborted_batches = 0
         self.staged: dict[TopicPartition, int] = {}
@@ -32,6 +34,13 @@ class _Copy:
 
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
         return None
+
+    async def prepare(self, tp: TopicPartition, records: Sequence[Any]) -> bool:
+        """The first ``hold`` batches are held back; then every batch is ready."""
+        if self.held < self.hold:
+            self.held += 1
+            return False
+        return True
 
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output]:
         self.staged[tp] = self.staged.get(tp, 0) + len(records)
@@ -133,3 +142,22 @@ async def test_failed_transaction_is_retried(bootstrap: str, prefix: str) -> Non
     await asyncio.wait_for(task, 30)
     assert proc.aborted_batches >= 1
     assert sorted(r.value for r in out) == sorted(f"v{i}".encode() for i in range(20))
+
+
+async def test_a_batch_held_back_is_read_again_and_copied_once(bootstrap: str, prefix: str) -> None:
+    """A batch the processor is not ready for is left unread, read again after the commit
+    interval and then copied exactly once, in order, with nothing aborted."""
+    src, dst = f"{prefix}in", f"{prefix}out"
+    await _topics(bootstrap, src, dst, partitions=1)
+    await _produce(bootstrap, src, 50)
+    settings = Settings(bootstrap_servers=bootstrap, commit_interval_ms=50)
+    proc = _Copy(dst, hold=3)
+    engine = EosEngine(settings, app_id=f"{prefix}app", topics=[src], processor=proc)
+    task = asyncio.create_task(engine.run())
+    out = await _read(bootstrap, dst, 50)
+    engine.stop()
+    await asyncio.wait_for(task, 30)
+    assert proc.held == 3
+    assert proc.aborted_batches == 0
+    assert [r.value for r in out] == [f"v{i}".encode() for i in range(50)]
+    assert proc.total == 50

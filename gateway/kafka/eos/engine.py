@@ -174,6 +174,7 @@ class EosEngine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.commit_interval
         pending = False
+        held: list[TopicPartition] = []  # batches the processor is not ready for: re-read next
         while not self._stopping.is_set():
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -191,16 +192,7 @@ class EosEngine:
             pending = True
             async with self._lock:
                 for tp, records in batch.items():
-                    worker = self._workers.get(tp)
-                    if worker is None or not records or worker.failed:
-                        continue  # revoked meanwhile (the next owner re-reads) or to be rewound
-                    try:
-                        await self._feed(worker, self.processor.process(tp, records))
-                    except Exception:  # why: any failure aborts and rewinds this partition only
-                        log.exception("eos_process_failed", topic=tp.topic, partition=tp.partition)
-                        worker.failed = True
-                    worker.next_offset = records[-1].offset + 1
-                    worker.records += len(records)
+                    await self._take(consumer, tp, records, held)
         async with self._lock:
             if loop.time() >= self._next_tick:
                 self._next_tick = loop.time() + self.tick_interval
@@ -216,6 +208,34 @@ class EosEngine:
                         log.exception("eos_tick_failed", topic=tp.topic, partition=tp.partition)
                         worker.failed = True
             await self._commit_all(consumer)
+            if held:
+                consumer.resume(*(tp for tp in held if tp in consumer.assignment()))
+
+    async def _take(
+        self,
+        consumer: AIOKafkaConsumer,
+        tp: TopicPartition,
+        records: Sequence[Any],
+        held: list[TopicPartition],
+    ) -> None:
+        """Transform one partition's batch into its open transaction, or hold it back."""
+        worker = self._workers.get(tp)
+        if worker is None or not records or worker.failed:
+            return  # revoked meanwhile (the next owner re-reads) or to be rewound
+        try:
+            if not await self.processor.prepare(tp, records):
+                # Read again after this interval's commit; the part of the partition
+                # already processed commits as usual.
+                consumer.seek(tp, records[0].offset)
+                consumer.pause(tp)
+                held.append(tp)
+                return
+            await self._feed(worker, self.processor.process(tp, records))
+        except Exception:  # why: any failure aborts and rewinds this partition only
+            log.exception("eos_process_failed", topic=tp.topic, partition=tp.partition)
+            worker.failed = True
+        worker.next_offset = records[-1].offset + 1
+        worker.records += len(records)
 
     async def _feed(self, worker: Worker, outputs: Sequence[Output | Fanout]) -> None:
         """Append outputs to the partition's open transaction (opened if need be)."""

@@ -59,6 +59,10 @@ class Processor(Protocol):
     def on_revoked(self, partitions: frozenset[TopicPartition]) -> None:
         """These input partitions are no longer ours (their last transaction has ended)."""
 
+    async def prepare(self, tp: TopicPartition, records: Sequence[Any]) -> bool:
+        """Before ``process``: False holds the batch back, unread, until the next commit
+        interval (what deciding it needs is not visible yet); True lets it be processed."""
+
     def process(self, tp: TopicPartition, records: Sequence[Any]) -> Sequence[Output | Fanout]:
         """Transform a batch of one partition's ConsumerRecords into output records."""
 
