@@ -198,6 +198,8 @@ _NONE = -(1 << 63)  # a missing expiry or delivery time in a packed entry
 _HEAD = struct.Struct("<qqqqIIIB")
 _SEQ = struct.Struct("<I")
 _SEQ_AT = 32
+_PROFILE = struct.Struct("<II")  # profile id and recipient set id, at _PROFILE_AT
+_PROFILE_AT = _SEQ_AT + 4
 _HEAD_SIZE = _HEAD.size
 _CANCELLED = 1
 _HELD = 2
@@ -277,6 +279,9 @@ class StateStore:
         self._held_by: dict[Owner, set[str]] = {}
         self._staged: dict[Owner, dict[str, AlertState]] = {}
         self._timers: dict[Owner, _Timers] = {}
+        # The owners whose expiry timers this store keeps: None until :meth:`own` is first
+        # called (then every owner's are, as a single process needs).
+        self._local: set[Owner] | None = None
         self._index: dict[int, IndexValue] = {}
         self._strings: dict[str, str] = {}  # one copy of each organization, kind, TLP ...
         self._owners: dict[Owner, Owner] = {}
@@ -387,7 +392,7 @@ class StateStore:
             entry = self.committed(alert_id)
             deadline = None if entry is None else entry.deadline_ms()
             if entry is not None and deadline is not None:
-                self._timers.setdefault(entry.owner, _Timers()).arm(deadline, alert_id)
+                self._arm(entry.owner, deadline, alert_id)
 
     def apply(self, entry: AlertState) -> bool:
         """Make an entry committed (restore or commit); an older ``seq`` is ignored."""
@@ -478,10 +483,7 @@ class StateStore:
         if held is not None and held.expires_at_ms is not None:
             found = held.expires_at_ms if found is None else min(found, held.expires_at_ms)
         if found is not None:
-            timers = self._timers.get(owner)
-            if timers is None:
-                timers = self._timers[owner] = _Timers()
-            timers.arm(found, alert_id)
+            self._arm(owner, found, alert_id)
 
     # -- the identifier index ----------------------------------------------------------------
 
@@ -548,6 +550,64 @@ class StateStore:
         return found
 
     # -- timers and review ----------------------------------------------------------------
+
+    def own(self, owners: Iterable[Owner]) -> None:
+        """This instance now writes these owners' entries: their expiry timers are kept, armed
+        again from their committed entries. From the first call on only owned owners' timers
+        are kept (an entry another instance's tail brings in arms none); before it, every
+        owner's are."""
+        wanted = set(owners)
+        if self._local is None:  # every owner's timers are armed: keep the owned ones only
+            self._local = wanted
+            for owner in [o for o in self._timers if o not in wanted]:
+                del self._timers[owner]
+            return
+        fresh = wanted - self._local
+        if fresh:
+            self._local |= fresh
+            self._rearm(fresh)
+
+    def disown(self, owners: Iterable[Owner]) -> None:
+        """These owners' partitions moved to another instance: their timers are dropped (that
+        instance expires their entries now)."""
+        for owner in owners:
+            if self._local is not None:
+                self._local.discard(owner)
+            self._timers.pop(owner, None)
+
+    def armed(self, owner: Owner) -> int:
+        """How many expiry timers are armed for ``owner`` (an alert may hold several)."""
+        timers = self._timers.get(owner)
+        if timers is None:
+            return 0
+        return len(timers.near) + sum(len(ids) for ids in timers.far.values())
+
+    def _arm(self, owner: Owner, deadline_ms: int, alert_id: str) -> None:
+        local = self._local
+        if local is not None and owner not in local:
+            return  # another instance's: it runs their expiry
+        timers = self._timers.get(owner)
+        if timers is None:
+            timers = self._timers[owner] = _Timers()
+        timers.arm(deadline_ms, alert_id)
+
+    def _rearm(self, owners: set[Owner]) -> None:
+        """Arm the timers of the committed entries of ``owners`` (only theirs are unpacked)."""
+        wanted = self._profile_owner_ids(owners)
+        if not wanted:
+            return
+        profiles, sets, held = self._profiles, self._sets, self._held
+        profile_of, head = _PROFILE.unpack_from, _HEAD.unpack_from
+        for alert_id, blob in self._entries.items():
+            if profile_of(blob, _PROFILE_AT)[0] not in wanted:
+                continue
+            _, _, expires, _, _, profile, rset, flags = head(blob)
+            found = expires if expires != _NONE and sets[rset] else None
+            hold = held.get(alert_id) if flags & _HELD else None
+            if hold is not None and hold.expires_at_ms is not None:
+                found = hold.expires_at_ms if found is None else min(found, hold.expires_at_ms)
+            if found is not None:
+                self._arm(profiles[profile][2], found, alert_id)
 
     def due(self, owner: Owner, now_ms: int) -> list[AlertState]:
         """Committed entries of ``owner`` whose live expiry or held version's expiry passed."""
@@ -623,16 +683,22 @@ class ChangelogReader:
 
     def own(self, owners: Iterable[Owner]) -> None:
         """This instance now writes these input partitions' entries: the tail skips the
-        records this process wrote for them (another writer's are applied)."""
+        records this process wrote for them (another writer's are applied), and the store
+        keeps their expiry timers (:meth:`StateStore.own`)."""
+        owners = list(owners)
         for owner in owners:
             self._owners.add(owner)
             self._owned.add(owner_headers(owner)[0][1])
+        self.store.own(owners)
 
     def disown(self, owners: Iterable[Owner]) -> None:
-        """These input partitions moved away: the tail applies their entries again."""
+        """These input partitions moved away: the tail applies their entries again, and the
+        store drops their expiry timers."""
+        owners = list(owners)
         for owner in owners:
             self._owners.discard(owner)
             self._owned.discard(owner_headers(owner)[0][1])
+        self.store.disown(owners)
 
     async def catch_up(self, *, wait_for_open: bool = True, timeout_s: float = 90.0) -> int:
         """Apply the changelog records not applied yet; returns how many changed the store.
