@@ -25,37 +25,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import orjson
 
-from connectors.base import Connector, ConnectorError, RawRecord, stamp_version
+from connectors.base import Connector, ConnectorError, RawRecord
 from connectors.formats.fields import (
     Fields,
     country3,
     json_document,
     json_object,
-    parse_instant,
     parse_partial_date,
-    parse_tlp,
 )
-from connectors.interpol_sltd import is_sltd_record, sltd_alert, sltd_records
+from connectors.interpol_sltd import is_sltd_record, sltd_alert, sltd_records, stamped_envelope
 from gateway.contract import (
     AnyAlert,
     Envelope,
     HandlingCode,
     InformationAccuracy,
     MsgType,
-    Org,
     PersonAction,
     PersonCategory,
     PhysicalDescription,
-    Reference,
     Sex,
     SourceReliability,
-    Status,
-    Tlp,
     WantedPerson,
     WantedPersonAlert,
 )
@@ -176,56 +169,22 @@ class InterpolConnector(Connector):
         return WantedPersonAlert(envelope=envelope, subject=self._person(f, notice_type))
 
     def _envelope(self, f: Fields, alert_id: str, notice_type: str) -> Envelope:
-        published = f.text("published_at")
-        updated = f.text("updated_at")
-        published_at = parse_instant(published, "published_at") if published else None
-        updated_at = parse_instant(updated, "updated_at") if updated else published_at
-        state = (f.text("state") or "published").lower()
-        if state not in ("published", "cancelled"):
-            raise f.fail("state", "unknown_state", "state must be published or cancelled")
-        later = published_at is not None and updated_at is not None and updated_at > published_at
-        if state == "cancelled":
-            if published_at is not None and not later:
+        def handling() -> HandlingCode:
+            code = f.text("handling_code") or "H0"
+            if code not in HandlingCode.__members__:
                 raise f.fail(
-                    "updated_at", "cancel_not_newer",
-                    "a cancelled notice needs an updated_at later than its published_at",
-                )  # fmt: skip
-            msg_type = MsgType.CANCEL
-        elif later:
-            msg_type = MsgType.UPDATE
-        else:
-            msg_type = MsgType.ALERT
-        references: tuple[Reference, ...] = ()
-        if msg_type is not MsgType.ALERT and published_at is not None:
-            references = (Reference(alert_id=alert_id, version=stamp_version(published_at)),)
-        tlp_text = f.text("tlp")
-        expires = f.text("expires_at")
-        handling = f.text("handling_code") or "H0"
-        if handling not in HandlingCode.__members__:
-            raise f.fail("handling_code", "unknown_handling_code", "handling_code must be H0-H3")
-        return Envelope(
-            alert_id=alert_id,
-            version=stamp_version(updated_at) if updated_at is not None else 1,
-            msg_type=msg_type,
-            references=references,
-            status=Status.ACTUAL,
-            source_org=Org.INTERPOL,
-            originating_country=self._originating_country(f, notice_type),
-            issued_at=updated_at or datetime.now(UTC),
-            expires_at=parse_instant(expires, "expires_at") if expires else None,
-            tlp=parse_tlp(tlp_text, "tlp") if tlp_text else Tlp.GREEN,
-            release_to_countries=tuple(
-                country3(c, f"release_to_countries[{i}]")
-                for i, c in enumerate(f.texts("release_to_countries"))
-            ),
-            deny_countries=tuple(
-                country3(c, f"deny_countries[{i}]") for i, c in enumerate(f.texts("deny_countries"))
-            ),
-            handling_code=HandlingCode(handling),
-            source_reliability=SourceReliability.B,
-            information_accuracy=InformationAccuracy.KNOWN_TO_SOURCE,
+                    "handling_code", "unknown_handling_code", "handling_code must be H0-H3"
+                )
+            return HandlingCode(code)
+
+        return stamped_envelope(
+            f, alert_id, first="published_at", states=("published", "cancelled"),
+            cancel_rule="a cancelled notice needs an updated_at later than its published_at",
+            cancel_needs_first=False, handling=handling,
+            origin=lambda: self._originating_country(f, notice_type), origin_first=False,
+            grading=(SourceReliability.B, InformationAccuracy.KNOWN_TO_SOURCE),
             legal_basis=_LEGAL_BASIS[notice_type],
-        )
+        )  # fmt: skip
 
     @staticmethod
     def _originating_country(f: Fields, notice_type: str) -> str:

@@ -35,6 +35,7 @@ Fields of a record (docs/connectors/interpol.md lists them with examples):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,7 +57,10 @@ from gateway.contract import (
     TravelDocumentAlert,
 )
 
-__all__ = ["LEGAL_BASIS", "STATUS_WORDS", "is_sltd_record", "sltd_alert", "sltd_records"]
+__all__ = [
+    "LEGAL_BASIS", "STATUS_WORDS", "is_sltd_record", "sltd_alert", "sltd_records",
+    "stamped_envelope",
+]  # fmt: skip
 
 LEGAL_BASIS = "INTERPOL Rules on the Processing of Data, Art. 10 and 27 (SLTD database)"
 STATUS_WORDS: dict[str, DocumentStatus] = {
@@ -97,35 +101,57 @@ def _moment(f: Fields, key: str) -> datetime | None:
     return parse_instant(text, f.path(key))
 
 
-def _envelope(f: Fields) -> Envelope:
-    sltd_id = f.need("sltd_id").upper()
-    if not _SLTD_ID.match(sltd_id):
-        raise f.fail("sltd_id", "bad_sltd_id", "3-40 letters, digits, '-' or '/'")
-    alert_id = f"INTERPOL:SLTD-{sltd_id}"
-    created = f.text("created_at")
+def stamped_envelope(
+    f: Fields,
+    alert_id: str,
+    *,
+    first: str,
+    states: tuple[str, str],
+    cancel_rule: str,
+    cancel_needs_first: bool,
+    origin: Callable[[], str],
+    origin_first: bool,
+    handling: Callable[[], HandlingCode],
+    grading: tuple[SourceReliability, InformationAccuracy],
+    legal_basis: str,
+) -> Envelope:
+    """The envelope of an INTERPOL record (a notice or an SLTD record) from its stamps,
+    state and labels: shared by :class:`~connectors.interpol.InterpolConnector` and
+    :func:`sltd_alert`.
+
+    ``first`` names the first stamp (``published_at``, ``created_at``), ``updated_at`` the
+    latest (else the first); the version is :func:`stamp_version` of the latest (else 1).
+    ``states`` is the live and the withdrawn word of ``state`` (live by default): withdrawn
+    is a CANCEL, which needs ``updated_at`` later than the first stamp (``cancel_rule``, the
+    refusal's message, says so), and needs the first stamp itself when
+    ``cancel_needs_first``; live is an UPDATE once ``updated_at`` is later, else an ALERT.
+    ``origin`` (the originating country) is resolved before the ``tlp`` and ``expires_at``
+    texts are read when ``origin_first`` (SLTD), else after them and ``handling`` (notices);
+    then the labels are parsed. A record with several faults is refused for the first one
+    met, so this order is each format's behaviour.
+    """
+    first_text = f.text(first)
     updated = f.text("updated_at")
-    created_at = parse_instant(created, f.path("created_at")) if created else None
-    updated_at = parse_instant(updated, f.path("updated_at")) if updated else created_at
-    state = (f.text("state") or "active").lower()
-    if state not in ("active", "withdrawn"):
-        raise f.fail("state", "unknown_state", "state must be active or withdrawn")
-    later = created_at is not None and updated_at is not None and updated_at > created_at
-    if state == "withdrawn":
-        if not later:
-            raise f.fail(
-                "updated_at", "cancel_not_newer",
-                "a withdrawn record needs an updated_at later than its created_at",
-            )  # fmt: skip
+    first_at = parse_instant(first_text, f.path(first)) if first_text else None
+    updated_at = parse_instant(updated, f.path("updated_at")) if updated else first_at
+    live, gone = states
+    state = (f.text("state") or live).lower()
+    if state not in states:
+        raise f.fail("state", "unknown_state", f"state must be {live} or {gone}")
+    later = first_at is not None and updated_at is not None and updated_at > first_at
+    if state == gone:
+        if not later and (cancel_needs_first or first_at is not None):
+            raise f.fail("updated_at", "cancel_not_newer", cancel_rule)
         msg_type = MsgType.CANCEL
     else:
         msg_type = MsgType.UPDATE if later else MsgType.ALERT
     references: tuple[Reference, ...] = ()
-    if msg_type is not MsgType.ALERT and created_at is not None:
-        references = (Reference(alert_id=alert_id, version=stamp_version(created_at)),)
-    origin_key = "reporting_ncb" if f.text("reporting_ncb") else "issuing_state"
-    origin = issuing_state(f.need(origin_key), f.path(origin_key))
+    if msg_type is not MsgType.ALERT and first_at is not None:
+        references = (Reference(alert_id=alert_id, version=stamp_version(first_at)),)
+    country = origin() if origin_first else None
     tlp_text = f.text("tlp")
     expires = f.text("expires_at")
+    handling_code = handling()
     return Envelope(
         alert_id=alert_id,
         version=stamp_version(updated_at) if updated_at is not None else 1,
@@ -133,7 +159,7 @@ def _envelope(f: Fields) -> Envelope:
         references=references,
         status=Status.ACTUAL,
         source_org=Org.INTERPOL,
-        originating_country=origin,
+        originating_country=country or origin(),
         issued_at=updated_at or datetime.now(UTC),
         expires_at=parse_instant(expires, f.path("expires_at")) if expires else None,
         tlp=parse_tlp(tlp_text, f.path("tlp")) if tlp_text else Tlp.GREEN,
@@ -145,11 +171,28 @@ def _envelope(f: Fields) -> Envelope:
             country3(c, f"{f.path('deny_countries')}[{i}]")
             for i, c in enumerate(f.texts("deny_countries"))
         ),
-        handling_code=HandlingCode.H0,
-        source_reliability=SourceReliability.A,
-        information_accuracy=InformationAccuracy.KNOWN_TRUE,
-        legal_basis=LEGAL_BASIS,
+        handling_code=handling_code,
+        source_reliability=grading[0],
+        information_accuracy=grading[1],
+        legal_basis=legal_basis,
     )
+
+
+def _envelope(f: Fields) -> Envelope:
+    sltd_id = f.need("sltd_id").upper()
+    if not _SLTD_ID.match(sltd_id):
+        raise f.fail("sltd_id", "bad_sltd_id", "3-40 letters, digits, '-' or '/'")
+
+    def origin() -> str:
+        key = "reporting_ncb" if f.text("reporting_ncb") else "issuing_state"
+        return issuing_state(f.need(key), f.path(key))
+
+    return stamped_envelope(
+        f, f"INTERPOL:SLTD-{sltd_id}", first="created_at", states=("active", "withdrawn"),
+        cancel_rule="a withdrawn record needs an updated_at later than its created_at",
+        cancel_needs_first=True, origin=origin, origin_first=True, handling=lambda: HandlingCode.H0,
+        grading=(SourceReliability.A, InformationAccuracy.KNOWN_TRUE), legal_basis=LEGAL_BASIS,
+    )  # fmt: skip
 
 
 def _report(f: Fields) -> DocumentReport:
