@@ -8,7 +8,10 @@ Three legs, on a local broker started here (or FRONTLINE_BOOTSTRAP_SERVERS):
    the ingress topics while ``frontline hub run`` and ``frontline node run --all`` run.
 
 It prints a summary table, writes the JSON report (``--json``) and exits 1 when anything was
-lost, crashed, hung or stalled. ``--replay N`` writes case N's exact bytes (same ``--seed``).
+lost, crashed, hung or stalled. ``--replay N`` rebuilds case N (same ``--seed``, ``--org``
+and ``--now``), ``--replay FILE`` every finding a report (or a saved finding) holds, each at
+the clock its run used: it writes the case's exact bytes, runs it again and exits 1 when a
+problem is still there.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench._common import broker, exit_on_sigterm
 from bench.fuzz.ingress import IngressLeg, IngressResult
-from bench.fuzz.native import KafkaTally, NativeResult, replay, run_kafka, run_native
+from bench.fuzz.native import KafkaTally, NativeResult, replay, run_case, run_kafka, run_native
 from bench.fuzz.report import render, report
 from gateway.logconfig import configure_logging
 from gateway.settings import LogFormat
@@ -35,7 +39,7 @@ from gateway.settings import LogFormat
 __all__ = ["main"]
 
 FULL = {"records": 110_000, "kafka_sample": 2_000, "ingress": 10_000, "good": 2_500}
-SMOKE = {"records": 550, "kafka_sample": 22, "ingress": 130, "good": 40}
+SMOKE = {"records": 572, "kafka_sample": 26, "ingress": 130, "good": 40}
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -51,7 +55,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-kafka", action="store_true", help="the in-process leg only")
     parser.add_argument("--json", type=Path, default=Path("reports/fuzz/fuzz.json"))
     parser.add_argument("--workdir", type=Path, help="keep the hub's and node's logs here")
-    parser.add_argument("--replay", type=int, metavar="N", help="write case N's bytes and exit")
+    parser.add_argument(
+        "--now", type=_instant, help="the clock of the run (ISO 8601; default: the current time)"
+    )
+    parser.add_argument(
+        "--replay", metavar="N|FILE",
+        help="rebuild case N, or every finding of a report or saved finding FILE, at its run's "
+        "clock; write its bytes, run it again and exit (1 when a problem is still there)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
     for key, value in sizes.items():
@@ -60,12 +71,65 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _instant(text: str) -> datetime:
+    """An ISO 8601 instant; a naive one is taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _saved(path: Path) -> list[dict[str, Any]]:
+    """The findings a report holds (each given the run's clock when it lacks its own), or
+    the one finding or list of findings a file holds."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"--replay {path}: not a readable JSON file ({exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("native"), dict):
+        run_now = data["native"].get("now")
+        found = data["native"].get("findings") or []
+        return [{"now": run_now, **f} if f.get("now") is None else f for f in found]
+    found = data if isinstance(data, list) else [data]
+    if not all(isinstance(f, dict) and "case" in f and "seed" in f for f in found):
+        raise SystemExit(f"--replay {path}: expected a fuzz report or findings with case and seed")
+    return found
+
+
 def _replay(args: argparse.Namespace) -> int:
-    org, kind, payload = replay(args.seed, args.replay, args.org or None)
-    out = Path(f"fuzz-case-{args.seed}-{args.replay}.bin")
-    out.write_bytes(payload)
-    print(f"case {args.replay} (seed {args.seed}): {org}, {kind}, {len(payload):,} bytes -> {out}")
-    return 0
+    text = str(args.replay)
+    if text.isdigit():
+        now = args.now.isoformat() if args.now else None
+        cases = [{"case": int(text), "seed": args.seed, "orgs": args.org or None, "now": now}]
+    else:
+        cases = _saved(Path(text))
+        if not cases:
+            print(f"{text}: no findings to replay")
+            return 0
+    still = 0
+    for saved in cases:
+        seed, number = int(saved["seed"]), int(saved["case"])
+        now = _instant(saved["now"]) if saved.get("now") else None
+        if now is None:
+            print(f"case {number}: no clock recorded, replayed at the current time "
+                  "(a time-dependent case may not reproduce)")  # fmt: skip
+        # A finding saved before the travel-document exports were fuzzed has no input name:
+        # its case numbers count the alert exports only.
+        documents = text.isdigit() or "input" in saved
+        orgs = saved.get("orgs", args.org or None)  # an older finding has none: give --org
+        case = replay(seed, number, orgs, now, documents=documents)
+        named = (saved.get("input") or saved.get("org"), saved.get("kind"))
+        if named[0] is not None and named != (case.input.name, case.kind):
+            print(f"case {number}: saved as {named[0]}/{named[1]} but rebuilt as "
+                  f"{case.input.name}/{case.kind}: give the run's --org")  # fmt: skip
+        out = Path(f"fuzz-case-{seed}-{number}.bin")
+        out.write_bytes(case.payload)
+        ran = run_case(case.input.connector, case.payload, number, case.now, args.bound_s)
+        print(
+            f"case {number} (seed {seed}, now {case.now.isoformat()}): {case.input.name}, "
+            f"{case.kind}, {len(case.payload):,} bytes -> {out}; "
+            f"{ran.accepted} accepted, {ran.refused} refused; {ran.problem or 'no problem'}"
+        )
+        still += ran.problem is not None
+    return 1 if still else 0
 
 
 def _native(args: argparse.Namespace, console: Console) -> NativeResult:
@@ -81,7 +145,7 @@ def _native(args: argparse.Namespace, console: Console) -> NativeResult:
 
         result = run_native(
             args.records, args.seed, bound_s=args.bound_s, sample=args.kafka_sample,
-            orgs=args.org or None, progress=tick,
+            orgs=args.org or None, now=args.now, progress=tick,
         )  # fmt: skip
     console.print(f"native: {result.cases:,} exports in {result.seconds:.0f} s")
     return result

@@ -1,11 +1,15 @@
 """The native leg: mutated exports through every connector's pipeline, in process and on Kafka.
 
-In process, each case takes a valid export of one to three records from the organization's
-generator (``connectors.synthetic``), applies one mutation (``bench.fuzz.mutate``) and runs
-``connectors.base.process`` over it under a per-record time bound (a SIGALRM timer). Every
+In process, each case takes a valid export of one to three records from one native input's
+generator (``connectors.synthetic``: every connector's alert export, and the travel-document
+exports of the organizations that have one, INTERPOL's SLTD and ASEANAPOL's e-ADS documents
+CSV), applies one mutation (``bench.fuzz.mutate``) and runs ``connectors.base.process`` over
+it under a per-record time bound (a SIGALRM timer), at one clock (``now``) per run. Every
 record must end Accepted (an encodable alert) or Refused with at least one coded reason, and a
 non-empty export must yield at least one outcome. ``internal_error`` refusals are the
 pipeline's safety net catching a parser exception: accounted for, but counted as findings.
+A finding records the run's seed, clock and connector filter, so :func:`replay` rebuilds
+its exact bytes and runs it again at the same clock.
 
 On Kafka, a sample of the same cases goes through the connector runtime's ``Publisher`` to a
 real broker; the report of each publish and the records counted back on the ingress and
@@ -31,23 +35,64 @@ from bench.fuzz.mutate import KINDS, mutate
 from connectors.base import Accepted, Connector, Refused, process
 from connectors.registry import all_connectors, get_connector
 from connectors.runtime.publisher import Publisher
-from connectors.synthetic import get_generator
+from connectors.synthetic import Generate, get_generator
 from gateway.contract.codec import decode_dict
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 
-__all__ = ["Case", "KafkaTally", "NativeResult", "Tally", "replay", "run_kafka", "run_native"]
+__all__ = [
+    "Case", "Input", "KafkaTally", "NativeResult", "Replayed", "Tally", "inputs", "replay",
+    "run_case", "run_kafka", "run_native",
+]  # fmt: skip
 
-POOL = 40  # valid exports per organization that the cases mutate
+POOL = 40  # valid exports per input that the cases mutate
+DOCUMENTS = "documents"  # the suffix naming an organization's travel-document export
 
 
 class Hang(BaseException):  # why: not an Exception, so the pipeline's nets let it through
     """Raised by the per-record timer: the pipeline ran past its bound."""
 
 
+@dataclass(frozen=True)
+class Input:
+    """One native input format: the connector reading it and the generator of valid exports.
+
+    ``name`` is the organization's code for its alert export (``INTERPOL``) and the code
+    followed by ``documents`` for its travel-document export (``INTERPOL documents``: the
+    SLTD export; ``ASEANAPOL documents``: the e-ADS documents CSV).
+    """
+
+    name: str
+    connector: Connector
+    generate: Generate
+
+    @property
+    def org(self) -> str:
+        """The organization (the connector, the ingress topic)."""
+        return self.connector.org
+
+
+def inputs(orgs: list[str] | None = None, *, documents: bool = True) -> list[Input]:
+    """Every native input of the connectors (all, or those of ``orgs``), in a fixed order.
+
+    ``documents=False`` leaves the travel-document exports out: the cases of findings saved
+    before they were fuzzed were numbered over the alert exports alone.
+    """
+    connectors = [get_connector(o) for o in orgs] if orgs else all_connectors()
+    out: list[Input] = []
+    for connector in connectors:
+        generator = get_generator(connector.org)
+        out.append(Input(connector.org, connector, generator.generate))
+        if documents and generator.generate_documents is not None:
+            out.append(
+                Input(f"{connector.org} {DOCUMENTS}", connector, generator.generate_documents)
+            )
+    return out
+
+
 @dataclass
 class Tally:
-    """What one (organization, mutation) cell saw."""
+    """What one (input, mutation) cell saw."""
 
     cases: int = 0
     outcomes: int = 0
@@ -70,6 +115,7 @@ class Tally:
 class Case:
     """One mutated export kept for the Kafka leg, with what the pipeline made of it."""
 
+    input: str
     org: str
     kind: str
     number: int
@@ -80,13 +126,16 @@ class Case:
 
 @dataclass
 class NativeResult:
-    """The in-process leg: tallies by (org, kind), findings, the Kafka sample, the wall time."""
+    """The in-process leg: tallies by (input, kind), findings, the Kafka sample, the wall time,
+    the clock the run used and each input's organization."""
 
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     sample: list[Case] = field(default_factory=list)
     seconds: float = 0.0
     refusal_codes: dict[str, int] = field(default_factory=dict)
+    orgs: dict[str, str] = field(default_factory=dict)  # input name -> organization
 
     @property
     def cases(self) -> int:
@@ -110,19 +159,18 @@ def _bounded(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _pool(connector: Connector, seed: int, now: datetime) -> list[bytes]:
-    generator = get_generator(connector.org)
+def _pool(source: Input, seed: int, now: datetime) -> list[bytes]:
     rng = random.Random(seed)
-    return [generator.generate(rng, rng.choice([1, 1, 1, 2, 3]), now) for _ in range(POOL)]
+    return [source.generate(rng, rng.choice([1, 1, 1, 2, 3]), now) for _ in range(POOL)]
 
 
 def _case_rng(seed: int, number: int) -> random.Random:
     return random.Random(seed * 1_000_003 + number)
 
 
-def case_of(number: int, orgs: list[str]) -> tuple[str, str]:
-    """The organization and the mutation of case ``number``: every pair in turn."""
-    return orgs[number % len(orgs)], KINDS[(number // len(orgs)) % len(KINDS)]
+def case_of(number: int, names: list[str]) -> tuple[str, str]:
+    """The input and the mutation of case ``number``: every pair in turn."""
+    return names[number % len(names)], KINDS[(number // len(names)) % len(KINDS)]
 
 
 def _check(outcomes: list[Any], payload: bytes) -> tuple[int, int, int, str | None]:
@@ -145,6 +193,38 @@ def _check(outcomes: list[Any], payload: bytes) -> tuple[int, int, int, str | No
     return accepted, refused, internal, None
 
 
+@dataclass(frozen=True)
+class Ran:
+    """One case run through the pipeline: its outcomes, their counts, the problem if any."""
+
+    outcomes: list[Any]
+    accepted: int
+    refused: int
+    internal: int
+    problem: str | None
+    seconds: float
+
+
+def run_case(
+    connector: Connector, payload: bytes, number: int, now: datetime, bound_s: float
+) -> Ran:
+    """Run one mutated export through the pipeline under the time bound; never raises."""
+    t0 = time.perf_counter()
+    try:
+        with _bounded(bound_s):
+            outcomes = list(process(connector, payload, f"fuzz#{number}", now=now))
+        accepted, refused, internal, problem = _check(outcomes, payload)
+    except Hang:
+        outcomes, accepted, refused, internal = [], 0, 0, 0
+        problem = f"hang: ran past the {bound_s:g} s bound"
+    except Exception as exc:  # a crash the pipeline let through: a finding
+        outcomes, accepted, refused, internal = [], 0, 0, 0
+        problem = f"crash: {type(exc).__name__}: {str(exc)[:200]}"
+    if internal and problem is None:
+        problem = "internal_error refusal (a parser exception caught by the safety net)"
+    return Ran(outcomes, accepted, refused, internal, problem, time.perf_counter() - t0)
+
+
 def run_native(
     cases: int,
     seed: int,
@@ -152,68 +232,83 @@ def run_native(
     bound_s: float = 10.0,
     sample: int = 0,
     orgs: list[str] | None = None,
+    now: datetime | None = None,
     progress: Any = None,
 ) -> NativeResult:
-    """Run ``cases`` mutated exports in process; keep every ``cases/sample``-th for Kafka."""
-    connectors = [get_connector(o) for o in orgs] if orgs else all_connectors()
-    by_org = {c.org: c for c in connectors}
-    names = list(by_org)
-    now = datetime.now(UTC)
-    pools = {c.org: _pool(c, seed + i, now) for i, c in enumerate(connectors)}
+    """Run ``cases`` mutated exports in process at clock ``now`` (default: the current time);
+    keep every ``cases/sample``-th for Kafka."""
+    sources = inputs(orgs)
+    by_name = {s.name: s for s in sources}
+    names = list(by_name)
+    result = NativeResult(now=now or datetime.now(UTC), orgs={s.name: s.org for s in sources})
+    pools = {s.name: _pool(s, seed + i, result.now) for i, s in enumerate(sources)}
     step = max(1, cases // sample) if sample else 0
-    result = NativeResult()
     started = time.perf_counter()
     for number in range(cases):
-        org, kind = case_of(number, names)
+        name, kind = case_of(number, names)
+        source = by_name[name]
         rng = _case_rng(seed, number)
-        payload = mutate(kind, rng, rng.choice(pools[org]))
-        tally = result.tallies.setdefault((org, kind), Tally())
+        payload = mutate(kind, rng, rng.choice(pools[name]))
+        tally = result.tallies.setdefault((name, kind), Tally())
         tally.cases += 1
-        t0 = time.perf_counter()
-        try:
-            with _bounded(bound_s):
-                outcomes = list(process(by_org[org], payload, f"fuzz#{number}", now=now))
-            accepted, refused, internal, problem = _check(outcomes, payload)
-        except Hang:
-            outcomes, accepted, refused, internal = [], 0, 0, 0
-            problem = f"hang: ran past the {bound_s:g} s bound"
-        except Exception as exc:  # a crash the pipeline let through: a finding
-            outcomes, accepted, refused, internal = [], 0, 0, 0
-            problem = f"crash: {type(exc).__name__}: {str(exc)[:200]}"
-        elapsed = time.perf_counter() - t0
-        tally.outcomes += len(outcomes)
-        tally.accepted += accepted
-        tally.refused += refused
-        tally.internal += internal
-        tally.total_s += elapsed
-        tally.max_s = max(tally.max_s, elapsed)
-        for outcome in outcomes:
+        ran = run_case(source.connector, payload, number, result.now, bound_s)
+        tally.outcomes += len(ran.outcomes)
+        tally.accepted += ran.accepted
+        tally.refused += ran.refused
+        tally.internal += ran.internal
+        tally.total_s += ran.seconds
+        tally.max_s = max(tally.max_s, ran.seconds)
+        for outcome in ran.outcomes:
             if isinstance(outcome, Refused):
                 code = outcome.quarantine.reasons[0].code
                 result.refusal_codes[code] = result.refusal_codes.get(code, 0) + 1
-        if internal and problem is None:
-            problem = "internal_error refusal (a parser exception caught by the safety net)"
-        if problem is not None:
-            result.findings.append(
-                {"org": org, "kind": kind, "case": number, "seed": seed, "problem": problem}
-            )
+        if ran.problem is not None:
+            result.findings.append({
+                "input": name, "org": source.org, "kind": kind, "case": number, "seed": seed,
+                "now": result.now.isoformat(), "orgs": orgs or None, "problem": ran.problem,
+            })  # fmt: skip
         elif step and number % step == 0 and len(result.sample) < sample:
-            result.sample.append(Case(org, kind, number, payload, accepted, refused))
+            result.sample.append(
+                Case(name, source.org, kind, number, payload, ran.accepted, ran.refused)
+            )
         if progress is not None:
             progress(number + 1)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def replay(seed: int, number: int, orgs: list[str] | None = None) -> tuple[str, str, bytes]:
-    """The organization, mutation and exact bytes of one case (to reproduce a finding)."""
-    connectors = [get_connector(o) for o in orgs] if orgs else all_connectors()
-    names = [c.org for c in connectors]
-    org, kind = case_of(number, names)
-    index = names.index(org)
-    pool = _pool(connectors[index], seed + index, datetime.now(UTC))
+@dataclass(frozen=True)
+class Replayed:
+    """One case rebuilt: its input, connector, mutation, exact bytes and the clock to run at."""
+
+    input: Input
+    kind: str
+    payload: bytes
+    now: datetime
+
+
+def replay(
+    seed: int,
+    number: int,
+    orgs: list[str] | None = None,
+    now: datetime | None = None,
+    *,
+    documents: bool = True,
+) -> Replayed:
+    """Case ``number`` of a run (seed, connector filter, clock) rebuilt byte for byte.
+
+    ``now`` must be the run's clock (a finding records it) for a time-dependent case to
+    reproduce; without it, the current time. ``documents=False`` numbers the cases as runs
+    did before the travel-document exports were fuzzed (a finding without ``input``).
+    """
+    at = now or datetime.now(UTC)
+    sources = inputs(orgs, documents=documents)
+    names = [s.name for s in sources]
+    name, kind = case_of(number, names)
+    index = names.index(name)
+    pool = _pool(sources[index], seed + index, at)
     rng = _case_rng(seed, number)
-    return org, kind, mutate(kind, rng, rng.choice(pool))
+    return Replayed(sources[index], kind, mutate(kind, rng, rng.choice(pool)), at)
 
 
 @dataclass
@@ -227,6 +322,7 @@ class KafkaTally:
     on_ingress: int = 0
     on_quarantine: int = 0
     too_large: int = 0  # accepted in process, quarantined by the runtime as too large
+    inputs: dict[str, int] = field(default_factory=dict)  # exports published, by input
     mismatches: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -243,7 +339,8 @@ class KafkaTally:
     def as_json(self) -> dict[str, Any]:
         """JSON-ready counts."""
         return {
-            "payloads": self.payloads, "records_expected": self.expected,
+            "payloads": self.payloads, "by_input": dict(sorted(self.inputs.items())),
+            "records_expected": self.expected,
             "published": self.published, "quarantined": self.quarantined,
             "too_large_at_publish": self.too_large,
             "on_ingress_topics": self.on_ingress, "on_quarantine_topic": self.on_quarantine,
@@ -269,6 +366,7 @@ async def run_kafka(bootstrap: str, sample: list[Case], workdir: Path) -> KafkaT
                 )
                 total = report.stats.total
                 tally.payloads += 1
+                tally.inputs[case.input] = tally.inputs.get(case.input, 0) + 1
                 tally.expected += case.accepted + case.refused
                 tally.published += total.published
                 tally.quarantined += total.quarantined
@@ -281,7 +379,7 @@ async def run_kafka(bootstrap: str, sample: list[Case], workdir: Path) -> KafkaT
                 tally.too_large += extra
                 if not (0 <= extra <= too_large and total.quarantined == case.refused + extra):
                     tally.mismatches.append({
-                        "org": org, "kind": case.kind, "case": case.number,
+                        "input": case.input, "kind": case.kind, "case": case.number,
                         "in_process": [case.accepted, case.refused],
                         "published": [total.published, total.quarantined],
                     })  # fmt: skip

@@ -31,17 +31,23 @@ def _sum(tallies: list[Tally]) -> Tally:
 
 def _native(native: NativeResult) -> dict[str, Any]:
     cells = native.tallies
-    orgs = sorted({o for o, _ in cells})
+    names = sorted({name for name, _ in cells})
+    orgs = sorted({native.orgs[name] for name in names})
     kinds = list(dict.fromkeys(k for _, k in cells))
     total = _sum(list(cells.values()))
     return {
         **total.as_json(),
+        "now": native.now.isoformat(),
         "seconds": round(native.seconds, 1),
         "exports_per_s": round(native.cases / native.seconds, 1) if native.seconds else None,
         "findings_count": len(native.findings),
         "findings": native.findings[:50],
+        "by_input": {
+            n: _sum([t for (name, _), t in cells.items() if name == n]).as_json() for n in names
+        },
         "by_org": {
-            o: _sum([t for (org, _), t in cells.items() if org == o]).as_json() for o in orgs
+            o: _sum([t for (name, _), t in cells.items() if native.orgs[name] == o]).as_json()
+            for o in orgs
         },
         "by_kind": {
             k: _sum([t for (_, kind), t in cells.items() if kind == k]).as_json() for k in kinds
@@ -94,7 +100,7 @@ def _tally_table(title: str, first: str, rows: dict[str, dict[str, Any]]) -> Tab
 def render(console: Console, data: dict[str, Any]) -> None:
     """Print the summary tables of a report."""
     native = data["native"]
-    console.print(_tally_table("Native exports by connector", "connector", native["by_org"]))
+    console.print(_tally_table("Native exports by input", "input", native["by_input"]))
     console.print(_tally_table("Native exports by mutation", "mutation", native["by_kind"]))
     for finding in native["findings"][:20]:
         console.print(f"[red]finding[/red] {finding}")

@@ -21,8 +21,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.mark.timeout(200)
 def test_fuzz_smoke_accounts_for_every_record(bootstrap: str, tmp_path: Path) -> None:
-    """Every connector and mutation runs, the Kafka legs balance, each bad ingress kind is
-    quarantined with a reason, good alerts are routed, and the run stays short."""
+    """Every connector's inputs (travel-document exports included) and every mutation run,
+    the Kafka legs balance, each bad ingress kind is quarantined with a reason, good alerts
+    are routed, and the run stays short."""
     report = tmp_path / "fuzz.json"
     argv = [sys.executable, "-m", "bench.fuzz", "--smoke", "--json", str(report)]
     env = os.environ | {"FRONTLINE_BOOTSTRAP_SERVERS": bootstrap}
@@ -36,13 +37,17 @@ def test_fuzz_smoke_accounts_for_every_record(bootstrap: str, tmp_path: Path) ->
     assert data["ok"] is True
     native = data["native"]
     assert set(native["by_org"]) == {org.value for org in CONNECTOR_MODULES}
+    inputs = {o.value for o in CONNECTOR_MODULES} | {"INTERPOL documents", "ASEANAPOL documents"}
+    assert set(native["by_input"]) == inputs
     assert set(native["by_kind"]) == set(KINDS)
-    assert native["cases"] == 550
+    assert native["cases"] == 572  # 4 of each (input, mutation) pair
+    assert native["now"]  # the clock a finding would be replayed at
     assert native["internal_errors"] == 0
     assert native["outcomes"] == native["accepted"] + native["refused"] >= native["cases"]
     kafka = data["kafka"]
     assert kafka["balanced"] is True
     assert kafka["published"] + kafka["quarantined"] == kafka["records_expected"] > 0
+    assert set(kafka["by_input"]) == inputs  # each input's exports went through Kafka too
     ingress = data["ingress"]
     assert set(ingress["by_kind"]) == set(BAD_KINDS)
     for kind, row in ingress["by_kind"].items():
