@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from bench._common import (
     BenchResult,
@@ -22,6 +22,7 @@ from bench._common import (
     run_id,
     write_result,
 )
+from bench._consume import aiokafka_read
 from gateway.broker import resolve_runtime
 from gateway.settings import Settings
 
@@ -122,28 +123,6 @@ async def aiokafka_produce(
         await producer.stop()
 
 
-async def aiokafka_consume(bootstrap: str, topic: str, records: int) -> float:
-    """Raw aiokafka records/s with getmany from assignment to the last record (no group join)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-        enable_auto_commit=False, max_partition_fetch_bytes=1_048_576,
-    )  # fmt: skip
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
-        seen = 0
-        started = time.perf_counter()
-        deadline = time.monotonic() + 300
-        while seen < records and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
-            seen += sum(len(part) for part in batch.values())
-        if seen < records:
-            raise RuntimeError(f"consumed {seen} of {records} records")
-        return seen / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-
-
 def run(bootstrap: str, *, smoke: bool = False) -> BenchResult:
     """Measure Java and aiokafka produce and consume of the same records on ``bootstrap``."""
     result = BenchResult("broker", "1. Broker ceiling: Kafka perf tools vs raw aiokafka")
@@ -161,7 +140,12 @@ def run(bootstrap: str, *, smoke: bool = False) -> BenchResult:
     java_prod = producer_perf(bootstrap, java_topic, records, size, batch)
     py_prod = asyncio.run(aiokafka_produce(bootstrap, py_topic, records, size, batch))
     java_cons = consumer_perf(bootstrap, java_topic, records)
-    py_cons = asyncio.run(aiokafka_consume(bootstrap, java_topic, records))
+    py_cons = asyncio.run(
+        aiokafka_read(
+            bootstrap, java_topic, records, isolation_level="read_uncommitted",
+            max_partition_fetch_bytes=1_048_576,
+        )
+    )  # fmt: skip
     result.add(
         Figure(
             "produce (aiokafka)", py_prod, "records/s", java_prod, "ProducerPerformance",

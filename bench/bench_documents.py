@@ -30,10 +30,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from confluent_kafka import Consumer
+from aiokafka import AIOKafkaProducer, TopicPartition
 
 from bench._common import BenchResult, Figure, create_topics, run_id, write_result
+from bench._consume import aiokafka_read, librdkafka_read
 from gateway.contract import AlertKind
 from gateway.contract.codec import encode_dict
 from gateway.kafka.headers import RouteHeaders
@@ -277,45 +277,6 @@ async def _produce(servers: str, topic: str, n: int) -> None:
         await producer.stop()
 
 
-async def _raw_consume(servers: str, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=servers, group_id=None, auto_offset_reset="earliest",
-        isolation_level="read_committed", enable_auto_commit=False,
-        max_partition_fetch_bytes=4_194_304,
-    )  # fmt: skip
-    await consumer.start()
-    try:
-        seen = 0
-        t0 = time.perf_counter()
-        while seen < n:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
-            seen += sum(len(r) for r in batch.values())
-        return seen / (time.perf_counter() - t0)
-    finally:
-        await consumer.stop()
-
-
-def _raw_rd_consume(servers: str, topic: str, n: int) -> float:
-    """A raw librdkafka (confluent-kafka) read_committed consume, the catch-up's client."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": servers, "group.id": f"bench-{run_id()}",
-            "auto.offset.reset": "earliest", "enable.auto.commit": False,
-            "isolation.level": "read_committed", "fetch.max.bytes": 64 * 1024 * 1024,
-            "max.partition.fetch.bytes": 16 * 1024 * 1024,
-        }
-    )  # fmt: skip
-    consumer.subscribe([topic])
-    try:
-        seen = 0
-        t0 = time.perf_counter()
-        while seen < n:
-            seen += sum(1 for m in consumer.consume(10_000, 1.0) if m.error() is None)
-        return seen / (time.perf_counter() - t0)
-    finally:
-        consumer.close()
-
-
 async def bootstrap(result: BenchResult, servers: str, n: int, workdir: Path) -> None:
     """A post's bootstrap of ``n`` documents against a raw consume, and its restart."""
     # Receipts off: their cost (one outbox row per document) is measured among the stages.
@@ -325,8 +286,8 @@ async def bootstrap(result: BenchResult, servers: str, n: int, workdir: Path) ->
     service = PostService(settings, "FRA", "CDG")
     await create_topics(servers, [service.topic], 3)
     await _produce(servers, service.topic, n)
-    raw = await _raw_consume(servers, service.topic, n)
-    raw_rd = _raw_rd_consume(servers, service.topic, n)
+    raw = await aiokafka_read(servers, service.topic, n)
+    raw_rd = librdkafka_read(servers, service.topic, n)
     result.add(Figure(f"raw aiokafka consume, {n:,} records", raw, "records/s"))
     result.add(Figure(f"raw librdkafka consume, {n:,} records", raw_rd, "records/s"))
     t0, cpu0 = time.perf_counter(), time.process_time()

@@ -31,10 +31,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from rapidfuzz import fuzz, process
 
 from bench._common import BenchResult, Figure, create_topics, run_id, write_result
+from bench._consume import aiokafka_read
 from bench.screening_eval import EvalSet, build_eval_set, evaluate, load_eval_set
 from gateway.contract import AlertKind
 from gateway.contract.codec import decode_dict, encode_dict
@@ -462,7 +462,7 @@ async def bootstrap(result: BenchResult, bootstrap_servers: str, n: int) -> None
         finally:
             await producer.stop()
         del alerts
-        raw = await _raw_consume(bootstrap_servers, service.topic, n)
+        raw = await aiokafka_read(bootstrap_servers, service.topic, n)
         t0 = time.perf_counter()
         task = asyncio.create_task(service.run())
         await asyncio.wait_for(service.feed.caught_up.wait(), 3600)
@@ -494,28 +494,6 @@ async def bootstrap(result: BenchResult, bootstrap_servers: str, n: int) -> None
                 met=rate >= 100_000,
             )
         )
-
-
-async def _raw_consume(bootstrap_servers: str, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=4_194_304,
-    )
-    await consumer.start()
-    try:
-        seen = 0
-        t0 = time.perf_counter()
-        while seen < n:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
-            seen += sum(len(r) for r in batch.values())
-        return seen / (time.perf_counter() - t0)
-    finally:
-        await consumer.stop()
 
 
 def main() -> None:

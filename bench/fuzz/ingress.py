@@ -32,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench._common import Alert, prepared_alerts, run_id, spawn, stop
 from bench.bench_hub import Signing
 from gateway.contract.messages import MESSAGE_HEADER
+from gateway.errors import FrontlineError
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.route import Inbound, route
 from gateway.hub.state import StateStore
@@ -306,8 +307,10 @@ def _tail(proc: Any, lines: int = 12) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _read(bootstrap: str, topics: list[str]) -> list[Any]:
-    """Every committed record of ``topics`` (read_committed, from the start)."""
+async def _read(bootstrap: str, topics: list[str], deadline_s: float = 300.0) -> list[Any]:
+    """Every committed record of ``topics`` (read_committed, from the start); FrontlineError
+    naming the partitions short of their end when ``deadline_s`` passes first (a transaction
+    left open holds read_committed readers back)."""
     ends = {tp: n for tp, n in (await _end_offsets(bootstrap, topics)).items() if n}
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed",
@@ -320,17 +323,32 @@ async def _read(bootstrap: str, topics: list[str]) -> list[Any]:
             return out
         consumer.assign(list(ends))
         await consumer.seek_to_beginning(*ends)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + deadline_s
+        while True:
             batch = await consumer.getmany(timeout_ms=500, max_records=20_000)
             for records in batch.values():
                 out.extend(records)
             positions = {tp: await consumer.position(tp) for tp in ends}
             if all(positions[tp] >= end for tp, end in ends.items()):
-                break
-        return out
+                return out
+            if time.monotonic() > deadline:
+                raise _short(ends, positions, len(out), deadline_s)
     finally:
         await consumer.stop()
+
+
+def _short(
+    ends: dict[TopicPartition, int], positions: dict[TopicPartition, int], read: int, waited: float
+) -> FrontlineError:
+    short = sorted(f"{tp.topic}[{tp.partition}] at offset {positions[tp]:,} of {end:,}"
+                   for tp, end in ends.items() if positions[tp] < end)  # fmt: skip
+    return FrontlineError(
+        f"read {read:,} records in {waited:g} s, but {len(short)} partitions stopped short of "
+        f"their end offset (the count of records expected there, transaction markers "
+        f"included): {'; '.join(short[:10])}",
+        hint="a transaction left open holds read_committed readers back until it times out: "
+        "look for a producer that died mid-transaction (it ends at its transaction timeout)",
+    )
 
 
 def _bad_records(forger: Forger, count: int, orgs: list[str], rng: random.Random) -> list[Record]:
