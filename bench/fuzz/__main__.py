@@ -2,7 +2,8 @@
 
 Three legs, on a local broker started here (or FRONTLINE_BOOTSTRAP_SERVERS):
 
-1. native, in process: ``--records`` mutated exports across the eleven connectors;
+1. native, in process: ``--records`` mutated exports across the connectors' thirteen inputs
+   (the eleven alert exports, INTERPOL's SLTD and ASEANAPOL's e-ADS documents exports);
 2. native, on Kafka: ``--kafka-sample`` of them through each connector's real publisher;
 3. ingress: ``--ingress`` bad records (with ``--good`` good ones between them) straight onto
    the ingress topics while ``frontline hub run`` and ``frontline node run --all`` run.

@@ -41,8 +41,8 @@ from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 
 __all__ = [
-    "Case", "Input", "KafkaTally", "NativeResult", "Replayed", "Tally", "inputs", "replay",
-    "run_case", "run_kafka", "run_native",
+    "Case", "Input", "KafkaTally", "NativeResult", "Ran", "Replayed", "Tally", "inputs",
+    "replay", "run_case", "run_kafka", "run_native",
 ]  # fmt: skip
 
 POOL = 40  # valid exports per input that the cases mutate
