@@ -142,14 +142,27 @@ def simulate(
     sample_every: Annotated[
         str, typer.Option(help="With --chaos or --soak: how often processes are measured.")
     ] = "10s",
+    steady_after: Annotated[
+        str | None,
+        typer.Option(
+            help="From this far into the traffic on, issue only updates of the live alerts "
+            "(no new alerts or documents, no withdrawals): a steady population, same rate. "
+            "Default: the soak's warm-up with --soak, else never; 'off': never.",
+        ),
+    ] = None,
 ) -> None:
     """Generate every organization's alerts in its native format, run the whole pipeline, report."""
     from gateway.simulate.chaos import parse_faults  # noqa: PLC0415  # why: heavy imports, only when it runs
     from gateway.simulate.exercise import Exercise, ExerciseConfig  # noqa: PLC0415  # why: heavy imports, only when it runs
+    from gateway.simulate.soak import warmup_s  # noqa: PLC0415  # why: heavy imports, only when it runs
 
     try:
         duration_s = parse_duration(duration)
         sample_s = parse_duration(sample_every)
+        if steady_after is None:
+            steady_s = warmup_s(duration_s) if soak else None
+        else:
+            steady_s = None if steady_after.strip() == "off" else parse_duration(steady_after)
         kinds = parse_faults(faults) if chaos else ()
         if brokers not in (1, 3):
             raise ConfigError(f"--brokers {brokers} is not supported", hint="use 1 or 3")
@@ -185,6 +198,7 @@ def simulate(
         faults=kinds,
         soak=soak,
         sample_s=sample_s,
+        steady_after_s=steady_s,
     )
     ok = Exercise(settings_of(ctx), config).run()
     raise typer.Exit(0 if ok else 1)

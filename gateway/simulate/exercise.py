@@ -98,6 +98,7 @@ class ExerciseConfig(BaseModel):
     faults: tuple[str, ...] = ()  # --chaos: the faults to inject (simulate/chaos.py)
     soak: bool = False  # sample memory, files and lag; check they stay flat (simulate/soak.py)
     sample_s: float = 10.0  # how often processes are measured (--chaos, --soak)
+    steady_after_s: float | None = None  # from here on only updates of live alerts (traffic.py)
 
 
 @dataclass
@@ -214,7 +215,9 @@ class Exercise:
             f"Exercise on {bootstrap} (topics {prefix}*): "
             f"{len(self.topology.countries)} countries, {len(self.posts)} border posts, "
             f"{self.config.rate:g} records/s for {self.config.duration_s:g}s"
-        )
+            + ("" if self.config.steady_after_s is None else
+               f", steady from {self.config.steady_after_s:g}s (only updates of live alerts)")
+        )  # fmt: skip
         results = await apply_topics(plan_topics(self.topology, settings), net.admin)
         failed = [r.spec.name for r in results if not r.ok]
         if failed:
@@ -282,7 +285,8 @@ class Exercise:
         start_http_server(
             self.config.metrics_base_port, addr="127.0.0.1", registry=metrics.registry
         )
-        plan = TrafficPlan(connectors, self.config.rate, self.config.seed)
+        plan = TrafficPlan(connectors, self.config.rate, self.config.seed,
+                           steady_after_s=self.config.steady_after_s)  # fmt: skip
         publishers = {
             org: Publisher(net.connector(org), c, metrics=metrics) for org, c in connectors.items()
         }
@@ -310,7 +314,7 @@ class Exercise:
                     # Issue for the time that really passed, so a slow tick is caught up on.
                     span = min(MAX_CATCH_UP_S, tick_start - last_tick)
                     last_tick = tick_start
-                    for issue in plan.tick(span, now):
+                    for issue in plan.tick(span, now, elapsed_s=elapsed):
                         ingest_ms = now_ms()
                         outcomes = list(process(connectors[issue.org], issue.payload, issue.source))
                         report = await publishers[issue.org].publish_outcomes(
@@ -497,6 +501,7 @@ class Exercise:
             f"hop {h}": quantiles(v) for h, v in hops.items()
         }
         tally = state.tally
+        steady = self.config.steady_after_s
         screening: dict[str, Any] = tally.summary() | {
             "latency": quantiles(tally.latency_ms).model_dump()
         }
@@ -510,6 +515,7 @@ class Exercise:
                 "commit_interval_ms": self.settings.commit_interval_ms,
                 "secure": self.config.secure, "signed": self.config.secure or self.config.sign,
                 "brokers": self.config.brokers, "hubs": self.config.hubs,
+                "steady_after_s": "never" if steady is None else steady,
             },
             organizations=orgs,
             hub={

@@ -8,6 +8,12 @@ the damage happens to leave a valid record, be published: either way they are co
 INTERPOL and ASEANAPOL also export stolen and lost travel documents (SLTD, e-ADS): a share
 of their new records (``DOCUMENT_SHARES``) is a document export instead, taken out of the
 same rate, so the exercise issues as many records as before.
+
+A steady phase (``steady_after_s``, the soak's: docs/simulate.md) keeps the population of
+alerts constant from that point of the traffic on, at the same rate: no new alerts or travel
+documents and no withdrawals or narrowing, only updates (new versions) of the live alerts,
+plus the damaged payloads as before. A leak test needs it: with new alerts every second,
+the hub, the nodes and the posts grow with the alerts alive, leak or not.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ __all__ = [
     "ORG_SHARES",
     "REVISION_SHARE",
     "REVISION_WEIGHTS",
+    "STEADY_CARRY_S",
     "Issue",
     "TrafficPlan",
 ]
@@ -59,6 +66,10 @@ REVISION_WEIGHTS: dict[Revision, float] = {
     "cancel": 0.22,
 }
 
+# In the steady phase, updates an organization could not issue (each of its live alerts is
+# already being revised in this tick) are issued later: at most this many seconds' worth.
+STEADY_CARRY_S = 5.0
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -75,13 +86,19 @@ class Issue:
 
 @dataclass
 class TrafficPlan:
-    """Turns a rate into payloads per tick, carrying fractional records over between ticks."""
+    """Turns a rate into payloads per tick, carrying fractional records over between ticks.
+
+    From ``steady_after_s`` seconds of traffic on (None: never), only updates of live alerts
+    and damaged payloads are issued (see the module's docstring).
+    """
 
     connectors: dict[str, Connector]
     rate: float
     seed: int
     broken_share: float = 0.01
+    steady_after_s: float | None = None
     _carry: dict[str, float] = field(default_factory=dict)
+    _clock: float = 0.0  # seconds of traffic ticked so far
     _sequence: int = 0
     _live: dict[str, dict[str, RawRecord]] = field(default_factory=dict)  # org -> id -> record
 
@@ -99,14 +116,28 @@ class TrafficPlan:
         else:
             live[alert_id] = record
 
-    def tick(self, seconds: float, now: datetime) -> list[Issue]:
-        """The payloads issued during the next ``seconds``: new alerts and revisions."""
+    def steady(self, elapsed_s: float) -> bool:
+        """Whether traffic ``elapsed_s`` seconds in is in the steady phase."""
+        return self.steady_after_s is not None and elapsed_s >= self.steady_after_s
+
+    def tick(self, seconds: float, now: datetime, *, elapsed_s: float | None = None) -> list[Issue]:
+        """The payloads issued during the next ``seconds``: new alerts and revisions.
+
+        ``elapsed_s``: seconds of traffic so far (the steady phase's clock); by default the
+        sum of the ``seconds`` ticked before.
+        """
+        elapsed = self._clock if elapsed_s is None else elapsed_s
+        self._clock = elapsed + seconds
+        steady = self.steady(elapsed)
         issues: list[Issue] = []
         for org, connector in self.connectors.items():
             due = self._carry.get(org, 0.0) + self.rate * self._shares[org] * seconds
             count = int(due)
             self._carry[org] = due - count
             if count == 0:
+                continue
+            if steady:
+                issues.extend(self._steady(connector, count, now))
                 continue
             revisions = sum(1 for _ in range(count) if self._rng.random() < REVISION_SHARE)
             for _ in range(revisions):
@@ -128,13 +159,35 @@ class TrafficPlan:
             issues.extend(self._issue(connector, 1, now, broken=True) for _ in range(broken))
         return issues
 
-    def _revision(self, connector: Connector, now: datetime) -> Issue | None:
+    def _steady(self, connector: Connector, count: int, now: datetime) -> list[Issue]:
+        """``count`` records of the steady phase: updates of live alerts and damaged payloads
+        (which never yield a record: cut short, they end in quarantine)."""
+        org = connector.org
+        broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
+        issues: list[Issue] = []
+        for _ in range(count - broken):
+            update = self._revision(connector, now, change="update")
+            if update is None:  # every live alert is being revised: issue it later
+                break
+            issues.append(update)
+        short = count - broken - len(issues)
+        if short:
+            limit = self.rate * self._shares[org] * STEADY_CARRY_S
+            self._carry[org] = min(self._carry[org] + short, max(limit, 1.0))
+        issues.extend(self._issue(connector, 1, now, broken=True) for _ in range(broken))
+        return issues
+
+    def _revision(
+        self, connector: Connector, now: datetime, change: Revision | None = None
+    ) -> Issue | None:
         live = self._live.get(connector.org)
         if not live:
             return None
         alert_id = self._rng.choice(list(live))
         record = live.pop(alert_id)  # revised again only once its revision is published
-        change = self._rng.choices(list(REVISION_WEIGHTS), list(REVISION_WEIGHTS.values()))[0]
+        if change is None:
+            weights = list(REVISION_WEIGHTS.values())
+            change = self._rng.choices(list(REVISION_WEIGHTS), weights)[0]
         payload = self._generators[connector.org].revise(self._rng, record, now, change)
         self._sequence += 1
         source = f"sim-{connector.org.lower()}-{self._sequence:06d}-{change}"

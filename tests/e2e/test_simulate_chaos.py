@@ -86,7 +86,7 @@ def test_two_hubs_under_a_hub_and_a_post_kill_account_for_every_record_with_soak
     assert "Faults" in done.stderr  # the text report's table
     assert "<h2>Faults</h2>" in (report / "report.html").read_text()
     names = {c["name"] for c in result["accounting"]}
-    assert "soak: resident memory of every process flat after warm-up" in names
+    assert "soak: resident memory of every Frontline process flat after warm-up" in names
     with (report / "soak.csv").open() as rows:
         header = next(csv.reader(rows))
     assert {"t_s", "lag", "exercise_rss_mb", "hub-2_rss_mb", "posts_fds"} <= set(header)
