@@ -162,6 +162,8 @@ def parse_native_date(text: str, calendar: Calendar | str | None = None) -> Nati
         parts.reverse()
     if len(parts[0]) != 4:
         raise CalendarError("bad_date", "the year must have four digits")
+    if any(len(p) > 4 for p in parts[1:]):  # also keeps int() under its digit limit
+        raise CalendarError("bad_date", "a month or a day has one or two digits")
     numbers = [int(p) for p in parts]
     year = numbers[0]
     month = numbers[1] if len(numbers) > 1 else None

@@ -91,3 +91,14 @@ def test_xml_declaring_an_unknown_encoding_is_refused_as_bad_xml() -> None:
     for org, sample in (("AIMC", "aimc.xml"), ("EUROPOL", "europol.xml")):
         payload = (SAMPLES / sample).read_bytes().replace(b"UTF-8", b"UTF-9", 1)
         assert _codes(org, payload) == ["bad_xml"], org
+
+
+def test_gccpol_date_part_of_thousands_of_digits_is_refused_as_bad_date() -> None:
+    """A native date whose day runs to 70,000 digits (past Python's int conversion limit)
+    is refused as bad_date, not an internal error."""
+    text = (SAMPLES / "gccpol.json").read_text(encoding="utf-8")
+    for value in ("1450-01-" + "9" * 70_000, "1450-" + "1" * 5000 + "-01"):
+        payload = text.replace('"value": "1450-01-01"', f'"value": "{value}"', 1).encode()
+        codes = _codes("GCCPOL", payload)
+        assert "bad_date" in codes, value[:12]
+        assert "internal_error" not in codes, value[:12]
