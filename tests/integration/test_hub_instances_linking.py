@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from gateway.contract.messages import HitAck, HitOutcome, HitReport, encode_message
 from gateway.hub.service import HubService
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.topic_names import TopicNames
@@ -148,3 +150,49 @@ async def test_a_twin_narrowed_out_of_a_country_is_never_named_to_it(pair: Pair)
     await pair.send(1, make_alert("EUROPOL:NW-2", subject=DOC))
     assert _linked(await pair.record("FRA", "EUROPOL:NW-2", 1)) == ()
     assert _linked(await pair.record("DEU", "EUROPOL:NW-2", 1)) == ("INTERPOL:NW-1",)
+
+
+async def test_a_hit_and_its_acknowledgement_cross_instances_whose_tails_are_stopped(
+    pair: Pair,
+) -> None:
+    """With both tails stopped, a hit on an alert the other instance routed, and the
+    acknowledgement of a hit the other instance forwarded, each wait for their instance's
+    view and are forwarded, not quarantined as unknown_alert or unknown_hit."""
+    for hub in pair.hubs:
+        hub.reader.tail_interval_s = 3600.0
+    await asyncio.sleep(1.0)  # a tail pass under way finishes; no other starts
+    names = pair.names
+    inbox = [i for i, h in enumerate(pair.hubs) if TopicPartition(names.hub_inbox, 0)
+             in h.engine.assignment]  # fmt: skip
+    assert len(inbox) == 1
+    router = 1 - inbox[0]  # routes the alert and reads the acknowledgement
+    await pair.send(router, make_alert("INTERPOL:WB-1"))
+    await pair.record("FRA", "INTERPOL:WB-1", 1)
+    assert pair.hubs[inbox[0]].store.committed("INTERPOL:WB-1") is None  # out of its view
+    reported = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+    hit = HitReport(
+        hit_id="H-WB-1", alert_id="INTERPOL:WB-1", alert_version=1, org="INTERPOL",
+        tlp="GREEN", country="DEU", post_id="DEU-AIR", outcome=HitOutcome.ARRESTED,
+        reported_at=reported,
+    )  # fmt: skip
+    value, headers = encode_message(hit)
+    await pair.producer.send_and_wait(names.hub_inbox, value, key=b"H-WB-1", headers=headers)
+    forwarded = await read_all(pair.bootstrap, names.outbound("INTERPOL"), 1, timeout_s=30)
+    assert [r.key for r in forwarded] == [b"hit:H-WB-1"]
+    ack = HitAck(
+        hit_id="H-WB-1", alert_id="INTERPOL:WB-1", org="INTERPOL", instructions="hold",
+        acked_at=reported, acked_by="duty-officer",
+    )  # fmt: skip
+    value, headers = encode_message(ack)
+    await pair.producer.send_and_wait(
+        names.ingress("INTERPOL"), value, key=b"ack:H-WB-1", headers=headers,
+        partition=pair.partition_of(router, "INTERPOL"),
+    )  # fmt: skip
+    for _ in range(60):
+        records = await read_all(pair.bootstrap, names.ncb("DEU"), quiet_s=0.2)
+        if any(r.key == b"ack:H-WB-1" for r in records):
+            break
+        await asyncio.sleep(0.25)
+    else:
+        raise AssertionError("the acknowledgement never reached DEU")
+    assert not await read_all(pair.bootstrap, names.quarantine, quiet_s=0.5)
