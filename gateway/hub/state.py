@@ -29,6 +29,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from gateway.errors import FrontlineError
+from gateway.hub.state_index import IdentIndex
 from gateway.kafka.clients import make_consumer
 from gateway.kafka.eos import Output
 from gateway.kafka.reading import assign_from_start, read_to_end
@@ -203,9 +204,7 @@ _PROFILE_AT = _SEQ_AT + 4
 _HEAD_SIZE = _HEAD.size
 _CANCELLED = 1
 _HELD = 2
-_SET_AT = 12  # past this many alerts an identifier's index value becomes a set
 Profile = tuple[str, str, Owner, str, str, str]  # org, kind, owner, live TLP, policy, origin
-IndexValue = str | tuple[str, ...] | set[str]
 
 
 def ident_key(ident: str) -> bytes:
@@ -213,18 +212,15 @@ def ident_key(ident: str) -> bytes:
     any other text is hashed to 8 bytes."""
     if len(ident) >= 16:
         try:
-            return bytes.fromhex(ident[:16])
+            found = bytes.fromhex(ident[:16])
         except ValueError:
-            pass
+            found = b""
+        if len(found) == 8:  # (``fromhex`` skips blanks)
+            return found
     return hashlib.blake2b(ident.encode(), digest_size=8).digest()
 
 
 _DAY_MS = 86_400_000
-
-
-def _index_key(packed: bytes) -> int:
-    """The identifier index's key: the first 60 bits (an int of 32 bytes, not 36 or 41)."""
-    return int.from_bytes(packed, "big") >> 4
 
 
 @dataclass(slots=True)
@@ -265,11 +261,13 @@ class _Timers:
 class StateStore:
     """Committed entries, per-owner staged changes, and the identifier index used for linking.
 
-    Committed entries are packed (about 200 bytes an alert in memory, docs/benchmarks.md):
-    one ``bytes`` per alert holding its numbers, the ids of its interned recipient set and of
-    its interned profile (organization, kind, owner, TLP, policy version, origin) and its
-    identifiers as 8-byte digests; a held version (payload and all) is kept apart only while
-    it is held. :meth:`get` and :meth:`committed` unpack an :class:`AlertState` on demand.
+    Committed entries are packed (about 250 bytes an alert in memory with the index and the
+    timers, docs/benchmarks.md): one ``bytes`` per alert holding its numbers, the ids of its
+    interned recipient set and of its interned profile (organization, kind, owner, TLP, policy
+    version, origin) and its identifiers as 8-byte digests; a held version (payload and all)
+    is kept apart only while it is held. The identifier index is an :class:`IdentIndex`
+    (packed digests, no object per identifier). :meth:`get` and :meth:`committed` unpack an
+    :class:`AlertState` on demand.
     """
 
     def __init__(self, changelog_topic: str) -> None:
@@ -282,7 +280,7 @@ class StateStore:
         # The owners whose expiry timers this store keeps: None until :meth:`own` is first
         # called (then every owner's are, as a single process needs).
         self._local: set[Owner] | None = None
-        self._index: dict[int, IndexValue] = {}
+        self._index = IdentIndex()
         self._strings: dict[str, str] = {}  # one copy of each organization, kind, TLP ...
         self._owners: dict[Owner, Owner] = {}
         self._profiles: list[Profile] = []
@@ -468,9 +466,9 @@ class StateStore:
         old_idents = b"" if old is None else old[_HEAD_SIZE:]
         if old_idents != idents:
             for i in range(0, len(old_idents), 8):
-                self._unlink(old_idents[i : i + 8], alert_id)
+                self._index.discard(old_idents[i : i + 8], alert_id)
             for i in range(0, len(idents), 8):
-                self._link(idents[i : i + 8], alert_id)
+                self._index.add(idents[i : i + 8], alert_id)
         if old is not None and old[_HEAD_SIZE - 1] & _HELD:
             old_owner = self._profiles[_HEAD.unpack_from(old)[5]][2]
             self._held_by.get(old_owner, set()).discard(alert_id)
@@ -487,52 +485,12 @@ class StateStore:
 
     # -- the identifier index ----------------------------------------------------------------
 
-    def _link(self, packed: bytes, alert_id: str) -> None:
-        index, key = self._index, _index_key(packed)
-        found = index.get(key)
-        if found is None:
-            index[key] = alert_id
-        elif isinstance(found, str):
-            if found != alert_id:
-                index[key] = (found, alert_id)
-        elif isinstance(found, tuple):
-            if alert_id not in found:
-                index[key] = (*found, alert_id) if len(found) < _SET_AT else {*found, alert_id}
-        else:
-            found.add(alert_id)
-
-    def _unlink(self, packed: bytes, alert_id: str) -> None:
-        index, key = self._index, _index_key(packed)
-        found = index.get(key)
-        if found is None:
-            return
-        if isinstance(found, str):
-            if found == alert_id:
-                del index[key]
-            return
-        rest = tuple(a for a in found if a != alert_id)
-        if not rest:
-            del index[key]
-        elif len(rest) == 1:
-            index[key] = rest[0]
-        elif isinstance(found, set):
-            found.discard(alert_id)
-        else:
-            index[key] = rest
-
     def linked(self, idents: Iterable[str], alert_id: str) -> list[str]:
         """Other alerts (committed) sharing a strong identifier with this one: sorted, at most
         ``MAX_LINKED`` so a much-reported document cannot bloat every record's headers."""
         found: set[str] = set()
-        index = self._index
         for ident in idents:
-            ids = index.get(_index_key(ident_key(ident)))
-            if ids is None:
-                continue
-            if isinstance(ids, str):
-                found.add(ids)
-            else:
-                found.update(ids)
+            found.update(self._index.get(ident_key(ident)))
         found.discard(alert_id)
         return sorted(found)[:MAX_LINKED]
 
