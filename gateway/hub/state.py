@@ -234,11 +234,19 @@ class _Timers:
     days: list[int] = field(default_factory=list)
     horizon_ms: int = 0
 
-    def arm(self, deadline_ms: int, alert_id: str) -> None:
+    def arm(self, deadline_ms: int, alert_id: str, previous_ms: int | None = None) -> None:
+        """Arm a deadline; ``previous_ms`` (the alert's deadline already armed here) on the same
+        far day arms nothing: that day's bucket holds the id and ``coming`` re-reads it."""
         if deadline_ms < self.horizon_ms:
             heapq.heappush(self.near, (deadline_ms, alert_id))
             return
         day = deadline_ms // _DAY_MS
+        if (
+            previous_ms is not None
+            and previous_ms >= self.horizon_ms
+            and previous_ms // _DAY_MS == day
+        ):
+            return  # an update keeping its expiry day: one slot, not one per version
         bucket = self.far.get(day)
         if bucket is None:
             self.far[day] = [alert_id]
@@ -469,6 +477,7 @@ class StateStore:
                 self._index.discard(old_idents[i : i + 8], alert_id)
             for i in range(0, len(idents), 8):
                 self._index.add(idents[i : i + 8], alert_id)
+        previous = None if old is None else self._deadline(alert_id, old, owner)
         if old is not None and old[_HEAD_SIZE - 1] & _HELD:
             old_owner = self._profiles[_HEAD.unpack_from(old)[5]][2]
             self._held_by.get(old_owner, set()).discard(alert_id)
@@ -481,7 +490,18 @@ class StateStore:
         if held is not None and held.expires_at_ms is not None:
             found = held.expires_at_ms if found is None else min(found, held.expires_at_ms)
         if found is not None:
-            self._arm(owner, found, alert_id)
+            self._arm(owner, found, alert_id, previous)
+
+    def _deadline(self, alert_id: str, blob: bytes, owner: Owner) -> int | None:
+        """The deadline a committed entry armed for ``owner`` (None: none, or another owner)."""
+        _, _, expires, _, _, profile, rset, flags = _HEAD.unpack_from(blob)
+        if self._profiles[profile][2] is not owner:
+            return None
+        found = expires if expires != _NONE and self._sets[rset] else None
+        hold = self._held.get(alert_id) if flags & _HELD else None
+        if hold is not None and hold.expires_at_ms is not None:
+            found = hold.expires_at_ms if found is None else min(found, hold.expires_at_ms)
+        return found
 
     # -- the identifier index ----------------------------------------------------------------
 
@@ -540,14 +560,16 @@ class StateStore:
             return 0
         return len(timers.near) + sum(len(ids) for ids in timers.far.values())
 
-    def _arm(self, owner: Owner, deadline_ms: int, alert_id: str) -> None:
+    def _arm(
+        self, owner: Owner, deadline_ms: int, alert_id: str, previous_ms: int | None = None
+    ) -> None:
         local = self._local
         if local is not None and owner not in local:
             return  # another instance's: it runs their expiry
         timers = self._timers.get(owner)
         if timers is None:
             timers = self._timers[owner] = _Timers()
-        timers.arm(deadline_ms, alert_id)
+        timers.arm(deadline_ms, alert_id, previous_ms)
 
     def _rearm(self, owners: set[Owner]) -> None:
         """Arm the timers of the committed entries of ``owners`` (only theirs are unpacked)."""

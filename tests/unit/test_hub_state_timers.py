@@ -100,3 +100,23 @@ def test_the_changelog_reader_tells_the_store_what_this_instance_owns() -> None:
     reader.disown(iter([B]))
     assert store.armed(B) == 0
     assert reader.owners == frozenset({A})
+
+
+def test_updates_keeping_an_owned_alerts_expiry_day_hold_one_timer_slot() -> None:
+    """10,000 versions of two owned alerts whose expiry stays on the same far day arm one slot
+    each, not one per version; moving an expiry to another day arms the new day, and the alert
+    is due once, at its latest deadline."""
+    store = StateStore("s")
+    store.own([A])
+    far = NOW + 30 * 86_400_000
+    for n in range(10_000):  # two alerts' versions interleaved, ids decoded afresh each time
+        alert = "".join(["INTERPOL:U-", str(1 + n % 2)])
+        store.apply(_entry(alert, A, seq=1 + n, expires_at_ms=far + n))
+    assert store.armed(A) == 2
+    later = far + 2 * 86_400_000
+    store.apply(_entry("INTERPOL:U-1", A, seq=20_000, expires_at_ms=later))
+    assert store.armed(A) == 3
+    store.apply(_entry("INTERPOL:U-2", A, seq=20_001, expires_at_ms=None, recipients=frozenset()))
+    assert store.due(A, far + 10_000) == []
+    [due] = store.due(A, later)
+    assert due.alert_id == "INTERPOL:U-1"
