@@ -20,6 +20,7 @@ an alert valid in process but past the topic's size limit is quarantined as ``to
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import signal
 import time
@@ -225,6 +226,17 @@ def run_case(
     return Ran(outcomes, accepted, refused, internal, problem, time.perf_counter() - t0)
 
 
+def _step(cases: int, sample: int, inputs: int) -> int:
+    """Every how many cases one goes to the Kafka sample (0: none), prime to the number of
+    inputs so that the sample goes round them all instead of landing on one."""
+    if not sample:
+        return 0
+    step = max(1, cases // sample)
+    while step > 1 and math.gcd(step, inputs) != 1:
+        step -= 1
+    return step
+
+
 def run_native(
     cases: int,
     seed: int,
@@ -242,7 +254,7 @@ def run_native(
     names = list(by_name)
     result = NativeResult(now=now or datetime.now(UTC), orgs={s.name: s.org for s in sources})
     pools = {s.name: _pool(s, seed + i, result.now) for i, s in enumerate(sources)}
-    step = max(1, cases // sample) if sample else 0
+    step = _step(cases, sample, len(names))
     started = time.perf_counter()
     for number in range(cases):
         name, kind = case_of(number, names)

@@ -105,6 +105,14 @@ def test_the_documents_pool_holds_valid_travel_document_exports() -> None:
                 assert outcome.kind is AlertKind.TRAVEL_DOCUMENT, source.name
 
 
+def test_the_kafka_sample_goes_round_every_input() -> None:
+    """A sample whose natural step is a multiple of the number of inputs (16 cases, 4 of
+    them, 4 inputs) still takes a case of each input, not four of the first."""
+    result = native.run_native(16, 2, orgs=["INTERPOL", "ASEANAPOL"], sample=4)
+    assert len(result.sample) == 4
+    assert {case.input for case in result.sample} == set(result.orgs)
+
+
 def _finding(monkeypatch: pytest.MonkeyPatch, seen: dict[int, bytes]) -> dict[str, Any]:
     """Run four cases through a crashing pipeline that records the bytes it was given."""
 
