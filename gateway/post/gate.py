@@ -31,9 +31,19 @@ class WatchlistGate:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[None]:
-        """Hold the watchlist still while screening (blocks the calling thread)."""
+        """Hold the watchlist still while screening (blocks the calling thread).
+
+        On the event loop's own thread (``POST /hits`` storing a hit) a waiting writer is not
+        waited for: it is a task of this very loop, which cannot run until this read ends, so
+        waiting would stop the post for good; it cannot be inside its (synchronous) write
+        either. Only a writer of another thread, already writing, is waited for.
+        """
+        on_loop = _loop_thread()
         with self._cond:
-            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            if on_loop:
+                self._cond.wait_for(lambda: not self._writing)
+            else:
+                self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
             self._readers += 1
         try:
             yield
@@ -86,3 +96,12 @@ class WatchlistGate:
             yield
         finally:
             self._done_writing()
+
+
+def _loop_thread() -> bool:
+    """Whether an asyncio event loop runs in the calling thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
