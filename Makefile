@@ -75,9 +75,10 @@ bench-smoke: venv jars
 	$(BIN)/python -m bench.suite --smoke --out /tmp/frontline-bench-smoke.md --json /tmp/frontline-bench-smoke.json
 
 # Hostile and broken input at scale (docs/fuzz.md): 110,000 mutated native exports across the
-# eleven connectors, 2,000 of them through the connector runtime to a local broker, and 10,000
-# bad records onto the ingress topics while a hub and a node run; 20-25 minutes on the shared
-# 2-core machine (docs/benchmarks.md, "Hostile input").
+# thirteen inputs of the eleven connectors (their alert exports and the two travel-document
+# exports), 2,000 of them through the connector runtime to a local broker, and 10,000 bad
+# records onto the ingress topics while a hub and a node run; about 6 minutes on a quiet
+# 2-core machine, 20 or more under load (docs/benchmarks.md, "Hostile input").
 # Writes reports/fuzz/fuzz.json and exits non-zero when anything was lost, crashed or hung.
 fuzz: venv jars
 	$(BIN)/python -m bench.fuzz --json reports/fuzz/fuzz.json
