@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,26 @@ def test_report_written_as_json_and_html(tmp_path: Path) -> None:
     html = html_path.read_text()
     assert "FAILED" in html
     assert "data:image/png;base64," in html
+
+
+def test_report_header_names_the_cluster_the_hub_instances_and_the_steady_phase(
+    tmp_path: Path,
+) -> None:
+    """A run on three brokers with two hubs and a steady phase says so under the title; a
+    plain run's header names none of them."""
+    run = {"started": "now", "duration_s": 60, "rate": 10, "countries": 1, "posts": 1,
+           "seed": 1, "kafka_version": "4.4.0"}  # fmt: skip
+    rest: dict[str, Any] = {
+        "organizations": {}, "hub": {}, "latency": {}, "screening": {}, "accounting": [],
+    }  # fmt: skip
+    special = Report(run=run | {"brokers": 3, "hubs": 2, "steady_after_s": 15.0}, **rest)
+    plain = Report(run=run | {"steady_after_s": "never"}, **rest)
+    _, html_path = write_report(special, tmp_path / "special")
+    header = html_path.read_text().split('<p class="verdict')[0]
+    assert "3 brokers" in header
+    assert "2 hub instances" in header
+    assert "steady from 15.0 s" in header
+    _, html_path = write_report(plain, tmp_path / "plain")
+    header = html_path.read_text().split('<p class="verdict')[0]
+    assert "brokers" not in header
+    assert "steady" not in header
