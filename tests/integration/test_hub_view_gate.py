@@ -18,11 +18,12 @@ from gateway.hub.hits import SideStore
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.service import HubProcessor
 from gateway.hub.state import ChangelogReader, StateStore
-from gateway.kafka.eos import Fanout, Output
+from gateway.kafka.eos import Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.topology import load_topology
 from tests.support.alerts import make_alert
+from tests.support.hub import flat_outputs
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +52,7 @@ class Hubs:
 
     async def on_a(self, tp: TopicPartition, record: Any) -> list[Output]:
         """A processes and commits the record; its changelog records reach the broker."""
-        outputs = _flat(self.a.process(tp, [record]))
+        outputs = flat_outputs(self.a.process(tp, [record]))
         self.a.committed(tp)
         for out in outputs:
             if out.topic == self.names.hub_state:
@@ -59,16 +60,6 @@ class Hubs:
                     out.topic, out.value, key=out.key, headers=out.headers
                 )
         return outputs
-
-
-def _flat(outputs: list[Output | Fanout]) -> list[Output]:
-    flat: list[Output] = []
-    for out in outputs:
-        if isinstance(out, Fanout):
-            flat.extend(Output(t, out.key, out.value, list(out.headers)) for t in out.topics)
-        else:
-            flat.append(out)
-    return flat
 
 
 def _record(value: bytes | None, headers: list[tuple[str, bytes]], offset: int = 0) -> Any:
@@ -126,7 +117,7 @@ async def test_a_hit_on_an_alert_the_other_instance_just_routed_is_forwarded(hub
     batch = [_msg(_hit())]
     assert hubs.b.store.committed(ALERT) is None  # what used to quarantine it
     assert await hubs.b.prepare(hubs.inbox, batch)
-    out = _flat(hubs.b.process(hubs.inbox, batch))
+    out = flat_outputs(hubs.b.process(hubs.inbox, batch))
     assert [o.topic for o in out if o.topic.startswith(hubs.names.outbound(""))] == [
         hubs.names.outbound("INTERPOL")
     ]
@@ -152,7 +143,7 @@ async def test_a_hit_waits_while_an_open_transaction_hides_the_alert(hubs: Hubs)
     finally:
         await other.stop()
     assert await hubs.b.prepare(hubs.inbox, batch)
-    out = _flat(hubs.b.process(hubs.inbox, batch))
+    out = flat_outputs(hubs.b.process(hubs.inbox, batch))
     assert any(o.topic == hubs.names.outbound("INTERPOL") for o in out)
     assert not _quarantined(out, hubs.names)
 
@@ -165,7 +156,7 @@ async def test_a_hit_on_an_alert_nobody_routed_is_quarantined_once_the_view_is_c
     batch = [_msg(_hit("INTERPOL:NEVER-ROUTED"))]
     assert not await hubs.b.prepare(hubs.inbox, batch)
     assert await hubs.b.prepare(hubs.inbox, batch)
-    out = _flat(hubs.b.process(hubs.inbox, batch))
+    out = flat_outputs(hubs.b.process(hubs.inbox, batch))
     [quarantined] = _quarantined(out, hubs.names)
     assert b"unknown_alert" in b"".join(v for _, v in quarantined.headers)
 
@@ -184,7 +175,7 @@ async def test_an_acknowledgement_of_a_hit_the_other_instance_forwarded_reaches_
     )  # fmt: skip
     batch = [_msg(ack)]
     assert await hubs.b.prepare(hubs.interpol, batch)
-    out = _flat(hubs.b.process(hubs.interpol, batch))
+    out = flat_outputs(hubs.b.process(hubs.interpol, batch))
     assert [o.topic for o in out if o.topic.startswith(hubs.names.ncb(""))] == [
         hubs.names.ncb("DEU")
     ]

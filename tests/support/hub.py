@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from gateway.hub.policy.decide import load_policy
 from gateway.hub.route import Inbound, route
 from gateway.hub.service import HubService, hub_topics
 from gateway.hub.state import StateStore
+from gateway.kafka.eos import Fanout, Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from gateway.topology import parse_topology
@@ -33,6 +35,7 @@ __all__ = [
     "by_alert",
     "create_hub_topics",
     "expected_by_country",
+    "flat_outputs",
     "start_hub",
     "stop_hub",
 ]
@@ -164,3 +167,14 @@ def expected_by_country(
             store.stage(owner, effects.state)
             store.commit(owner)
     return want
+
+
+def flat_outputs(outputs: Sequence[Output | Fanout]) -> list[Output]:
+    """A processor's outputs with every fan-out spread into one record per topic."""
+    flat: list[Output] = []
+    for out in outputs:
+        if isinstance(out, Fanout):
+            flat.extend(Output(t, out.key, out.value, list(out.headers)) for t in out.topics)
+        else:
+            flat.append(out)
+    return flat

@@ -23,10 +23,11 @@ from gateway.hub.metrics import HubMetrics
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.service import HubProcessor
 from gateway.hub.state import StateStore
-from gateway.kafka.eos import Fanout, Output
+from gateway.kafka.eos import Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.topology import load_topology
 from tests.support.alerts import make_alert
+from tests.support.hub import flat_outputs
 
 NAMES = TopicNames("fl.")
 INTERPOL = TopicPartition(NAMES.ingress("INTERPOL"), 0)
@@ -51,13 +52,7 @@ def _run(p: HubProcessor, tp: TopicPartition, *records: Any) -> list[Output]:
     """Process one batch and commit it, as the engine does; the outputs, fan-outs flattened."""
     outputs = p.process(tp, list(records))
     p.committed(tp)
-    flat: list[Output] = []
-    for out in outputs:
-        if isinstance(out, Fanout):
-            flat.extend(Output(t, out.key, out.value, list(out.headers)) for t in out.topics)
-        else:
-            flat.append(out)
-    return flat
+    return flat_outputs(outputs)
 
 
 def _msg(message: Message, offset: int = 0) -> Any:
