@@ -124,6 +124,12 @@ class HubMetrics:
             "Alerts in the hub's state store.",
             registry=self.registry,
         )
+        self.view_waits = Counter(
+            "frontline_hub_view_waits_total",
+            "Way-back batches held back because they name an alert or a hit another hub "
+            "instance committed that this one's view lacks yet (docs/hub.md).",
+            registry=self.registry,
+        )
 
     def transaction(self, result: str, records: int) -> None:
         """EosEngine's ``on_transaction`` hook."""

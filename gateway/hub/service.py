@@ -116,7 +116,8 @@ class HubProcessor:
         self._inbox = names.hub_inbox
         self.reader = reader
         # Holds a way-back batch naming what another instance committed a moment ago.
-        self.gate = ViewGate(reader, store, self.side, self._inbox) if reader else None
+        waits = metrics.view_waits.inc if metrics is not None else None
+        self.gate = ViewGate(reader, store, self.side, self._inbox, waits) if reader else None
         self.decisions = decisions
         self.metrics = metrics
         self.hub_id = hub_id

@@ -19,7 +19,7 @@ make it wait until that transaction is fenced or times out (the producers' 60 s)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -55,9 +55,11 @@ class ViewGate:
     until the view holds every changelog commit made before the batch was first read."""
 
     def __init__(
-        self, reader: ChangelogReader, store: StateStore, side: SideStore, inbox: str
-    ) -> None:
+        self, reader: ChangelogReader, store: StateStore, side: SideStore, inbox: str,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:  # fmt: skip
         self.reader = reader
+        self.on_wait = on_wait  # called once per batch held back (a metric)
         self.store = store
         self.side = side
         self.inbox = inbox
@@ -79,6 +81,8 @@ class ViewGate:
         held = self._held.get(tp)
         if held is None or held[0] != first:
             self._held[tp] = (first, await self.reader.ends())
+            if self.on_wait is not None:
+                self.on_wait()
             log.info(
                 "hub_view_behind", topic=tp.topic, partition=tp.partition, offset=first,
                 missing=missing,

@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from gateway.contract.messages import HitAck, HitOutcome, HitReport, Message, encode_message
 from gateway.hub.hits import SideStore
+from gateway.hub.metrics import HubMetrics
 from gateway.hub.policy.decide import load_policy
 from gateway.hub.service import HubProcessor
 from gateway.hub.state import ChangelogReader, StateStore
@@ -98,7 +99,7 @@ async def hubs(bootstrap: str, prefix: str) -> AsyncIterator[Hubs]:
     store, side = StateStore(names.hub_state), SideStore(names.hub_state)
     reader = ChangelogReader(settings, store, side.restore)
     b = HubProcessor(policy=policy, topology=topology, names=names, store=store,
-                     reader=reader, side=side, hub_id="b")  # fmt: skip
+                     reader=reader, side=side, hub_id="b", metrics=HubMetrics())  # fmt: skip
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await reader.start()
     await producer.start()
@@ -143,6 +144,9 @@ async def test_a_hit_waits_while_an_open_transaction_hides_the_alert(hubs: Hubs)
     finally:
         await other.stop()
     assert await hubs.b.prepare(hubs.inbox, batch)
+    assert hubs.b.metrics is not None
+    waits = hubs.b.metrics.registry.get_sample_value("frontline_hub_view_waits_total")
+    assert waits == 1.0  # one batch held, counted once however often it was read again
     out = flat_outputs(hubs.b.process(hubs.inbox, batch))
     assert any(o.topic == hubs.names.outbound("INTERPOL") for o in out)
     assert not _quarantined(out, hubs.names)
