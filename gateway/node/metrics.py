@@ -64,7 +64,8 @@ class NodeMetrics:
         )
         self.receipts = Counter(
             "frontline_node_receipts_total",
-            "Delivery receipts of the country's posts (counted, or repeated).",
+            "Delivery receipts of the country's posts (counted, repeated, or superseded: older "
+            "than the alert's newest versions kept).",
             ["country", "result"],
             registry=self.registry,
         )

@@ -7,19 +7,28 @@ to, or sent the tombstone to) and the time the last of them did, and sends the h
 ``receipt-summary`` at an engine tick (about a second) when the version becomes complete (every
 intended post holds it), and once when it is still incomplete :func:`summary_after_s` after
 the tick that first counted it (then again when it completes): not on every change of the count.
+
+What the node keeps per version (the receipts, the summaries told, when it first counted one) is
+held for the :data:`KEEP_VERSIONS` newest versions of each alert only (:class:`VersionMap`): a
+constant population of alerts revised for ever keeps a constant size. A receipt for a version
+older than those is not counted (metric result ``superseded``, no summary); posts confirm a
+version within seconds of its delivery, long before an alert is revised that many times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from gateway.contract.messages import Receipt, ReceiptSummary
 from gateway.settings import stale_frontline_s
 
 __all__ = [
+    "KEEP_VERSIONS",
     "ReceiptBook",
     "ReceiptKey",
+    "VersionMap",
     "is_complete",
     "key_of",
     "summary_after_s",
@@ -55,15 +64,82 @@ def summary_key(alert_id: str, country: str) -> bytes:
     return f"rs:{alert_id}:{country}".encode()
 
 
-class ReceiptBook:
-    """Which post holds which alert version, and since when."""
+KEEP_VERSIONS = 4
+"""How many of an alert's newest versions the node keeps receipts and summaries of."""
+
+
+T = TypeVar("T")
+
+
+class VersionMap(Generic[T]):
+    """A mapping keyed by :data:`ReceiptKey` that keeps, per alert, only the entries of its
+    :data:`KEEP_VERSIONS` newest versions (removed or not): adding a newer version drops the
+    oldest, adding one older than those all keeps nothing."""
 
     def __init__(self) -> None:
-        self.held: dict[ReceiptKey, dict[str, datetime]] = {}
+        self._by_alert: dict[str, dict[tuple[int, bool], T]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_alert.values())
+
+    def __contains__(self, key: ReceiptKey) -> bool:
+        versions = self._by_alert.get(key[0])
+        return versions is not None and (key[1], key[2]) in versions
+
+    def __iter__(self) -> Iterator[ReceiptKey]:
+        for alert_id, versions in self._by_alert.items():
+            for version, removed in versions:
+                yield (alert_id, version, removed)
+
+    def keeps(self, key: ReceiptKey) -> bool:
+        """Whether an entry of ``key`` would be kept: its version is among the newest."""
+        versions = self._by_alert.get(key[0])
+        if versions is None or key[1] in {v for v, _ in versions}:
+            return True
+        newer = {v for v, _ in versions if v > key[1]}
+        return len(newer) < KEEP_VERSIONS
+
+    def get(self, key: ReceiptKey, default: T | None = None) -> T | None:
+        """The entry of ``key``, or ``default``."""
+        versions = self._by_alert.get(key[0])
+        return default if versions is None else versions.get((key[1], key[2]), default)
+
+    def __setitem__(self, key: ReceiptKey, value: T) -> None:
+        versions = self._by_alert.setdefault(key[0], {})
+        versions[(key[1], key[2])] = value
+        if len({v for v, _ in versions}) > KEEP_VERSIONS:
+            oldest = min(v for v, _ in versions)
+            for old in [k for k in versions if k[0] == oldest]:
+                del versions[old]
+
+    def setdefault(self, key: ReceiptKey, default: T) -> T:
+        """The entry of ``key``, set to ``default`` first when missing (and kept if recent)."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        self[key] = default
+        return default
+
+    def pop(self, key: ReceiptKey, default: T | None = None) -> T | None:
+        """Remove the entry of ``key`` and return it (or ``default``)."""
+        versions = self._by_alert.get(key[0])
+        if versions is None:
+            return default
+        found = versions.pop((key[1], key[2]), default)
+        if not versions:
+            del self._by_alert[key[0]]
+        return found
+
+
+class ReceiptBook:
+    """Which post holds which alert version, and since when (the newest versions only)."""
+
+    def __init__(self) -> None:
+        self.held: VersionMap[dict[str, datetime]] = VersionMap()
 
     def posts(self, key: ReceiptKey) -> Mapping[str, datetime]:
         """The posts that confirmed ``key``, with their receipt times."""
-        return self.held.get(key, {})
+        return self.held.get(key) or {}
 
     def add(self, receipt: Receipt) -> None:
         """Count a receipt (a repeated one keeps the first time)."""

@@ -43,6 +43,7 @@ from gateway.node.hits import AUTO_DECIDER, HitBook, HitEntry, HitStatus, auto_d
 from gateway.node.receipts import (
     ReceiptBook,
     ReceiptKey,
+    VersionMap,
     is_complete,
     key_of,
     summary_after_s,
@@ -114,9 +115,9 @@ class WayBack:
         # versions counted since their last summary (or none), to look at each tick
         self._waiting: dict[TopicPartition, set[ReceiptKey]] = {}
         # per country (its partitions share them): the tick that first saw a version, and the
-        # summaries committed (complete or not)
-        self._first: dict[str, dict[ReceiptKey, int]] = {c.code: {} for c in countries}
-        self._reported: dict[str, dict[ReceiptKey, bool]] = {c.code: {} for c in countries}
+        # summaries committed (complete or not); each alert's newest versions only
+        self._first: dict[str, VersionMap[int]] = {c.code: VersionMap() for c in countries}
+        self._reported: dict[str, VersionMap[bool]] = {c.code: VersionMap() for c in countries}
         if summary_after_ms is None:
             summary_after_ms = int(summary_after_s() * 1000)
         self._wait_ms = summary_after_ms
@@ -279,6 +280,9 @@ class WayBack:
     ) -> None:
         self._check_post(country, receipt.post_id)
         key = key_of(receipt)
+        if not self.states[country].receipts.held.keeps(key):
+            counts.append(("receipts", (country, "superseded"), 1))
+            return  # the alert's newer versions are all that is kept (receipts.VersionMap)
         staged = self._stage(tp)
         held = staged.receipts.get(key, {})
         if receipt.post_id in held or receipt.post_id in self.states[country].receipts.posts(key):
