@@ -11,7 +11,6 @@ exercise can report exact quantiles. Each mounted API takes its own post's offic
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
@@ -25,6 +24,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from gateway.post.api import bearer, create_app, health_of, officer_of
+from gateway.post.latency import LatencyRing, latency_sample
 from gateway.post.metrics import Hops
 from gateway.post.service import PostService
 from gateway.settings import Settings
@@ -35,29 +35,7 @@ __all__ = ["PostsHost", "latency_sample"]
 log = structlog.get_logger(__name__)
 
 SAMPLE_LIMIT = 500_000
-
-
-def latency_sample(post: str, headers: Hops, now_ms: int) -> dict[str, Any]:
-    """One delivery's latency: end to end from ingest (or issue) and per hop, in ms."""
-    start = headers.ts_ingest if headers.ts_ingest is not None else headers.ts_issued
-    hops: dict[str, int] = {}
-    chain = (
-        ("connector", start, headers.ts_connector),
-        ("hub", headers.ts_connector, headers.ts_hub),
-        ("node", headers.ts_hub, headers.ts_node),
-        ("post", headers.ts_node, now_ms),
-    )
-    for hop, a, b in chain:
-        if a is not None and b is not None:
-            hops[hop] = max(0, b - a)
-    return {
-        "post": post,
-        "org": headers.org,
-        "kind": headers.kind,
-        "at_ms": now_ms,
-        "e2e_ms": None if start is None else max(0, now_ms - start),
-        "hops": hops,
-    }
+"""Latency samples a host keeps (about 17 MB, allocated at start: gateway/post/latency.py)."""
 
 
 class _MergedMetrics(Collector):
@@ -88,7 +66,7 @@ class PostsHost:
 
     def __init__(self, settings: Settings, topology: Topology) -> None:
         self.services = [PostService(settings, c.code, p.id) for c, p in topology.posts()]
-        self.samples: deque[dict[str, Any]] = deque(maxlen=SAMPLE_LIMIT)
+        self.samples = LatencyRing(SAMPLE_LIMIT)
         self.registry = CollectorRegistry()
         self.registry.register(_MergedMetrics(self.services))
         for service in self.services:
@@ -100,7 +78,7 @@ class PostsHost:
 
         def delivered(headers: Hops, now_ms: int) -> None:
             observe(headers, now_ms)
-            self.samples.append(latency_sample(service.name, headers, now_ms))
+            self.samples.append(service.name, headers, now_ms)
 
         service.metrics.delivered = delivered  # type: ignore[method-assign]  # why: a wrapper, same signature
 
@@ -138,7 +116,7 @@ class PostsHost:
             since_ms: int = Query(default=0, description="Only samples after this epoch-ms"),
         ) -> dict[str, Any]:
             """Per-delivery latency samples (ms), oldest first."""
-            return {"samples": [s for s in self.samples if s["at_ms"] > since_ms]}
+            return {"samples": self.samples.since(since_ms)}
 
         return root
 
