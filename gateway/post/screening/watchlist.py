@@ -5,7 +5,9 @@ row in an inverted index of ``array('i')`` postings. A query token reaches the v
 tokens within one edit (SymSpell-style deletion keys) and tokens sharing its skeleton, so
 typos and transliteration differences still find their rows without scanning everything.
 Rows are append-only; a replaced or removed alert marks its rows dead, and the index is
-rebuilt once dead rows outnumber live ones. Documents and objects are exact dictionaries.
+rebuilt once dead rows outnumber live ones (and number at least :data:`REBUILD_AFTER`), after
+an update as after a removal: a constant population revised for ever stays within twice its
+rows. Documents and objects are exact dictionaries.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import numpy.typing as npt
 from gateway.post.screening.entry import Entry
 from gateway.post.screening.normalize import DateRange, NameForm, bare, skeleton_keys
 
-__all__ = ["Candidate", "Watchlist"]
+__all__ = ["REBUILD_AFTER", "Candidate", "Watchlist"]
+
+REBUILD_AFTER = 10_000
+"""Dead rows (replaced or removed name variants) kept at least before a rebuild drops them."""
 
 _MIN_FUZZY_TOKEN = 4  # shorter tokens would reach half the vocabulary within one edit
 _MIN_SKELETON = 2
@@ -142,7 +147,8 @@ class Watchlist:
         if held is not None:
             self._unindex(held)
         self._entries[entry.alert_id] = entry
-        self._index(entry)
+        if not self._maybe_rebuild():
+            self._index(entry)
         return True
 
     def remove(self, alert_id: str) -> bool:
@@ -151,14 +157,20 @@ class Watchlist:
         if held is None:
             return False
         self._unindex(held)
-        if self._dead > 50_000 and self._dead > len(self._alive) // 2:
-            self._rebuild()
+        self._maybe_rebuild()
         return True
 
     def load(self, entries: Iterable[Entry]) -> None:
         """Bulk-add entries (startup from the local store)."""
         for entry in entries:
             self.upsert(entry)
+
+    def _maybe_rebuild(self) -> bool:
+        """Rebuild the index (every entry held) once dead rows outnumber live ones."""
+        if self._dead < REBUILD_AFTER or self._dead <= len(self._alive) // 2:
+            return False
+        self._rebuild()
+        return True
 
     def _rebuild(self) -> None:
         entries = list(self._entries.values())

@@ -1,0 +1,42 @@
+"""The screening index stays bounded when a constant population of alerts is revised for ever."""
+
+from __future__ import annotations
+
+from gateway.post.screening import PersonQuery, Watchlist, entry_from_record, screen_person
+from gateway.post.screening.watchlist import REBUILD_AFTER
+from tests.support.screening import person
+
+
+def _revise(wl: Watchlist, alerts: int, version: int) -> None:
+    for i in range(alerts):
+        record = person(f"INTERPOL:W-{i}", "Anna", f"Lindqvist{i}", version=version,
+                        aliases=(f"Anna Lind{i}",))  # fmt: skip
+        assert wl.upsert(entry_from_record("WANTED_PERSON", record))
+
+
+def test_updates_alone_rebuild_the_index_so_dead_rows_stay_bounded() -> None:
+    """REBUILD_AFTER * 3 updates of 100 alerts leave at most REBUILD_AFTER + 1 dead rows."""
+    wl = Watchlist()
+    alerts = 100
+    _revise(wl, alerts, 1)
+    live = wl.person_rows
+    assert live == 2 * alerts  # a primary name and an alias each
+    for version in range(2, 2 + 3 * REBUILD_AFTER // live):
+        _revise(wl, alerts, version)
+        assert len(wl._alive) - live <= REBUILD_AFTER  # dead rows, bounded
+    assert wl.person_rows == live
+    assert len(wl) == alerts
+
+
+def test_a_rebuild_on_update_keeps_the_new_version_searchable() -> None:
+    """The alert whose update triggers the rebuild is found under its new name, not the old."""
+    wl = Watchlist()
+    _revise(wl, 1, 1)
+    for version in range(2, REBUILD_AFTER // 2 + 1):  # two dead rows each, one short
+        _revise(wl, 1, version)
+    renamed = person("INTERPOL:W-0", "Anna", "Sorensen", version=REBUILD_AFTER)
+    wl.upsert(entry_from_record("WANTED_PERSON", renamed))
+    assert len(wl._alive) == wl.person_rows == 1  # rebuilt: the renamed row alone
+    found = screen_person(wl, PersonQuery(name="Anna Sorensen"))
+    assert [h.subject_id for h in found] == ["INTERPOL:W-0"]
+    assert screen_person(wl, PersonQuery(name="Anna Lindqvist0")) == []
