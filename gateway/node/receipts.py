@@ -10,9 +10,12 @@ the tick that first counted it (then again when it completes): not on every chan
 
 What the node keeps per version (the receipts, the summaries told, when it first counted one) is
 held for the :data:`KEEP_VERSIONS` newest versions of each alert only (:class:`VersionMap`): a
-constant population of alerts revised for ever keeps a constant size. A receipt for a version
-older than those is not counted (metric result ``superseded``, no summary); posts confirm a
-version within seconds of its delivery, long before an alert is revised that many times.
+constant population of alerts revised for ever keeps a constant size; once a version is
+complete (every intended post holds it) its older versions are dropped at once
+(:meth:`VersionMap.settle`), so such a population holds about one version per alert. A receipt
+for a version older than those is not counted (metric result ``superseded``, no summary);
+posts confirm a version within seconds of its delivery, in order, so a receipt of an older
+version after a newer one completed is a repeat.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class VersionMap(Generic[T]):
 
     def __init__(self) -> None:
         self._by_alert: dict[str, dict[tuple[int, bool], T]] = {}
+        self._floor: dict[str, int] = {}  # per alert: versions below this are settled
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_alert.values())
@@ -92,7 +96,10 @@ class VersionMap(Generic[T]):
                 yield (alert_id, version, removed)
 
     def keeps(self, key: ReceiptKey) -> bool:
-        """Whether an entry of ``key`` would be kept: its version is among the newest."""
+        """Whether an entry of ``key`` would be kept: its version is among the newest and not
+        below a version :meth:`settle` settled."""
+        if key[1] < self._floor.get(key[0], 0):
+            return False
         versions = self._by_alert.get(key[0])
         if versions is None or key[1] in {v for v, _ in versions}:
             return True
@@ -105,6 +112,8 @@ class VersionMap(Generic[T]):
         return default if versions is None else versions.get((key[1], key[2]), default)
 
     def __setitem__(self, key: ReceiptKey, value: T) -> None:
+        if key[1] < self._floor.get(key[0], 0):
+            return  # settled: nothing older than a complete version is kept
         versions = self._by_alert.setdefault(key[0], {})
         versions[(key[1], key[2])] = value
         if len({v for v, _ in versions}) > KEEP_VERSIONS:
@@ -119,6 +128,21 @@ class VersionMap(Generic[T]):
             return found
         self[key] = default
         return default
+
+    def settle(self, alert_id: str, version: int) -> None:
+        """``version`` of the alert is complete: drop its older versions' entries and keep
+        none of them from now on (a constant population revised for ever then holds about
+        one version per alert, not :data:`KEEP_VERSIONS`)."""
+        if version <= self._floor.get(alert_id, 0):
+            return
+        self._floor[alert_id] = version
+        versions = self._by_alert.get(alert_id)
+        if versions is None:
+            return
+        for old in [k for k in versions if k[0] < version]:
+            del versions[old]
+        if not versions:
+            del self._by_alert[alert_id]
 
     def pop(self, key: ReceiptKey, default: T | None = None) -> T | None:
         """Remove the entry of ``key`` and return it (or ``default``)."""

@@ -155,6 +155,9 @@ class WayBack:
             waiting.discard(key)
             self._first[country].pop(key, None)
             self._reported[country][key] = complete
+            if complete:  # older versions of the alert are settled: keep none of them
+                for book in (state.receipts.held, self._first[country], self._reported[country]):
+                    book.settle(key[0], key[1])
         return bool(staged.hits)
 
     def aborted(self, tp: TopicPartition) -> None:
@@ -323,6 +326,10 @@ class WayBack:
                     pending[key] = pending.get(key, False) or complete
         out: list[Output] = []
         for key in sorted(keys - set(staged.sent)):
+            if not book.held.keeps(key):  # a newer version completed: nothing to tell of it
+                waiting.discard(key)
+                staged.dirty.discard(key)
+                continue
             held = {**book.posts(key), **staged.receipts.get(key, {})}
             summary = ReceiptBook.summarize(key, country, held, self._intended(country, key))
             complete = is_complete(summary)

@@ -79,3 +79,31 @@ def test_version_map_drops_the_oldest_version_of_an_alert_only() -> None:
     assert ("A", KEEP_VERSIONS + 1, False) in book
     assert book.get(("B", 1, False)) == 1
     assert len(book) == KEEP_VERSIONS + 1
+
+
+def test_a_complete_version_settles_the_alerts_older_versions() -> None:
+    """Once a version is complete at every intended post, the books keep none of the alert's
+    older versions (about one version per alert, not KEEP_VERSIONS), a repeated receipt of an
+    older version is counted superseded, and an older version waiting for its summary is
+    dropped from the wait instead of waiting for ever."""
+    way = WayBack(NAMES, parse_topology(TOPOLOGY).countries, summary_after_ms=60_000)
+    alerts = [f"INTERPOL:S-{i}" for i in range(20)]
+    for version in range(1, 51):
+        for alert_id in alerts:
+            _revise(way, alert_id, version, version * 1000)
+    assert len(way.states["FRA"].receipts.held) == len(alerts)
+    assert len(way._reported["FRA"]) == len(alerts)
+    counts: list[tuple[str, tuple[str, ...], int]] = []
+    way.on_up("FRA", UP, _receipt("INTERPOL:S-1", 50, "CDG", 7), counts)  # a repeat: kept
+    way.on_up("FRA", UP, _receipt("INTERPOL:S-1", 49, "CDG", 8), counts)
+    assert ("receipts", ("FRA", "superseded"), 1) in counts
+    # Version 51 reaches one post of two (waiting for its summary), then 52 completes.
+    entry = AlertEntry(b"INTERPOL:S-2", b"v", [], 51, POSTS, ())
+    way.stage_alert(NCB, "INTERPOL:S-2", entry)
+    way.committed(NCB, "FRA")
+    way.on_up("FRA", UP, _receipt("INTERPOL:S-2", 51, "CDG", 9), [])
+    assert way.summaries(UP, [], 60_000) == []
+    way.committed(UP, "FRA")
+    _revise(way, "INTERPOL:S-2", 52, 61_000)
+    assert way.summaries(UP, [], 200_000) == []
+    assert not way._waiting.get(UP)
