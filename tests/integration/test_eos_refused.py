@@ -9,8 +9,6 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.registry import get_connector
 from connectors.runtime.publisher import Publisher
@@ -19,20 +17,9 @@ from gateway.kafka.eos import TopicRefusedError
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
 from tests.support.hub import COUNTRIES, SAMPLE, TOPOLOGY, create_hub_topics
-from tests.support.kafka import committed_offsets, read_all
+from tests.support.kafka import committed_offsets, limit_message_bytes, read_all
 
 pytestmark = pytest.mark.integration
-
-
-async def _limit(bootstrap: str, topic: str, max_bytes: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.alter_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(max_bytes)})]
-        )
-    finally:
-        await admin.close()
 
 
 def delivered_to(audit: list[Any]) -> dict[str, set[tuple[str, int]]]:
@@ -59,7 +46,7 @@ async def test_topic_refusing_writes_stops_the_hub_and_audit_matches(
     )  # fmt: skip
     await create_hub_topics(settings, TOPOLOGY)
     names = TopicNames(prefix)
-    await _limit(bootstrap, names.ncb("FRA"), 600)
+    await limit_message_bytes(bootstrap, names.ncb("FRA"), 600)
     service = HubService(settings, hub_id="test-hub")
     task = asyncio.create_task(service.run())
     await asyncio.wait_for(service.engine.ready.wait(), 30)

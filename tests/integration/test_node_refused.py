@@ -6,8 +6,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from gateway.contract import AlertKind
 from gateway.kafka.document_header import DOCUMENT_HEADER, read_document_header
@@ -19,7 +17,7 @@ from gateway.node.service import NodeService
 from gateway.settings import Settings
 from gateway.topology import parse_topology
 from tests.support.alerts import make_alert
-from tests.support.kafka import read_all
+from tests.support.kafka import limit_message_bytes, read_all
 from tests.support.node import send
 
 pytestmark = pytest.mark.integration
@@ -40,17 +38,6 @@ name = "France"
   [countries.posts.subscribes]
   kinds = ["WANTED_PERSON", "TRAVEL_DOCUMENT"]
 """
-
-
-async def _limit(bootstrap: str, topic: str, max_bytes: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.alter_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(max_bytes)})]
-        )
-    finally:
-        await admin.close()
 
 
 async def _run(settings: Settings, *, until_held: int | None = None) -> None:
@@ -90,7 +77,7 @@ async def test_a_refused_post_feed_stops_the_node_and_a_restart_delivers_each_re
     assert all(r.ok for r in results)
     names = TopicNames(prefix)
     feed = names.post("FRA", "CDG")
-    await _limit(bootstrap, feed, 200)
+    await limit_message_bytes(bootstrap, feed, 200)
     for alert_id, kind, subject in (
         ("INTERPOL:R-1", AlertKind.WANTED_PERSON, None),
         ("INTERPOL:SLTD-R-2", AlertKind.TRAVEL_DOCUMENT, {"document_number": "RF123456"}),
@@ -108,7 +95,7 @@ async def test_a_refused_post_feed_stops_the_node_and_a_restart_delivers_each_re
     assert "max.message.bytes" in (caught.value.hint or "")
     assert await read_all(bootstrap, feed, quiet_s=0.5) == []
 
-    await _limit(bootstrap, feed, 1_048_588)
+    await limit_message_bytes(bootstrap, feed, 1_048_588)
     await _run(settings, until_held=2)
     held = await read_all(bootstrap, feed, quiet_s=0.5)
     assert sorted(r.key.decode() for r in held) == ["INTERPOL:R-1", "INTERPOL:SLTD-R-2"]

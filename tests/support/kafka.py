@@ -7,8 +7,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-__all__ = ["committed_offsets", "read_all"]
+__all__ = ["committed_offsets", "limit_message_bytes", "read_all"]
 
 
 async def read_all(
@@ -51,3 +52,15 @@ async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, 
     finally:
         await admin.close()
     return {tp: meta.offset for tp, meta in found.items()}
+
+
+async def limit_message_bytes(bootstrap: str, topic: str, max_bytes: int) -> None:
+    """Set a topic's ``max.message.bytes``: a record above it is refused by the broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.alter_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(max_bytes)})]
+        )
+    finally:
+        await admin.close()
