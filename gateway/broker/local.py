@@ -46,13 +46,20 @@ log = structlog.get_logger(__name__)
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
 BROKER_MAIN = "kafka.Kafka"
+# The broker's heap: 256 MB growing to 1 GB, unless Kafka's own KAFKA_HEAP_OPTS says otherwise
+# (as kafka-server-start.sh reads it; ``make soak`` gives "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" so
+# the JVM's resident memory is whole from its start and any growth after it is off the heap).
+HEAP_OPTS = ["-Xms256m", "-Xmx1g"]
 JVM_OPTS = [
-    "-Xms256m",
-    "-Xmx1g",
     "-XX:+UseG1GC",
     "-XX:MaxGCPauseMillis=20",
     "-Djava.awt.headless=true",
 ]
+
+
+def heap_options() -> list[str]:
+    """A broker's heap flags: ``KAFKA_HEAP_OPTS`` split on spaces when set, else ``HEAP_OPTS``."""
+    return os.environ.get("KAFKA_HEAP_OPTS", "").split() or HEAP_OPTS
 
 
 @dataclass(frozen=True)
@@ -357,10 +364,13 @@ class LocalCluster:
         write_private(self.spec_file, json.dumps(asdict(spec), indent=2))
         return spec
 
-    def _java_cmd(self, runtime: KafkaRuntime, args: list[str]) -> list[str]:
+    def _java_cmd(
+        self, runtime: KafkaRuntime, args: list[str], *, broker: bool = False
+    ) -> list[str]:
         log4j = runtime.config_dir / "log4j2.properties"
         return [
             runtime.java,
+            *(heap_options() if broker else HEAP_OPTS),
             *JVM_OPTS,
             f"-Dlog4j2.configurationFile={log4j}",
             "-cp",
@@ -384,7 +394,7 @@ class LocalCluster:
         # broker inherits, as far as this process may (a no-op without the privilege).
         raise_file_limit()
         node = self.node_dir(index)
-        cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")])
+        cmd = self._java_cmd(runtime, [BROKER_MAIN, str(node / "server.properties")], broker=True)
         fd = os.open(self.log_file(index), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "ab") as out:

@@ -288,3 +288,18 @@ def test_a_partly_running_local_cluster_is_still_the_bootstrap(
     monkeypatch.setattr(LocalCluster, "_pid", lambda _self, index: None if index == 1 else 7)
     settings = Settings(data_dir=tmp_path, bootstrap_servers=None)
     assert resolve_bootstrap(settings) == spec.bootstrap
+
+
+def test_kafka_heap_opts_sets_the_brokers_heap_and_only_the_brokers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """KAFKA_HEAP_OPTS replaces the broker's default heap flags; the storage tool keeps them."""
+    runtime = jars.KafkaRuntime("java", tmp_path, resource_path("kafka"), "4.4.0")
+    cluster = LocalCluster(tmp_path / "c")
+    monkeypatch.delenv("KAFKA_HEAP_OPTS", raising=False)
+    assert cluster._java_cmd(runtime, ["x"], broker=True)[1:3] == ["-Xms256m", "-Xmx1g"]
+    monkeypatch.setenv("KAFKA_HEAP_OPTS", "-Xms1g -Xmx1g -XX:+AlwaysPreTouch")
+    broker = cluster._java_cmd(runtime, ["x"], broker=True)
+    assert broker[1:4] == ["-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"]
+    assert "-Xms256m" not in broker
+    assert cluster._java_cmd(runtime, ["x"])[1:3] == ["-Xms256m", "-Xmx1g"]
