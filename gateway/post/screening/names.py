@@ -20,6 +20,12 @@ from gateway.post.screening.normalize import NameForm, bare, skeleton, skeleton_
 __all__ = ["name_similarity"]
 
 _MIN_TOKEN_SIM = 0.75
+# Memo sizes: each query meets new token pairs (a traveller's name against its candidates'),
+# so a full memo is what a long-running post holds for it: about 8 MB for the token pairs and
+# 6 MB for the names (tests/unit/test_screening_memory.py). At 1<<18 token pairs it held up
+# to about 200 MB, filled over hours of screening: the posts kept growing in the soak.
+TOKEN_PAIR_MEMO = 1 << 15
+NAME_PAIR_MEMO = 1 << 14
 # A name matched several ways is reported by its least exact way.
 _HOW_ORDER = ("transliteration", "phonetic", "fuzzy", "particle")
 _VOWELS = frozenset("aeiouy")
@@ -82,7 +88,7 @@ def _plain_sim(a: str, b: str, abjad: bool, *, fuzzy: bool = True) -> tuple[floa
     return best, how
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=TOKEN_PAIR_MEMO)
 def _token_sim(a: str, b: str, abjad: bool) -> tuple[float, str]:
     """Similarity of two tokens and how they matched, particles (``ben``, ``van``) aside."""
     if a == b:
@@ -127,7 +133,7 @@ def name_similarity(q: NameForm, e: NameForm) -> tuple[float, str, list[str]]:
     return score, how, list(notes)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAME_PAIR_MEMO)
 def _name_similarity(
     qt: tuple[str, ...], et: tuple[str, ...], abjad: bool
 ) -> tuple[float, str, tuple[str, ...]]:

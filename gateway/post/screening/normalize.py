@@ -96,7 +96,12 @@ def _transliterate(text: str) -> str:
     return anyascii(text)
 
 
-@lru_cache(maxsize=262_144)
+# Per-token memo size (skeletons, their alternative readings, particle-free forms): the
+# tokens of a watchlist repeat (common names), a full memo is a few MB each.
+TOKEN_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=TOKEN_MEMO)
 def skeleton(token: str) -> str:
     """The consonant skeleton of an ASCII token: spellings mapped, vowels and repeats dropped."""
     out = token
@@ -110,7 +115,7 @@ def skeleton(token: str) -> str:
     return "".join(collapsed)
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=TOKEN_MEMO)
 def skeleton_keys(token: str) -> tuple[str, ...]:
     """The token's skeleton, then its skeletons with ambiguous letters read the other way."""
     keys = [skeleton(token)]
@@ -124,7 +129,7 @@ def skeleton_keys(token: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=TOKEN_MEMO)
 def bare(token: str) -> str:
     """The token without the particles it starts with (``vandermeer`` -> ``meer``), if any left."""
     out = token
