@@ -346,7 +346,12 @@ async def produce_alerts(
 async def count_topics(
     bootstrap: Target, topics: Sequence[str], *, idle_s: float = 3.0, timeout_s: float = 120.0
 ) -> dict[str, int]:
-    """Committed records per topic, read from the start until nothing new arrives for ``idle_s``."""
+    """Committed records per topic, read from the start until nothing new arrives for ``idle_s``.
+
+    Called once the writers have stopped: reading also ends as soon as every partition is
+    read up to the end it had when counting began (its last stable offset), so the idle
+    wait is only the fallback.
+    """
     consumer = AIOKafkaConsumer(
         **kafka_kwargs(bootstrap),
         isolation_level="read_committed",
@@ -368,9 +373,12 @@ async def count_topics(
             return counts
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)  # read_committed: the last stable offsets
         deadline = time.monotonic() + timeout_s
         last_new = time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - last_new < idle_s:
+            if await _read_to(consumer, ends):
+                break
             batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
             for tp, records in batch.items():
                 if records:
@@ -379,6 +387,14 @@ async def count_topics(
         return counts
     finally:
         await consumer.stop()
+
+
+async def _read_to(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    """True when the consumer's position is at or past ``ends`` on every partition."""
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return False
+    return True
 
 
 async def committed_total(
