@@ -51,6 +51,7 @@ __all__ = ["Latencies", "main", "percentile", "publish_at_rate", "run"]
 PARTITIONS = 3
 AIM_P99_MS = 200.0
 IDLE_POLLS = 20  # 20 empty 250 ms polls after the last send: the pipeline has drained
+SMOKE_IDLE_POLLS = 8  # --smoke: 2 s of quiet is enough at 100 alerts/s
 DRAIN_S = 240.0
 WARM_UP = 400  # alerts kept for warm-up batches of 20
 POST_CLIENTS = 2  # border-post processes started; the reader covers every post topic
@@ -118,11 +119,15 @@ async def publish_at_rate(
 
 
 async def _read(
-    consumer: AIOKafkaConsumer, into: Latencies, until: asyncio.Event, skip_before_ms: int
+    consumer: AIOKafkaConsumer,
+    into: Latencies,
+    until: asyncio.Event,
+    skip_before_ms: int,
+    idle_polls: int = IDLE_POLLS,
 ) -> None:
     """Take latencies of every record arriving until ``until`` is set and the topics are idle."""
     idle = 0
-    while not until.is_set() or idle < IDLE_POLLS:
+    while not until.is_set() or idle < idle_polls:
         batch = await consumer.getmany(timeout_ms=250, max_records=5_000)
         now_ms = int(time.time() * 1000)
         idle = 0 if batch else idle + 1
@@ -148,6 +153,7 @@ async def measure(
     rate: int,
     *,
     partitions: int = PARTITIONS,
+    idle_polls: int = IDLE_POLLS,
 ) -> Latencies:
     """Publish ``alerts`` at ``rate`` while reading ``targets``; the latencies seen."""
     consumer = AIOKafkaConsumer(
@@ -161,7 +167,9 @@ async def measure(
         await consumer.seek_to_end(*parts)
         result = Latencies()
         done = asyncio.Event()
-        reader = asyncio.create_task(_read(consumer, result, done, int(time.time() * 1000)))
+        reader = asyncio.create_task(
+            _read(consumer, result, done, int(time.time() * 1000), idle_polls)
+        )
         result.sent, result.achieved_rate = await publish_at_rate(bootstrap, names, alerts, rate)
         done.set()
         try:
@@ -268,13 +276,18 @@ def _summary(lat: Latencies) -> dict[str, Any]:
 
 
 def _warm_up(
-    bootstrap: str, names: TopicNames, targets: list[str], pool: list[Alert]
+    bootstrap: str,
+    names: TopicNames,
+    targets: list[str],
+    pool: list[Alert],
+    idle_polls: int = IDLE_POLLS,
 ) -> int | None:
     """Send small batches until one arrives whole within a second; alerts used, or None."""
     time.sleep(3.0)  # imports and group joins of four processes on two cores
     used = 0
     while used + 20 <= WARM_UP:
-        lat = asyncio.run(measure(bootstrap, names, targets, pool[used : used + 20], 20))
+        warm = pool[used : used + 20]
+        lat = asyncio.run(measure(bootstrap, names, targets, warm, 20, idle_polls=idle_polls))
         used += 20
         if lat.total and max(lat.total) < 1_000:
             return used
@@ -291,6 +304,7 @@ def _interval(
     rates: list[int],
     seconds: int,
     partitions: int = PARTITIONS,
+    idle_polls: int = IDLE_POLLS,
 ) -> dict[int, Latencies]:
     """Start every component with one commit interval on a fresh prefix; measure each rate."""
     prefix = f"be{run_id()}."
@@ -309,7 +323,7 @@ def _interval(
     procs = _components(work, env, topology, POST_CLIENTS)
     out: dict[int, Latencies] = {}
     try:
-        offset = _warm_up(bootstrap, names, targets, pool)
+        offset = _warm_up(bootstrap, names, targets, pool, idle_polls)
         if offset is None:
             raise RuntimeError(f"the components did not settle during warm-up; see {work}")
         pids = {name: proc.pid for name, proc in procs.items()}
@@ -318,9 +332,11 @@ def _interval(
             batch = pool[offset : offset + rate * seconds]
             offset += len(batch)
             before, clock = _cpu_snapshot(pids), time.perf_counter()
-            out[rate] = asyncio.run(
-                measure(bootstrap, names, targets, batch, rate, partitions=partitions)
-            )
+            timed = measure(
+                bootstrap, names, targets, batch, rate,
+                partitions=partitions, idle_polls=idle_polls,
+            )  # fmt: skip
+            out[rate] = asyncio.run(timed)
             wall = time.perf_counter() - clock
             out[rate].cpu_cores = _cores(before, _cpu_snapshot(pids), wall)
     finally:
@@ -330,7 +346,11 @@ def _interval(
 
 
 def baseline(
-    bootstrap: str, topology: Topology, rates: list[int], seconds: int
+    bootstrap: str,
+    topology: Topology,
+    rates: list[int],
+    seconds: int,
+    idle_polls: int = IDLE_POLLS,
 ) -> dict[int, Latencies]:
     """The same publisher and reader with nothing in between: one bare broker hop per rate."""
     prefix = f"be{run_id()}."
@@ -344,7 +364,9 @@ def baseline(
     for rate in rates:
         batch = pool[offset : offset + rate * seconds]
         offset += len(batch)
-        out[rate] = asyncio.run(measure(bootstrap, names, ingress, batch, rate))
+        out[rate] = asyncio.run(
+            measure(bootstrap, names, ingress, batch, rate, idle_polls=idle_polls)
+        )
     return out
 
 
@@ -363,15 +385,17 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
         if smoke
         else [(default_ms, PARTITIONS, rates), (25, PARTITIONS, rates), (default_ms, 1, [1_000])]
     )
-    seconds = 3 if smoke else 20
+    seconds = 2 if smoke else 20
+    idle_polls = SMOKE_IDLE_POLLS if smoke else IDLE_POLLS
     runs: dict[str, Any] = {}
-    bare = baseline(bootstrap, topology, rates, min(seconds, 5))
+    bare = baseline(bootstrap, topology, rates, min(seconds, 5), idle_polls)
     for rate, lat in bare.items():
         runs[f"{rate}/s, bare broker hop"] = _summary(lat)
     for commit_ms, partitions, config_rates in configs:
         measured = _interval(
             bootstrap, folder, topology, topology_file,
             commit_ms=commit_ms, rates=config_rates, seconds=seconds, partitions=partitions,
+            idle_polls=idle_polls,
         )  # fmt: skip
         for rate, lat in measured.items():
             label = f"at {rate:,}/s, commit {commit_ms} ms"

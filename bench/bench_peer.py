@@ -33,15 +33,18 @@ from bench._common import (
     write_result,
 )
 from bench._profile import describe
+from gateway.hub.policy.decide import load_policy
 from gateway.kafka.headers import RouteHeaders
 from gateway.kafka.layout import plan_topics
 from gateway.kafka.topic_names import TopicNames
 from gateway.settings import Settings
+from gateway.simulate.scenario import subset_topology, write_topology
 from gateway.topology import Topology, load_topology
 
 __all__ = ["Outcome", "main", "prepare", "race", "run"]
 
 PARTITIONS = 3
+SMOKE_COUNTRIES = 8  # --smoke: countries of the shipped topology raced on, one post each
 
 
 @dataclass
@@ -149,19 +152,35 @@ async def race(
 
 
 def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> BenchResult:
-    """Race hub, engine routing and the Quix peer on the default topology."""
+    """Race hub, engine routing and the Quix peer on the default topology.
+
+    ``smoke`` races on a few countries with one post each (a fraction of the topics to
+    create per contender), the same routing code and output-count comparison.
+    """
     result = BenchResult("peer", "3. Peer: the hub against Quix Streams, same routing")
     started = time.perf_counter()
     alerts = 600 if smoke else 30_000
     commit_ms = Settings().commit_interval_ms
-    topology = load_topology(None)
     folder = workdir or Path(tempfile.mkdtemp(prefix="flb-peer-"))
+    topology, topology_file = load_topology(None), None
+    if smoke:
+        topology = subset_topology(
+            topology, load_policy(None), countries=SMOKE_COUNTRIES, posts_per_country=1, seed=8
+        )
+        topology_file = write_topology(topology, folder / "topology.toml")
+
+    def contend(name: str) -> Outcome:
+        return asyncio.run(
+            race(bootstrap, name, topology, alerts, folder,
+                 topology_file=topology_file, commit_ms=commit_ms)
+        )  # fmt: skip
+
     outcomes: dict[str, Outcome] = {}
     rates: dict[str, list[float | None]] = {}
     rounds = 1 if smoke else 2  # interleaved: a burst of other load hurts one round, not all
     for _ in range(rounds):
         for name in ("hub", "engine routing", "quix peer"):
-            o = asyncio.run(race(bootstrap, name, topology, alerts, folder, commit_ms=commit_ms))
+            o = contend(name)
             rates.setdefault(name, []).append(o.run.rate)
             if not o.run.drained:
                 result.note += f"{name} did not drain its input: {o.run.log_tail[-600:]}\n"
@@ -202,9 +221,7 @@ def run(bootstrap: str, *, smoke: bool = False, workdir: Path | None = None) -> 
         )
     )  # fmt: skip
     result.params["fan_out"] = round(fan_out, 2)
-    profiled = asyncio.run(
-        race(bootstrap, "hub (cProfile)", topology, alerts, folder, commit_ms=commit_ms)
-    )
+    profiled = contend("hub (cProfile)")
     if profiled.run.drained and (folder / "hub.prof").exists():
         result.note += describe(folder / "hub.prof", f"the hub routing {alerts:,} alerts") + "\n"
     result.seconds = time.perf_counter() - started

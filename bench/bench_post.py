@@ -2,7 +2,7 @@
 
 ``python -m bench.bench_post [--smoke|--small] [--json PATH] [--sizes 10000,100000,1000000]``
 
-* Bootstrap: N alerts (1,000,000; 20,000 with ``--smoke``) on a fresh 3-partition feed; a
+* Bootstrap: N alerts (1,000,000; 5,000 with ``--smoke``) on a fresh 3-partition feed; a
   raw aiokafka read_committed consume of the topic, then a post client materializing it
   from an empty store (decode, normalize, index, SQLite), in the same run.
 * Person screening: watchlists of 10k, 100k and 1M synthetic persons (names from several
@@ -517,7 +517,7 @@ def main() -> None:
         objects_and_memory(result, 10_000 if args.smoke else 100_000)
     servers = os.environ.get("FRONTLINE_BOOTSTRAP_SERVERS")
     if servers and not args.skip_bootstrap:
-        n = 20_000 if args.smoke else args.alerts
+        n = 5_000 if args.smoke else args.alerts
         result.params["bootstrap_alerts"] = n
         asyncio.run(bootstrap(result, servers, n))
     result.seconds = time.perf_counter() - started
