@@ -2,8 +2,9 @@
 
 ``python -m bench.bench_security [--alerts N] [--rounds R] [--smoke] [--json PATH]``
 
-Two brokers of its own run side by side for the whole benchmark, same Kafka, same settings
-but one secured (SASL_SSL with SCRAM-SHA-512, ACLs; ``bench._cluster.secured_broker``).
+Two brokers of its own (started in parallel) run side by side for the whole benchmark,
+same Kafka, same settings but one secured (SASL_SSL with SCRAM-SHA-512, ACLs;
+``bench._cluster.secured_broker``).
 Each round runs the exactly-once hub (``frontline hub run``) once per variant, interleaved
 (plaintext, SASL_SSL, plaintext signed, SASL_SSL signed), every time on a fresh prefix
 holding the same prepared alerts; secured, the hub is principal ``hub`` with the access
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from bench._common import (
@@ -114,6 +116,30 @@ def _figures(result: BenchResult, runs: dict[str, list[Contended]]) -> None:
                           "µs", higher_is_better=False))  # fmt: skip
 
 
+def _brokers(stack: contextlib.ExitStack, folder: Path) -> tuple[Cluster, Cluster]:
+    """Start the plaintext and the secured broker side by side; ``stack`` stops them.
+
+    Each start is seconds of JVM start-up and waiting for the broker; in parallel the
+    benchmark waits for the slower one only. A broker that started is stopped even when
+    the other failed.
+    """
+    managers = (plain_broker(folder / "plain", own=True), secured_broker(folder / "secure"))
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="broker-up")
+    futures = [pool.submit(manager.__enter__) for manager in managers]
+    try:
+        wait(futures)
+    finally:  # a SIGTERM meanwhile: the starts end first, then the stack stops what started
+        pool.shutdown(wait=True)
+        for manager, future in zip(managers, futures, strict=True):
+            if not future.cancelled() and future.exception() is None:
+                stack.push(manager)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    return futures[0].result(), futures[1].result()
+
+
 def run(
     alerts_n: int, rounds: int, variants: dict[str, tuple[bool, bool]] | None = None
 ) -> BenchResult:
@@ -125,8 +151,7 @@ def run(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="flb-sec-")))
         (tmp / "keys").mkdir()
         signing = Signing.demo(tmp / "keys")
-        plain = stack.enter_context(plain_broker(tmp / "plain", own=True))
-        secure = stack.enter_context(secured_broker(tmp / "secure"))
+        plain, secure = _brokers(stack, tmp)
         runs = asyncio.run(
             race(
                 plain,
