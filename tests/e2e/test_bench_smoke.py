@@ -57,7 +57,8 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
         "<!-- suite:end -->\n\nHand-written after.\n",
         encoding="utf-8",
     )
-    # 5 to 6 minutes at load average 8 on the shared 2-core machine (3 at load 2).
+    # About 2 minutes on the quiet 2-core machine, 3.5 at load average 6 to 8 (a soak
+    # running alongside); the timeout leaves room for worse.
     proc = run_bounded(
         [sys.executable, "-m", "bench.suite", "--smoke", "--out", str(out), "--json", str(data)],
         timeout=420,
