@@ -25,7 +25,7 @@ from gateway.post.screening.normalize import DateRange, NameForm, bare, skeleton
 
 __all__ = ["REBUILD_AFTER", "Candidate", "Watchlist"]
 
-REBUILD_AFTER = 10_000
+REBUILD_AFTER = 2_000
 """Dead rows (replaced or removed name variants) kept at least before a rebuild drops them."""
 
 _MIN_FUZZY_TOKEN = 4  # shorter tokens would reach half the vocabulary within one edit
