@@ -76,7 +76,9 @@ async def _start(service: PostService) -> asyncio.Task[None]:
 
 async def _stop(service: PostService, task: asyncio.Task[None]) -> None:
     service.stop()
-    await asyncio.wait_for(task, 30)
+    # With the broker down the outbox first waits out its send (10 s request timeout) and its
+    # producer's stop (5 s); on a machine at load 8 that took over 30 s in one fresh run.
+    await asyncio.wait_for(task, 60)
 
 
 def _status(service: PostService) -> list[str]:
