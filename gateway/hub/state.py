@@ -322,8 +322,18 @@ class StateStore:
 
     def entries(self) -> Iterator[AlertState]:
         """Every committed entry (unpacked one by one)."""
-        for alert_id, blob in list(self._entries.items()):
+        for alert_id, blob in self._snapshot():
             yield self._unpack(alert_id, blob)
+
+    def _snapshot(self) -> Iterator[tuple[str, bytes]]:
+        """Every committed (alert id, blob), safe against changes while a caller awaits: the
+        ids are copied as one list (not a tuple per entry: the periodic scans of a large state
+        made the hub's memory grow by whole allocator arenas), an entry gone since is skipped."""
+        entries = self._entries
+        for alert_id in list(entries):
+            blob = entries.get(alert_id)
+            if blob is not None:
+                yield alert_id, blob
 
     def delivered_before(
         self, cutoff_ms: int, owners: Iterable[Owner] | None = None
@@ -332,7 +342,7 @@ class StateStore:
         (of ``owners`` only, when given); only those are unpacked."""
         wanted = None if owners is None else self._profile_owner_ids(set(owners))
         sets, unpack = self._sets, _HEAD.unpack_from
-        for alert_id, blob in list(self._entries.items()):
+        for alert_id, blob in self._snapshot():
             _, _, _, delivered, _, profile, rset, _ = unpack(blob)
             if delivered == _NONE or delivered > cutoff_ms or not sets[rset]:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 from gateway.hub.state import AlertState, StateStore
 from gateway.hub.state_index import IdentIndex
@@ -60,3 +61,21 @@ def test_the_index_answers_as_a_dict_would_while_it_grows_and_shrinks() -> None:
     for digest in digests:
         assert sorted(index.get(digest)) == sorted(model.get(digest, []))
     assert len(index) == sum(len(alerts) for alerts in model.values())
+
+
+def test_a_scan_of_the_state_holds_no_tuple_per_entry() -> None:
+    """Scanning 20,000 entries (the gauges' periodic pass) peaks under 16 bytes an entry of
+    traced memory: the ids are copied as one list, not as an (id, blob) tuple each (59 bytes)."""
+    store = StateStore("s")
+    for n in range(20_000):
+        store.apply(_entry(f"INTERPOL:S-{n}", seq=n + 1))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        seen = sum(1 for _ in store.entries())
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert seen == 20_000
+    assert peak / 20_000 < 16, f"{peak / 20_000:.1f} bytes an entry"
