@@ -13,6 +13,7 @@ Each screening is written to the post's access log under the officer's id.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,22 +245,16 @@ def _listing(
     items are plain tuples taken on the loop: a model per entry made the posts' memory jump
     by megabytes at every listing, which the soak saw as growth."""
     yield head
+    doc_rows = [] if documents is None else document_listing_at(documents)
+    chunks = itertools.chain(
+        (items[i : i + _LISTING_CHUNK] for i in range(0, len(items), _LISTING_CHUNK)),
+        ([(a, v, _DOCUMENT_KIND, o) for a, v, o in rows] for rows in doc_rows),
+    )
     comma = False
-    for start in range(0, len(items), _LISTING_CHUNK):
-        chunk = items[start : start + _LISTING_CHUNK]
+    for chunk in chunks:
         parts = [
             json.dumps({"alert_id": a, "version": v, "kind": k, "org": o}, separators=(",", ":"))
             for a, v, k, o in chunk
-        ]
-        yield ("," if comma else "") + ",".join(parts)
-        comma = True
-    for rows in [] if documents is None else document_listing_at(documents):
-        parts = [
-            json.dumps(
-                {"alert_id": a, "version": v, "kind": _DOCUMENT_KIND, "org": o},
-                separators=(",", ":"),
-            )
-            for a, v, o in rows
         ]
         yield ("," if comma else "") + ",".join(parts)
         comma = True
