@@ -34,12 +34,21 @@ from gateway.kafka.clients import make_admin, make_consumer
 from gateway.settings import Settings
 from gateway.simulate.frontier import PostsClient
 
-__all__ = ["Monitor", "ProcessRow", "proc_usage"]
+__all__ = ["Monitor", "ProcessRow", "proc_usage", "topic_family"]
 
 log = structlog.get_logger(__name__)
 SAMPLES_KEPT = 200_000  # latency samples kept (the newest), so a soak's own memory stays flat
 GROUPS = ("hub", "node")  # the exactly-once consumer groups, after the topic prefix
 UNSURE_BELOW = 20  # this few offsets behind: read whether they hold a committed record
+
+
+def topic_family(topic: str, prefix: str) -> str:
+    """The family a lagging partition is counted under: ``ingress``, ``hub.inbox``, ``ncb``,
+    ``up``, ``review.decisions`` (a topic's name without the prefix and its organization or
+    country)."""
+    name = topic.removeprefix(prefix)
+    head = name.split(".", 1)[0]
+    return name if head in {"hub", "review"} else head
 
 
 async def _readable(consumer: Any, start: dict[TopicPartition, int]) -> set[TopicPartition]:
@@ -101,6 +110,8 @@ class Monitor:
     posts: PostsClient | None = None
     started: float = field(default_factory=time.time)  # seconds are counted from here
     lag: list[tuple[float, int | None]] = field(default_factory=list)
+    # the same samples by topic family (topic_family), where the lag was known
+    lag_by: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     rows: list[ProcessRow] = field(default_factory=list)
     samples: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -153,7 +164,10 @@ class Monitor:
         try:
             while True:
                 at = self.now()
-                self.lag.append((round(at, 2), await self._lag(admin, consumer)))
+                parts = await self._lag(admin, consumer)
+                self.lag.append((round(at, 2), None if parts is None else sum(parts.values())))
+                if parts is not None:
+                    self.lag_by.append((round(at, 2), parts))
                 if at >= next_proc:
                     self._measure(at)
                     next_proc = at + self.proc_every_s
@@ -164,8 +178,9 @@ class Monitor:
             await consumer.stop()
             await admin.close()
 
-    async def _lag(self, admin: Any, consumer: Any) -> int | None:
-        """Records the hub and nodes have yet to commit, or None while the broker cannot say."""
+    async def _lag(self, admin: Any, consumer: Any) -> dict[str, int] | None:
+        """Records the hub and nodes have yet to commit by topic family, or None while the
+        broker cannot say."""
         prefix = self.settings.topic_prefix
         try:
             committed: dict[TopicPartition, int] = {}
@@ -175,7 +190,7 @@ class Monitor:
                 )
                 committed |= {tp: o.offset for tp, o in offsets.items() if o.offset >= 0}
             if not committed:
-                return 0
+                return {}
             ends = await asyncio.wait_for(consumer.end_offsets(list(committed)), 5.0)
         except (KafkaError, TimeoutError, OSError) as error:
             log.info("lag_unknown", error=type(error).__name__)
@@ -189,7 +204,11 @@ class Monitor:
             with contextlib.suppress(KafkaError, TimeoutError, OSError):
                 readable = await asyncio.wait_for(_readable(consumer, unsure), 5.0)
                 behind = {tp: b for tp, b in behind.items() if tp not in unsure or tp in readable}
-        return sum(behind.values())
+        families: dict[str, int] = {}
+        for tp, b in behind.items():
+            family = topic_family(tp.topic, prefix)
+            families[family] = families.get(family, 0) + b
+        return families
 
     def _measure(self, at: float) -> None:
         for name, pid in self.processes().items():

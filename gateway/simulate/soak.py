@@ -16,8 +16,10 @@ From the warm-up on, the exercise's traffic is steady by default (``TrafficPlan`
 phase: only updates of the alerts alive), so a growing Frontline process is a leak.
 
 The consumer lag after the warm-up never exceeds ten seconds of traffic
-(``rate * 10`` records). Writes ``soak.csv`` (one row per sample: seconds, lag, then each
-process's RSS in MB and open descriptors) and ``soak.png`` (the curves).
+(``rate * 10`` records); the check names the topic families that made up the peak (the hub's
+ingress or inbox, the nodes' national or up topics), and the report keeps each family's own
+peak. Writes ``soak.csv`` (one row per sample: seconds, lag, the lag of each topic family, then
+each process's RSS in MB and open descriptors) and ``soak.png`` (the curves).
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def warmup_s(traffic_s: float) -> float:
     return min(WARMUP_MAX_S, WARMUP_SHARE * traffic_s)
 
 
+def _families(parts: dict[str, int]) -> str:
+    """``hub.inbox 2,400, ingress 300``: the largest first, zeros left out."""
+    ranked = sorted(((b, f) for f, b in parts.items() if b), reverse=True)
+    return ", ".join(f"{f} {b:,}" for b, f in ranked) or "nothing behind"
+
+
 def _median_mb(rows: list[ProcessRow], attr: str) -> float:
     return float(statistics.median(float(getattr(r, attr)) for r in rows))
 
@@ -63,6 +71,8 @@ class Soak:
         self.rate = rate
         self.per_process: dict[str, dict[str, Any]] = {}
         self.lag_max = 0
+        self.lag_at_peak: dict[str, int] = {}  # the peak sample's lag by topic family
+        self.lag_peaks: dict[str, int] = {}  # each family's own peak after the warm-up
 
     def analyse(self) -> None:
         """Growth per process and peak lag after the warm-up."""
@@ -88,6 +98,12 @@ class Soak:
         self.lag_max = max(
             (v for t, v in self.monitor.lag if v is not None and t >= self.warmup_s), default=0
         )
+        after = [(t, parts) for t, parts in self.monitor.lag_by if t >= self.warmup_s]
+        if after:
+            self.lag_at_peak = max(after, key=lambda p: sum(p[1].values()))[1]
+        for _, parts in after:
+            for family, behind in parts.items():
+                self.lag_peaks[family] = max(self.lag_peaks.get(family, 0), behind)
 
     def checks(self) -> list[AccountingCheck]:
         """Memory of Frontline's processes flat, lag bounded, no descriptor growth."""
@@ -123,7 +139,8 @@ class Soak:
             AccountingCheck(
                 name="soak: consumer lag bounded",
                 ok=self.lag_max <= bound,
-                detail=f"peak lag after warm-up {self.lag_max} records (bound {bound})",
+                detail=f"peak lag after warm-up {self.lag_max} records (bound {bound})"
+                + (f"; at the peak: {_families(self.lag_at_peak)}" if self.lag_at_peak else ""),
             ),
             AccountingCheck(
                 name="soak: no file descriptor growth",
@@ -137,6 +154,7 @@ class Soak:
         return {
             "warmup_s": self.warmup_s, "lag_max": self.lag_max, "not_judged": [HARNESS],
             "lag_bound": int(self.rate * LAG_SECONDS), "processes": self.per_process,
+            "lag_at_peak": self.lag_at_peak, "lag_peaks": self.lag_peaks,
         }  # fmt: skip
 
     def write(self, directory: Path) -> tuple[Path, Path]:
@@ -146,16 +164,26 @@ class Soak:
         times = sorted({r.t_s for r in rows})
         cell = {(r.t_s, r.name): r for r in rows}
         lag = self.monitor.lag
+        by_time = dict(self.monitor.lag_by)
+        families = sorted({f for _, parts in self.monitor.lag_by for f in parts})
         csv_path = directory / "soak.csv"
         with csv_path.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(
-                ["t_s", "lag", *(f"{n}_rss_mb" for n in names), *(f"{n}_fds" for n in names)]
+                [
+                    "t_s",
+                    "lag",
+                    *(f"lag_{f}" for f in families),
+                    *(f"{n}_rss_mb" for n in names),
+                    *(f"{n}_fds" for n in names),
+                ]
             )
             for t in times:
-                near = min(lag, key=lambda p: abs(p[0] - t), default=(t, None))[1]
+                at, near = min(lag, key=lambda p: abs(p[0] - t), default=(t, None))
+                parts = by_time.get(at, {}) if near is not None else None
                 writer.writerow([
                     t, "" if near is None else near,
+                    *("" if parts is None else parts.get(f, 0) for f in families),
                     *(cell[(t, n)].rss_mb if (t, n) in cell else "" for n in names),
                     *(cell[(t, n)].fds if (t, n) in cell else "" for n in names),
                 ])  # fmt: skip
@@ -167,7 +195,15 @@ class Soak:
             fd_ax.plot([r.t_s for r in own], [r.fds for r in own], label=name)
         known = [(t, v) for t, v in lag if v is not None]
         if known:
-            lag_ax.plot([t for t, _ in known], [v for _, v in known], color="#c05621")
+            lag_ax.plot([t for t, _ in known], [v for _, v in known], color="#c05621", label="all")
+        for family in families:
+            lag_ax.plot(
+                [t for t, _ in self.monitor.lag_by],
+                [parts.get(family, 0) for _, parts in self.monitor.lag_by],
+                linewidth=0.7, label=family,
+            )  # fmt: skip
+        if families:
+            lag_ax.legend(fontsize=7, ncol=3, loc="upper left")
         for ax, title in ((rss_ax, "resident memory (MB)"), (fd_ax, "open file descriptors"),
                           (lag_ax, "consumer lag (records)")):  # fmt: skip
             ax.set_ylabel(title)

@@ -61,3 +61,4 @@ async def test_lag_is_sampled_while_the_exercise_loop_is_busy(bootstrap: str, pr
         await monitor.stop()
     assert during >= 4, f"only {during} lag samples while the loop was blocked"
     assert {v for _, v in monitor.lag} == {50}
+    assert {tuple(parts.items()) for _, parts in monitor.lag_by} == {(("ingress", 50),)}

@@ -178,7 +178,7 @@ def test_monitor_counts_neither_a_commit_marker_nor_an_aborted_tail_as_lag() -> 
         async def position(self, tp: Any) -> int:
             return self.positions[tp]
 
-    assert asyncio.run(_monitor()._lag(Admin(), Consumer())) == 4
+    assert asyncio.run(_monitor()._lag(Admin(), Consumer())) == {"b": 4}
 
 
 def test_a_run_that_fails_after_traffic_still_leaves_its_soak_curves(tmp_path: Path) -> None:
