@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gateway.settings import Settings
 from gateway.simulate.monitor import Monitor, ProcessRow, topic_family
+from gateway.simulate.report import Report, write_report
 from gateway.simulate.soak import Soak
 
 
@@ -56,3 +57,17 @@ def test_soak_csv_has_a_lag_column_per_family(tmp_path: Path) -> None:
     assert [r["lag_hub.inbox"] for r in rows] == ["0", "2300", "0"]
     assert [r["lag_ncb"] for r in rows] == ["0", "0", "700"]
     assert png_path.stat().st_size > 0
+
+
+def test_report_page_names_the_families_at_the_lag_peak(tmp_path: Path) -> None:
+    """report.html's soak section says what the peak lag was made of, largest first."""
+    soak = _soak()
+    soak.analyse()
+    run = {"started": "now", "duration_s": 120, "rate": 100, "countries": 1, "posts": 1,
+           "seed": 1, "kafka_version": "4.4.0"}  # fmt: skip
+    report = Report(
+        run=run, organizations={}, hub={}, latency={}, screening={}, accounting=[],
+        soak=soak.section(),
+    )  # fmt: skip
+    _, html_path = write_report(report, tmp_path)
+    assert "at the peak: hub.inbox 2,300, ingress 200." in html_path.read_text()
