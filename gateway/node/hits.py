@@ -13,11 +13,12 @@ confirmed, and a node restarted in another mode does not forward them again.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.contract.messages import (
     HitDecision,
@@ -31,9 +32,11 @@ from gateway.errors import QuarantineError
 
 __all__ = [
     "AUTO_DECIDER",
+    "Hit",
     "HitBook",
     "HitEntry",
     "HitStatus",
+    "SettledHit",
     "auto_decision",
     "fold_up_records",
 ]
@@ -59,6 +62,18 @@ class HitEntry:
     status: HitStatus
     decision: HitDecision | None = None
 
+    @property
+    def post_id(self) -> str:
+        """The post that reported the hit."""
+        return self.report.post_id
+
+    def kept(self) -> Hit:
+        """What a running node keeps of this entry: all of it while it waits for a decision,
+        a :class:`SettledHit` once it is settled."""
+        if self.status is HitStatus.PENDING:
+            return self
+        return SettledHit(self.status, sys.intern(self.report.post_id))
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary: ids, outcome, state and decision; no free text of the report."""
         r = self.report
@@ -77,6 +92,20 @@ class HitEntry:
             "decided_by": d.decided_by if d else None,
             "reason": d.reason if d else None,
         }
+
+
+class SettledHit(NamedTuple):
+    """What a running node keeps of a settled hit (confirmed, dismissed, a false match):
+    enough to ignore a re-sent report or a late decision and to send the issuer's
+    acknowledgement to the reporting post. A node keeps every hit of its ``up`` topic's
+    retention; a settled one costs about 150 bytes instead of the report's 2 to 3 KB."""
+
+    status: HitStatus
+    post_id: str
+
+
+Hit = HitEntry | SettledHit
+"""A hit as a running node keeps it."""
 
 
 class HitBook:
@@ -99,7 +128,7 @@ class HitBook:
         return sorted(found, key=lambda e: e.report.reported_at)
 
     @staticmethod
-    def on_report(known: HitEntry | None, report: HitReport) -> HitEntry | None:
+    def on_report(known: Hit | None, report: HitReport) -> HitEntry | None:
         """A hit's entry after its report (None: a re-send of a hit already known)."""
         if known is not None:
             return None
@@ -107,9 +136,9 @@ class HitBook:
         return HitEntry(report, status or HitStatus.PENDING)
 
     @staticmethod
-    def on_decision(known: HitEntry | None, decision: HitDecision) -> HitEntry | None:
+    def on_decision(known: Hit | None, decision: HitDecision) -> HitEntry | None:
         """A hit's entry after a decision (None: unknown hit, or already settled)."""
-        if known is None or known.status is not HitStatus.PENDING:
+        if not isinstance(known, HitEntry) or known.status is not HitStatus.PENDING:
             return None
         status = (
             HitStatus.CONFIRMED

@@ -39,7 +39,7 @@ from gateway.errors import QuarantineError
 from gateway.kafka.eos import Output
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.flags import FlagBook, with_flag
-from gateway.node.hits import AUTO_DECIDER, HitBook, HitEntry, HitStatus, auto_decision
+from gateway.node.hits import AUTO_DECIDER, Hit, HitBook, HitEntry, HitStatus, auto_decision
 from gateway.node.receipts import (
     ReceiptBook,
     ReceiptKey,
@@ -74,7 +74,7 @@ class CountryState:
     """One country's shared state."""
 
     alerts: dict[str, AlertEntry] = field(default_factory=dict)
-    hits: HitBook = field(default_factory=HitBook)
+    hits: dict[str, Hit] = field(default_factory=dict)  # settled ones compact (SettledHit)
     flags: FlagBook = field(default_factory=FlagBook)
     receipts: ReceiptBook = field(default_factory=ReceiptBook)
 
@@ -146,7 +146,7 @@ class WayBack:
             return False
         state = self.states[country]
         state.alerts.update(staged.alerts)
-        state.hits.update(staged.hits)
+        state.hits.update((hit_id, entry.kept()) for hit_id, entry in staged.hits.items())
         state.flags.update(staged.flags)
         state.receipts.update(staged.receipts)
         waiting = self._waiting.setdefault(tp, set())
@@ -171,7 +171,7 @@ class WayBack:
 
     # -- lookups (the partition's staged changes first) ------------------------------------
 
-    def hit(self, country: str, hit_id: str, tp: TopicPartition | None = None) -> HitEntry | None:
+    def hit(self, country: str, hit_id: str, tp: TopicPartition | None = None) -> Hit | None:
         """A hit of ``country``'s posts, as this partition's open transaction sees it."""
         staged = self._staged.get(tp) if tp is not None else None
         if staged is not None and hit_id in staged.hits:
@@ -379,7 +379,7 @@ class WayBack:
             entry = self.hit(country, ack.hit_id)
             if entry is None:
                 raise QuarantineError("acknowledgement of an unknown hit", reason="unknown_hit")
-            feed = self.names.post(country, entry.report.post_id)
+            feed = self.names.post(country, entry.post_id)
             counts.append(("messages", (country, kind, "delivered"), 1))
             headers = [(MESSAGE_HEADER, HitAck.kind.encode())]
             return [Output(feed, f"ack:{ack.hit_id}".encode(), record.value, headers)]
@@ -405,7 +405,7 @@ class WayBack:
             if staged is not None:
                 staged.dirty.clear()
                 state = self.states[country]
-                state.hits.update(staged.hits)
+                state.hits.update((hit_id, entry.kept()) for hit_id, entry in staged.hits.items())
                 state.flags.update(staged.flags)
                 state.receipts.update(staged.receipts)
             return
@@ -416,10 +416,11 @@ class WayBack:
         except QuarantineError:
             return
         if decision.decided_by == AUTO_DECIDER and decision.country == country:
-            self.states[country].hits.decide(decision)
+            hits = self.states[country].hits
+            settled = HitBook.on_decision(hits.get(decision.hit_id), decision)
+            if settled is not None:
+                hits[decision.hit_id] = settled.kept()
 
     def awaiting(self, country: str) -> int:
         """Hits of ``country`` waiting for the bureau's decision."""
-        return sum(
-            e.status is HitStatus.PENDING for e in self.states[country].hits.entries.values()
-        )
+        return sum(e.status is HitStatus.PENDING for e in self.states[country].hits.values())
