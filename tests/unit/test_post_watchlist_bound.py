@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from gateway.post.screening import PersonQuery, Watchlist, entry_from_record, screen_person
 from gateway.post.screening.watchlist import REBUILD_AFTER
 from tests.support.screening import person
@@ -40,3 +42,28 @@ def test_a_rebuild_on_update_keeps_the_new_version_searchable() -> None:
     found = screen_person(wl, PersonQuery(name="Anna Sorensen"))
     assert [h.subject_id for h in found] == ["INTERPOL:W-0"]
     assert screen_person(wl, PersonQuery(name="Anna Lindqvist0")) == []
+
+
+def test_a_rebuild_runs_no_cyclic_collection_and_leaves_the_collector_on() -> None:
+    """The rebuild's tens of thousands of new postings trigger no garbage collection inside
+    it (the screening waits for it), and the collector is enabled again afterwards."""
+    wl = Watchlist()
+    _revise(wl, 3_000, 1)
+    wl._maybe_rebuild = lambda: None  # type: ignore[method-assign]  # why: gather dead rows
+    _revise(wl, 3_000, 2)
+    collections: list[str] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.callbacks.append(note)
+    try:
+        gc.collect()
+        collections.clear()
+        wl._compact()
+    finally:
+        gc.callbacks.remove(note)
+    assert collections == []
+    assert gc.isenabled()
+    assert wl.person_rows == len(wl._alive) == 6_000
