@@ -98,7 +98,8 @@ class SettledHit(NamedTuple):
     """What a running node keeps of a settled hit (confirmed, dismissed, a false match):
     enough to ignore a re-sent report or a late decision and to send the issuer's
     acknowledgement to the reporting post. A node keeps every hit of its ``up`` topic's
-    retention; a settled one costs about 150 bytes instead of the report's 2 to 3 KB."""
+    retention; a settled one costs about 350 bytes with its id, against 3.2 KB whole
+    (tests/unit/test_node_hits_settled.py)."""
 
     status: HitStatus
     post_id: str
