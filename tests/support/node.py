@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -25,6 +26,7 @@ from tests.support.alerts import make_alert
 __all__ = [
     "TOPOLOGY",
     "hit",
+    "message_record",
     "node_settings",
     "running_node",
     "send",
@@ -106,6 +108,12 @@ def hit(
         country="FRA", post_id=post, outcome=outcome, reported_at=datetime.now(UTC),
         subject_key=subject_key,
     )  # fmt: skip
+
+
+def message_record(offset: int, key: str, message: Message) -> SimpleNamespace:
+    """A consumed record carrying ``message``, as a processor receives it (no broker)."""
+    value, headers = encode_message(message)
+    return SimpleNamespace(offset=offset, key=key.encode(), value=value, headers=headers)
 
 
 async def send(

@@ -8,41 +8,27 @@ from __future__ import annotations
 
 import tracemalloc
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from aiokafka import TopicPartition
 
-from gateway.contract.enums import Org, Tlp
-from gateway.contract.messages import (
-    HitAck,
-    HitDecision,
-    HitDecisionKind,
-    HitOutcome,
-    HitReport,
-    encode_message,
-)
+from gateway.contract.enums import Org
+from gateway.contract.messages import HitAck, HitDecision, HitDecisionKind, HitOutcome, HitReport
 from gateway.kafka.topic_names import TopicNames
 from gateway.node.hits import HitEntry, HitStatus, SettledHit
 from gateway.node.metrics import NodeMetrics
 from gateway.node.service import NodeProcessor
 from gateway.topology import parse_topology
-from tests.support.node import TOPOLOGY
+from tests.support.node import TOPOLOGY, hit, message_record
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 NAMES = TopicNames("fl.")
 
 
 def _hit(hit_id: str, outcome: HitOutcome = HitOutcome.ARRESTED) -> HitReport:
-    return HitReport(
-        hit_id=hit_id, alert_id="INTERPOL:N-1", alert_version=1, org=Org.INTERPOL,
-        tlp=Tlp.GREEN, country="FRA", post_id="CDG", outcome=outcome, reported_at=NOW,
-        place="Terminal 2E, gate K41", note="travelling with two companions, onward to Dakar",
-    )  # fmt: skip
-
-
-def _record(offset: int, key: str, message: object) -> SimpleNamespace:
-    value, headers = encode_message(message)  # type: ignore[arg-type]
-    return SimpleNamespace(offset=offset, key=key.encode(), value=value, headers=headers)
+    """A French post's report with the free text an officer may add."""
+    return hit(hit_id, outcome).model_copy(
+        update={"place": "Terminal 2E, gate K41", "note": "two companions, onward to Dakar"}
+    )
 
 
 def _processor() -> NodeProcessor:
@@ -59,8 +45,8 @@ def test_a_settled_hit_is_kept_small_and_a_pending_one_whole() -> None:
     processor = _processor()
     up = TopicPartition(NAMES.up("FRA"), 0)
     processor.process(up, [
-        _record(0, "A", _hit("A")), _record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
-        _record(2, "B", _hit("B", HitOutcome.FALSE_MATCH)), _record(3, "C", _hit("C")),
+        message_record(0, "A", _hit("A")), message_record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
+        message_record(2, "B", _hit("B", HitOutcome.FALSE_MATCH)), message_record(3, "C", _hit("C")),
     ])  # fmt: skip
     processor.committed(up)
     hits = processor.wayback.states["FRA"].hits
@@ -68,7 +54,7 @@ def test_a_settled_hit_is_kept_small_and_a_pending_one_whole() -> None:
     assert hits["B"] == SettledHit(HitStatus.FALSE_MATCH, "CDG")
     assert isinstance(hits["C"], HitEntry)
     assert hits["C"].status is HitStatus.PENDING
-    out = processor.process(up, [_record(4, "C", _decision("C", HitDecisionKind.CONFIRMED))])
+    out = processor.process(up, [message_record(4, "C", _decision("C", HitDecisionKind.CONFIRMED))])
     assert [(o.topic, o.key) for o in out] == [(NAMES.hub_inbox, b"C")]
 
 
@@ -78,18 +64,18 @@ def test_a_settled_hit_still_ignores_resends_and_late_decisions_and_routes_its_a
     processor = _processor()
     up = TopicPartition(NAMES.up("FRA"), 0)
     processor.process(up, [
-        _record(0, "A", _hit("A")), _record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
+        message_record(0, "A", _hit("A")), message_record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
     ])  # fmt: skip
     processor.committed(up)
     late = processor.process(up, [
-        _record(2, "A", _hit("A")), _record(3, "A", _decision("A", HitDecisionKind.CONFIRMED)),
+        message_record(2, "A", _hit("A")), message_record(3, "A", _decision("A", HitDecisionKind.CONFIRMED)),
     ])  # fmt: skip
     assert list(late) == []
     processor.committed(up)
     ack = HitAck(hit_id="A", alert_id="INTERPOL:N-1", org=Org.INTERPOL, instructions="Hold.",
                  acked_at=NOW, acked_by="ncb-lyon")  # fmt: skip
     ncb = TopicPartition(NAMES.ncb("FRA"), 0)
-    out = processor.process(ncb, [_record(0, "ack:A", ack)])
+    out = processor.process(ncb, [message_record(0, "ack:A", ack)])
     assert [(o.topic, o.key) for o in out] == [(NAMES.post("FRA", "CDG"), b"ack:A")]
 
 
@@ -102,7 +88,10 @@ def test_a_thousand_settled_hits_cost_under_a_fifth_of_their_reports() -> None:
     records = []
     for i in range(1_000):
         confirm = _decision(f"H{i}", HitDecisionKind.CONFIRMED)
-        records += [_record(2 * i, f"H{i}", _hit(f"H{i}")), _record(2 * i + 1, f"H{i}", confirm)]
+        records += [
+            message_record(2 * i, f"H{i}", _hit(f"H{i}")),
+            message_record(2 * i + 1, f"H{i}", confirm),
+        ]
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
