@@ -44,10 +44,16 @@ def test_a_settled_hit_is_kept_small_and_a_pending_one_whole() -> None:
     pending one keeps its report (a later CONFIRMED decision forwards it)."""
     processor = _processor()
     up = TopicPartition(NAMES.up("FRA"), 0)
-    processor.process(up, [
-        message_record(0, "A", _hit("A")), message_record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
-        message_record(2, "B", _hit("B", HitOutcome.FALSE_MATCH)), message_record(3, "C", _hit("C")),
-    ])  # fmt: skip
+    confirm = _decision("A", HitDecisionKind.CONFIRMED)
+    processor.process(
+        up,
+        [
+            message_record(0, "A", _hit("A")),
+            message_record(1, "A", confirm),
+            message_record(2, "B", _hit("B", HitOutcome.FALSE_MATCH)),
+            message_record(3, "C", _hit("C")),
+        ],
+    )
     processor.committed(up)
     hits = processor.wayback.states["FRA"].hits
     assert hits["A"] == SettledHit(HitStatus.CONFIRMED, "CDG")
@@ -63,13 +69,12 @@ def test_a_settled_hit_still_ignores_resends_and_late_decisions_and_routes_its_a
     acknowledgement on the national topic goes to the reporting post's feed."""
     processor = _processor()
     up = TopicPartition(NAMES.up("FRA"), 0)
-    processor.process(up, [
-        message_record(0, "A", _hit("A")), message_record(1, "A", _decision("A", HitDecisionKind.CONFIRMED)),
-    ])  # fmt: skip
+    confirm = _decision("A", HitDecisionKind.CONFIRMED)
+    processor.process(up, [message_record(0, "A", _hit("A")), message_record(1, "A", confirm)])
     processor.committed(up)
-    late = processor.process(up, [
-        message_record(2, "A", _hit("A")), message_record(3, "A", _decision("A", HitDecisionKind.CONFIRMED)),
-    ])  # fmt: skip
+    late = processor.process(
+        up, [message_record(2, "A", _hit("A")), message_record(3, "A", confirm)]
+    )
     assert list(late) == []
     processor.committed(up)
     ack = HitAck(hit_id="A", alert_id="INTERPOL:N-1", org=Org.INTERPOL, instructions="Hold.",
