@@ -72,6 +72,10 @@ async def _hand_over(pair: Pair, index: int) -> None:
     while len(other.engine.assignment) < EVERY:
         assert loop.time() < give_up, f"{other.hub_id} never took the partitions over"
         await asyncio.sleep(0.05)
+    # The engine counts a partition as owned once its producer is up, before the hub has
+    # restored and re-armed what it took over; that restore runs under the engine's lock.
+    async with other.engine._lock:
+        pass
 
 
 async def _national(pair: Pair, alert_id: str, expect: dict[str, int]) -> dict[str, list[Any]]:
