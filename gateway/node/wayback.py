@@ -95,6 +95,13 @@ def _message(message: Message) -> tuple[bytes, list[tuple[str, bytes]]]:
     return encode_message(message)
 
 
+def _apply_way_back(state: CountryState, staged: _Staged) -> None:
+    """Apply a transaction's hits (settled ones kept small), flags and receipts."""
+    state.hits.update((hit_id, entry.kept()) for hit_id, entry in staged.hits.items())
+    state.flags.update(staged.flags)
+    state.receipts.update(staged.receipts)
+
+
 class WayBack:
     """Hits, decisions, receipts, flags and acknowledgements of some countries' nodes."""
 
@@ -146,9 +153,7 @@ class WayBack:
             return False
         state = self.states[country]
         state.alerts.update(staged.alerts)
-        state.hits.update((hit_id, entry.kept()) for hit_id, entry in staged.hits.items())
-        state.flags.update(staged.flags)
-        state.receipts.update(staged.receipts)
+        _apply_way_back(state, staged)
         waiting = self._waiting.setdefault(tp, set())
         waiting |= staged.dirty
         for key, complete in staged.sent.items():
@@ -404,10 +409,7 @@ class WayBack:
             staged = self._staged.pop(tp, None)
             if staged is not None:
                 staged.dirty.clear()
-                state = self.states[country]
-                state.hits.update((hit_id, entry.kept()) for hit_id, entry in staged.hits.items())
-                state.flags.update(staged.flags)
-                state.receipts.update(staged.receipts)
+                _apply_way_back(self.states[country], staged)
             return
         if message_kind(record.headers) != HitDecision.kind:
             return
