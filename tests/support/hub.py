@@ -114,9 +114,18 @@ async def start_hub(settings: Settings, bootstrap: str) -> Harness:
 
 
 async def stop_hub(h: Harness) -> None:
-    """Stop the hub and wait for it to finish its open transactions."""
+    """Stop the hub and wait for it to finish its open transactions; the hub's own error is
+    raised, and a CancelledError that escaped it (nobody cancels it here) is named as such,
+    with the hub's traceback, rather than passing for the test's own cancellation."""
     h.service.stop()
-    await asyncio.wait_for(h.task, 30)
+    done, _ = await asyncio.wait({h.task}, timeout=30)
+    assert done, "the hub did not return within 30 s of stop()"
+    if h.task.cancelled():
+        try:
+            h.task.result()
+        except asyncio.CancelledError as error:
+            raise AssertionError("a CancelledError escaped the hub's run()") from error
+    h.task.result()
 
 
 def by_alert(records: list[Any]) -> dict[str, list[Any]]:

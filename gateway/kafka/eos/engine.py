@@ -20,7 +20,7 @@ from gateway.errors import FrontlineError
 from gateway.kafka import clock
 from gateway.kafka.clients import make_consumer, make_producer
 from gateway.kafka.eos.errors import REFUSED as _REFUSED
-from gateway.kafka.eos.errors import PartitionFailingError, TopicRefusedError
+from gateway.kafka.eos.errors import PartitionFailingError, TopicRefusedError, unasked_cancel
 from gateway.kafka.eos.errors import refused as _refused
 from gateway.kafka.eos.producers import (
     ABORT_TIMEOUT_S,
@@ -254,7 +254,15 @@ class EosEngine:
                 *(self._commit_txn(consumer, w) for w in open_workers), return_exceptions=True
             )
             # Every partition's commit or abort has ended; now the first error stops the loop.
-            for result in results:
+            for worker, result in zip(open_workers, results, strict=True):
+                if unasked_cancel(result):  # a cancelled future inside the client, mid-abort
+                    log.warning(
+                        "eos_commit_cancelled",
+                        topic=worker.tp.topic,
+                        partition=worker.tp.partition,
+                    )
+                    worker.failed = True  # aborted and re-read at the next commit
+                    continue
                 if isinstance(result, BaseException):
                     raise result
             return
@@ -327,6 +335,10 @@ class EosEngine:
                     )
                 await producer.commit_transaction()
             except Exception as exc:  # why: whatever failed, abort and re-read
+                failure = ("", exc)
+            except asyncio.CancelledError as exc:
+                if not unasked_cancel(exc):
+                    raise
                 failure = ("", exc)
         if failure is None:
             worker.failures = 0

@@ -9,11 +9,13 @@ the topic and the fix, and commits nothing of that transaction.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import errors as kafka_errors
 
 from gateway.errors import FrontlineError
 
-__all__ = ["REFUSED", "PartitionFailingError", "TopicRefusedError", "refused"]
+__all__ = ["REFUSED", "PartitionFailingError", "TopicRefusedError", "refused", "unasked_cancel"]
 
 
 class PartitionFailingError(FrontlineError):
@@ -61,3 +63,19 @@ def refused(topic: str, error: BaseException) -> TopicRefusedError:
         "its input offsets were not committed.",
         hint=hint,
     )
+
+
+def unasked_cancel(error: object) -> bool:
+    """Whether ``error`` (a result or an exception) is a ``CancelledError`` nobody asked the
+    current task for.
+
+    A future that the Kafka client cancels inside (a request dropped with its connection, a
+    producer closed under it) raises ``CancelledError`` in whoever awaits it, though that task
+    was never cancelled. For the engine that is a failed send or commit like any other: abort
+    and re-read the partition. A real cancellation (``Task.cancel()``, which ``cancelling()``
+    counts) is not one of these and still propagates.
+    """
+    if not isinstance(error, asyncio.CancelledError):
+        return False
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() == 0

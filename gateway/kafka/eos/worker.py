@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from gateway.kafka.eos.errors import unasked_cancel
 from gateway.kafka.eos.records import Fanout, Headers, Output
 from gateway.kafka.partitioning import partition_for
 
@@ -115,6 +116,10 @@ class Worker:
             await self.flush()
         except Exception as error:  # why: a send refused before it left; the rest settles first
             failure = ("", error)
+        except asyncio.CancelledError as error:
+            if not unasked_cancel(error):
+                raise  # asked for: the engine is being cancelled
+            failure = ("", error)  # a future the client cancelled inside: a failed send
         results = await asyncio.gather(*(f for _, f in self.sent), return_exceptions=True)
         for (topic, _), result in zip(self.sent, results, strict=True):
             if isinstance(result, BaseException) and failure is None:
