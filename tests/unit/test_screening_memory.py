@@ -29,8 +29,8 @@ def _growth(fill: int, call: object) -> int:
         tracemalloc.stop()
 
 
-def test_token_pair_memo_holds_its_bound_in_under_ten_megabytes() -> None:
-    """Past its size the token-pair memo keeps its size and holds under 10 MB in all."""
+def test_token_pair_memo_holds_its_bound_in_under_four_megabytes() -> None:
+    """Past its size the token-pair memo keeps its size and holds under 4 MB in all."""
     left, right = _tokens(400, 1), _tokens(400, 2)
     for token in left + right:  # the per-token memos are not what this test measures
         normalize.skeleton_keys(token)
@@ -39,12 +39,12 @@ def test_token_pair_memo_holds_its_bound_in_under_ten_megabytes() -> None:
     fill = names.TOKEN_PAIR_MEMO + 2_000
     held = _growth(fill, lambda i: names._token_sim(left[i % 400], right[i // 400], False))
     assert names._token_sim.cache_info().currsize == names.TOKEN_PAIR_MEMO
-    assert held < 10 * MB, f"{held / MB:.1f} MB"
+    assert held < 4 * MB, f"{held / MB:.1f} MB"
     names._token_sim.cache_clear()
 
 
-def test_name_pair_memo_holds_its_bound_with_the_token_memo_under_sixteen_megabytes() -> None:
-    """Past its size the name-pair memo keeps its size; with the token memo, under 16 MB."""
+def test_name_pair_memo_holds_its_bound_with_the_token_memo_under_six_megabytes() -> None:
+    """Past its size the name-pair memo keeps its size; with the token memo, under 6 MB."""
     pool = _tokens(300, 3)
     queries = [(pool[i % 300], pool[(i * 7) % 300]) for i in range(200)]
     entries = [(pool[(i * 11) % 300], pool[(i * 13) % 300], pool[i % 300]) for i in range(200)]
@@ -61,6 +61,6 @@ def test_name_pair_memo_holds_its_bound_with_the_token_memo_under_sixteen_megaby
     held = _growth(fill, call)
     assert names._name_similarity.cache_info().currsize == names.NAME_PAIR_MEMO
     # The token-pair memo fills alongside (bounded by the test above).
-    assert held < 16 * MB, f"{held / MB:.1f} MB"
+    assert held < 6 * MB, f"{held / MB:.1f} MB"
     names._name_similarity.cache_clear()
     names._token_sim.cache_clear()

@@ -21,11 +21,13 @@ __all__ = ["name_similarity"]
 
 _MIN_TOKEN_SIM = 0.75
 # Memo sizes: each query meets new token pairs (a traveller's name against its candidates'),
-# so a full memo is what a long-running post holds for it: about 8 MB for the token pairs and
-# 6 MB for the names (tests/unit/test_screening_memory.py). At 1<<18 token pairs it held up
-# to about 200 MB, filled over hours of screening: the posts kept growing in the soak.
-TOKEN_PAIR_MEMO = 1 << 15
-NAME_PAIR_MEMO = 1 << 14
+# so a full memo is what a long-running post holds for it: about 2.5 MB for the token pairs
+# and 2.2 MB for the names (tests/unit/test_screening_memory.py). At 1<<18 token pairs it
+# held up to about 200 MB, filled over hours of screening, and at 1<<15 and 1<<14 (with the
+# token memos at 1<<16) some 47 MB in all, filled over the soak's half hour: the posts kept
+# growing. The smaller memos screen as fast (docs/post.md, "Screening").
+TOKEN_PAIR_MEMO = 1 << 13
+NAME_PAIR_MEMO = 1 << 12
 # A name matched several ways is reported by its least exact way.
 _HOW_ORDER = ("transliteration", "phonetic", "fuzzy", "particle")
 _VOWELS = frozenset("aeiouy")

@@ -97,8 +97,8 @@ def _transliterate(text: str) -> str:
 
 
 # Per-token memo size (skeletons, their alternative readings, particle-free forms): the
-# tokens of a watchlist repeat (common names), a full memo is a few MB each.
-TOKEN_MEMO = 1 << 16
+# tokens of a watchlist repeat (common names); the three full memos hold about 7 MB.
+TOKEN_MEMO = 1 << 14
 
 
 @lru_cache(maxsize=TOKEN_MEMO)
