@@ -112,12 +112,15 @@ class Monitor:
     lag: list[tuple[float, int | None]] = field(default_factory=list)
     # the same samples by topic family (topic_family), where the lag was known
     lag_by: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    # and each family's end offsets then, summed over the groups' partitions (lag in seconds)
+    ends_by: list[tuple[float, dict[str, int]]] = field(default_factory=list)
     rows: list[ProcessRow] = field(default_factory=list)
     samples: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _thread: threading.Thread | None = None
     _halt: threading.Event = field(default_factory=threading.Event)
+    _ends: dict[str, int] = field(default_factory=dict)  # the last _lag's, by family
 
     def start(self) -> None:
         """Begin sampling in the background: lag and processes on a thread of their own."""
@@ -168,6 +171,7 @@ class Monitor:
                 self.lag.append((round(at, 2), None if parts is None else sum(parts.values())))
                 if parts is not None:
                     self.lag_by.append((round(at, 2), parts))
+                    self.ends_by.append((round(at, 2), self._ends))
                 if at >= next_proc:
                     self._measure(at)
                     next_proc = at + self.proc_every_s
@@ -180,8 +184,9 @@ class Monitor:
 
     async def _lag(self, admin: Any, consumer: Any) -> dict[str, int] | None:
         """Records the hub and nodes have yet to commit by topic family, or None while the
-        broker cannot say."""
+        broker cannot say (the families' summed end offsets are kept in ``_ends``)."""
         prefix = self.settings.topic_prefix
+        self._ends = {}
         try:
             committed: dict[TopicPartition, int] = {}
             for group in GROUPS:
@@ -195,6 +200,11 @@ class Monitor:
         except (KafkaError, TimeoutError, OSError) as error:
             log.info("lag_unknown", error=type(error).__name__)
             return None
+        totals: dict[str, int] = {}
+        for tp, end in ends.items():
+            family = topic_family(tp.topic, prefix)
+            totals[family] = totals.get(family, 0) + int(end)
+        self._ends = totals
         behind = {tp: int(ends[tp]) - offset for tp, offset in committed.items() if tp in ends}
         behind = {tp: b for tp, b in behind.items() if b > 1}  # one: the commit marker
         # A few offsets behind may be only an aborted transaction (a killed instance's) and its

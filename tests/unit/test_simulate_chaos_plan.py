@@ -143,7 +143,8 @@ def test_proc_usage_reads_this_process_and_none_for_a_gone_one() -> None:
 
 def test_monitor_counts_neither_a_commit_marker_nor_an_aborted_tail_as_lag() -> None:
     """One offset behind (the commit marker) is no lag; a few behind count only when they
-    hold a committed record, not when they are a killed writer's aborted transaction."""
+    hold a committed record, not when they are a killed writer's aborted transaction; every
+    family's end offsets are kept for the lag in seconds."""
     marker, pending, aborted = (
         TopicPartition("a", 0),
         TopicPartition("b", 0),
@@ -178,7 +179,9 @@ def test_monitor_counts_neither_a_commit_marker_nor_an_aborted_tail_as_lag() -> 
         async def position(self, tp: Any) -> int:
             return self.positions[tp]
 
-    assert asyncio.run(_monitor()._lag(Admin(), Consumer())) == {"b": 4}
+    monitor = _monitor()
+    assert asyncio.run(monitor._lag(Admin(), Consumer())) == {"b": 4}
+    assert monitor._ends == {"a": 11, "b": 9, "c": 23}  # each family's ends, lagging or not
 
 
 def test_a_run_that_fails_after_traffic_still_leaves_its_soak_curves(tmp_path: Path) -> None:
