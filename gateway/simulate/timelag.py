@@ -15,6 +15,7 @@ are consumed by the same processes at the same pace.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 __all__ = ["family_seconds", "seconds_behind"]
@@ -45,23 +46,19 @@ def family_seconds(
     ends_by: Sequence[tuple[float, dict[str, int]]],
 ) -> list[tuple[float, dict[str, float]]]:
     """Each sample's lag in seconds by family, for the samples whose end offsets are known."""
-    ends_at = dict(ends_by)
+    known = {at for at, _ in ends_by}
     history: dict[str, list[tuple[float, int]]] = {}
-    out: list[tuple[float, dict[str, float]]] = []
     for at, ends in ends_by:  # the history first: a sample's own ends are part of it
         for family, end in ends.items():
             history.setdefault(family, []).append((at, end))
-    position: dict[str, int] = {}
+    out: list[tuple[float, dict[str, float]]] = []
     for at, parts in lag_by:
-        if at not in ends_at:
+        if at not in known:
             continue
         seconds: dict[str, float] = {}
         for family, behind in parts.items():
             past = history.get(family, [])
-            i = position.get(family, 0)
-            while i < len(past) and past[i][0] <= at:
-                i += 1
-            position[family] = i
-            seconds[family] = round(seconds_behind(past[:i], at, behind), 2)
+            upto = bisect_right(past, at, key=lambda point: point[0])  # samples at or before
+            seconds[family] = round(seconds_behind(past[:upto], at, behind), 2)
         out.append((at, seconds))
     return out
