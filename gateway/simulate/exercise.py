@@ -396,10 +396,13 @@ class Exercise:
         count = int(self.config.travellers_per_s * TICK_S) or 1
         persons = self.run_state.persons
         travellers = []
+        by_post: dict[str, list[tuple[str, WantedPerson]]] = {}  # listed persons, once a tick
         for _ in range(count):
             post = rng.choice(self.posts)
-            held = self.run_state.watchlists.get(post, {})
-            candidates = [(a, persons[a]) for a in held if a in persons]
+            candidates = by_post.get(post)
+            if candidates is None:
+                held = self.run_state.watchlists.get(post, {})
+                candidates = by_post[post] = [(a, persons[a]) for a in held if a in persons]
             travellers.append((post, pick_traveller(rng, factory, self.config.planted_share,
                                                     candidates)))  # fmt: skip
 

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from connectors.base import Connector, RawRecord, Revision
 from connectors.synthetic import get_generator
+from gateway.simulate.livepool import LivePool
 
 __all__ = [
     "DOCUMENT_SHARES",
@@ -100,7 +101,7 @@ class TrafficPlan:
     _carry: dict[str, float] = field(default_factory=dict)
     _clock: float = 0.0  # seconds of traffic ticked so far
     _sequence: int = 0
-    _live: dict[str, dict[str, RawRecord]] = field(default_factory=dict)  # org -> id -> record
+    _live: dict[str, LivePool] = field(default_factory=dict)  # org -> its revisable alerts
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -110,11 +111,11 @@ class TrafficPlan:
 
     def remember(self, org: str, alert_id: str, record: RawRecord, *, final: bool) -> None:
         """Note a published record so later ticks can revise it (``final``: no more changes)."""
-        live = self._live.setdefault(org, {})
+        live = self._live.setdefault(org, LivePool())
         if final:
-            live.pop(alert_id, None)
+            live.discard(alert_id)
         else:
-            live[alert_id] = record
+            live.put(alert_id, record)
 
     def steady(self, elapsed_s: float) -> bool:
         """Whether traffic ``elapsed_s`` seconds in is in the steady phase."""
@@ -181,10 +182,10 @@ class TrafficPlan:
         self, connector: Connector, now: datetime, change: Revision | None = None
     ) -> Issue | None:
         live = self._live.get(connector.org)
-        if not live:
+        # Out of the pool until its revision is published: revised again only then.
+        record = live.draw(self._rng) if live is not None else None
+        if record is None:
             return None
-        alert_id = self._rng.choice(list(live))
-        record = live.pop(alert_id)  # revised again only once its revision is published
         if change is None:
             weights = list(REVISION_WEIGHTS.values())
             change = self._rng.choices(list(REVISION_WEIGHTS), weights)[0]
