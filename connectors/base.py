@@ -56,7 +56,10 @@ __all__ = [
 # operational alerts before they leave: codes from the contract's Org.
 OBSERVERS: frozenset[Org] = frozenset({Org.SCO, Org.UNODC})
 
-Revision = Literal["update", "narrow", "raise_red", "cancel"]
+Revision = Literal["update", "amend", "narrow", "raise_red", "cancel"]
+"""How an alert is revised. ``amend`` is an update that changes details in place and adds
+none (no further alias, plate, offence or remark): a population amended for ever keeps its
+size, as the soak's steady phase needs."""
 _ALERT_TYPES = (WantedPersonAlert, CommodityAlert, ThreatAssessmentAlert, TravelDocumentAlert)
 # Versions derived from an update stamp count seconds from this instant, so they fit the
 # contract's 32-bit ``version`` until 2068 and grow with every later stamp.

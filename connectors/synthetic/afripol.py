@@ -223,17 +223,21 @@ def revise_fiche(
     if change == "cancel":
         fiche.pop("personne", None)
         fiche.pop("marchandise", None)
-    elif change == "update":
-        _update_details(rng, fiche)
+    elif change in ("update", "amend"):
+        _update_details(rng, fiche, grow=change == "update")
     return orjson.dumps(fiche) + b"\n"
 
 
-def _update_details(rng: random.Random, fiche: dict[str, Any]) -> None:
-    """A person faces one more charge; a seizure's count is corrected after inventory."""
+def _update_details(rng: random.Random, fiche: dict[str, Any], *, grow: bool) -> None:
+    """A person faces one more charge (``grow``; else the last one is requalified); a
+    seizure's count is corrected after inventory."""
     if isinstance(person := fiche.get("personne"), dict):
         known = list(person.get("infractions") or ())
         fresh = [o for o in _OFFENCES if o not in known]
-        if fresh:
+        if not grow and known:
+            others = [o for o in _OFFENCES if o != known[-1]]
+            person["infractions"] = [*known[:-1], rng.choice(fresh or others)]
+        elif fresh:  # not grow: the first one, once
             person["infractions"] = [*known, rng.choice(fresh)]
         else:
             person["alias"] = [*(person.get("alias") or ()), rng.choice(_FAMILY)]

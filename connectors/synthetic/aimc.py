@@ -176,8 +176,8 @@ def revise_bulletin(
         bulletin.remove(lapsed)
     elif plan == "renew":  # revised after it lapsed: the issuer renews it
         _replace(bulletin, _date_element("ValidUntil", rng, (local + _YEAR).date()), "IssuedOn")
-    if change == "update":
-        _update(rng, bulletin, local)
+    if change in ("update", "amend"):
+        _update(rng, bulletin, local, grow=change == "update")
     elif change in ("narrow", "raise_red"):
         marking = revised_labels(rng, env, change, sorted(MEMBER_ZONES))
         _mark(bulletin, marking)
@@ -203,12 +203,13 @@ def _mark(bulletin: Element, marking: Labels) -> None:
             bulletin.insert(position, el)
 
 
-def _update(rng: random.Random, bulletin: Element, local: dt.datetime) -> None:
-    """A realistic amendment: a further charge, a new passport, or a longer validity."""
+def _update(rng: random.Random, bulletin: Element, local: dt.datetime, *, grow: bool) -> None:
+    """A realistic amendment: a further charge (``grow``), a new passport, or a longer
+    validity."""
     person = bulletin.find("Person")
     choice = rng.random()
     missing = (bulletin.findtext("Kind") or "").strip() == "مفقود"
-    if person is not None and choice < 0.4 and not missing:
+    if person is not None and choice < 0.4 and not missing and grow:
         known = {(c.text or "").strip() for c in person.findall("Charge")}
         charge = Element("Charge")
         charge.text = rng.choice([c for c in _CHARGES if c not in known] or list(_CHARGES))

@@ -226,23 +226,27 @@ def revise_alert(
     if change == "cancel":
         alert.pop("persona", None)
         alert.pop("mercancia", None)
-    elif change == "update":
-        _update_details(rng, alert)
+    elif change in ("update", "amend"):
+        _update_details(rng, alert, grow=change == "update")
     return orjson.dumps({"formato": "AMERIPOL-SIA/1", "alertas": [alert]})
 
 
-def _update_details(rng: random.Random, alert: dict[str, Any]) -> None:
-    """A person is charged with one more offence; a seizure is re-weighed or a carrier added."""
+def _update_details(rng: random.Random, alert: dict[str, Any], *, grow: bool) -> None:
+    """A person is charged with one more offence (``grow``; else the last one is
+    requalified); a seizure is re-weighed or (``grow``) a carrier added."""
     if isinstance(person := alert.get("persona"), dict):
         known = list(person.get("delitos") or ())
         fresh = [o for o in _OFFENCES if o not in known]
-        if fresh:
+        if not grow and known:
+            others = [o for o in _OFFENCES if o != known[-1]]
+            person["delitos"] = [*known[:-1], rng.choice(fresh or others)]
+        elif fresh:  # not grow: the first one, once
             person["delitos"] = [*known, rng.choice(fresh)]
         else:
             person["alias"] = [*(person.get("alias") or ()), f"Alias {rng.randint(2, 99)}"]
         return
     goods = alert["mercancia"]
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 or not grow:
         kg = rng.uniform(40, 3200)
         goods["cantidad"] = f"{kg:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
         goods["unidad"] = "KG"

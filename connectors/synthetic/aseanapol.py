@@ -195,10 +195,10 @@ def revise_row(
     row["expires_on"] = "" if expiry is None else expiry.isoformat(timespec="seconds")
     if change == "cancel":
         row = {k: v for k, v in row.items() if k in _ENVELOPE_COLUMNS}
-    elif change == "update" and "doc_status" in names:
+    elif change in ("update", "amend") and "doc_status" in names:
         update_document(rng, row, stamp)
-    elif change == "update":
-        _update_details(rng, row, stamp)
+    elif change in ("update", "amend"):
+        _update_details(rng, row, stamp, grow=change == "update")
     columns = [*names, *(c for c in row if c not in names)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
@@ -207,11 +207,14 @@ def revise_row(
     return out.getvalue().encode()
 
 
-def _update_details(rng: random.Random, row: dict[str, Any], stamp: datetime) -> None:
-    """A further charge, else a newly known passport, else new distinguishing marks."""
+def _update_details(
+    rng: random.Random, row: dict[str, Any], stamp: datetime, *, grow: bool
+) -> None:
+    """A further charge (``grow``), else a newly known passport, else new distinguishing
+    marks."""
     known = [o for o in str(row.get("offences") or "").split("|") if o.strip()]
     fresh = [o for o in _OFFENCES if o not in known]
-    if known and fresh and rng.random() < 0.6:
+    if grow and known and fresh and rng.random() < 0.6:
         row["offences"] = "|".join([*known, rng.choice(fresh)])
     elif not row.get("doc_no") and row.get("issuing_country"):
         country = str(row["issuing_country"])

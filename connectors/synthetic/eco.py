@@ -217,8 +217,8 @@ def revise_telex(
         out.pop("VALID", None)  # a lapsed alert withdrawn: no validity to state
     if plan == "renew":  # revised after it lapsed: the origin renews it
         out["VALID"] = _native_day(rng, (local + _YEAR).date())
-    if change == "update":
-        _update(rng, out, local, alert)
+    if change in ("update", "amend"):
+        _update(rng, out, local, alert, grow=change == "update")
     elif change in ("narrow", "raise_red"):
         marking = revised_labels(rng, env, change, sorted(MEMBER_ZONES))
         out["TLP"] = tlp_label(marking.tlp).removeprefix("TLP:")
@@ -230,8 +230,11 @@ def revise_telex(
     return "\n".join([f"ZCZC ECO-DCCU {rng.randrange(10**4):04d}", *body, "NNNN", ""]).encode()
 
 
-def _update(rng: random.Random, out: dict[str, str], local: dt.datetime, alert: AnyAlert) -> None:
-    """A realistic amendment: the weighed quantity, the seizure, a passport, more offences."""
+def _update(
+    rng: random.Random, out: dict[str, str], local: dt.datetime, alert: AnyAlert, *, grow: bool
+) -> None:
+    """A realistic amendment: the weighed quantity, the seizure, a passport, more offences
+    (``grow``; else the remarks name one further offence at most)."""
     choice = rng.random()
     if isinstance(alert, WantedPersonAlert):
         if choice < 0.4:
@@ -239,7 +242,8 @@ def _update(rng: random.Random, out: dict[str, str], local: dt.datetime, alert: 
             out["DOC"] = f"P {nationality} {rng.choice('PRKX')}{rng.randrange(10**7):07d}"
             return
         if choice < 0.7:
-            out["REMARKS"] = f"{out.get('REMARKS', _REMARKS)}; money laundering"
+            remarks = out.get("REMARKS", _REMARKS) if grow else _REMARKS
+            out["REMARKS"] = f"{remarks}; money laundering"
             return
     else:
         goods = alert.subject

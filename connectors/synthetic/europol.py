@@ -241,26 +241,58 @@ def revise_message(
         _set_countries(subject, "Deny", labels.deny)
     expiry = kept_expiry(rng, envelope.expires_at, stamp, change)
     _set(subject, "ValidUntil", None if expiry is None else _stamp(expiry))
-    if change == "update":
-        _update_details(rng, subject)
+    if change in ("update", "amend"):
+        _update_details(rng, subject, grow=change == "update")
     data: bytes = ET.tostring(message, encoding="utf-8", xml_declaration=True)
     return data
 
 
-def _update_details(rng: random.Random, subject: ET.Element) -> None:
-    """A person gains an offence or an alias; a stolen vehicle is seen with false plates."""
+def _update_details(rng: random.Random, subject: ET.Element, *, grow: bool) -> None:
+    """A person gains an offence or an alias; a stolen vehicle is seen with false plates.
+    Not ``grow``: the vehicle's last plate or the person's last offence is replaced instead."""
     if subject.tag == "Vehicle":
         country = rng.choice(sorted(_PLATES))
-        _add(subject, "Plate", _pattern(rng, _PLATES[country]), country=country)
+        plates = subject.findall("Plate")
+        if grow or not plates:
+            _add(subject, "Plate", _pattern(rng, _PLATES[country]), country=country)
+        else:
+            plates[-1].text = _pattern(rng, _PLATES[country])
+            plates[-1].set("country", country)
+        return
+    pool = _OFFENCES.get((subject.findtext("Category") or "").upper(), ()) or _OFFENCES["ARREST"]
+    if not grow:
+        _amend_person(rng, subject, pool)
         return
     known = {o.text for o in subject.iterfind("Offence")}
-    pool = _OFFENCES.get((subject.findtext("Category") or "").upper(), ()) or _OFFENCES["ARREST"]
     fresh = [o for o in pool if o not in known]
     if fresh and rng.random() < 0.7:
         _add(subject, "Offence", rng.choice(fresh))
     else:
         surname = subject.findtext("Name[@type='surname']") or "X"
         _add(subject, "Name", f"{surname[:3].upper()}{rng.randint(10, 99)}", type="alias")
+
+
+def _amend_person(rng: random.Random, subject: ET.Element, pool: tuple[str, ...]) -> None:
+    """A change that adds nothing: the last offence requalified, else the alias corrected
+    (the first offence or alias is given once)."""
+    offences = subject.findall("Offence")
+    others = [o for o in pool if offences and o != offences[-1].text]
+    if others:
+        offences[-1].text = rng.choice(others)
+        return
+    if not offences and pool:
+        _add(subject, "Offence", rng.choice(pool))
+        return
+    surname = subject.findtext("Name[@type='surname']") or "X"
+    aliases = subject.findall("Name[@type='alias']")
+    alias = aliases[-1].text if aliases else None
+    new = f"{surname[:3].upper()}{rng.randint(10, 99)}"
+    while new == alias:
+        new = f"{surname[:3].upper()}{rng.randint(10, 99)}"
+    if aliases:
+        aliases[-1].text = new
+    else:
+        _add(subject, "Name", new, type="alias")
 
 
 def generate(rng: random.Random, count: int, now: datetime) -> bytes:

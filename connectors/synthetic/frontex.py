@@ -121,8 +121,8 @@ def revise_row(
     row["deny"] = "|".join(_eu_code(c) for c in labels.deny)
     expiry = kept_expiry(rng, envelope.expires_at, stamp, change)
     row["valid_until"] = "" if expiry is None else expiry.astimezone(WARSAW).strftime(_STAMP)
-    if change == "update":
-        _update_details(rng, row)
+    if change in ("update", "amend"):
+        _update_details(rng, row, grow=change == "update")
     header = [*names, *(c for c in ("release_to", "deny", "valid_until") if c not in names)]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -131,15 +131,17 @@ def revise_row(
     return out.getvalue().encode("utf-8")
 
 
-def _update_details(rng: random.Random, row: dict[str, str]) -> None:
-    """A full search finds more (the quantity grows), else one more container is found."""
+def _update_details(rng: random.Random, row: dict[str, str], *, grow: bool) -> None:
+    """A full search finds more (the quantity grows), else one more container is found (not
+    ``grow``: the last container's number is corrected instead)."""
     quantity = row.get("quantity", "")
     if quantity and rng.random() < 0.6:
         amount = float(quantity.replace(".", "").replace(",", "."))
         row["quantity"] = _amount(round(amount * rng.uniform(1.05, 1.6) + 1, 1))
         return
     found = [c for c in (row.get("containers") or "").split("|") if c.strip()]
-    row["containers"] = "|".join([*found, _container(rng)])
+    kept = found if grow else found[:-1]
+    row["containers"] = "|".join([*kept, _container(rng)])
 
 
 def generate(rng: random.Random, count: int, now: datetime) -> bytes:

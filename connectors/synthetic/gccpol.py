@@ -202,8 +202,8 @@ def revise_circular(
         del circular["valid_until"]
     elif plan == "renew":  # revised after it lapsed: the issuer renews it
         circular["valid_until"] = _hijri_or_gregorian(rng, (local + _YEAR).date())
-    if change == "update":
-        _update(rng, circular, local)
+    if change in ("update", "amend"):
+        _update(rng, circular, local, env.expires_at, grow=change == "update")
     elif change in ("narrow", "raise_red"):
         members = sorted(MEMBER_ZONES)
         marking = revised_labels(rng, env, change, members)
@@ -223,14 +223,23 @@ def revise_circular(
 _YEAR = dt.timedelta(days=365)
 
 
-def _update(rng: random.Random, circular: dict[str, Any], local: dt.datetime) -> None:
-    """A realistic later revision: a new offence or passport, more goods, longer validity."""
+def _update(
+    rng: random.Random, circular: dict[str, Any], local: dt.datetime,
+    expires_at: dt.datetime | None, *, grow: bool,
+) -> None:  # fmt: skip
+    """A realistic later revision: a new offence (``grow``; else the last one replaced) or
+    passport, more goods, longer validity."""
     choice = rng.random()
     person = circular.get("person")
     goods = circular.get("commodity")
     if isinstance(person, dict) and choice < 0.4 and person.get("category") != "missing":
-        offences = [o for o in _OFFENCES if o not in person.get("offences", [])]
-        person["offences"] = [*person.get("offences", []), rng.choice(offences or _OFFENCES)]
+        held = list(person.get("offences", []))
+        fresh = [o for o in _OFFENCES if o not in held]
+        if grow or not held:
+            person["offences"] = [*held, rng.choice(fresh or _OFFENCES)]
+        else:  # the last one requalified
+            others = [o for o in _OFFENCES if o != held[-1]]
+            person["offences"] = [*held[:-1], rng.choice(fresh or others)]
     elif isinstance(person, dict) and choice < 0.75:
         state = (person.get("nationality") or ["SA"])[0]
         expiry = (local + dt.timedelta(days=rng.randint(400, 3000))).date()
@@ -244,8 +253,10 @@ def _update(rng: random.Random, circular: dict[str, Any], local: dt.datetime) ->
             quantity["amount"] = int(quantity["amount"] * rng.uniform(1.1, 2.0))
         goods["action"] = "seize"
     else:
-        days = rng.randint(180, 730)
-        circular["valid_until"] = _hijri_or_gregorian(rng, (local + dt.timedelta(days=days)).date())
+        until = (local + dt.timedelta(days=rng.randint(180, 730))).date()
+        if expires_at is not None and until == expires_at.astimezone(local.tzinfo).date():
+            until += dt.timedelta(days=1)  # a longer validity, never the same day again
+        circular["valid_until"] = _hijri_or_gregorian(rng, until)
 
 
 def generate(rng: random.Random, count: int, now: dt.datetime) -> bytes:

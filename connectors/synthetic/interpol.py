@@ -177,15 +177,16 @@ def revise_notice(
         rng, notice, envelope, now, change, first_key="published_at", live="published",
         gone="cancelled",
     )  # fmt: skip
-    if change == "update":
-        _update_details(rng, notice)
+    if change in ("update", "amend"):
+        _update_details(rng, notice, grow=change == "update")
     return orjson.dumps(notice, option=orjson.OPT_INDENT_2)
 
 
-def _update_details(rng: random.Random, notice: dict[str, Any]) -> None:
-    """A later finding: a further charge on the warrant list, else new distinguishing marks."""
+def _update_details(rng: random.Random, notice: dict[str, Any], *, grow: bool) -> None:
+    """A later finding: a further charge on the warrant list (``grow``), else new
+    distinguishing marks."""
     warrants = notice.get("arrest_warrants")
-    if isinstance(warrants, list) and warrants and isinstance(warrants[0], dict):
+    if grow and isinstance(warrants, list) and warrants and isinstance(warrants[0], dict):
         known = {w.get("charge") for w in warrants if isinstance(w, dict)}
         fresh = [c for c in _CHARGES if c[0] not in known]
         if fresh and rng.random() < 0.7:

@@ -158,7 +158,7 @@ def revise_record(
     stamp = revise_json(
         rng, record, envelope, now, change, first_key="created_at", live="active", gone="withdrawn"
     )
-    if change == "update":
+    if change in ("update", "amend"):  # neither adds anything
         _update_details(rng, record, stamp)
     return orjson.dumps(record, option=orjson.OPT_INDENT_2)
 

@@ -119,8 +119,8 @@ def revise_row(
         cells["Действует до"] = ""
     elif plan == "renew":  # revised after it lapsed: renewed for a year
         cells["Действует до"] = f"{local + _YEAR:%d.%m.%Y}"
-    if change == "update":
-        _update(rng, cells, local)
+    if change in ("update", "amend"):
+        _update(rng, cells, local, grow=change == "update")
     elif change in ("narrow", "raise_red"):
         marking = revised_labels(rng, env, change, _MEMBERS)
         cells["Гриф"] = _GRIF.get(marking.tlp) or tlp_label(marking.tlp)
@@ -129,9 +129,10 @@ def revise_row(
     return _register(columns, [[cells.get(c, "") for c in columns]])
 
 
-def _update(rng: random.Random, cells: dict[str, str], local: dt.datetime) -> None:
-    """A realistic amendment: a revised summary, a further country, or a longer validity."""
-    choice = rng.random()
+def _update(rng: random.Random, cells: dict[str, str], local: dt.datetime, *, grow: bool) -> None:
+    """A realistic amendment: a revised summary, a further country (both ``grow``), or a
+    longer validity."""
+    choice = rng.random() if grow else 1.0
     if choice < 0.4:
         cells["Резюме"] = (
             f"{cells.get('Резюме') or _SUMMARY}\n"

@@ -122,8 +122,8 @@ def revise_report(
         report["x_unodc_valid_until"] = _stamp(stamp + _YEAR)
     if change == "cancel":
         report["revoked"] = True
-    elif change == "update":
-        _update(rng, report, context, stamp)
+    elif change in ("update", "amend"):
+        _update(rng, report, context, stamp, grow=change == "update")
     else:
         subject = alert.subject
         concerned = list(subject.countries) if isinstance(subject, ThreatAssessment) else []
@@ -142,10 +142,16 @@ def revise_report(
 
 
 def _update(
-    rng: random.Random, report: dict[str, Any], context: list[Any], stamp: dt.datetime
+    rng: random.Random,
+    report: dict[str, Any],
+    context: list[Any],
+    stamp: dt.datetime,
+    *,
+    grow: bool,
 ) -> None:
-    """A realistic new version: a revised summary, a further location, or a longer validity."""
-    choice = rng.random()
+    """A realistic new version: a revised summary, a further location (both ``grow``), or a
+    longer validity."""
+    choice = rng.random() if grow else 1.0
     if choice < 0.4:
         report["description"] = (
             f"{report.get('description', '')} Revised {stamp:%Y-%m-%d} with the latest "

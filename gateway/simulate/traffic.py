@@ -167,7 +167,7 @@ class TrafficPlan:
         broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
         issues: list[Issue] = []
         for _ in range(count - broken):
-            update = self._revision(connector, now, change="update")
+            update = self._revision(connector, now, change="amend")
             if update is None:  # every live alert is being revised: issue it later
                 break
             issues.append(update)

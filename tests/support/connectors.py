@@ -111,7 +111,7 @@ def check_revision(
     assert new.msg_type is want, (change, new.msg_type)
     if change == "cancel":
         assert after.alert.subject is None
-    elif change == "update":
+    elif change in ("update", "amend"):
         labels = (old.tlp, old.release_to_countries, old.deny_countries)
         assert (new.tlp, new.release_to_countries, new.deny_countries) == labels
         assert (after.alert.subject, new.expires_at) != (before.alert.subject, old.expires_at)
@@ -202,7 +202,7 @@ def check_revisions(connector: Connector, payload: bytes, now: datetime, seed: i
             assert new.version > old.version
             want = MsgType.CANCEL if change == "cancel" else MsgType.UPDATE
             assert new.msg_type is want, change
-            if change == "update":
+            if change in ("update", "amend"):
                 assert (new.tlp, new.release_to_countries, new.deny_countries) == (
                     old.tlp, old.release_to_countries, old.deny_countries,
                 )  # fmt: skip

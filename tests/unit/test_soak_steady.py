@@ -53,10 +53,11 @@ def _fingerprint(issues: list[Issue]) -> list[tuple[str, str, bytes, int, bool, 
     return [(i.org, i.source, i.payload, i.records, i.broken, i.change) for i in issues]
 
 
-def test_after_steady_after_only_updates_of_live_alerts_at_the_same_rate() -> None:
-    """From the steady point on, every payload is an update of an alert already published or
-    a damaged one, no new alert id appears, the live alerts stay the same ones, and the
-    records per second stay at the rate (within the carried-over fraction)."""
+def test_after_steady_after_only_amendments_of_live_alerts_at_the_same_rate() -> None:
+    """From the steady point on, every payload is an amendment (an update that adds nothing)
+    of an alert already published or a damaged one, no new alert id appears, the live alerts
+    stay the same ones, and the records per second stay at the rate (within the carried-over
+    fraction)."""
     connectors = _connectors()
     plan = TrafficPlan(connectors, RATE, seed=11, steady_after_s=8.0)
     seen: set[str] = set()
@@ -78,7 +79,7 @@ def test_after_steady_after_only_updates_of_live_alerts_at_the_same_rate() -> No
         published = _publish(plan, issues, connectors)
         assert published <= live_before, "a new alert in the steady phase"
         assert _live(plan) == live_before
-    assert set(changes) == {"update"}
+    assert set(changes) == {"amend"}
     assert abs(records - RATE * 12) <= len(connectors)
     assert broken > 0  # about 1 % of the records: damaged payloads keep flowing
 
@@ -116,13 +117,13 @@ def test_no_live_alert_to_update_carries_the_count_over_instead_of_a_new_alert()
     issued: list[Issue] = []
     for second in range(1, 11):  # steady, and no revision is ever published back
         issues = plan.tick(1.0, START + timedelta(seconds=second))
-        assert all(i.change == "update" for i in issues)
+        assert all(i.change == "amend" for i in issues)
         issued += issues
     assert len(issued) == live  # each live alert updated once, nothing else
     assert 40.0 * 5.0 - 1 <= plan._carry["EUROPOL"] <= 40.0 * 5.0
     _publish(plan, issued[:1], connectors)  # one update published: its alert is back
     issues = plan.tick(1.0, START + timedelta(seconds=11))
-    assert [i.change for i in issues] == ["update"]
+    assert [i.change for i in issues] == ["amend"]
 
 
 def _rows(name: str, rss: list[float]) -> list[ProcessRow]:
@@ -178,3 +179,36 @@ def test_simulate_steady_after_defaults_to_the_soaks_warm_up_with_soak_only(
     assert result.exit_code == 0, result.output
     assert configs[0].steady_after_s == steady
     assert warmup_s(120.0) == 30.0
+
+
+def test_steady_amendments_keep_every_alert_the_same_size_with_rising_versions() -> None:
+    """Amended again and again in the steady phase (some forty times each), the live alerts
+    keep their encoded size once each was amended once (its first revision adds what any
+    revision carries: the reference to the version it replaces), not one more alias, plate,
+    offence or remark every time; every alert's versions rise."""
+    connectors = _connectors()
+    plan = TrafficPlan(connectors, 40.0, seed=13, broken_share=0.0, steady_after_s=2.0)
+    size: dict[str, int] = {}
+    version: dict[str, int] = {}
+
+    def publish(issues: list[Issue]) -> None:
+        for issue in issues:
+            for outcome in process(connectors[issue.org], issue.payload, issue.source):
+                assert isinstance(outcome, Accepted)
+                envelope = outcome.alert.envelope
+                assert envelope.version > version.get(envelope.alert_id, -1)
+                version[envelope.alert_id] = envelope.version
+                size[envelope.alert_id] = len(outcome.value)
+                final = envelope.msg_type.value == "CANCEL" or envelope.tlp.value == "RED"
+                plan.remember(envelope.source_org.value, envelope.alert_id, outcome.record,
+                              final=final)  # fmt: skip
+
+    for second in range(12):  # two seconds of new alerts, then each amended a few times
+        publish(plan.tick(1.0, START + timedelta(seconds=second)))
+    live = _live(plan)
+    at_start = sum(size[a] for a in live)
+    for second in range(12, 90):
+        publish(plan.tick(1.0, START + timedelta(seconds=second)))
+    assert _live(plan) == live
+    at_end = sum(size[a] for a in live)
+    assert at_end < at_start * 1.03, f"{at_start} bytes of live alerts became {at_end}"
