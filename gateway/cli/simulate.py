@@ -145,8 +145,9 @@ def simulate(
     steady_after: Annotated[
         str | None,
         typer.Option(
-            help="From this far into the traffic on, issue only updates of the live alerts "
-            "(no new alerts or documents, no withdrawals): a steady population, same rate. "
+            help="From this far into the traffic on, issue only amendments of the live alerts "
+            "(updates adding no detail; no new alerts or documents, no withdrawals): a steady "
+            "population, same rate. "
             "Default: the soak's warm-up with --soak, else never; 'off': never.",
         ),
     ] = None,

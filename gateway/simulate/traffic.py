@@ -11,9 +11,11 @@ same rate, so the exercise issues as many records as before.
 
 A steady phase (``steady_after_s``, the soak's: docs/simulate.md) keeps the population of
 alerts constant from that point of the traffic on, at the same rate: no new alerts or travel
-documents and no withdrawals or narrowing, only updates (new versions) of the live alerts,
-plus the damaged payloads as before. A leak test needs it: with new alerts every second,
-the hub, the nodes and the posts grow with the alerts alive, leak or not.
+documents and no withdrawals or narrowing, only amendments (new versions that change details
+in place and add none, ``Revision`` "amend") of the live alerts, plus the damaged payloads as
+before. A leak test needs both: with new alerts every second, the hub, the nodes and the posts
+grow with the alerts alive, leak or not; and an ordinary update adds a detail (an alias, a
+plate, an offence), so alerts updated for ever grow, and the processes holding them too.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class Issue:
 class TrafficPlan:
     """Turns a rate into payloads per tick, carrying fractional records over between ticks.
 
-    From ``steady_after_s`` seconds of traffic on (None: never), only updates of live alerts
+    From ``steady_after_s`` seconds of traffic on (None: never), only amendments of live alerts
     and damaged payloads are issued (see the module's docstring).
     """
 
@@ -161,7 +163,7 @@ class TrafficPlan:
         return issues
 
     def _steady(self, connector: Connector, count: int, now: datetime) -> list[Issue]:
-        """``count`` records of the steady phase: updates of live alerts and damaged payloads
+        """``count`` records of the steady phase: amendments of live alerts and damaged payloads
         (which never yield a record: cut short, they end in quarantine)."""
         org = connector.org
         broken = sum(1 for _ in range(count) if self._rng.random() < self.broken_share)
