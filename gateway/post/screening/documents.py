@@ -16,7 +16,9 @@ the store (``documents`` table, keyed by slot) and are read only on a hit.
 * Writes come in batches (a feed batch's documents): each becomes a small sorted run,
   searched beside the main arrays, and the runs are merged into them once they hold
   ``merge_at`` documents; a removal marks the row dead (a tombstone) and merges drop
-  dead rows.
+  dead rows. More than ``max_runs`` runs are folded into one (their rows sorted together,
+  the main arrays untouched): a trickle of small batches would otherwise leave thousands of
+  runs, each searched on every lookup and each costing its own arrays.
 * Slots identify rows: two organizations reporting the same document are two rows.
 """
 
@@ -43,6 +45,7 @@ __all__ = [
     "BYTES_PER_DOCUMENT",
     "DOC_TYPES",
     "HASH_SIZE",
+    "MAX_RUNS",
     "STATUSES",
     "DocumentIndex",
     "DocumentMatch",
@@ -253,13 +256,18 @@ class _Run(NamedTuple):
 
 _EMPTY = _Run.of(np.empty(0, _ROW_DTYPE))
 
+MAX_RUNS = 32
+"""Runs of recent batches searched beside the main arrays before they are folded into one."""
+
 
 class DocumentIndex:
     """Travel documents by hashed number: sorted numpy arrays, sorted runs of recent
-    batches merged in when they reach ``merge_at`` documents, and tombstones."""
+    batches merged in when they reach ``merge_at`` documents (folded into one beyond
+    ``max_runs``), and tombstones."""
 
-    def __init__(self, *, merge_at: int = 65_536) -> None:
+    def __init__(self, *, merge_at: int = 65_536, max_runs: int = MAX_RUNS) -> None:
         self.merge_at = merge_at
+        self.max_runs = max_runs
         self._issuers: list[str] = []
         self._issuer_code: dict[str, int] = {}
         self.clear()
@@ -302,6 +310,8 @@ class DocumentIndex:
         self._buffered += len(rows)
         if self._buffered >= self.merge_at:
             self.merge()
+        elif len(self._runs) > self.max_runs:
+            self._runs = [_Run.of(self._run_rows())]  # tombstones kept: still counted dead
 
     def remove(self, slot: int, digest: bytes) -> bool:
         """Stop holding the document at ``slot`` (its number's ``digest``); False if absent."""
@@ -322,19 +332,23 @@ class DocumentIndex:
             return
         main = self._main.alive() if self._dead else self._main
         if self._runs:
-            rows = np.empty(self._buffered, _ROW_DTYPE)
-            start = 0
-            for run in self._runs:
-                for name, values in zip(_Run._fields, run, strict=True):
-                    rows[name][start : start + run.size] = values
-                start += run.size
-            new = _Run.of(rows).alive()
+            new = _Run.of(self._run_rows()).alive()
             at = np.searchsorted(main.key, new.key)
             main = _Run(*(np.insert(getattr(main, f), at, getattr(new, f)) for f in _Run._fields))
         self._main = main
         self._runs = []
         self._buffered = 0
         self._dead = 0
+
+    def _run_rows(self) -> npt.NDArray[np.void]:
+        """Every run's rows (tombstones too), packed into one array."""
+        rows = np.empty(self._buffered, _ROW_DTYPE)
+        start = 0
+        for run in self._runs:
+            for name, values in zip(_Run._fields, run, strict=True):
+                rows[name][start : start + run.size] = values
+            start += run.size
+        return rows
 
     def pack(self, rows: Sequence[tuple[Any, ...]]) -> npt.NDArray[np.void]:
         """Rows (slot, 12-byte hash, issuer, status, type) as one packed 19-byte record each,
