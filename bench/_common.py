@@ -364,10 +364,17 @@ async def count_topics(
     try:
         parts: list[TopicPartition] = []
         for topic in topics:
+            # A topic created a moment ago may be missing from one metadata answer: a topic
+            # left out would be counted as empty, so ask again for a while, then say so.
             found = consumer.partitions_for_topic(topic)
-            if found is None:
-                await refresh_metadata(consumer)  # a topic created a moment ago
-                found = consumer.partitions_for_topic(topic) or set()
+            asked_until = time.monotonic() + 15.0
+            while not found and time.monotonic() < asked_until:
+                await refresh_metadata(consumer)
+                found = consumer.partitions_for_topic(topic)
+                if not found:
+                    await asyncio.sleep(0.2)
+            if not found:
+                raise RuntimeError(f"no partitions known for {topic} after 15 s of metadata")
             parts.extend(TopicPartition(topic, p) for p in found)
         if not parts:
             return counts

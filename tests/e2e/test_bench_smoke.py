@@ -115,7 +115,7 @@ def test_security_bench_runs_the_hub_secured_and_signed(tmp_path: Path) -> None:
     result = json.loads(data.read_text())
     params = result["params"]
     assert params["drained"] is True
-    assert params["same_output_counts"] is True
+    assert params["same_output_counts"] is True, params["records_out"]
     assert params["quarantined"] == {"plaintext": 0, "SASL_SSL, signed": 0}
     assert params["records_out"]["plaintext"][0] > 0
     assert {f["name"] for f in result["figures"]} >= {
