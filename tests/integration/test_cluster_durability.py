@@ -61,8 +61,15 @@ async def admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
 
 
 async def _configs(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
-    responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
-    (resource,) = responses[0].to_object()["resources"]
+    """The topic's configs, once the answering broker knows the new topic (any broker may
+    answer, and each learns a new topic from the metadata log a moment after it is made:
+    until then it answers UNKNOWN_TOPIC_OR_PARTITION, error 3)."""
+    for _ in range(40):
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        (resource,) = responses[0].to_object()["resources"]
+        if resource["error_code"] != 3:
+            break
+        await asyncio.sleep(0.25)
     assert resource["error_code"] == 0, resource
     return {e["config_names"]: e["config_value"] for e in resource["config_entries"]}
 
