@@ -37,7 +37,7 @@ from bench._cluster import (
     secured_broker,
     target_env,
 )
-from gateway.kafka.internals import refresh_metadata
+from gateway.kafka.internals import cluster_metadata
 
 __all__ = [
     "Alert",
@@ -362,20 +362,7 @@ async def count_topics(
     await consumer.start()
     counts: dict[str, int] = dict.fromkeys(topics, 0)
     try:
-        parts: list[TopicPartition] = []
-        for topic in topics:
-            # A topic created a moment ago may be missing from one metadata answer: a topic
-            # left out would be counted as empty, so ask again for a while, then say so.
-            found = consumer.partitions_for_topic(topic)
-            asked_until = time.monotonic() + 15.0
-            while not found and time.monotonic() < asked_until:
-                await refresh_metadata(consumer)
-                found = consumer.partitions_for_topic(topic)
-                if not found:
-                    await asyncio.sleep(0.2)
-            if not found:
-                raise RuntimeError(f"no partitions known for {topic} after 15 s of metadata")
-            parts.extend(TopicPartition(topic, p) for p in found)
+        parts = await _known_partitions(consumer, topics)
         if not parts:
             return counts
         consumer.assign(parts)
@@ -394,6 +381,23 @@ async def count_topics(
         return counts
     finally:
         await consumer.stop()
+
+
+async def _known_partitions(
+    consumer: AIOKafkaConsumer, topics: Sequence[str], wait_s: float = 15.0
+) -> list[TopicPartition]:
+    """Every partition of ``topics``, from the cluster's metadata asked anew until it knows
+    them all: a topic created a moment ago may be missing from one answer, and a topic left
+    out would be counted as empty."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        cluster = await cluster_metadata(consumer)
+        missing = [t for t in topics if not cluster.partitions_for_topic(t)]
+        if not missing:
+            return [TopicPartition(t, p) for t in topics for p in cluster.partitions_for_topic(t)]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no partitions known for {missing} after {wait_s:.0f} s")
+        await asyncio.sleep(0.2)
 
 
 async def _read_to(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:

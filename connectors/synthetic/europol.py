@@ -268,8 +268,13 @@ def _update_details(rng: random.Random, subject: ET.Element, *, grow: bool) -> N
     if fresh and rng.random() < 0.7:
         _add(subject, "Offence", rng.choice(fresh))
     else:
-        surname = subject.findtext("Name[@type='surname']") or "X"
-        _add(subject, "Name", f"{surname[:3].upper()}{rng.randint(10, 99)}", type="alias")
+        _add(subject, "Name", _alias(rng, subject), type="alias")
+
+
+def _alias(rng: random.Random, subject: ET.Element) -> str:
+    """An alias as the analysts note one: the surname's first three letters and a number."""
+    surname = subject.findtext("Name[@type='surname']") or "X"
+    return f"{surname[:3].upper()}{rng.randint(10, 99)}"
 
 
 def _amend_person(rng: random.Random, subject: ET.Element, pool: tuple[str, ...]) -> None:
@@ -283,12 +288,10 @@ def _amend_person(rng: random.Random, subject: ET.Element, pool: tuple[str, ...]
     if not offences and pool:
         _add(subject, "Offence", rng.choice(pool))
         return
-    surname = subject.findtext("Name[@type='surname']") or "X"
     aliases = subject.findall("Name[@type='alias']")
     alias = aliases[-1].text if aliases else None
-    new = f"{surname[:3].upper()}{rng.randint(10, 99)}"
-    while new == alias:
-        new = f"{surname[:3].upper()}{rng.randint(10, 99)}"
+    while (new := _alias(rng, subject)) == alias:
+        pass
     if aliases:
         aliases[-1].text = new
     else:
