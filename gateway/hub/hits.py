@@ -103,6 +103,17 @@ class Reply:
     ack_seconds: float | None = None  # report to acknowledgement, of a first acknowledgement
 
 
+def _packed(value: dict[str, Any]) -> bytes:
+    # A copy: what orjson.dumps returns keeps the 4 KB buffer it was written into (4,104
+    # bytes held for an 18-byte document), about 210 MB for a soak's 52,000 receipts.
+    return bytes(memoryview(orjson.dumps(value)))
+
+
+def _parsed(packed: bytes) -> dict[str, Any]:
+    parsed: dict[str, Any] = orjson.loads(packed)
+    return parsed
+
+
 class SideStore:
     """JSON entries the way back needs, staged per input partition like the alert state.
 
@@ -111,11 +122,16 @@ class SideStore:
     id; ``ack:`` from its organization's ingress topic; ``rcpt:`` from the inbox), so one
     key's records sit in commit order in one changelog partition. A new kind of entry must
     keep that rule, or carry a ``seq`` checked in :meth:`restore` as the alert state does.
+
+    Committed entries are kept as their JSON (one ``bytes`` each, as the changelog holds
+    them) and parsed when read: the receipts alone are an entry per alert and country,
+    replaced at every version, and a dict with its values is a handful of small objects that
+    stay behind in the allocator's pools (docs/benchmarks.md, Soak). Readers get a copy.
     """
 
     def __init__(self, changelog_topic: str) -> None:
         self.changelog_topic = changelog_topic
-        self._entries: dict[str, dict[str, Any]] = {}
+        self._entries: dict[str, bytes] = {}
         self._staged: dict[Owner, dict[str, dict[str, Any]]] = {}
 
     def __len__(self) -> int:
@@ -126,11 +142,12 @@ class SideStore:
         staged = self._staged.get(owner)
         if staged is not None and key in staged:
             return staged[key]
-        return self._entries.get(key)
+        return self.committed(key)
 
     def committed(self, key: str) -> dict[str, Any] | None:
         """The committed entry, whoever wrote it."""
-        return self._entries.get(key)
+        packed = self._entries.get(key)
+        return None if packed is None else _parsed(packed)
 
     def stage(self, owner: Owner, key: str, value: dict[str, Any]) -> Output:
         """Stage an entry for ``owner``'s transaction; returns its changelog record."""
@@ -139,7 +156,8 @@ class SideStore:
 
     def commit(self, owner: Owner) -> None:
         """``owner``'s transaction committed: its staged entries become committed."""
-        self._entries.update(self._staged.pop(owner, {}))
+        staged = self._staged.pop(owner, {})
+        self._entries.update((key, _packed(value)) for key, value in staged.items())
 
     def abort(self, owner: Owner) -> None:
         """``owner``'s transaction aborted: forget what it staged."""
@@ -158,12 +176,13 @@ class SideStore:
         except orjson.JSONDecodeError:
             return True
         if isinstance(parsed, dict):
-            self._entries[text] = parsed
+            self._entries[text] = bytes(value)
         return True
 
     def items(self, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Committed entries whose key starts with ``prefix``."""
-        return iter([(k, v) for k, v in self._entries.items() if k.startswith(prefix)])
+        found = [(k, v) for k, v in self._entries.items() if k.startswith(prefix)]
+        return iter([(k, _parsed(v)) for k, v in found])
 
     def awaiting(self) -> int:
         """Hits forwarded and not acknowledged yet."""

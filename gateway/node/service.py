@@ -84,11 +84,17 @@ class NodeProcessor:
         self._staged: dict[TopicPartition, list[tuple[str, tuple[str, ...], int]]] = {}
         # With a trust file, a record whose originator's signature fails is quarantined here.
         self.verifier = BatchVerifier(trust) if trust is not None else None
+        # One copy of each set of posts an entry names (a country has few), not one per entry.
+        self._post_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     @property
     def topics(self) -> list[str]:
         """The node topics and ``up`` topics this processor reads."""
         return [*self._by_topic, *self.wayback.topics]
+
+    def _one(self, posts: tuple[str, ...]) -> tuple[str, ...]:
+        """The shared copy of ``posts``."""
+        return self._post_sets.setdefault(posts, posts)
 
     def _country_code(self, topic: str) -> str | None:
         country = self._by_topic.get(topic)
@@ -311,7 +317,7 @@ class NodeProcessor:
         version = int(decoded["envelope"].get("version") or 1) if decoded else headers.version
         entry = AlertEntry(
             record.key or b"", record.value if decision.deliver else None, raw, version,
-            decision.deliver, decision.tombstone,
+            self._one(decision.deliver), self._one(decision.tombstone),
         )  # fmt: skip
         self.wayback.stage_alert(tp, alert_id, entry)
         return "routed" if decision.deliver else ("revoked" if decision.tombstone else "unwanted")

@@ -13,6 +13,7 @@ applied to the shared state when its transaction commits (:meth:`WayBack.committ
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,16 +58,89 @@ Counts = list[tuple[str, tuple[str, ...], int]]
 """Metric increments staged with a transaction: (counter name, labels, amount)."""
 
 
-@dataclass(frozen=True)
-class AlertEntry:
-    """How the node last routed an alert: what it wrote to which posts."""
+_LENGTHS = struct.Struct("<IiH")  # key, value (-1: none), number of headers
+_HEADER = struct.Struct("<HI")  # one header's name and value lengths
 
-    key: bytes
-    value: bytes | None  # None: the alert was removed
-    headers: list[tuple[str, bytes]]  # as written to the feeds, without fl-flag-* headers
-    version: int
-    delivered: tuple[str, ...]
-    tombstoned: tuple[str, ...]
+
+class AlertEntry:
+    """How the node last routed an alert: what it wrote to which posts.
+
+    The record (key, value, headers as written to the feeds, without fl-flag-* headers) is
+    packed in one ``bytes``: a node keeps one entry per alert and country and replaces it at
+    every version, so each version costs one allocation, not the two dozen small objects its
+    key, value and header list and tuples would be (docs/benchmarks.md, Soak). ``key``,
+    ``value`` and ``headers`` unpack on demand (a flag raised, which is rare).
+    """
+
+    __slots__ = ("_packed", "delivered", "tombstoned", "version")
+
+    def __init__(  # noqa: PLR0917  # why: one call shape, the fields in order
+        self,
+        key: bytes,
+        value: bytes | None,  # None: the alert was removed
+        headers: Sequence[tuple[str, bytes]],
+        version: int,
+        delivered: tuple[str, ...],
+        tombstoned: tuple[str, ...],
+    ) -> None:
+        names = [name.encode() for name, _ in headers]
+        parts = [_LENGTHS.pack(len(key), -1 if value is None else len(value), len(headers))]
+        parts += [_HEADER.pack(len(n), len(v)) for n, (_, v) in zip(names, headers, strict=True)]
+        parts += [key, value or b""]
+        for name, (_, header_value) in zip(names, headers, strict=True):
+            parts += [name, header_value]
+        self._packed = b"".join(parts)
+        self.version = version
+        self.delivered = delivered
+        self.tombstoned = tombstoned
+
+    def _unpack(self) -> tuple[bytes, bytes | None, list[tuple[str, bytes]]]:
+        packed = self._packed
+        key_len, value_len, count = _LENGTHS.unpack_from(packed)
+        at = _LENGTHS.size
+        lengths = [_HEADER.unpack_from(packed, at + i * _HEADER.size) for i in range(count)]
+        at += count * _HEADER.size
+        key = packed[at : at + key_len]
+        at += key_len
+        value = None if value_len < 0 else packed[at : at + value_len]
+        at += max(value_len, 0)
+        headers: list[tuple[str, bytes]] = []
+        for name_len, header_len in lengths:
+            name = packed[at : at + name_len].decode()
+            at += name_len
+            headers.append((name, packed[at : at + header_len]))
+            at += header_len
+        return key, value, headers
+
+    @property
+    def key(self) -> bytes:
+        """The record key written to the feeds."""
+        return self._unpack()[0]
+
+    @property
+    def value(self) -> bytes | None:
+        """The record value written to the feeds; None when the alert was removed."""
+        return self._unpack()[1]
+
+    @property
+    def headers(self) -> list[tuple[str, bytes]]:
+        """The headers written to the feeds, without fl-flag-* headers."""
+        return self._unpack()[2]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AlertEntry):
+            return NotImplemented
+        return (self._packed, self.version, self.delivered, self.tombstoned) == (
+            other._packed, other.version, other.delivered, other.tombstoned,
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]  # mutable slots: not hashable
+
+    def __repr__(self) -> str:  # the record's value is personal data: sizes only
+        return (
+            f"AlertEntry(version={self.version}, bytes={len(self._packed)}, "
+            f"delivered={self.delivered}, tombstoned={self.tombstoned})"
+        )
 
 
 @dataclass
