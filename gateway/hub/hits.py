@@ -181,8 +181,7 @@ class SideStore:
 
     def items(self, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Committed entries whose key starts with ``prefix``."""
-        found = [(k, v) for k, v in self._entries.items() if k.startswith(prefix)]
-        return iter([(k, _parsed(v)) for k, v in found])
+        return iter([(k, _parsed(v)) for k, v in self._entries.items() if k.startswith(prefix)])
 
     def awaiting(self) -> int:
         """Hits forwarded and not acknowledged yet."""

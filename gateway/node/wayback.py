@@ -83,18 +83,19 @@ class AlertEntry:
         delivered: tuple[str, ...],
         tombstoned: tuple[str, ...],
     ) -> None:
-        names = [name.encode() for name, _ in headers]
-        parts = [_LENGTHS.pack(len(key), -1 if value is None else len(value), len(headers))]
-        parts += [_HEADER.pack(len(n), len(v)) for n, (_, v) in zip(names, headers, strict=True)]
-        parts += [key, value or b""]
-        for name, (_, header_value) in zip(names, headers, strict=True):
-            parts += [name, header_value]
-        self._packed = b"".join(parts)
+        table = [_LENGTHS.pack(len(key), -1 if value is None else len(value), len(headers))]
+        body = [key, value or b""]
+        for name, header_value in headers:
+            encoded = name.encode()
+            table.append(_HEADER.pack(len(encoded), len(header_value)))
+            body += [encoded, header_value]
+        self._packed = b"".join(table + body)
         self.version = version
         self.delivered = delivered
         self.tombstoned = tombstoned
 
-    def _unpack(self) -> tuple[bytes, bytes | None, list[tuple[str, bytes]]]:
+    def record(self) -> tuple[bytes, bytes | None, list[tuple[str, bytes]]]:
+        """The key, value (None: removed) and headers written to the feeds, unpacked once."""
         packed = self._packed
         key_len, value_len, count = _LENGTHS.unpack_from(packed)
         at = _LENGTHS.size
@@ -115,17 +116,17 @@ class AlertEntry:
     @property
     def key(self) -> bytes:
         """The record key written to the feeds."""
-        return self._unpack()[0]
+        return self.record()[0]
 
     @property
     def value(self) -> bytes | None:
         """The record value written to the feeds; None when the alert was removed."""
-        return self._unpack()[1]
+        return self.record()[1]
 
     @property
     def headers(self) -> list[tuple[str, bytes]]:
         """The headers written to the feeds, without fl-flag-* headers."""
-        return self._unpack()[2]
+        return self.record()[2]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AlertEntry):
@@ -432,12 +433,14 @@ class WayBack:
         self._stage(tp).flags[flag.alert_id] = flag
         out: list[Output] = []
         entry = self.alert(country, flag.alert_id)
-        if entry is not None and entry.value is not None:
-            headers = with_flag(entry.headers, flag)
-            out += [
-                Output(self.names.post(country, p), entry.key, entry.value, headers)
-                for p in entry.delivered
-            ]
+        if entry is not None:
+            key, value, headers = entry.record()
+            if value is not None:
+                flagged = with_flag(headers, flag)
+                out += [
+                    Output(self.names.post(country, p), key, value, flagged)
+                    for p in entry.delivered
+                ]
         value, headers = _message(flag)
         key = f"flag:{flag.alert_id}:{country}".encode()
         out.append(Output(self.names.hub_inbox, key, value, headers))
