@@ -10,6 +10,8 @@ On a secured broker (``broker up --secure``) aiokafka reports a refusal in sever
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -135,7 +137,9 @@ async def diagnose_connection(settings: Settings) -> FrontlineError | None:
                 "(`frontline access credentials PRINCIPAL --format env`).",
             )
         return None
-    conn.close()
+    # Wait for the close (a TLS shutdown takes a round trip), so no socket outlives the loop.
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(conn.close(), timeout=5)
     return None
 
 
