@@ -77,49 +77,72 @@ T = TypeVar("T")
 class VersionMap(Generic[T]):
     """A mapping keyed by :data:`ReceiptKey` that keeps, per alert, only the entries of its
     :data:`KEEP_VERSIONS` newest versions (removed or not): adding a newer version drops the
-    oldest, adding one older than those all keeps nothing."""
+    oldest, adding one older than those all keeps nothing.
 
-    def __init__(self) -> None:
-        self._by_alert: dict[str, dict[tuple[int, bool], T]] = {}
-        self._floor: dict[str, int] = {}  # per alert: versions below this are settled
+    An alert's entries are a short list of ``(version * 2 + removed, entry)``, not a dict: a
+    dict that gains one entry and loses one at every version grows (CPython 3.11 moves a
+    one-entry dict from 8 to 16 slots after five such turns) and never shrinks, so a
+    population revised for ever would grow by its dicts alone. ``floors`` (per alert: versions
+    below it are settled) may be shared by the maps of one country, which settle together.
+    """
+
+    def __init__(self, floors: dict[str, int] | None = None) -> None:
+        self._by_alert: dict[str, list[tuple[int, T]]] = {}
+        self._floor: dict[str, int] = {} if floors is None else floors
+
+    @property
+    def floors(self) -> dict[str, int]:
+        """Per alert, the version below which nothing is kept (to share with other maps)."""
+        return self._floor
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_alert.values())
 
     def __contains__(self, key: ReceiptKey) -> bool:
-        versions = self._by_alert.get(key[0])
-        return versions is not None and (key[1], key[2]) in versions
+        return self.get(key) is not None
 
     def __iter__(self) -> Iterator[ReceiptKey]:
         for alert_id, versions in self._by_alert.items():
-            for version, removed in versions:
-                yield (alert_id, version, removed)
+            for code, _ in versions:
+                yield (alert_id, code >> 1, bool(code & 1))
 
     def keeps(self, key: ReceiptKey) -> bool:
         """Whether an entry of ``key`` would be kept: its version is among the newest and not
         below a version :meth:`settle` settled."""
-        if key[1] < self._floor.get(key[0], 0):
+        alert_id, version, _ = key
+        if version < self._floor.get(alert_id, 0):
             return False
-        versions = self._by_alert.get(key[0])
-        if versions is None or key[1] in {v for v, _ in versions}:
+        versions = self._by_alert.get(alert_id)
+        if versions is None:
             return True
-        newer = {v for v, _ in versions if v > key[1]}
-        return len(newer) < KEEP_VERSIONS
+        kept = {code >> 1 for code, _ in versions}
+        return version in kept or sum(v > version for v in kept) < KEEP_VERSIONS
 
     def get(self, key: ReceiptKey, default: T | None = None) -> T | None:
         """The entry of ``key``, or ``default``."""
         versions = self._by_alert.get(key[0])
-        return default if versions is None else versions.get((key[1], key[2]), default)
+        if versions is not None:
+            wanted = key[1] * 2 + key[2]
+            for code, entry in versions:
+                if code == wanted:
+                    return entry
+        return default
 
     def __setitem__(self, key: ReceiptKey, value: T) -> None:
-        if key[1] < self._floor.get(key[0], 0):
+        alert_id, version, removed = key
+        if version < self._floor.get(alert_id, 0):
             return  # settled: nothing older than a complete version is kept
-        versions = self._by_alert.setdefault(key[0], {})
-        versions[(key[1], key[2])] = value
-        if len({v for v, _ in versions}) > KEEP_VERSIONS:
-            oldest = min(v for v, _ in versions)
-            for old in [k for k in versions if k[0] == oldest]:
-                del versions[old]
+        versions = self._by_alert.setdefault(alert_id, [])
+        wanted = version * 2 + removed
+        for i, (code, _) in enumerate(versions):
+            if code == wanted:
+                versions[i] = (wanted, value)
+                return
+        versions.append((wanted, value))
+        kept = {code >> 1 for code, _ in versions}
+        if len(kept) > KEEP_VERSIONS:
+            oldest = min(kept)
+            versions[:] = [pair for pair in versions if pair[0] >> 1 != oldest]
 
     def setdefault(self, key: ReceiptKey, default: T) -> T:
         """The entry of ``key``, set to ``default`` first when missing (and kept if recent)."""
@@ -133,14 +156,14 @@ class VersionMap(Generic[T]):
         """``version`` of the alert is complete: drop its older versions' entries and keep
         none of them from now on (a constant population revised for ever then holds about
         one version per alert, not :data:`KEEP_VERSIONS`)."""
-        if version <= self._floor.get(alert_id, 0):
+        if version < self._floor.get(alert_id, 0):
             return
         self._floor[alert_id] = version
         versions = self._by_alert.get(alert_id)
         if versions is None:
             return
-        for old in [k for k in versions if k[0] < version]:
-            del versions[old]
+        if any(code >> 1 < version for code, _ in versions):
+            versions[:] = [pair for pair in versions if pair[0] >> 1 >= version]
         if not versions:
             del self._by_alert[alert_id]
 
@@ -149,10 +172,14 @@ class VersionMap(Generic[T]):
         versions = self._by_alert.get(key[0])
         if versions is None:
             return default
-        found = versions.pop((key[1], key[2]), default)
-        if not versions:
-            del self._by_alert[key[0]]
-        return found
+        wanted = key[1] * 2 + key[2]
+        for i, (code, entry) in enumerate(versions):
+            if code == wanted:
+                del versions[i]
+                if not versions:
+                    del self._by_alert[key[0]]
+                return entry
+        return default
 
 
 class ReceiptBook:

@@ -198,8 +198,10 @@ class WayBack:
         self._waiting: dict[TopicPartition, set[ReceiptKey]] = {}
         # per country (its partitions share them): the tick that first saw a version, and the
         # summaries committed (complete or not); each alert's newest versions only
-        self._first: dict[str, VersionMap[int]] = {c.code: VersionMap() for c in countries}
-        self._reported: dict[str, VersionMap[bool]] = {c.code: VersionMap() for c in countries}
+        # (the three books of a country settle together, so they share one floor per alert)
+        floors = {code: state.receipts.held.floors for code, state in self.states.items()}
+        self._first: dict[str, VersionMap[int]] = {c: VersionMap(f) for c, f in floors.items()}
+        self._reported: dict[str, VersionMap[bool]] = {c: VersionMap(f) for c, f in floors.items()}
         if summary_after_ms is None:
             summary_after_ms = int(summary_after_s() * 1000)
         self._wait_ms = summary_after_ms

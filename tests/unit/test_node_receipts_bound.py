@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -107,3 +108,32 @@ def test_a_complete_version_settles_the_alerts_older_versions() -> None:
     _revise(way, "INTERPOL:S-2", 52, 61_000)
     assert way.summaries(UP, [], 200_000) == []
     assert not way._waiting.get(UP)
+
+
+def _footprint(book: VersionMap[bool]) -> int:
+    """Bytes of the map's containers (its outer dict, each alert's entries, their pairs)."""
+    inner = book._by_alert.values()
+    return sys.getsizeof(book._by_alert) + sum(
+        sys.getsizeof(v) + sum(sys.getsizeof(p) for p in v) for v in inner
+    )
+
+
+def test_a_revised_alert_keeps_the_same_footprint() -> None:
+    """Endless revisions of a constant population, each settled, keep the map's size constant
+    (CPython 3.11 grows a one-entry dict that gains one key and loses one at every turn from 8
+    to 16 slots, for good, after five turns: per-alert entries must not be such a dict)."""
+    book: VersionMap[bool] = VersionMap()
+    alerts = [f"INTERPOL:F-{i}" for i in range(200)]
+
+    def revise(version: int) -> None:
+        for alert_id in alerts:
+            book[(alert_id, version, False)] = True
+            book.settle(alert_id, version)
+
+    for version in range(1, 3):
+        revise(version)
+    early = _footprint(book)
+    for version in range(3, 40):
+        revise(version)
+    assert len(book) == len(alerts)
+    assert _footprint(book) == early
