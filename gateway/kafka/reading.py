@@ -45,17 +45,26 @@ async def read_to_end(
     target: dict[TopicPartition, int] | None = None,
     timeout_s: float = 30.0,
 ) -> None:
-    """Feed every record up to ``target`` (default: the end offsets now) to ``on_record``."""
+    """Feed every record up to ``target`` (default: the end offsets now) to ``on_record``.
+
+    ``timeout_s`` bounds a stall, not the read: SetupError when no partition still behind its
+    target has moved for that long (a transaction stuck open), however long a large state
+    that keeps moving takes to read back.
+    """
     end = target if target is not None else await consumer.end_offsets(tps)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
+    last: dict[TopicPartition, int] = {}
+    moved_at = loop.time()
     while True:
-        behind = [tp for tp in tps if await consumer.position(tp) < end[tp]]
+        positions = {tp: await consumer.position(tp) for tp in tps}
+        behind = [tp for tp in tps if positions[tp] < end[tp]]
         if not behind:
             return
-        if loop.time() > deadline:
+        if positions != last:
+            last, moved_at = positions, loop.time()
+        elif loop.time() - moved_at > timeout_s:
             raise SetupError(
-                f"could not read {tps[0].topic} to its end within {timeout_s:.0f}s",
+                f"could not read {behind[0].topic} to its end: no progress for {timeout_s:.0f}s",
                 hint="A transaction may be stuck open; check the broker and other hub instances.",
             )
         for records in (await consumer.getmany(*behind, timeout_ms=200)).values():
