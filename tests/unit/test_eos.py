@@ -7,6 +7,7 @@ import random
 from aiokafka.partitioner import DefaultPartitioner
 
 from gateway.kafka.eos import Mode, Output, partition_for
+from gateway.kafka.partitioning import PARTITION_MEMO
 
 
 def test_partition_for_matches_kafka_default_partitioner() -> None:
@@ -24,6 +25,18 @@ def test_partition_for_matches_kafka_default_partitioner() -> None:
 def test_known_java_client_partition() -> None:
     """A fixed key maps where the Java client maps it (murmur2 of b'foobar' is -790332482)."""
     assert partition_for(b"foobar", 100) == (-790332482 & 0x7FFFFFFF) % 100
+
+
+def test_partition_memo_stays_bounded() -> None:
+    """Three memos' worth of distinct keys leave at most PARTITION_MEMO answers kept, and the
+    most recent key is among them (least recently used out first, not emptied when full)."""
+    for i in range(3 * PARTITION_MEMO):
+        partition_for(f"rs:INTERPOL:B-{i}:FRA".encode(), 12)
+    info = partition_for.cache_info()
+    assert info.currsize == PARTITION_MEMO
+    hits = info.hits
+    partition_for(f"rs:INTERPOL:B-{3 * PARTITION_MEMO - 1}:FRA".encode(), 12)
+    assert partition_for.cache_info().hits == hits + 1
 
 
 def test_output_defaults_and_tombstone() -> None:

@@ -112,8 +112,16 @@ def test_remembered_decision_never_outlives_an_expiry() -> None:
 
 
 def test_decision_cache_is_bounded() -> None:
-    """A full decision cache starts again instead of growing without bound."""
-    store, cache = StateStore("s"), DecisionCache(max_entries=1)
-    _route(store, make_alert("INTERPOL:F-5"), cache=cache)
+    """A full decision cache lets its least recently used decision go, one at a time: the
+    decision used again stays, the other is decided afresh."""
+    store, cache = StateStore("s"), DecisionCache(max_entries=2)
+    _route(store, make_alert("INTERPOL:F-5"), cache=cache)  # GREEN
     _route(store, make_alert("INTERPOL:F-6", tlp="AMBER"), cache=cache)
-    assert len(cache) == 1
+    _route(store, make_alert("INTERPOL:F-7"), cache=cache)  # GREEN again: the newest used
+    _route(store, make_alert("INTERPOL:F-8", tlp="CLEAR"), cache=cache)  # AMBER goes
+    assert len(cache) == 2
+    kept = list(cache._decided.values())
+    green = _route(store, make_alert("INTERPOL:F-9"), cache=cache)
+    assert len(cache) == 2
+    assert list(cache._decided.values()) == kept[::-1]  # GREEN reused, not decided again
+    assert green.deliveries
