@@ -7,6 +7,7 @@ import typer
 from gateway.cli._common import MetricsPort, fail, kafka_errors, serve_metrics, settings_of
 from gateway.cli._options import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.errors import FrontlineError
+from gateway.heap import tune_allocator
 from gateway.hub.metrics import HubMetrics
 from gateway.hub.service import run_hub
 from gateway.kafka.eos import Mode
@@ -31,6 +32,7 @@ def run(
     """Route every ingress topic to the national node topics until SIGTERM or Ctrl-C."""
     import asyncio  # noqa: PLC0415  # why: keep `frontline --help` fast
 
+    tune_allocator()
     settings = with_trust_file(settings_of(ctx), trust_file)
     metrics = HubMetrics()
     try:

@@ -21,6 +21,7 @@ from gateway.cli._common import (
 from gateway.cli._options import ModeOption, VerifyTrustFile, with_trust_file
 from gateway.contract.messages import FlagAction
 from gateway.errors import ConfigError, FrontlineError
+from gateway.heap import tune_allocator
 from gateway.kafka.eos import Mode
 from gateway.settings import Settings
 
@@ -69,6 +70,7 @@ def run(  # noqa: PLR0917  # why: typer maps each parameter to an argument or op
     from gateway.node.service import run_node  # noqa: PLC0415  # why: same
     from gateway.topology import load_topology  # noqa: PLC0415  # why: same
 
+    tune_allocator()
     settings = with_trust_file(settings_of(ctx), trust_file)
     try:
         topology = load_topology(settings.topology_file)

@@ -29,6 +29,7 @@ from gateway.cli.post_access import access_log, officers_app
 from gateway.cli.post_manifest import screen_manifest
 from gateway.cli.post_mrz import screen_mrz
 from gateway.errors import ConfigError, FrontlineError
+from gateway.heap import tune_allocator
 from gateway.settings import Settings
 
 __all__ = ["app"]
@@ -217,6 +218,7 @@ def run(
 
     from gateway.post import PostService  # noqa: PLC0415  # why: same
 
+    tune_allocator()
     settings = settings_of(ctx)
     if all_posts == (post_id is not None):
         raise fail(ConfigError("name one post, or pass --all", hint="e.g. `post run FRA.CDG`"))
