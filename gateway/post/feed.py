@@ -592,8 +592,12 @@ class PostFeed:
             alert_id, entry.version, record.value, entry.org, entry.linked,
             entry_to_snapshot(entry),
         )  # fmt: skip
+        held = self.watchlist.get(alert_id)
+        if held is None or held.version != entry.version:
+            # A version held already (a flag put on or lifted re-delivers it) is no delivery:
+            # its timestamps are the first delivery's, minutes old.
+            self.metrics.delivered(route, now_ms)
         entries[alert_id] = entry
-        self.metrics.delivered(route, now_ms)
         return "upsert"
 
     def _fold_document(

@@ -61,3 +61,20 @@ def test_a_flagged_alert_shows_the_flag_and_the_action_here(tmp_path: Path) -> N
     assert lifted.action == "DETAIN_AND_CONTACT_NODE"
     assert list(again.store.flags()) == []
     again.close()
+
+
+def test_a_flag_re_delivering_a_held_version_is_no_delivery(tmp_path: Path) -> None:
+    """A version the post holds, delivered again with a flag, adds no latency sample (its
+    timestamps are the first delivery's); a new version does."""
+    service = PostService(Settings(data_dir=tmp_path), "FRA", "CDG")
+    samples: list[int] = []
+    service.metrics.delivered = lambda headers, now_ms: samples.append(now_ms)  # type: ignore[method-assign]  # why: count the calls
+    _deliver(service, 0, 1, {})
+    assert len(samples) == 1
+    flag = {H.FLAG_COUNTRY: "FRA", H.FLAG_ACTION: "INFORM"}
+    _deliver(service, 1, 1, flag)
+    assert len(samples) == 1
+    _deliver(service, 2, 2, flag)
+    assert len(samples) == 2
+    assert service.screen_person(PersonQuery(name="Anna Eriksson")).hits[0].action == "INFORM"
+    service.close()
