@@ -17,7 +17,6 @@ it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from collections.abc import Mapping
 
@@ -39,13 +38,7 @@ def tune_allocator(environ: Mapping[str, str] | None = None) -> int | None:
     nothing was changed (not glibc, or the environment sets the allocator itself)."""
     if _operator_chose(os.environ if environ is None else environ):
         return None
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        libc = ctypes.CDLL(name)
-    except OSError:
-        return None
+    libc = ctypes.CDLL(None)  # the process's own symbols: its C library's among them
     mallopt = getattr(libc, "mallopt", None)
     if mallopt is None or not hasattr(libc, "gnu_get_libc_version"):
         return None  # not glibc: its mallopt (if any) means something else
